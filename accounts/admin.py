@@ -1,0 +1,55 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import AuditEvent, Organisation, RoleGrant, User
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "kind", "parent", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("code", "name_zh", "name_en")
+    readonly_fields = ("path",)
+
+    def save_model(self, request, obj, form, change):
+        # The materialised path is derived from the parent: go through the service.
+        saved = services.org_upsert(
+            code=obj.code, name_zh=obj.name_zh, name_en=obj.name_en, kind=obj.kind, parent=obj.parent
+        )
+        obj.pk, obj.path = saved.pk, saved.path
+        if obj.is_active != saved.is_active:
+            Organisation.objects.filter(pk=saved.pk).update(is_active=obj.is_active)
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    extra = 1
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "display_name", "org", "is_active", "is_staff")
+    list_filter = ("org__kind", "role_grants__role", "is_active")
+    search_fields = ("username", "display_name", "email")
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("机构"), {"fields": ("org", "display_name")}))
+    inlines = [RoleGrantInline]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is append-only."""
+
+    list_display = ("at", "actor", "action", "object_type", "object_id")
+    list_filter = ("action",)
+    search_fields = ("object_id", "actor__username")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

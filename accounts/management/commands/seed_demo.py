@@ -1,0 +1,34 @@
+"""Demo data for the whole product, in dependency order. Safe to run again."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from django.core.management.base import BaseCommand
+
+from accounts import demo as accounts_demo
+from accounts import roles
+
+# Later apps add their own ``demo.seed(stdout=..., options=...)``; run in this order.
+DEMO_APPS = ("complaints", "workflow", "recordings", "analytics")
+
+
+class Command(BaseCommand):
+    help = "Create demo organisations, users (one per role per org) and demo cases. Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--complaints", type=int, default=20000, help="How many demo complaints (default 20000).")
+        parser.add_argument("--quick", action="store_true", help="Small data set, skip slow steps (tests, CI).")
+
+    def handle(self, *args, **options):
+        users = accounts_demo.seed(stdout=self.stdout)
+        for app in DEMO_APPS:
+            try:
+                module = import_module(f"{app}.demo")
+            except ModuleNotFoundError:
+                continue
+            module.seed(stdout=self.stdout, options=options)
+        self.stdout.write(self.style.SUCCESS("Demo users (password for all: %s):" % accounts_demo.DEMO_PASSWORD))
+        for u in users:
+            labels = ", ".join(str(roles.ROLE_LABELS[r]) for r in u.roles)
+            self.stdout.write(f"  {u.username:<16} {u.org_code:<6} {labels}")

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import roles
+
+org_code_validator = RegexValidator(
+    r"^[A-Z]{2,4}(-[A-Z0-9]{2,6}){0,2}$",
+    _("机构代码格式应如 HO、BJ、BJ-CY / Org code must look like HO, BJ, BJ-CY"),
+)
+
+
+class Organisation(models.Model):
+    """Head office → branches → sub-branches.
+
+    ``path`` is a materialised path ("HO/BJ/BJ-CY/") so that a subtree is one
+    indexed prefix query; it is maintained by ``accounts.services``.
+    """
+
+    class Kind(models.TextChoices):
+        HEAD_OFFICE = "head_office", _("总行")
+        BRANCH = "branch", _("分行")
+        SUB_BRANCH = "sub_branch", _("支行")
+
+    code = models.CharField(_("机构代码"), max_length=20, unique=True, validators=[org_code_validator])
+    name_zh = models.CharField(_("中文名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    kind = models.CharField(_("层级"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(max_length=255, unique=True, editable=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 1
+
+    def clean(self) -> None:
+        expected_parent = {
+            self.Kind.HEAD_OFFICE: None,
+            self.Kind.BRANCH: self.Kind.HEAD_OFFICE,
+            self.Kind.SUB_BRANCH: self.Kind.BRANCH,
+        }[self.kind]
+        actual = self.parent.kind if self.parent else None
+        if actual != expected_parent:
+            raise ValidationError({"parent": _("上级机构层级不符 / Parent organisation has the wrong level")})
+
+
+class User(AbstractUser):
+    """A member of staff. Belongs to one organisation and holds one or more roles."""
+
+    org = models.ForeignKey(
+        Organisation, verbose_name=_("所属机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        cached = getattr(self, "_role_cache", None)
+        if cached is None:
+            cached = frozenset(self.role_grants.values_list("role", flat=True)) if self.pk else frozenset()
+            self._role_cache = cached
+        return cached
+
+    def has_role(self, *wanted: str) -> bool:
+        return bool(self.role_set.intersection(wanted))
+
+    @property
+    def at_head_office(self) -> bool:
+        return self.org is not None and self.org.kind == Organisation.Kind.HEAD_OFFICE
+
+
+class RoleGrant(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(_("角色"), max_length=30, choices=roles.ROLE_CHOICES)
+
+    class Meta:
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="uniq_user_role")]
+        indexes = [models.Index(fields=["role", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class AuditEvent(models.Model):
+    """Append-only audit trail (unmasked views, plays, exports, admin changes).
+
+    There is no update or delete path: ``accounts.services.audit_record`` only
+    inserts, and the admin is read-only.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=50, db_index=True)
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,77 @@
+"""Who may see and act on what. Every page, API, export and report scopes through here.
+
+The rule: a user sees the subtree of their own organisation. Head office is the
+root, so head-office staff see everything; a branch user sees the branch and its
+sub-branches; a sub-branch user sees only that sub-branch. Superusers see all.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+
+from . import roles
+from .models import Organisation, User
+
+M = TypeVar("M", bound=Model)
+
+
+def sees_everything(user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.at_head_office
+
+
+def orgs_visible_to(user: User) -> QuerySet[Organisation]:
+    """The organisations whose cases, numbers and recordings this user may see."""
+    if sees_everything(user):
+        return Organisation.objects.all()
+    if not user.is_authenticated or not user.is_active or user.org is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(path__startswith=user.org.path)
+
+
+def org_ids_visible_to(user: User) -> frozenset[int] | None:
+    """Ids of visible orgs, or ``None`` meaning "all" (so callers skip the filter)."""
+    if sees_everything(user):
+        return None
+    cached = getattr(user, "_visible_org_ids", None)
+    if cached is None:
+        cached = frozenset(orgs_visible_to(user).values_list("id", flat=True))
+        user._visible_org_ids = cached
+    return cached
+
+
+def scope_to_user(qs: QuerySet[M], user: User, *, org_field: str = "responsible_org") -> QuerySet[M]:
+    """Restrict any queryset whose rows belong to an org (via ``org_field``) to what the user may see."""
+    ids = org_ids_visible_to(user)
+    if ids is None:
+        return qs
+    return qs.filter(**{f"{org_field}_id__in": ids})
+
+
+def org_visible_to(user: User, org: Organisation | None) -> bool:
+    if org is None:
+        return False
+    ids = org_ids_visible_to(user)
+    return ids is None or org.id in ids
+
+
+def can_write(user: User) -> bool:
+    """Read-only roles (auditors) never change anything, whatever else they hold."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.role_set) and not user.role_set <= roles.READ_ONLY_ROLES
+
+
+def can_unmask(user: User) -> bool:
+    """May this user see full phone/ID numbers? (Each unmasked view is audit-logged.)"""
+    return user.is_authenticated and user.has_role(*roles.UNMASK_ROLES)
+
+
+def users_with_role_at(role: str, orgs: QuerySet[Organisation] | list[Organisation]) -> QuerySet[User]:
+    """Active staff holding ``role`` at any of ``orgs`` (for notifications and assignment)."""
+    return User.objects.filter(is_active=True, role_grants__role=role, org__in=orgs).distinct()

@@ -1,0 +1,75 @@
+"""Writes for organisations, users and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from . import roles as role_names
+from .models import AuditEvent, Organisation, RoleGrant, User
+
+
+@transaction.atomic
+def org_upsert(*, code: str, name_zh: str, name_en: str = "", kind: str, parent: Organisation | None) -> Organisation:
+    """Create or update an organisation; its materialised path follows its parent."""
+    path = f"{parent.path if parent else ''}{code}/"
+    org, _created = Organisation.objects.update_or_create(
+        code=code, defaults={"name_zh": name_zh, "name_en": name_en, "kind": kind, "parent": parent, "path": path}
+    )
+    org.full_clean()
+    return org
+
+
+@transaction.atomic
+def user_upsert(
+    *,
+    username: str,
+    org: Organisation | None,
+    roles: Iterable[str],
+    password: str | None = None,
+    display_name: str = "",
+    email: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> User:
+    """Create or update a user and set exactly the given roles (unknown roles are rejected)."""
+    wanted = set(roles)
+    unknown = wanted - set(role_names.ROLE_LABELS)
+    if unknown:
+        raise ValueError(f"Unknown roles: {sorted(unknown)}")
+    user, _created = User.objects.update_or_create(
+        username=username,
+        defaults={
+            "org": org,
+            "display_name": display_name,
+            "email": email,
+            "is_staff": is_staff,
+            "is_superuser": is_superuser,
+        },
+    )
+    if password is not None:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    RoleGrant.objects.filter(user=user).exclude(role__in=wanted).delete()
+    existing = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
+    RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in sorted(wanted - existing)])
+    user._role_cache = frozenset(wanted)
+    return user
+
+
+def audit_record(
+    *, actor: User | None, action: str, obj: Any = None, object_type: str = "", object_id: str = "", **detail: Any
+) -> AuditEvent:
+    """Append one audit event. The trail has no update or delete path."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
+    )

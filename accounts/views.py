@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import roles
+from .models import AuditEvent
+from .navigation import collect_links
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role sees what it can do: its inboxes and views, grouped by section."""
+    links = collect_links(request.user)
+    order: dict[str, int] = {}
+    for link in links:
+        order.setdefault(str(link.section), len(order))
+    links.sort(key=lambda link: order[str(link.section)])
+    sections = [(section, list(items)) for section, items in groupby(links, key=lambda link: str(link.section))]
+    role_labels = [roles.ROLE_LABELS[r] for r in sorted(request.user.role_set)]
+    return render(request, "accounts/home.html", {"sections": sections, "role_labels": role_labels})
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Auditors and administrators read the append-only trail; everyone else gets 404."""
+    if not request.user.has_role(roles.AUDITOR, roles.ADMIN):
+        raise Http404
+    events = AuditEvent.objects.select_related("actor")
+    action = request.GET.get("action", "").strip()
+    if action:
+        events = events.filter(action=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_log.html", {"page": page, "action": action})

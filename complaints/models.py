@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField
+
+from workflow.fsm import CaseWorkflowMixin
+from workflow.states import CaseState
+
+
+class ClassificationCode(models.Model):
+    """One node of the three-axis taxonomy (A channel, B business, C cause).
+
+    Data, not code: editable in the admin. A retired code (inactive or past
+    ``valid_to``) stays valid on the cases that already carry it but cannot be
+    chosen for a new case.
+    """
+
+    class Axis(models.TextChoices):
+        CHANNEL = "A", _("A 渠道")
+        BUSINESS = "B", _("B 业务")
+        CAUSE = "C", _("C 原因")
+
+    code = models.CharField(_("代码"), max_length=12, unique=True)
+    axis = models.CharField(_("维度"), max_length=1, choices=Axis.choices)
+    level = models.PositiveSmallIntegerField(_("层级"))
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级代码"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name_zh = models.CharField(_("中文名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=150)
+    keywords_zh = models.CharField(_("中文关键词"), max_length=300, blank=True)
+    keywords_en = models.CharField(_("英文关键词"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    valid_from = models.DateField(_("生效日期"), null=True, blank=True)
+    valid_to = models.DateField(_("停用日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("分类代码")
+        verbose_name_plural = _("分类代码")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(axis__in=["A", "B", "C"]), name="code_axis_valid"),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=3), name="code_level_1_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .taxonomy import parse_code
+
+        try:
+            parsed = parse_code(self.code)
+        except ValueError as exc:
+            raise ValidationError({"code": str(exc)}) from exc
+        self.axis, self.level = parsed.axis, parsed.level
+        if parsed.parent and (self.parent is None or self.parent.code != parsed.parent):
+            raise ValidationError({"parent": _("上级代码应为 %(p)s / Parent must be %(p)s") % {"p": parsed.parent}})
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("停用日期早于生效日期 / valid_to is before valid_from")})
+
+
+class Customer(models.Model):
+    """A complainant. Sensitive numbers are kept as a keyed hash (exact lookup)
+    plus a masked display value; see ``complaints.pii`` and ``complaints.services``."""
+
+    class Title(models.TextChoices):
+        MR = "mr", _("先生")
+        MS = "ms", _("女士")
+        UNKNOWN = "unknown", _("客户")
+
+    name = models.CharField(_("姓名"), max_length=50)
+    surname = models.CharField(_("姓"), max_length=10)
+    title = models.CharField(_("称谓"), max_length=10, choices=Title.choices, default=Title.UNKNOWN)
+    mobile_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    mobile_masked = models.CharField(_("手机号"), max_length=20, blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_masked = models.CharField(_("证件号"), max_length=24, blank=True)
+    home_org = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("开户机构"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
+
+    def __str__(self) -> str:
+        return self.salutation
+
+    @property
+    def salutation(self) -> str:
+        """How the customer is addressed outside privileged views: 张先生 / 李女士."""
+        return f"{self.surname}{self.get_title_display()}"
+
+
+class CustomerCard(models.Model):
+    """A card or account of a customer: never more than first 6 + last 4 digits."""
+
+    class Kind(models.TextChoices):
+        DEBIT = "debit", _("借记卡")
+        CREDIT = "credit", _("信用卡")
+        ACCOUNT = "account", _("账户")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="cards")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    first6 = models.CharField(max_length=6, blank=True)
+    last4 = models.CharField(max_length=4)
+    issuing_org = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("发卡机构"), null=True, blank=True, on_delete=models.PROTECT
+    )
+
+    class Meta:
+        verbose_name = _("卡/账户")
+        verbose_name_plural = _("卡/账户")
+
+    def __str__(self) -> str:
+        return f"{self.first6}******{self.last4}" if self.first6 else f"****{self.last4}"
+
+
+class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
+    """A complaint case: structured codes on three axes, the customer, and its workflow state."""
+
+    class Channel(models.TextChoices):
+        HOTLINE = "hotline", _("客服热线")
+        COUNTER = "counter", _("网点柜面")
+        MOBILE_APP = "app", _("手机银行")
+        WECHAT = "wechat", _("微信")
+        WEB = "web", _("网站表单")
+        EMAIL = "email", _("电子邮件")
+        LETTER = "letter", _("信函")
+        REGULATOR = "regulator", _("监管转办")
+
+    class Demand(models.TextChoices):
+        REFUND = "refund", _("退款")
+        FEE_WAIVER = "fee_waiver", _("减免费用")
+        APOLOGY = "apology", _("道歉")
+        EXPLANATION = "explanation", _("解释说明")
+        CORRECTION = "correction", _("更正")
+        OTHER = "other", _("其他")
+
+    class Result(models.TextChoices):
+        UPHELD = "upheld", _("成立")
+        PARTLY_UPHELD = "partly_upheld", _("部分成立")
+        NOT_UPHELD = "not_upheld", _("不成立")
+
+    reference = models.CharField(_("投诉编号"), max_length=32, unique=True)
+    channel = models.CharField(_("受理渠道"), max_length=20, choices=Channel.choices)
+    regulator_reference = models.CharField(_("监管转办编号"), max_length=64, blank=True)
+    regulator_received_on = models.DateField(_("监管受理日期"), null=True, blank=True)
+
+    code_a = models.ForeignKey(
+        ClassificationCode, verbose_name=_("渠道代码"), on_delete=models.PROTECT, related_name="+"
+    )
+    code_b = models.ForeignKey(
+        ClassificationCode, verbose_name=_("业务代码"), on_delete=models.PROTECT, related_name="+"
+    )
+    code_c = models.ForeignKey(
+        ClassificationCode, verbose_name=_("原因代码"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    is_elderly = models.BooleanField(_("老年客户"), default=False)
+    is_repeat = models.BooleanField(_("重复投诉"), default=False)
+    is_regulator_referred = models.BooleanField(_("监管转办"), default=False)
+    is_group_impact = models.BooleanField(_("群体性/监管影响"), default=False)
+    has_media_risk = models.BooleanField(_("舆情风险"), default=False)
+
+    summary = models.CharField(_("摘要"), max_length=200)
+    details = models.TextField(_("详情"), blank=True, validators=[MaxLengthValidator(5000)])
+    demand = models.CharField(_("客户诉求"), max_length=20, choices=Demand.choices, default=Demand.EXPLANATION)
+    disputed_amount = models.DecimalField(
+        _("争议金额"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+
+    received_at = models.DateTimeField(_("收到时间"))
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
+    responsible_org = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("责任机构"), on_delete=models.PROTECT, related_name="complaints"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    repeat_of = models.ForeignKey(
+        "self", verbose_name=_("前次投诉"), null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats"
+    )
+
+    # --- Workflow state (changed only by workflow.services) ----------------
+    status = FSMField(_("状态"), default=CaseState.REGISTERED, max_length=30, protected=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_complaints",
+    )
+    due_date = models.DateField(_("处理时限"), null=True, blank=True)
+    extension_level = models.PositiveSmallIntegerField(_("延期级别"), default=0)
+    paused_since = models.DateTimeField(_("暂停开始"), null=True, blank=True)
+    paused_days = models.PositiveIntegerField(_("已暂停天数"), default=0)
+    first_response_at = models.DateTimeField(_("首次响应时间"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("作出决定时间"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("答复客户时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    result = models.CharField(_("处理结果"), max_length=20, choices=Result.choices, blank=True)
+    redress_amount = models.DecimalField(_("补偿金额"), max_digits=14, decimal_places=2, null=True, blank=True)
+    redress_type = models.CharField(_("补偿方式"), max_length=30, blank=True)
+    root_cause_code = models.ForeignKey(
+        ClassificationCode,
+        verbose_name=_("根因代码"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("合并至"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("投诉")
+        verbose_name_plural = _("投诉")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["-received_at", "-id"], name="cmp_received_desc"),
+            models.Index(fields=["responsible_org", "-received_at", "-id"], name="cmp_org_received"),
+            models.Index(fields=["status", "due_date"], name="cmp_status_due"),
+            models.Index(fields=["responsible_org", "status", "due_date"], name="cmp_org_status_due"),
+            models.Index(fields=["customer", "code_b", "-received_at"], name="cmp_repeat_lookup"),
+            models.Index(fields=["code_b", "-received_at"], name="cmp_code_b_received"),
+            models.Index(fields=["assigned_to", "status"], name="cmp_assignee_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.summary}"
+
+    @property
+    def combined_code(self) -> str:
+        return f"{self.code_a.code}-{self.code_b.code}-{self.code_c.code}"

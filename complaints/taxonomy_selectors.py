@@ -1,0 +1,112 @@
+"""Reads of the classification taxonomy: pickers, validation of codes for new cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import taxonomy
+from .models import ClassificationCode
+
+_CACHE_KEY = "taxonomy:codes:v1"
+_CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    code: str
+    axis: str
+    level: int
+    parent: str | None
+    name_zh: str
+    name_en: str
+    keywords_zh: str
+    keywords_en: str
+    is_active: bool
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    is_leaf: bool
+
+    def selectable_on(self, day: dt.date) -> bool:
+        """May a NEW case use this code on ``day``? Active, in its validity window, and a leaf."""
+        if not (self.is_active and self.is_leaf):
+            return False
+        if self.valid_from and day < self.valid_from:
+            return False
+        return not (self.valid_to and day > self.valid_to)
+
+
+def taxonomy_rows() -> list[CodeRow]:
+    """All codes (about 85), cached briefly; the admin's edits show within a minute."""
+    rows = cache.get(_CACHE_KEY)
+    if rows is None:
+        children = ClassificationCode.objects.filter(parent=OuterRef("pk"))
+        qs = (
+            ClassificationCode.objects.annotate(has_children=Exists(children)).select_related("parent").order_by("code")
+        )
+        rows = [
+            CodeRow(
+                code=c.code,
+                axis=c.axis,
+                level=c.level,
+                parent=c.parent.code if c.parent else None,
+                name_zh=c.name_zh,
+                name_en=c.name_en,
+                keywords_zh=c.keywords_zh,
+                keywords_en=c.keywords_en,
+                is_active=c.is_active,
+                valid_from=c.valid_from,
+                valid_to=c.valid_to,
+                is_leaf=not c.has_children,
+            )
+            for c in qs
+        ]
+        cache.set(_CACHE_KEY, rows, _CACHE_SECONDS)
+    return rows
+
+
+def taxonomy_cache_clear() -> None:
+    cache.delete(_CACHE_KEY)
+
+
+def code_search(
+    query: str, *, axis: str | None = None, selectable_only: bool = False, limit: int = 20
+) -> list[CodeRow]:
+    """Picker search by code prefix or Chinese/English words (e.g. 年费 → B030202)."""
+    rows = taxonomy_rows()
+    if axis:
+        rows = [r for r in rows if r.axis == axis]
+    if selectable_only:
+        today = timezone.localdate()
+        rows = [r for r in rows if r.selectable_on(today)]
+    if not query.strip():
+        return rows[:limit]
+    return taxonomy.search(query, rows, limit=limit)
+
+
+def code_for_new_case(code: str, *, axis: str, on: dt.date | None = None) -> ClassificationCode:
+    """The code a new case may carry on ``axis``, or ``ValueError`` with a clear message.
+
+    Rejects bad format, unknown codes, the wrong axis, non-leaf codes and retired codes.
+    """
+    parsed = taxonomy.parse_code(code)  # raises ValueError with a bilingual message
+    if parsed.axis != axis:
+        raise ValueError(
+            _("代码 %(code)s 不属于 %(axis)s 维度 / %(code)s is not an axis %(axis)s code")
+            % {"code": code, "axis": axis}
+        )
+    row = next((r for r in taxonomy_rows() if r.code == code), None)
+    if row is None:
+        raise ValueError(_("未知的分类代码：%(code)s / Unknown classification code: %(code)s") % {"code": code})
+    if not row.is_leaf:
+        raise ValueError(
+            _("请选择末级代码，%(code)s 还有下级 / Choose a leaf code: %(code)s has children") % {"code": code}
+        )
+    if not row.selectable_on(on or timezone.localdate()):
+        raise ValueError(_("代码 %(code)s 已停用，不能用于新投诉 / Code %(code)s is retired") % {"code": code})
+    return ClassificationCode.objects.get(code=code)

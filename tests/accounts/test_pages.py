@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts import roles
+from accounts.models import AuditEvent, Organisation, RoleGrant, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_chinese_by_default(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<html lang="zh-hans">' in body
+    assert "登录客户之声" in body
+
+
+def test_login_and_logout(client, org_tree, make_user):
+    make_user(roles.BRANCH_HANDLER, org_tree.bj, username="alice")
+    response = client.post(reverse("login"), {"username": "alice", "password": "pw-test-123"})
+    assert response.status_code == 302 and response.url == reverse("home")
+    assert client.get(reverse("home")).status_code == 200
+    client.post(reverse("logout"))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_wrong_password_shows_message(client, org_tree, make_user):
+    make_user(roles.BRANCH_HANDLER, org_tree.bj, username="alice")
+    response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.content.decode()
+
+
+def test_language_switch_to_english(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    assert response.status_code == 302
+    body = client.get(reverse("login")).content.decode()
+    assert '<html lang="en">' in body
+    assert "Sign in to Voice of Customer" in body
+
+
+def test_audit_log_is_404_for_non_auditors(client, org_tree, make_user):
+    client.force_login(make_user(roles.BRANCH_MANAGER, org_tree.bj))
+    assert client.get(reverse("accounts:audit_log")).status_code == 404
+
+
+def test_auditor_reads_audit_log(client, org_tree, make_user):
+    auditor = make_user(roles.AUDITOR, org_tree.ho)
+    AuditEvent.objects.create(actor=auditor, action="unmask_view", object_type="complaints.customer", object_id="7")
+    client.force_login(auditor)
+    body = client.get(reverse("accounts:audit_log")).content.decode()
+    assert "unmask_view" in body and "complaints.customer 7" in body
+
+
+def test_admin_sees_administration_link_and_handler_does_not(client, org_tree, make_user):
+    admin_user = make_user(roles.ADMIN, org_tree.ho)
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    assert 'data-key="admin"' in client.get(reverse("home")).content.decode()
+    client.force_login(make_user(roles.BRANCH_HANDLER, org_tree.bj))
+    assert 'data-key="admin"' not in client.get(reverse("home")).content.decode()
+
+
+def test_seed_demo_is_idempotent(db):
+    call_command("seed_demo", "--quick", "--complaints", "0", verbosity=0)
+    counts = (Organisation.objects.count(), User.objects.count(), RoleGrant.objects.count())
+    call_command("seed_demo", "--quick", "--complaints", "0", verbosity=0)
+    assert (Organisation.objects.count(), User.objects.count(), RoleGrant.objects.count()) == counts
+    assert Organisation.objects.filter(kind=Organisation.Kind.BRANCH).count() == 5
+    assert Organisation.objects.filter(kind=Organisation.Kind.SUB_BRANCH).count() == 10
+    assert User.objects.get(username="bj_manager").has_role(roles.BRANCH_MANAGER)
+    assert User.objects.get(username="bj_cy_handler").org.code == "BJ-CY"
+
+
+def test_every_demo_user_can_log_in_and_gets_a_home(client, db):
+    from accounts.demo import DEMO_PASSWORD
+
+    call_command("seed_demo", "--quick", "--complaints", "0", verbosity=0)
+    for user in User.objects.all():
+        assert client.login(username=user.username, password=DEMO_PASSWORD), user.username
+        response = client.get(reverse("home"))
+        assert response.status_code == 200
+        assert user.org.name_zh in response.content.decode()
+        client.logout()
