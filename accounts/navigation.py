@@ -29,7 +29,15 @@ class NavLink:
 
 def links_for(user) -> list[NavLink]:
     """Accounts' own links: administration and the audit trail."""
-    links: list[NavLink] = []
+    links: list[NavLink] = [
+        NavLink(
+            _("个人"),
+            _("我的通知"),
+            reverse("accounts:notifications"),
+            _("时限提醒、典型录音、上升问题"),
+            key="notifications",
+        )
+    ]
     if user.is_staff or user.has_role(roles.ADMIN):
         links.append(NavLink(_("管理"), _("系统管理"), reverse("admin:index"), _("机构、用户、分类代码"), key="admin"))
     if user.has_role(roles.AUDITOR, roles.ADMIN):

@@ -73,3 +73,59 @@ def audit_record(
         object_id=object_id,
         detail=detail,
     )
+
+
+def notification_send(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    dedupe_key: str,
+    body: str = "",
+    url: str = "",
+    complaint: Any = None,
+    email: bool = False,
+) -> int:
+    """Notify each recipient once per ``dedupe_key``; returns how many were new.
+
+    Idempotent: re-sending the same event (same key) to the same user does nothing,
+    so periodic jobs can run as often as they like. Email (Django's backend, console
+    by default) goes only to users newly notified and only after the commit.
+    """
+    from django.core.mail import send_mail
+
+    from .models import Notification
+
+    users = {u.pk: u for u in recipients if u.is_active}
+    if not users:
+        return 0
+    already = set(
+        Notification.objects.filter(recipient_id__in=users, dedupe_key=dedupe_key).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    new = [
+        Notification(
+            recipient=u, kind=kind, title=title, body=body, url=url, complaint=complaint, dedupe_key=dedupe_key
+        )
+        for pk, u in users.items()
+        if pk not in already
+    ]
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    if email:
+        addresses = [n.recipient.email for n in new if n.recipient.email]
+        if addresses:
+            transaction.on_commit(lambda: send_mail(title, f"{body}\n{url}", None, addresses, fail_silently=True))
+    return len(new)
+
+
+def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (all unread ones when no ids are given)."""
+    from django.utils import timezone
+
+    from .models import Notification
+
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=timezone.now())

@@ -36,3 +36,17 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/audit_log.html", {"page": page, "action": action})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's own notifications, newest first; POST marks them read."""
+    from django.shortcuts import redirect
+
+    from .services import notification_mark_read
+
+    if request.method == "POST":
+        notification_mark_read(user=request.user)
+        return redirect("accounts:notifications")
+    items = request.user.notifications.select_related("complaint")[:100]
+    return render(request, "accounts/notifications.html", {"items": items})

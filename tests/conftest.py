@@ -12,6 +12,12 @@ from accounts.models import Organisation, User
 from tests.accounts.factories import OrganisationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s per user; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class OrgTree:
     ho: Organisation
