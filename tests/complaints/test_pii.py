@@ -1,0 +1,495 @@
+"""Behaviour of complaints.pii: finding and masking personal data (no Django needed).
+
+Privacy rules (DOMAIN.md): cards show at most first 6 + last 4 digits, CVV is never kept,
+phones are shown as 138****5678, and spoken Chinese digits count as digits. Whisper drops
+digits (SPEECH.md), so masking never depends on a checksum.
+"""
+
+import hashlib
+import hmac
+import re
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from complaints.pii import (
+    Finding,
+    card_first6_last4,
+    find_sensitive,
+    id_number_valid,
+    keyed_hash,
+    luhn_valid,
+    mask_card,
+    mask_id_number,
+    mask_mobile,
+    mask_text,
+    normalize_card,
+    normalize_digits,
+    normalize_id_number,
+    normalize_mobile,
+)
+
+CARD = "6222021234567894"  # Luhn-valid
+ID = "110101199003071233"  # valid GB 11643 checksum, born 1990-03-07
+ID_X = "11010519491231002X"  # the standard's example, check character X
+KINDS = {"card", "mobile", "id_number", "account", "cvv", "email", "digits"}
+
+# Independent reference implementations, used to build test data.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_SPOKEN = {
+    "0": "零〇",
+    "1": "一幺",
+    "2": "二两",
+    "3": "三",
+    "4": "四",
+    "5": "五",
+    "6": "六",
+    "7": "七",
+    "8": "八",
+    "9": "九",
+}
+_TO_ASCII = str.maketrans("零〇一幺二两三四五六七八九０１２３４５６７８９", "0011223456789" + "0123456789")
+_OUTPUT_RUN = re.compile(r"\d+(?:(?:[ \u3000]?[-‐‑–—,，][ \u3000]?|[ \u3000])\d+)*", re.ASCII)
+
+
+def id_check_char(first17: str) -> str:
+    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def luhn_complete(partial: str) -> str:
+    """Append the digit that makes ``partial`` Luhn-valid."""
+    total = 0
+    for i, ch in enumerate(reversed(partial)):
+        d = int(ch) * (1 if i % 2 else 2)
+        total += d - 9 if d > 9 else d
+    return partial + str(-total % 10)
+
+
+def spoken(digits: str) -> str:
+    return "".join(_SPOKEN[d][0] for d in digits)
+
+
+def longest_digit_run(text: str) -> int:
+    """Digits in the longest run of the text, reading Chinese/full-width digits as digits
+    and letting one space, hyphen or comma join groups."""
+    runs = _OUTPUT_RUN.findall(text.translate(_TO_ASCII))
+    return max((len(re.sub(r"\D", "", run)) for run in runs), default=0)
+
+
+# --- normalize_digits --------------------------------------------------------------
+
+
+def test_normalize_digits_reads_spoken_and_full_width_digits_char_by_char():
+    assert normalize_digits("幺三八〇两") == ("13802", [0, 1, 2, 3, 4])
+    assert normalize_digits("零一二三四五六七八九") == ("0123456789", list(range(10)))
+    assert normalize_digits("卡号６２２２") == ("卡号6222", [0, 1, 2, 3, 4, 5])
+
+
+def test_normalize_digits_leaves_positional_numerals_alone():
+    assert normalize_digits("一百二十元")[0] == "1百2十元"
+    assert normalize_digits("三千五百万")[0] == "3千5百万"
+
+
+@given(st.text())
+def test_normalize_digits_maps_every_index_back_to_the_original(text):
+    normalized, mapping = normalize_digits(text)
+    assert len(normalized) == len(text) == len(mapping)
+    assert mapping == list(range(len(text)))
+    for original, new in zip(text, normalized, strict=True):
+        assert new == original or (new.isascii() and new.isdigit())
+
+
+# --- mask_text: exact outputs ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # cards: first 6 + last 4, whatever the spelling
+        ("我的卡号是6222021234567890", "我的卡号是622202******7890"),  # not Luhn-valid: the cue decides
+        (f"请核实{CARD}的交易", "请核实622202******7894的交易"),  # Luhn-valid, no cue
+        ("6222 0212 3456 7894", "622202******7894"),
+        ("卡号：6222-0212-3456-7894，谢谢", "卡号：622202******7894，谢谢"),
+        ("卡号六二二二零二一二三四五六七八九四", "卡号622202******7894"),
+        ("卡号 六二二二 〇二幺二 三四五六 七八九四 谢谢", "卡号 622202******7894 谢谢"),
+        ("嗯卡号是六二二二，零二一二，三四五六，七八九四。", "嗯卡号是622202******7894。"),
+        ("卡号６２２２０２１２３４５６７８９４", "卡号622202******7894"),
+        ("卡号6222021234567894一直没到账", "卡号622202******7894一直没到账"),  # 一直 is a word
+        ("4111111111111111", "411111******1111"),
+        ("6217000000000000004", "621700*********0004"),  # 19 digits: still only 6 + 4 visible
+        ("信用卡 622202123456", "信用卡 ********3456"),  # 12 digits after a cue: last 4 only
+        # Whisper dropped a digit: no longer Luhn-valid, still masked
+        ("卡号是六二二二零二一二三四五六七八九", "卡号是622202*****6789"),
+        ("号码是六二二二零二一二三四五六七八九", "号码是***********6789"),
+        # a card read out in pieces, each piece masked
+        ("卡号是六二二二。零二一二。三四五六。七八九四。", "卡号是****。****。****。****。"),
+        ("卡号六二二二，嗯，零二一二", "卡号****，嗯，****"),
+        # mobiles
+        ("手机13812345678", "手机138****5678"),
+        ("电话：+86 138 1234 5678", "电话：+86 138****5678"),
+        ("tel 0086-13812345678", "tel 0086-138****5678"),
+        ("回电138-1234-5678即可", "回电138****5678即可"),
+        ("联系我幺三八幺二三四五六七八", "联系我138****5678"),
+        ("号码幺五两零零零零幺幺幺幺", "号码152****1111"),
+        # resident ID numbers: first 1 + 16 stars + last 1
+        (f"身份证号{ID}", "身份证号1****************3"),
+        ("身份证11010519491231002x", "身份证1****************X"),
+        ("110101 19900307 1233", "1****************3"),
+        ("身份证110101900307123", "身份证1*************3"),  # 15 digits after the cue
+        # accounts: stars + last 4
+        ("账号12345678901", "账号*******8901"),
+        ("账号622202-1234", "账号******1234"),
+        # CVV and codes: nothing kept
+        ("安全码是一二三", "安全码是***"),
+        ("CVV2 123", "CVV2 ***"),
+        ("cvv: 1234", "cvv: ***"),
+        ("卡片背面三位是456", "卡片背面三位是***"),
+        ("验证码886655", "验证码***"),
+        # short runs after other cues
+        ("手机号是138", "手机号是***"),
+        ("身份证后几位是123456", "身份证后几位是******"),
+        # e-mail
+        ("邮箱zhang.san@example.com", "邮箱z***@example.com"),
+        ("QQ邮箱123456789@qq.com", "QQ邮箱1***@qq.com"),
+        ("a@12345678.cn", "a***@********.cn"),
+        # other long runs: all stars, last 4 kept from 12 digits on
+        ("流水号12345678", "流水号********"),
+        ("流水号123456789012", "流水号********9012"),
+        ("2026-0001234", "***********"),  # no letter prefix: an 11-digit run, masked
+        # references never swallow a following number
+        ("编号VOC-2026-0001234，手机13812345678", "编号VOC-2026-0001234，手机138****5678"),
+        # a reference running on into more digit groups is masked with them (fail closed)
+        ("VOC-2026-0001234 13812345678", "VOC-******************5678"),
+        ("Tel-138-1234-5678", "Tel-138****5678"),  # a cue word is not a reference prefix
+        ("abc-1381234-5678", "abc-138****5678"),  # the groups read as a mobile
+    ],
+)
+def test_mask_text(text, masked):
+    assert mask_text(text) == masked
+    assert mask_text(masked) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "交易金额1,200.50元",
+        "分期金额￥12,345,678.00",
+        "转账12000000元",
+        "利率3.85",
+        "2026-11-25",
+        "于2026-11-25 12:25在柜台办理",
+        "通话时长12:25",
+        "2026年11月25日",
+        "投诉编号VOC-2026-0001234已受理",
+        "编号voc-2026-0001234",
+        "一百二十元",
+        "等了两个月，打了三次电话",
+        "办卡后等了3个月",
+        "手机银行转账5000元",
+        "手机丢了。12345",  # the cue does not reach into the next sentence
+        "客服电话95588一直占线",
+        "电话12378投诉",
+        "尾号7894的信用卡被盗刷",
+        "卡号后四位是7894",
+        "张先生您好，请问还有什么可以帮您？",
+    ],
+)
+def test_mask_text_leaves_non_identifiers_alone(text):
+    assert find_sensitive(text) == []
+    assert mask_text(text) == text
+
+
+def test_year_and_reference_are_never_read_as_a_mobile():
+    assert find_sensitive("VOC-2026-0001234") == []
+    assert [f.kind for f in find_sensitive("2026-0001234")] == ["digits"]
+    assert [f.kind for f in find_sensitive("编号2026-1381234")] == ["digits"]
+
+
+def test_a_date_beside_a_card_stays_a_date_and_no_kept_digits_touch_it():
+    assert mask_text(f"{CARD} 2026-11-25被盗刷") == "622202********** 2026-11-25被盗刷"
+    assert mask_text(f"{CARD}，2026-11-25被盗刷") == "622202**********，2026-11-25被盗刷"
+    assert mask_text(f"{CARD}于2026-11-25被盗刷") == "622202******7894于2026-11-25被盗刷"
+    assert mask_text("日期2026-11-25，13812345678") == "日期2026-11-25，*******5678"
+
+
+def test_groups_of_a_number_are_not_taken_for_an_amount():
+    assert mask_text("138,123,456,78元") == "138****5678元"
+    assert mask_text("6222 0212 3456 7894元") == "622202******7894元"
+
+
+def test_letter_prefixed_run_of_8_or_more_digits_is_still_masked():
+    assert mask_text("TXN20261125000123") == "TXN**********0123"
+    assert mask_text("ABC-2026-12345678") == "ABC-********5678"  # the groups are masked together
+    assert mask_text(f"card{CARD}") == "card622202******7894"
+
+
+# --- find_sensitive ----------------------------------------------------------------
+
+
+def test_findings_are_spans_of_the_original_text():
+    text = "我叫张三，卡号六二二二 零二一二 三四五六 七八九四，手机+86 13812345678"
+    assert find_sensitive(text) == [
+        Finding("card", 7, 26, "六二二二 零二一二 三四五六 七八九四"),
+        Finding("mobile", 29, 44, "+86 13812345678"),
+    ]
+
+
+def test_findings_classify_by_checksum_and_cue():
+    def kinds(text):
+        return [f.kind for f in find_sensitive(text)]
+
+    assert kinds(CARD) == ["card"]
+    assert kinds(ID) == ["id_number"]
+    assert kinds("11010119900307123X") == ["id_number"]  # any 17 digits + X
+    assert kinds("13812345678") == ["mobile"]
+    assert kinds("12812345678") == ["digits"]
+    assert kinds("6222021234567890") == ["digits"]  # Luhn fails, no cue: still masked
+    assert kinds("账户 6222021234567890") == ["account"]
+    assert kinds("安全码 123，邮箱a@b.cn") == ["cvv", "email"]
+
+
+# --- identifier helpers ------------------------------------------------------------
+
+
+def test_luhn_valid():
+    assert luhn_valid(CARD)
+    assert luhn_valid("4111111111111111")
+    assert not luhn_valid("4111111111111112")
+    assert not luhn_valid("")
+    assert not luhn_valid("4111 1111 1111 1111")
+    assert not luhn_valid("１２")
+
+
+def test_id_number_valid_checks_checksum_and_birth_date():
+    assert id_number_valid(ID)
+    assert id_number_valid(ID_X)
+    assert id_number_valid(ID_X.lower())
+    assert not id_number_valid(ID[:-1] + "4")  # wrong check digit
+    assert not id_number_valid("440524188001010014")  # checksum ok, born 1880
+    first17 = "31010419000229123"  # 1900-02-29 does not exist
+    assert not id_number_valid(first17 + id_check_char(first17))
+    future = "110101" + f"{date.today().year + 1}0101" + "123"
+    assert not id_number_valid(future + id_check_char(future))
+    assert not id_number_valid(ID[:-1])
+    assert not id_number_valid("11010119900307123Y")
+
+
+def test_normalize_mobile():
+    assert normalize_mobile("13812345678") == "13812345678"
+    assert normalize_mobile("+86 138-1234-5678") == "13812345678"
+    assert normalize_mobile("0086 13812345678") == "13812345678"
+    assert normalize_mobile("１３８１２３４５６７８") == "13812345678"
+    for bad in ["12812345678", "1381234567", "138123456789", "138abcd5678", ""]:
+        with pytest.raises(ValueError, match="手机号码格式不正确 / Invalid mobile number"):
+            normalize_mobile(bad)
+
+
+def test_normalize_id_number():
+    assert normalize_id_number(ID_X.lower()) == ID_X
+    assert normalize_id_number(" 110105 19491231 002ｘ ") == ID_X
+    with pytest.raises(ValueError, match="格式不正确 / Invalid ID number format"):
+        normalize_id_number("1101011990030712")
+    with pytest.raises(ValueError, match="校验位错误 / ID number checksum mismatch"):
+        normalize_id_number(ID[:-1] + "4")
+    with pytest.raises(ValueError, match="出生日期无效 / Invalid birth date"):
+        normalize_id_number("440524188001010014")
+
+
+def test_normalize_card():
+    assert normalize_card("6222 0212-3456 7894") == CARD
+    assert normalize_card("622202123456") == "622202123456"
+    for bad in ["62220212345", "62220212345678901234", "6222abcd34567894", ""]:
+        with pytest.raises(ValueError, match="银行卡号格式不正确 / Invalid card number"):
+            normalize_card(bad)
+
+
+def test_masks_for_storage():
+    assert mask_mobile("+86 138 1234 5678") == "138****5678"
+    assert mask_id_number(ID) == "1****************3"
+    assert mask_id_number(ID_X.lower()) == "1****************X"
+    assert mask_card("6222 0212 3456 7894") == "622202******7894"
+    assert mask_card("622202123456") == "********3456"
+    assert card_first6_last4(CARD) == ("622202", "7894")
+    assert card_first6_last4("622202123456") == ("", "3456")  # never 10 of 12 digits
+    with pytest.raises(ValueError):
+        mask_mobile("12345")
+
+
+def test_keyed_hash_is_hmac_sha256_of_the_normalised_value():
+    expected = hmac.new(b"secret", b"13812345678", hashlib.sha256).hexdigest()
+    assert keyed_hash("13812345678", b"secret") == expected
+    assert keyed_hash("+86 138-1234-5678", "secret") == expected
+    assert keyed_hash(ID_X.lower(), "secret") == keyed_hash(ID_X, "secret")
+    assert keyed_hash("6222 0212 3456 7894", "secret") == keyed_hash(CARD, "secret")
+    assert keyed_hash("13812345678", "other") != expected
+    assert len(expected) == 64
+    with pytest.raises(ValueError):
+        keyed_hash("13812345678", "")
+
+
+# --- properties --------------------------------------------------------------------
+
+
+@st.composite
+def card_numbers(draw):
+    prefix = draw(st.sampled_from(["622202", "621700", "4", "51", "35"]))
+    length = draw(st.integers(16, 19))
+    body = draw(st.text("0123456789", min_size=length - 1 - len(prefix), max_size=length - 1 - len(prefix)))
+    return luhn_complete(prefix + body)
+
+
+@st.composite
+def id_numbers(draw):
+    region = draw(st.sampled_from(["110101", "310104", "440305", "510107"]))
+    born = draw(st.dates(date(1930, 1, 1), date(2010, 12, 31)))
+    first17 = region + born.strftime("%Y%m%d") + draw(st.text("0123456789", min_size=3, max_size=3))
+    return first17 + id_check_char(first17)
+
+
+mobile_numbers = st.builds(
+    lambda second, rest: "1" + second + rest,
+    st.sampled_from("3456789"),
+    st.text("0123456789", min_size=9, max_size=9),
+)
+GROUPINGS = {"card": [4, 4, 4, 4, 4], "id": [6, 8, 4], "mobile": [3, 4, 4]}
+
+
+@st.composite
+def rendered_secrets(draw):
+    """(kind, digits, rendering) of a card, ID or mobile as a person or Whisper writes it."""
+    kind = draw(st.sampled_from(["card", "id", "mobile"]))
+    digits = draw({"card": card_numbers(), "id": id_numbers(), "mobile": mobile_numbers}[kind])
+    grouping = draw(st.sampled_from(["none", "standard", "random"]))
+    if grouping == "none":
+        sizes = [len(digits)]
+    elif grouping == "standard":
+        sizes = GROUPINGS[kind]
+    else:
+        sizes = draw(st.lists(st.integers(2, 6), min_size=len(digits) // 2, max_size=len(digits) // 2))
+    groups, rest = [], digits
+    for size in sizes:
+        if rest:
+            groups.append(rest[:size])
+            rest = rest[size:]
+    if rest:
+        groups.append(rest)
+    if len(groups[-1]) < 2 and len(groups) > 1:  # no one-digit group
+        groups[-2:] = [groups[-2] + groups[-1]]
+    sep = draw(st.sampled_from(["", " ", "-", "，", ", ", " - ", "\u3000"]))
+    rendered = []
+    for group in groups:
+        style = draw(st.sampled_from(["ascii", "spoken", "fullwidth"]))
+        if style == "spoken":
+            group = "".join(draw(st.sampled_from(_SPOKEN[c])) if c.isdigit() else c for c in group)
+        elif style == "fullwidth":
+            group = "".join(chr(0xFF10 + int(c)) if c.isdigit() else c for c in group)
+        rendered.append(group)
+    text = sep.join(rendered)
+    if kind == "id" and text.endswith("X"):
+        text = text[:-1] + draw(st.sampled_from("Xx"))
+    if kind == "mobile":
+        text = draw(st.sampled_from(["", "+86 ", "+86-", "+86"])) + text
+    return kind, digits, text
+
+
+FILLER_TOKENS = [
+    "我", "的", "客户", "投诉", "银行", "请", "您好", "谢谢", "张先生", "柜台", "被扣费", "吗",
+    "卡号", "是", "身份证", "手机", "电话", "安全码", "尾号", "账号", "信用卡", "嗯", "呃",
+    "card", "ID", "CVV", "account", "abc", "VOC",
+    "，", "。", "：", "；", " ", "、", ".", "元", "年", "个", "¥", "*",
+]  # fmt: skip
+filler = st.lists(st.sampled_from(FILLER_TOKENS), max_size=5).map("".join)
+# Empty joiners let letters touch a secret (card6222…, ID110101…); none is a digit or hyphen.
+joiner = st.sampled_from(["", " ", "，", "：", "是", "。", "的"])
+
+
+@st.composite
+def texts_with_secrets(draw):
+    """Chinese text with cards, IDs and mobiles embedded (ASCII, spoken, full-width)."""
+    secrets = draw(st.lists(rendered_secrets(), min_size=1, max_size=4))
+    parts = [draw(filler)]
+    for _kind, _digits, text in secrets:  # something always stands between two secrets
+        parts += [draw(joiner), text, draw(joiner), draw(filler), draw(st.sampled_from(FILLER_TOKENS))]
+    return "".join(parts), secrets
+
+
+property_settings = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@property_settings
+@given(texts_with_secrets())
+def test_masked_text_keeps_no_8_consecutive_digits(case):
+    text, secrets = case
+    masked = mask_text(text)
+    assert longest_digit_run(masked) < 8, masked
+    masked_digits = [re.sub(r"\D", "", run) for run in _OUTPUT_RUN.findall(masked.translate(_TO_ASCII))]
+    for _kind, digits, _rendered in secrets:
+        for i in range(len(digits) - 7):
+            assert not any(digits[i : i + 8] in run for run in masked_digits)
+
+
+@property_settings
+@given(texts_with_secrets())
+def test_mask_text_is_idempotent(case):
+    text, _secrets = case
+    once = mask_text(text)
+    assert mask_text(once) == once
+
+
+@property_settings
+@given(rendered_secrets(), st.sampled_from(["", "。", "我的", "您好，"]), st.sampled_from(["", "。", "谢谢"]))
+def test_a_lone_identifier_is_found_whole_and_classified(secret, before, after):
+    kind, digits, rendered = secret
+    expected = {"card": "card", "id": "id_number", "mobile": "mobile"}[kind]
+    if kind == "card" and len(digits) == 18 and id_number_valid(digits):
+        expected = "id_number"  # checksum collision: masked either way
+    text = before + rendered + after
+    assert find_sensitive(text) == [Finding(expected, len(before), len(before) + len(rendered), rendered)]
+
+
+_ALPHABET = st.sampled_from(
+    list("0123456789０９零〇一幺二两三五九十百 -，,.:：元年号@abcxX*+")
+    + ["卡号", "安全码", "手机", "尾号", "VOC-", "qq.com"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+@example("卡号6222021234567890，12点")
+@example("1****************X-2026")
+@example("abc11 01 01 19 47 01 13 79 2X我")
+@example("0@qq.com@qq.com")
+@example("11010519491231002X0.6222021234567894")
+@example("000000000000零+86 13812345678")
+def test_findings_are_sorted_disjoint_original_spans_and_masking_is_idempotent(text):
+    findings = find_sensitive(text)
+    previous_end = 0
+    for f in findings:
+        assert f.kind in KINDS
+        assert previous_end <= f.start < f.end <= len(text)
+        assert text[f.start : f.end] == f.text
+        previous_end = f.end
+    once = mask_text(text)
+    assert mask_text(once) == once
+
+
+@given(st.text(st.characters(exclude_characters="0123456789０１２３４５６７８９零〇一幺二两三四五六七八九@")))
+def test_text_without_digits_is_unchanged(text):
+    assert mask_text(text) == text
+
+
+@given(card_numbers(), st.data())
+def test_luhn_detects_every_single_digit_error(card, data):
+    assert luhn_valid(card)
+    i = data.draw(st.integers(0, len(card) - 1))
+    wrong = data.draw(st.sampled_from([d for d in "0123456789" if d != card[i]]))
+    assert not luhn_valid(card[:i] + wrong + card[i + 1 :])
+
+
+@given(id_numbers())
+def test_generated_id_numbers_validate_and_normalise(value):
+    assert id_number_valid(value)
+    assert normalize_id_number(value.lower()) == value
+    assert mask_id_number(value) == value[0] + "*" * 16 + value[-1]
