@@ -18,6 +18,26 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _migration_data_after_flush(request, django_db_blocker):
+    """Transactional tests (browser journeys, concurrency) end with a flush that also
+    wipes the data the migrations loaded (the taxonomy). pytest-django runs them after
+    all other database tests, so putting the data back before each of them suffices."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    load_taxonomy = import_module("complaints.migrations.0002_load_taxonomy").load
+    with django_db_blocker.unblock():
+        load_taxonomy(apps, None)
+
+
 @dataclass
 class OrgTree:
     ho: Organisation

@@ -33,6 +33,14 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # the clear value). Separate from SECRET_KEY so rotating one does not break the other.
 PII_HASH_KEY = env("VOC_PII_HASH_KEY", default="dev-only-pii-hash-key")
 
+# --- complaints (intake) ---------------------------------------------------
+# Key for the encrypted full phone/ID numbers that UNMASK_ROLES may reveal (audit-logged).
+PII_ENCRYPTION_KEY = env("VOC_PII_ENCRYPTION_KEY", default="dev-only-pii-encryption-key")
+# Same customer + same B code within this many days marks a case as a repeat.
+COMPLAINT_REPEAT_WINDOW_DAYS = env.int("VOC_COMPLAINT_REPEAT_WINDOW_DAYS", default=90)
+# Public web form: submissions per client IP ("N/second|minute|hour|day").
+COMPLAINT_PUBLIC_RATE = env("VOC_PUBLIC_COMPLAINT_RATE", default="5/hour")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -177,6 +185,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -194,7 +203,45 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic jobs; each app's tasks module holds the task, the schedule lives here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "voc.celery.heartbeat", "schedule": crontab(minute="*/5")},
+    # analytics: rising issues of the last complete week to head office (Mondays 07:30),
+    # and a nightly rebuild of the last 3 rollup days as a safety net for the hooks.
+    "analytics-rising-weekly": {
+        "task": "analytics.rising_issues_notify",
+        "schedule": crontab(minute=30, hour=7, day_of_week="mon"),
+    },
+    "analytics-rollup-nightly": {"task": "analytics.rollup_refresh_recent", "schedule": crontab(minute=20, hour=2)},
+    "workflow-escalate-deadlines": {"task": "workflow.escalate_deadlines", "schedule": crontab(minute="*/15")},
 }
+
+# --- Recordings -----------------------------------------------------------
+# Uploads are validated (size, magic bytes, ffprobe) before anything is queued.
+RECORDING_MAX_BYTES = env.int("VOC_RECORDING_MAX_BYTES", default=200 * 1024 * 1024)
+RECORDING_MAX_DURATION_S = env.float("VOC_RECORDING_MAX_DURATION_S", default=3 * 3600)
+RECORDING_MAX_ATTEMPTS = env.int("VOC_RECORDING_MAX_ATTEMPTS", default=3)
+# A job in "processing" owns the recording until started + base + factor x duration;
+# after that the sweeper assumes the worker died and queues it again.
+RECORDING_LEASE_BASE_S = env.int("VOC_RECORDING_LEASE_BASE_S", default=60)
+RECORDING_LEASE_FACTOR = env.float("VOC_RECORDING_LEASE_FACTOR", default=2.0)
+# A queued job older than this is sent to the broker again (the filesystem broker
+# loses a task whose worker was killed); duplicates are harmless, the job is idempotent.
+RECORDING_QUEUED_STALE_S = env.int("VOC_RECORDING_QUEUED_STALE_S", default=600)
+RECORDING_MUTE_PAD_S = 0.3
+TRANSCRIPTION_ENGINE = env("VOC_TRANSCRIPTION_ENGINE", default="faster-whisper")  # or "openai-whisper"
+TRANSCRIPTION_MODEL = env("VOC_TRANSCRIPTION_MODEL", default="pkg:base")  # name, local path or pkg:...
+TRANSCRIPTION_MODEL_CACHE = Path(env("VOC_TRANSCRIPTION_MODEL_CACHE", default=str(VAR_DIR / "models")))
+TRANSCRIPTION_CPU_THREADS = env.int("VOC_TRANSCRIPTION_CPU_THREADS", default=1)
+# The sweeper runs on the default queue: behind a transcription backlog it would come too late.
+CELERY_BEAT_SCHEDULE["recordings-sweep"] = {
+    "task": "recordings.tasks.recordings_sweep",
+    "schedule": 90.0,
+    "options": {"queue": "default"},
+}
+
+# --- Workflow (deadlines) -------------------------------------------------
+# Internal target for the branch's first response, in working hours (9:00-17:30).
+WORKFLOW_FIRST_RESPONSE_HOURS = env.float("VOC_FIRST_RESPONSE_HOURS", default=2.0)
+# A case is "due soon" this many calendar days before its decision due date.
+WORKFLOW_DUE_SOON_DAYS = env.int("VOC_DUE_SOON_DAYS", default=3)
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -1,0 +1,322 @@
+"""Validate and decode uploaded call recordings.
+
+Django-free. Everything that parses untrusted audio runs in an ffprobe/ffmpeg subprocess with a
+time limit (and, for decoding, an address-space limit), so a hostile or broken file can fail a
+job but cannot hang or exhaust a worker.
+
+Every rejection is an ``AudioRejected`` with a stable ``code`` (for APIs, logs and metrics) and
+a bilingual, user-facing ``message`` ("中文 / English").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+SAMPLE_RATE = 16_000
+SNIFF_BYTES = 64
+SUPPORTED_LABEL = "WAV, MP3, M4A/AAC, AMR, OGG/Opus, FLAC, WebM"
+
+
+class AudioRejected(Exception):
+    """An upload (or a decode) failed; ``message`` can be shown to the user as is."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str, *, detail: str = "") -> None:
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.detail = detail  # technical detail for logs, not for users (may name paths)
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_zh} / {self.message_en}"
+
+
+class DecodeFailed(AudioRejected):
+    """ffmpeg could not turn an accepted upload into 16 kHz WAV (timeout, memory, corrupt data)."""
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    duration_s: float
+    codec: str
+    sample_rate: int
+    channels: int
+    format_name: str = ""
+    sniffed: str | None = None
+
+
+# --------------------------------------------------------------------------- magic bytes
+
+
+def sniff_format(first_bytes: bytes) -> str | None:
+    """Name the container from its first bytes, or None when it is not a known audio format.
+
+    Only a cheap first filter (a text file named ``.wav`` stops here); ffprobe decides whether
+    the file is really readable.
+    """
+    b = bytes(first_bytes[:SNIFF_BYTES])
+    if len(b) < 4:
+        return None
+    if b[:4] in (b"RIFF", b"RF64", b"BW64") and b[8:12] == b"WAVE":
+        return "wav"
+    if b.startswith(b"#!AMR"):  # AMR-NB "#!AMR\n", AMR-WB "#!AMR-WB\n"
+        return "amr"
+    if b[:4] == b"OggS":
+        return "ogg"
+    if b[:4] == b"fLaC":
+        return "flac"
+    if b[4:8] == b"ftyp":  # ISO base media: M4A, MP4, 3GP (phones record AMR/AAC into 3GP)
+        return "m4a"
+    if b[:4] == b"\x1a\x45\xdf\xa3":  # EBML: WebM/Matroska, what browsers' MediaRecorder writes
+        return "webm"
+    if b[:3] == b"ID3":
+        return "mp3"
+    if b[0] == 0xFF and (b[1] & 0xF0) == 0xF0 and (b[1] & 0x06) == 0:
+        # ADTS: 12-bit sync, layer bits 00
+        return "aac"
+    if b[0] == 0xFF and (b[1] & 0xE0) == 0xE0:
+        # MPEG audio frame header: 11-bit sync; reject reserved version/layer/bitrate/rate values
+        version = (b[1] >> 3) & 0x3
+        layer = (b[1] >> 1) & 0x3
+        bitrate = b[2] >> 4
+        rate = (b[2] >> 2) & 0x3
+        if version != 1 and layer != 0 and bitrate != 0xF and rate != 0x3:
+            return "mp3"
+    return None
+
+
+# --------------------------------------------------------------------------- ffprobe
+
+
+def _corrupt(detail: str = "") -> AudioRejected:
+    return AudioRejected(
+        "corrupt",
+        "音频文件已损坏或不完整，无法读取。",
+        "The audio file is corrupt or incomplete and cannot be read.",
+        detail=detail,
+    )
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def probe(path: str | os.PathLike, timeout: float = 15) -> ProbeResult:
+    """Read duration, codec, sample rate and channels of the first audio stream with ffprobe."""
+    cmd = [
+        _tool("ffprobe"),
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        "--",
+        os.fspath(path),
+    ]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise AudioRejected(
+            "probe_timeout",
+            f"读取音频信息超时（{timeout:g} 秒），文件可能已损坏。",
+            f"Reading the audio information timed out ({timeout:g} s); the file may be corrupt.",
+        ) from exc
+    if proc.returncode != 0:
+        raise _corrupt(_last_line(proc.stderr))
+    try:
+        info = json.loads(proc.stdout or b"{}")
+    except ValueError as exc:
+        raise _corrupt() from exc
+
+    streams = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
+    if not streams:
+        raise AudioRejected("no_audio_stream", "文件中没有音频流。", "The file contains no audio stream.")
+    stream = streams[0]
+    fmt = info.get("format", {})
+    duration = _float(stream.get("duration")) or _float(fmt.get("duration")) or 0.0
+    return ProbeResult(
+        duration_s=duration,
+        codec=str(stream.get("codec_name") or ""),
+        sample_rate=int(_float(stream.get("sample_rate")) or 0),
+        channels=int(stream.get("channels") or 0),
+        format_name=str(fmt.get("format_name") or ""),
+    )
+
+
+def _float(value) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if f == f and f not in (float("inf"), float("-inf")) else None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_upload(
+    path: str | os.PathLike,
+    *,
+    max_bytes: int,
+    max_duration_s: float,
+    probe_timeout: float = 15,
+) -> ProbeResult:
+    """Run every upload check in order and return the probe result, or raise ``AudioRejected``.
+
+    Order: empty file, size cap, magic bytes, ffprobe (corrupt/truncated header), audio stream
+    present, non-zero duration, duration cap. Cheap checks come first so an oversized or
+    non-audio upload never reaches ffprobe.
+    """
+    size = os.path.getsize(path)
+    if size == 0:
+        raise AudioRejected("empty", "文件为空（0 字节）。", "The file is empty (0 bytes).")
+    if size > max_bytes:
+        raise AudioRejected(
+            "too_large",
+            f"文件过大（{_mb(size)}），上限为 {_mb(max_bytes)}。",
+            f"The file is too large ({_mb(size)}); the limit is {_mb(max_bytes)}.",
+        )
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    kind = sniff_format(head)
+    if kind is None:
+        raise AudioRejected(
+            "unknown_format",
+            f"无法识别的音频格式。支持的格式：{SUPPORTED_LABEL}。",
+            f"Unrecognised audio format. Supported formats: {SUPPORTED_LABEL}.",
+        )
+    result = probe(path, timeout=probe_timeout)
+    if result.duration_s <= 0:
+        raise AudioRejected(
+            "zero_duration",
+            "录音时长为 0，文件中没有音频内容。",
+            "The recording has no audio content (duration 0).",
+        )
+    if result.duration_s > max_duration_s:
+        raise AudioRejected(
+            "too_long",
+            f"录音时长 {_hms(result.duration_s)} 超过上限 {_hms(max_duration_s)}。",
+            f"The recording is {_hms(result.duration_s)} long, over the {_hms(max_duration_s)} limit.",
+        )
+    return ProbeResult(
+        duration_s=result.duration_s,
+        codec=result.codec,
+        sample_rate=result.sample_rate,
+        channels=result.channels,
+        format_name=result.format_name,
+        sniffed=kind,
+    )
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def _hms(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def decode_to_wav16k(
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    *,
+    timeout_s: float,
+    max_memory_mb: int = 1024,
+) -> Path:
+    """Decode the first audio stream of ``src`` into 16 kHz mono 16-bit PCM WAV at ``dst``.
+
+    ffmpeg runs with a wall-clock timeout and an address-space limit (``RLIMIT_AS``). The output
+    is written to a temporary file next to ``dst`` and renamed, so ``dst`` is either complete or
+    absent. Raises ``DecodeFailed``.
+    """
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".wav", dir=dst.parent)
+    os.close(fd)
+    cmd = [
+        _tool("ffmpeg"),
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-threads",
+        "1",
+        "-i",
+        os.fspath(src),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        str(SAMPLE_RATE),
+        "-c:a",
+        "pcm_s16le",
+        "-f",
+        "wav",
+        tmp,
+    ]
+    limit = int(max_memory_mb) * 1024 * 1024
+
+    def _limits() -> None:  # runs in the child between fork and exec
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    try:
+        try:
+            proc = subprocess.run(
+                cmd,
+                capture_output=True,
+                timeout=timeout_s,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_limits,  # the limits apply to the ffmpeg child only
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise DecodeFailed(
+                "decode_timeout",
+                f"音频解码超时（{timeout_s:g} 秒）。",
+                f"Decoding the audio timed out ({timeout_s:g} s).",
+            ) from exc
+        if proc.returncode != 0:
+            raise DecodeFailed(
+                "decode_failed",
+                "音频解码失败，文件可能已损坏或编码不受支持。",
+                "The audio could not be decoded; the file may be corrupt or use an unsupported codec.",
+                detail=_last_line(proc.stderr),
+            )
+        if os.path.getsize(tmp) <= 44:
+            raise DecodeFailed(
+                "decode_empty",
+                "解码后没有音频数据。",
+                "Decoding produced no audio samples.",
+            )
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dst)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    return dst
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise RuntimeError(f"`{name}` is not installed; run scripts/install_system_deps.sh (Debian package ffmpeg).")
+    return found

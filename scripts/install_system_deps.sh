@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Idempotent install of the Debian packages the project needs at run time and in tests:
+#   ffmpeg     - ffprobe/ffmpeg for validating and decoding uploaded recordings (and openai-whisper)
+#   espeak-ng  - synthetic speech for the speech tests and benchmark
+#   sox        - audio conversion/measurement in tests
+#   chromium   - headless browser journeys (Playwright with executable_path=/usr/bin/chromium)
+# Installs only what is missing (checked with dpkg -s); runs apt-get update only when
+# something must be installed. Safe to run repeatedly.
+set -euo pipefail
+
+PACKAGES=(ffmpeg espeak-ng sox chromium)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg -s "$pkg" >/dev/null 2>&1; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+  else
+    echo "install_system_deps: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "==> installing system packages: ${missing[*]}"
+# Refresh the package lists only when they were never fetched (fresh container) or the
+# first install attempt fails because they are stale.
+if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e '^lock$' -e '^partial$' || true)" ]; then
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+fi
+if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,136 @@
+"""Test audio made on the spot with espeak-ng and sox (Debian packages, no downloads).
+
+English uses espeak-ng's default voice. Mandarin uses ``cmn-latn-pinyin`` with pinyin input
+(tone numbers); the plain ``cmn`` voice produces unusable audio. Synthetic speech is robotic, so
+tests judge Mandarin loosely.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+# Sentences and what a recogniser should hear in them.
+ENGLISH_TEXT = "Hello, I am calling about my credit card. The bank charged me twice for the same payment."
+ENGLISH_EXPECTED_WORDS = ("hello", "calling", "credit", "card", "bank", "charged", "twice", "payment")
+# 银行的服务太差了。我要投诉服务。 At espeak speed 130 base recognises the first sentence well.
+MANDARIN_PINYIN = "yin2 hang2 de fu2 wu4 tai4 cha4 le. wo3 yao4 tou2 su4 fu2 wu4."
+MANDARIN_EXPECTED = ("银行", "服务", "差")
+
+# A card number read digit by digit, for redaction tests.
+ENGLISH_CARD_TEXT = "My card number is four five six seven. Thank you."
+
+
+def tools_available() -> bool:
+    return all(shutil.which(t) for t in ("espeak-ng", "sox", "ffmpeg", "ffprobe"))
+
+
+def _run(cmd: list[str]) -> None:
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+
+
+def speak(dst: Path, text: str, *, voice: str = "en", speed: int = 150) -> Path:
+    """espeak-ng to WAV (22.05 kHz mono)."""
+    _run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(dst), text])
+    return dst
+
+
+def english(dst: Path, text: str = ENGLISH_TEXT) -> Path:
+    return speak(dst, text, voice="en", speed=150)
+
+
+def mandarin(dst: Path, pinyin: str = MANDARIN_PINYIN) -> Path:
+    return speak(dst, pinyin, voice="cmn-latn-pinyin", speed=130)
+
+
+def telephone(src: Path, dst: Path) -> Path:
+    """8 kHz mono 16-bit, as a call recorder stores it."""
+    _run(["sox", "-V1", str(src), "-r", "8000", "-c", "1", "-b", "16", str(dst)])
+    return dst
+
+
+def silence(dst: Path, seconds: float, *, rate: int = 8000) -> Path:
+    _run(["sox", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(dst), "trim", "0", str(seconds)])
+    return dst
+
+
+def hiss(dst: Path, seconds: float, *, rate: int = 8000, volume: float = 0.002) -> Path:
+    """Faint pink noise: an open phone line with nobody speaking."""
+    noise = ["synth", str(seconds), "pinknoise", "vol", str(volume)]
+    _run(["sox", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(dst), *noise])
+    return dst
+
+
+def tone(dst: Path, seconds: float, *, hz: float = 440, rate: int = 16000) -> Path:
+    _run(["sox", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(dst), "synth", str(seconds), "sine", str(hz)])
+    return dst
+
+
+def concat(dst: Path, *parts: Path) -> Path:
+    """Join WAVs (resampled to the first part's format)."""
+    _run(["sox", "-V1", "--combine", "concatenate", *map(str, parts), str(dst)])
+    return dst
+
+
+def silence_then_speech(dst: Path, speech: Path, *, seconds: float, rate: int = 8000) -> Path:
+    gap = silence(dst.with_name(dst.stem + "-gap.wav"), seconds, rate=rate)
+    speech8k = telephone(speech, dst.with_name(dst.stem + "-speech.wav"))
+    return concat(dst, gap, speech8k)
+
+
+def encode(src: Path, dst: Path) -> Path:
+    """Re-encode with ffmpeg; the container/codec follows dst's suffix (.mp3, .m4a, .ogg, .flac)."""
+    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(src), str(dst)])
+    return dst
+
+
+def truncated(src: Path, dst: Path, keep_bytes: int) -> Path:
+    """The first ``keep_bytes`` bytes of ``src``: 44 = a WAV header and no samples; 20 = a cut header."""
+    dst.write_bytes(src.read_bytes()[:keep_bytes])
+    return dst
+
+
+def text_named_wav(dst: Path) -> Path:
+    dst.write_text("This is not audio, just a text file with a .wav name.\n", encoding="utf-8")
+    return dst
+
+
+def zero_bytes(dst: Path) -> Path:
+    dst.write_bytes(b"")
+    return dst
+
+
+def video_without_audio(dst: Path) -> Path:
+    """An MP4 holding only a video stream."""
+    _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=black:s=64x64:d=1",
+            "-c:v",
+            "mpeg4",
+            str(dst),
+        ]
+    )
+    return dst
+
+
+def model_cache_dir() -> Path:
+    """Where tests keep assembled/converted speech models between runs (outside the repo).
+
+    Shared by all speech test modules so each model is loaded once per test process; set
+    ``SPEECH_TEST_CACHE`` to move it. Tests of the assembly itself use fresh directories.
+    """
+    import os
+    import tempfile
+
+    path = Path(os.environ.get("SPEECH_TEST_CACHE") or Path(tempfile.gettempdir()) / "voc-speech-test-cache")
+    path.mkdir(parents=True, exist_ok=True)
+    return path

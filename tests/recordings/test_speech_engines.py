@@ -1,0 +1,223 @@
+"""Transcription with the real models shipped in PyPI packages (no downloads), on speech made
+with espeak-ng. No Django.
+
+Models: tiny.en (fast) for the English path and for openai-whisper, base for Mandarin.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+import pytest
+
+from recordings.speech import engines
+from recordings.speech.engines import (
+    Segment,
+    TranscriptionError,
+    Word,
+    get_engine,
+    postprocess,
+    to_simplified,
+)
+from tests.recordings import audio_factory as af
+
+needs_tools = pytest.mark.skipif(not af.tools_available(), reason="needs espeak-ng, sox, ffmpeg")
+ENGINES = ["faster-whisper", "openai-whisper"]
+
+
+def engine(name: str = "faster-whisper", spec: str = "pkg:tiny.en"):
+    return get_engine(name, model_spec=spec, cache_dir=af.model_cache_dir(), cpu_threads=2)
+
+
+@pytest.fixture(scope="module")
+def audio(tmp_path_factory) -> dict[str, Path]:
+    if not af.tools_available():
+        pytest.skip("needs espeak-ng, sox, ffmpeg")
+    d = tmp_path_factory.mktemp("speech-engines")
+    en = af.telephone(af.english(d / "en-raw.wav"), d / "en.wav")
+    zh = af.telephone(af.mandarin(d / "zh-raw.wav"), d / "zh.wav")
+    return {
+        "en": en,
+        "zh": zh,
+        "silence": af.silence(d / "silence.wav", 20),
+        "hiss": af.hiss(d / "hiss.wav", 20),
+        "late": af.silence_then_speech(d / "late.wav", d / "en-raw.wav", seconds=45),
+        "text": af.text_named_wav(d / "notes.wav"),
+    }
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z']+", text.lower())
+
+
+def check_consistent(result):
+    """Invariants every result keeps: ordered, in range, text built from its words."""
+    last = 0.0
+    for seg in result.segments:
+        assert 0.0 <= seg.start <= seg.end <= result.duration_s + 1e-6
+        assert seg.text == seg.text.strip() and seg.text
+        if seg.words:
+            assert seg.text == "".join(w.text for w in seg.words).strip()
+        for w in seg.words:
+            assert w.start >= last - 0.05 and w.end >= w.start
+            last = w.start
+    assert result.text == " ".join(s.text for s in result.segments)
+
+
+# --------------------------------------------------------------------------- English
+
+
+@pytest.mark.slow
+@needs_tools
+def test_english_call_with_tiny_en(audio):
+    result = engine().transcribe(audio["en"], "en")
+    heard = set(words_of(result.text))
+    assert len(heard & set(af.ENGLISH_EXPECTED_WORDS)) >= 6, result.text
+    assert (result.language, result.engine, result.model) == ("en", "faster-whisper", "pkg:tiny.en")
+    assert result.duration_s == pytest.approx(6.2, abs=1.0)
+    assert result.has_speech and result.words
+    check_consistent(result)
+    # word timestamps follow the speech: "card" ends the first sentence, "payment" the second
+    times = {words_of(w.text)[0]: w.start for w in result.words if words_of(w.text)}
+    assert times["hello"] < times["card"] < times["charged"] < times["payment"]
+
+
+@pytest.mark.slow
+@needs_tools
+def test_openai_whisper_gives_text_close_to_faster_whisper(audio):
+    fast = engine("faster-whisper").transcribe(audio["en"], "en")
+    ref = engine("openai-whisper").transcribe(audio["en"], "en")
+    assert ref.engine == "openai-whisper"
+    ratio = difflib.SequenceMatcher(a=words_of(fast.text), b=words_of(ref.text)).ratio()
+    assert ratio >= 0.85, (fast.text, ref.text)
+    check_consistent(ref)
+    # word times agree too (same weights; int8 vs float32)
+    assert ref.words[0].start == pytest.approx(fast.words[0].start, abs=0.5)
+
+
+@pytest.mark.slow
+@needs_tools
+@pytest.mark.parametrize("name", ENGINES)
+def test_speech_after_a_long_silence_is_found_at_its_time(audio, name):
+    # Without VAD a long silence before speech can swallow the speech (SPEECH.md).
+    result = engine(name).transcribe(audio["late"], "en")
+    assert len(set(words_of(result.text)) & set(af.ENGLISH_EXPECTED_WORDS)) >= 5, result.text
+    assert result.segments[0].start >= 44.0
+    assert result.duration_s == pytest.approx(45 + 6.2, abs=1.0)
+    check_consistent(result)
+
+
+# --------------------------------------------------------------------------- Mandarin
+
+
+@pytest.mark.slow
+@needs_tools
+def test_mandarin_call_with_base_is_simplified_chinese(audio):
+    result = engine("faster-whisper", "pkg:base").transcribe(audio["zh"], "zh")
+    text = result.text
+    assert result.language == "zh"
+    found = [w for w in af.MANDARIN_EXPECTED if w in text]
+    assert len(found) >= 2, text
+    assert to_simplified(text) == text  # no traditional characters left
+    cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    assert len(cjk) >= 0.8 * len(text.replace(" ", ""))
+    check_consistent(result)
+
+
+@pytest.mark.slow
+@needs_tools
+def test_english_only_model_refuses_mandarin(audio):
+    with pytest.raises(TranscriptionError, match="English-only"):
+        engine().transcribe(audio["zh"], "zh")
+
+
+# --------------------------------------------------------------------------- no speech
+
+
+@pytest.mark.slow
+@needs_tools
+@pytest.mark.parametrize("name", ENGINES)
+@pytest.mark.parametrize("kind", ["silence", "hiss"])
+def test_no_speech_gives_no_segments_never_invented_text(audio, name, kind):
+    result = engine(name).transcribe(audio[kind], "auto")
+    assert result.segments == []
+    assert not result.has_speech
+    assert result.text == ""
+    assert result.duration_s == pytest.approx(20.0, abs=0.1)
+
+
+@pytest.mark.slow
+@needs_tools
+@pytest.mark.parametrize("name", ENGINES)
+def test_unreadable_file_is_a_transcription_error(audio, name):
+    with pytest.raises(TranscriptionError):
+        engine(name).transcribe(audio["text"], "en")
+
+
+# --------------------------------------------------------------------------- factory
+
+
+@pytest.mark.slow
+def test_engines_are_loaded_once_per_process():
+    assert engine() is engine()
+    assert engine("openai-whisper") is engine("openai-whisper")
+    assert engine() is not engine("openai-whisper")
+
+
+def test_unknown_engine_and_language_are_refused():
+    with pytest.raises(ValueError, match="Unknown speech engine"):
+        get_engine("whisper.cpp", model_spec="pkg:tiny.en", cache_dir=af.model_cache_dir())
+    with pytest.raises(ValueError, match="language"):
+        engines._check_language("fr")
+
+
+# --------------------------------------------------------------------------- post-processing
+
+
+def seg(text, *, ns=0.05, lp=-0.3, start=0.0, end=2.0, words=()):
+    return Segment(start, end, text, lp, ns, list(words))
+
+
+def test_postprocess_drops_hallucinations_and_empty_text():
+    kept = postprocess(
+        [
+            seg(" You", ns=0.93, lp=-0.75),  # measured on silence without VAD
+            seg(" Thank you.", ns=0.95, lp=-0.6),
+            seg("字幕by索兰娅", ns=0.9, lp=-0.4),  # the classic Chinese subtitle credit
+            seg(" .", ns=0.5, lp=-0.4),  # punctuation only
+            seg("   "),
+            seg(" unsure and probably silence", ns=0.7, lp=-1.2),  # Whisper's own rule
+            seg(" real words", ns=0.05, lp=-0.3),
+            seg(" Thank you.", ns=0.1, lp=-0.3),  # said by a person: kept
+            seg("银行的服务太差了", ns=0.92, lp=-1.0),  # robotic Mandarin measured at this level: kept
+            seg(" confident despite no-speech", ns=0.9, lp=-0.2),
+        ],
+        language="en",
+        duration_s=10,
+    )
+    assert [s.text for s in kept] == [
+        "real words",
+        "Thank you.",
+        "银行的服务太差了",
+        "confident despite no-speech",
+    ]
+
+
+def test_postprocess_converts_chinese_words_and_text_to_simplified():
+    words = [
+        Word(0.0, 0.3, "銀", 0.9),
+        Word(0.3, 0.6, "行", 0.9),
+        Word(0.6, 1.0, "服務", 0.8),
+        Word(1.0, 1.2, "。", 0.9),
+    ]
+    (out,) = postprocess([seg("銀行服務。", words=words)], language="zh", duration_s=5)
+    assert out.text == "银行服务。"
+    assert [w.text for w in out.words] == ["银", "行", "服务", "。"]
+    assert [(w.start, w.end) for w in out.words] == [(w.start, w.end) for w in words]
+
+
+def test_postprocess_leaves_english_alone_and_clamps_times():
+    (out,) = postprocess([seg(" Bank fees.", start=9.5, end=10.4)], language="en", duration_s=10.0)
+    assert (out.text, out.start, out.end) == ("Bank fees.", 9.5, 10.0)
