@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ClassificationCode
+from .models import ClassificationCode, Complaint, RoutingRule
 
 
 @admin.register(ClassificationCode)
@@ -16,6 +16,37 @@ class ClassificationCodeAdmin(admin.ModelAdmin):
     readonly_fields = ("axis", "level")
     autocomplete_fields = ("parent",)
     ordering = ("code",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """Routing is data: head office edits the rules here; lowest priority number matches first."""
+
+    list_display = ("priority", "code_b_prefix", "channel", "target", "target_org", "is_active", "note")
+    list_editable = ("is_active",)
+    list_filter = ("is_active", "target", "channel")
+    ordering = ("priority", "id")
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    """Read-only view for administrators: cases change through the services, never here."""
+
+    list_display = ("reference", "received_at", "code_b", "responsible_org", "status", "is_repeat")
+    list_filter = ("channel", "status", "is_repeat", "is_regulator_referred")
+    search_fields = ("reference",)
+    list_select_related = ("code_b", "responsible_org")
+    show_full_result_count = False  # no COUNT(*) over a million rows
+    exclude = ("customer",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -81,6 +81,10 @@ class Customer(models.Model):
     mobile_masked = models.CharField(_("手机号"), max_length=20, blank=True)
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
     id_number_masked = models.CharField(_("证件号"), max_length=24, blank=True)
+    # Fernet ciphertext of the full numbers, readable only by UNMASK_ROLES through
+    # complaints.services.customer_reveal (which audit-logs every view).
+    mobile_encrypted = models.TextField(blank=True, editable=False)
+    id_number_encrypted = models.TextField(blank=True, editable=False)
     home_org = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("开户机构"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -245,6 +249,7 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
             models.Index(fields=["customer", "code_b", "-received_at"], name="cmp_repeat_lookup"),
             models.Index(fields=["code_b", "-received_at"], name="cmp_code_b_received"),
             models.Index(fields=["assigned_to", "status"], name="cmp_assignee_status"),
+            models.Index(fields=["created_by", "-created_at"], name="cmp_creator_recent"),
         ]
 
     def __str__(self) -> str:
@@ -253,3 +258,86 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
     @property
     def combined_code(self) -> str:
         return f"{self.code_a.code}-{self.code_b.code}-{self.code_c.code}"
+
+
+# --- Intake support (complaints.services) ---------------------------------------------
+
+
+class ReferenceCounter(models.Model):
+    """Per-year counter behind VOC-2026-0001234 references; the row is locked while a
+    case is registered, so two cases never share a number (gaps after a rollback are fine)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("编号计数器")
+        verbose_name_plural = _("编号计数器")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class IntakeKey(models.Model):
+    """One registration attempt: a form token or an API ``Idempotency-Key``.
+
+    The unique ``key`` makes a replayed POST return the case it created the first time;
+    ``fingerprint`` (a hash of the request body) tells a retry from a different request
+    that reuses the key.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    complaint = models.ForeignKey(Complaint, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("提交令牌")
+        verbose_name_plural = _("提交令牌")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class RoutingRule(models.Model):
+    """Data-driven routing at registration: the first active rule (lowest priority
+    number) whose B-code prefix and channel match decides the responsible org.
+    Without a matching rule the case goes to the customer's home branch, else head office."""
+
+    class Target(models.TextChoices):
+        ORG = "org", _("指定机构")
+        HOME_BRANCH = "home_branch", _("客户开户机构")
+        CARD_BRANCH = "card_branch", _("发卡机构")
+
+    priority = models.PositiveIntegerField(_("优先级"), default=100, help_text=_("数字越小越先匹配"))
+    code_b_prefix = models.CharField(
+        _("业务代码前缀"), max_length=12, blank=True, help_text=_("如 B0302；留空匹配全部")
+    )
+    channel = models.CharField(_("受理渠道"), max_length=20, choices=Complaint.Channel.choices, blank=True)
+    target = models.CharField(_("分派到"), max_length=20, choices=Target.choices, default=Target.ORG)
+    target_org = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("目标机构"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("分派规则")
+        verbose_name_plural = _("分派规则")
+        ordering = ["priority", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(target="org") | models.Q(target_org__isnull=False), name="routing_org_needs_target"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.priority} {self.code_b_prefix or '*'} {self.channel or '*'} → {self.get_target_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.target == self.Target.ORG and self.target_org_id is None:
+            raise ValidationError({"target_org": _("请选择目标机构 / Choose the target organisation")})
+        if self.code_b_prefix and not self.code_b_prefix.startswith("B"):
+            raise ValidationError({"code_b_prefix": _("业务代码前缀应以 B 开头 / Prefix must start with B")})

@@ -1,0 +1,162 @@
+"""REST API v1 for complaints: create (idempotent), list (cursor), detail, taxonomy."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Organisation
+
+from .. import selectors
+from ..services import CustomerInput, IntakeKeyReused, complaint_register
+from ..services.intake import may_register
+from ..taxonomy_selectors import code_search
+from . import serializers as s
+
+_CUSTOMER_FIELDS = {
+    "customer_name": "customer.name",
+    "customer_title": "customer.title",
+    "mobile": "customer.mobile",
+    "id_number": "customer.id_number",
+    "home_org": "customer.home_org",
+    "card_number": "customer.card_number",
+    "card_kind": "customer.card_kind",
+    "card_issuing_org": "customer.card_issuing_org",
+}
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Retrying with the same key returns the case created first (200); "
+    "the same key with a different body is refused (422 idempotency_key_reused).",
+)
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = 422
+    default_code = "idempotency_key_reused"
+
+
+def _fingerprint(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+class ComplaintListCreate(APIView):
+    @extend_schema(
+        operation_id="complaints_list",
+        parameters=[s.ComplaintFilterSerializer],
+        responses={200: s.ComplaintListOutSerializer, 400: s.ErrorSerializer},
+        description="Complaints visible to the caller, newest first; pass next_cursor back as cursor.",
+    )
+    def get(self, request: Request) -> Response:
+        params = s.ComplaintFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        d = params.validated_data
+        org = None
+        if d["org"]:
+            org = Organisation.objects.filter(code=d["org"].upper()).first()
+        filters = selectors.ComplaintFilters(
+            status=d["status"],
+            code_a=d["code_a"],
+            code_b=d["code_b"],
+            code_c=d["code_c"],
+            org=org,
+            channel=d["channel"],
+            flags=sorted(d["flags"]),
+            received_from=d["received_from"],
+            received_to=d["received_to"],
+            q=d["q"],
+            nothing=bool(d["org"]) and org is None,
+        )
+        try:
+            page = selectors.complaint_page_for(request.user, filters, cursor=d["cursor"] or None, limit=d["limit"])
+        except ValueError as exc:
+            raise exceptions.ValidationError({"cursor": [str(exc)]}) from None
+        body = {"results": s.ComplaintOutSerializer(page.items, many=True).data, "next_cursor": page.next_cursor}
+        return Response(body)
+
+    @extend_schema(
+        operation_id="complaints_create",
+        request=s.ComplaintCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: s.ComplaintOutSerializer,
+            200: s.ComplaintOutSerializer,
+            400: s.ErrorSerializer,
+            422: s.ErrorSerializer,
+        },
+        description="Register a complaint (validated, text masked, repeat-checked, routed).",
+    )
+    def post(self, request: Request) -> Response:
+        if not may_register(request.user):
+            raise exceptions.PermissionDenied
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 100:
+            raise exceptions.ValidationError({"Idempotency-Key": ["最多 100 个字符 / At most 100 characters"]})
+        data = s.ComplaintCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        c = d.pop("customer")
+        repeat_ref = d.pop("repeat_of")
+        repeat_of = None
+        if repeat_ref:
+            repeat_of = selectors.complaints_for(request.user).filter(reference=repeat_ref).first()
+            if repeat_of is None:
+                raise exceptions.ValidationError({"repeat_of": ["找不到该投诉 / Case not found"]})
+        try:
+            case = complaint_register(
+                actor=request.user,
+                intake_key=f"api:{request.user.pk}:{key}" if key else "",
+                fingerprint=_fingerprint(request.data),
+                customer=CustomerInput(**c),
+                repeat_of=repeat_of,
+                **d,
+            )
+        except IntakeKeyReused as exc:
+            raise IdempotencyKeyReused(str(exc)) from None
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(
+                {_CUSTOMER_FIELDS.get(k, k): v for k, v in exc.message_dict.items()}
+            ) from None
+        out = Response(
+            s.ComplaintOutSerializer(case).data,
+            status=status.HTTP_200_OK if case.intake_replayed else status.HTTP_201_CREATED,
+        )
+        if case.intake_replayed:
+            out["Idempotent-Replayed"] = "true"
+        return out
+
+
+class ComplaintDetail(APIView):
+    @extend_schema(
+        operation_id="complaints_retrieve", responses={200: s.ComplaintOutSerializer, 404: s.ErrorSerializer}
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        return Response(s.ComplaintOutSerializer(selectors.complaint_get_for(request.user, reference)).data)
+
+
+class TaxonomyList(APIView):
+    @extend_schema(
+        operation_id="taxonomy_search",
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Code prefix or words, e.g. 年费"),
+            OpenApiParameter("axis", OpenApiTypes.STR, enum=["A", "B", "C"]),
+            OpenApiParameter("selectable", OpenApiTypes.BOOL, description="Only active leaf codes"),
+        ],
+        responses={200: s.TaxonomyRowSerializer(many=True), 400: s.ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        axis = request.query_params.get("axis", "").upper() or None
+        if axis and axis not in {"A", "B", "C"}:
+            raise exceptions.ValidationError({"axis": ["应为 A、B 或 C / Must be A, B or C"]})
+        selectable = request.query_params.get("selectable", "").lower() in {"1", "true"}
+        rows = code_search(request.query_params.get("q", ""), axis=axis, selectable_only=selectable, limit=200)
+        return Response(s.TaxonomyRowSerializer(rows, many=True).data)

@@ -1,0 +1,200 @@
+"""Forms parse input; the rules live in complaints.services (errors map back onto fields)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from accounts.selectors import orgs_visible_to
+
+from .models import Complaint, Customer, CustomerCard
+from .selectors import FLAG_FIELDS, ComplaintFilters
+from .services import CustomerInput
+
+REQUIRED = {"required": _("此项必填 / Required")}
+
+
+def _code_input(axis: str, placeholder: str) -> forms.TextInput:
+    return forms.TextInput(
+        attrs={
+            "data-code-picker": axis,
+            "placeholder": placeholder,
+            "autocomplete": "off",
+            "role": "combobox",
+            "aria-autocomplete": "list",
+        }
+    )
+
+
+class IntakeForm(forms.Form):
+    """The agent's one-screen form. Field names are the service's error keys."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, error_messages=REQUIRED)
+    channel = forms.ChoiceField(label=_("受理渠道"), choices=Complaint.Channel.choices, initial="hotline")
+    regulator_reference = forms.CharField(label=_("监管转办编号"), required=False, max_length=64)
+    regulator_received_on = forms.DateField(
+        label=_("监管受理日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    mobile = forms.CharField(
+        label=_("手机号"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autofocus": True}),
+    )
+    id_number = forms.CharField(label=_("证件号"), required=False, max_length=30)
+    customer_name = forms.CharField(label=_("客户姓名"), max_length=50, error_messages=REQUIRED)
+    customer_title = forms.ChoiceField(
+        label=_("称谓"), choices=Customer.Title.choices, initial=Customer.Title.UNKNOWN, widget=forms.RadioSelect
+    )
+    home_org = forms.ModelChoiceField(label=_("开户机构"), queryset=Organisation.objects.none(), required=False)
+    card_number = forms.CharField(
+        label=_("卡号（仅保存前6后4位）"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    card_kind = forms.ChoiceField(label=_("卡片类型"), choices=CustomerCard.Kind.choices, initial="credit")
+    card_issuing_org = forms.ModelChoiceField(label=_("发卡机构"), queryset=Organisation.objects.none(), required=False)
+    code_a = forms.CharField(
+        label=_("A 渠道代码"), max_length=12, error_messages=REQUIRED, widget=_code_input("A", "A0302 或 热线")
+    )
+    code_b = forms.CharField(
+        label=_("B 业务代码"), max_length=12, error_messages=REQUIRED, widget=_code_input("B", "B030202 或 年费")
+    )
+    code_c = forms.CharField(
+        label=_("C 原因代码"), max_length=12, error_messages=REQUIRED, widget=_code_input("C", "C03 或 收费")
+    )
+    summary = forms.CharField(
+        label=_("投诉摘要"), error_messages=REQUIRED, widget=forms.TextInput(attrs={"maxlength": 200})
+    )
+    details = forms.CharField(
+        label=_("详情"), required=False, widget=forms.Textarea(attrs={"rows": 5, "maxlength": 5000})
+    )
+    demand = forms.ChoiceField(label=_("客户诉求"), choices=Complaint.Demand.choices, initial="explanation")
+    disputed_amount = forms.DecimalField(
+        label=_("争议金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    received_at = forms.DateTimeField(
+        label=_("收到时间（默认现在）"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    is_elderly = forms.BooleanField(label=_("老年客户"), required=False)
+    is_group_impact = forms.BooleanField(label=_("群体性/监管影响"), required=False)
+    has_media_risk = forms.BooleanField(label=_("舆情风险"), required=False)
+    repeat_of = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        orgs = orgs_visible_to(user).order_by("path")
+        self.fields["home_org"].queryset = orgs
+        self.fields["card_issuing_org"].queryset = orgs
+        if not self.is_bound:
+            self.initial["form_token"] = uuid.uuid4().hex
+
+    def clean_form_token(self) -> str:
+        token = self.cleaned_data["form_token"]
+        try:
+            return uuid.UUID(token).hex
+        except ValueError:
+            raise ValidationError(_("表单已失效，请刷新页面 / Stale form, reload the page")) from None
+
+    def customer_input(self) -> CustomerInput:
+        d = self.cleaned_data
+        return CustomerInput(
+            name=d["customer_name"],
+            title=d["customer_title"],
+            mobile=d["mobile"],
+            id_number=d["id_number"],
+            home_org=d["home_org"],
+            card_number=d["card_number"],
+            card_kind=d["card_kind"],
+            card_issuing_org=d["card_issuing_org"],
+        )
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        keys = ("channel", "regulator_reference", "regulator_received_on", "code_a", "code_b", "code_c", "summary")
+        keys += (
+            "details",
+            "demand",
+            "disputed_amount",
+            "received_at",
+            "is_elderly",
+            "is_group_impact",
+            "has_media_risk",
+        )
+        return {k: d[k] for k in keys} | {"customer": self.customer_input()}
+
+
+class PublicComplaintForm(forms.Form):
+    """The public web form: no codes to know, only a product area; nothing internal shown back."""
+
+    name = forms.CharField(label=_("您的姓名"), max_length=50, error_messages=REQUIRED)
+    title = forms.ChoiceField(
+        label=_("称谓"), choices=Customer.Title.choices, initial="unknown", widget=forms.RadioSelect
+    )
+    mobile = forms.CharField(label=_("手机号"), max_length=20, error_messages=REQUIRED)
+    product = forms.ChoiceField(label=_("涉及业务"))
+    summary = forms.CharField(label=_("问题简述"), max_length=200, error_messages=REQUIRED)
+    details = forms.CharField(
+        label=_("详细经过"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    demand = forms.ChoiceField(label=_("您的诉求"), choices=Complaint.Demand.choices, initial="explanation")
+    form_token = forms.CharField(widget=forms.HiddenInput, error_messages=REQUIRED)
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    def __init__(self, *args, product_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = product_choices
+        if not self.is_bound:
+            self.initial["form_token"] = uuid.uuid4().hex
+
+    def clean_form_token(self) -> str:
+        try:
+            return uuid.UUID(self.cleaned_data["form_token"]).hex
+        except ValueError:
+            raise ValidationError(_("表单已失效，请刷新页面 / Stale form, reload the page")) from None
+
+
+class FilterForm(forms.Form):
+    """List/search filters (GET). Invalid values are reported, never a 500."""
+
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    status = forms.CharField(label=_("状态"), required=False, max_length=30)
+    code_a = forms.RegexField(label=_("A 代码"), regex=r"^[Aa]\d{0,4}$", required=False)
+    code_b = forms.RegexField(label=_("B 代码"), regex=r"^[Bb]\d{0,6}$", required=False)
+    code_c = forms.RegexField(label=_("C 代码"), regex=r"^[Cc]\d{0,4}$", required=False)
+    org = forms.CharField(label=_("机构代码"), required=False, max_length=20)
+    channel = forms.ChoiceField(label=_("渠道"), choices=[("", "—"), *Complaint.Channel.choices], required=False)
+    flags = forms.MultipleChoiceField(
+        label=_("标记"),
+        required=False,
+        choices=[(f, Complaint._meta.get_field(f).verbose_name) for f in FLAG_FIELDS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    received_from = forms.DateField(
+        label=_("收到日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    cursor = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def filters(self) -> ComplaintFilters:
+        d = self.cleaned_data
+        org = Organisation.objects.filter(code=d["org"].upper()).first() if d.get("org") else None
+        f = ComplaintFilters(
+            status=d.get("status", ""),
+            code_a=d.get("code_a", ""),
+            code_b=d.get("code_b", ""),
+            code_c=d.get("code_c", ""),
+            org=org,
+            channel=d.get("channel", ""),
+            flags=d.get("flags", []),
+            received_from=d.get("received_from"),
+            received_to=d.get("received_to"),
+            q=d.get("q", ""),
+        )
+        f.nothing = bool(d.get("org")) and org is None  # unknown org code: no rows, not all rows
+        return f

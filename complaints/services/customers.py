@@ -1,0 +1,163 @@
+"""Customers: found by keyed hash of phone or ID number, created when new."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, User
+from accounts.selectors import can_unmask
+from accounts.services import audit_record
+
+from .. import crypto, pii
+from ..models import Customer, CustomerCard
+
+# Two-character surnames; everything else takes the first character.
+_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯")
+
+
+@dataclass
+class CustomerInput:
+    """What the agent or the web form says about the customer (clear values, never stored)."""
+
+    name: str = ""
+    title: str = Customer.Title.UNKNOWN
+    mobile: str = ""
+    id_number: str = ""
+    home_org: Organisation | None = None
+    card_number: str = ""
+    card_kind: str = CustomerCard.Kind.CREDIT
+    card_issuing_org: Organisation | None = None
+
+
+@dataclass(frozen=True)
+class CleanCustomer:
+    name: str
+    surname: str
+    title: str
+    mobile: str
+    id_number: str
+    card: tuple[str, str] | None  # (first6, last4)
+    card_kind: str
+
+
+def surname_of(name: str) -> str:
+    name = name.strip()
+    for compound in _COMPOUND_SURNAMES:
+        if name.startswith(compound):
+            return compound
+    return name[:1]
+
+
+def mobile_hash(value: str) -> str:
+    return pii.keyed_hash(pii.normalize_mobile(value), settings.PII_HASH_KEY)
+
+
+def id_number_hash(value: str) -> str:
+    return pii.keyed_hash(pii.normalize_id_number(value), settings.PII_HASH_KEY)
+
+
+def customer_clean(data: CustomerInput, *, require_identity: bool = True) -> CleanCustomer:
+    """Validate and normalise; ValidationError with one message per bad field."""
+    errors: dict[str, str] = {}
+    name = " ".join(data.name.split())
+    if not name:
+        errors["customer_name"] = _("请填写客户姓名 / Customer name is required")
+    elif len(name) > 50:
+        errors["customer_name"] = _("客户姓名过长（最多 50 字）/ Name is too long (max 50)")
+    if data.title not in Customer.Title.values:
+        errors["customer_title"] = _("称谓无效 / Invalid title")
+    mobile = id_number = ""
+    if data.mobile.strip():
+        try:
+            mobile = pii.normalize_mobile(data.mobile)
+        except ValueError:
+            errors["mobile"] = _("手机号码格式不正确（应为 11 位，1 开头）/ Invalid mobile number")
+    if data.id_number.strip():
+        try:
+            id_number = pii.normalize_id_number(data.id_number)
+        except ValueError as exc:
+            errors["id_number"] = str(exc)
+    if require_identity and not (mobile or id_number) and not {"mobile", "id_number"} & errors.keys():
+        errors["mobile"] = _("请填写手机号或证件号，以便识别客户 / Give the mobile or ID number")
+    card = None
+    if data.card_number.strip():
+        try:
+            card = pii.card_first6_last4(data.card_number)
+        except ValueError:
+            errors["card_number"] = _("卡号格式不正确（12-19 位数字）/ Invalid card number (12-19 digits)")
+    if data.card_kind not in CustomerCard.Kind.values:
+        errors["card_kind"] = _("卡片类型无效 / Invalid card kind")
+    if errors:
+        raise ValidationError(errors)
+    title = data.title or Customer.Title.UNKNOWN
+    return CleanCustomer(name, surname_of(name), title, mobile, id_number, card, data.card_kind)
+
+
+def customer_find_or_create(
+    *, data: CustomerInput, clean: CleanCustomer | None = None, for_update: bool = False
+) -> tuple[Customer, bool]:
+    """The customer with this ID number (first) or mobile (exact, by keyed hash), else a new one.
+
+    Missing details of a known customer (ID, mobile, home org, a new card) are filled in;
+    known ones are never overwritten by intake. Returns (customer, created).
+    """
+    clean = clean or customer_clean(data)
+    key = settings.PII_HASH_KEY
+    m_hash = pii.keyed_hash(clean.mobile, key) if clean.mobile else ""
+    i_hash = pii.keyed_hash(clean.id_number, key) if clean.id_number else ""
+    customer = None
+    qs = Customer.objects.select_for_update() if for_update else Customer.objects.all()
+    if i_hash:
+        customer = qs.filter(id_number_hash=i_hash).order_by("id").first()
+    if customer is None and m_hash:
+        customer = qs.filter(mobile_hash=m_hash).order_by("id").first()
+    created = customer is None
+    if created:
+        customer = Customer(name=clean.name, surname=clean.surname, title=clean.title)
+    changed = created
+    if m_hash and not customer.mobile_hash:
+        customer.mobile_hash, customer.mobile_masked = m_hash, pii.mask_mobile(clean.mobile)
+        customer.mobile_encrypted = crypto.encrypt(clean.mobile)
+        changed = True
+    if i_hash and not customer.id_number_hash:
+        customer.id_number_hash, customer.id_number_masked = i_hash, pii.mask_id_number(clean.id_number)
+        customer.id_number_encrypted = crypto.encrypt(clean.id_number)
+        changed = True
+    if data.home_org is not None and customer.home_org_id is None:
+        customer.home_org = data.home_org
+        changed = True
+    if customer.title == Customer.Title.UNKNOWN and clean.title != Customer.Title.UNKNOWN:
+        customer.title = clean.title
+        changed = True
+    if changed:
+        customer.save()
+    if clean.card:
+        first6, last4 = clean.card
+        card, card_created = CustomerCard.objects.get_or_create(
+            customer=customer,
+            kind=clean.card_kind,
+            first6=first6,
+            last4=last4,
+            defaults={"issuing_org": data.card_issuing_org},
+        )
+        if not card_created and card.issuing_org_id is None and data.card_issuing_org is not None:
+            card.issuing_org = data.card_issuing_org
+            card.save(update_fields=["issuing_org"])
+    return customer, created
+
+
+@transaction.atomic
+def customer_reveal(*, actor: User, customer: Customer) -> dict[str, str]:
+    """Full phone and ID number for UNMASK_ROLES only; every reveal is audit-logged."""
+    if not can_unmask(actor):
+        raise PermissionDenied
+    audit_record(actor=actor, action="customer.unmask", obj=customer, fields=["mobile", "id_number"])
+    return {
+        "mobile": crypto.decrypt(customer.mobile_encrypted),
+        "id_number": crypto.decrypt(customer.id_number_encrypted),
+    }

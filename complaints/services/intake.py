@@ -1,0 +1,278 @@
+"""Registering a complaint: validation, masking, customer, repeat detection, routing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from accounts.models import Organisation, User
+from accounts.selectors import can_write, org_visible_to
+from accounts.services import audit_record
+
+from .. import pii
+from ..models import Complaint, IntakeKey, ReferenceCounter
+from ..selectors import complaints_for, repeat_candidate, routing_decide
+from ..taxonomy_selectors import code_for_new_case
+from .customers import CustomerInput, customer_clean, customer_find_or_create
+
+INTAKE_ROLES = frozenset({roles.AGENT, roles.BRANCH_HANDLER, roles.BRANCH_MANAGER, roles.HO_OFFICER, roles.ADMIN})
+SUMMARY_MAX, DETAILS_MAX = 200, 5000
+_FUTURE_SKEW = dt.timedelta(minutes=5)
+
+
+class IntakeKeyReused(Exception):
+    """An idempotency key was sent again with a different request body."""
+
+    def __init__(self, complaint: Complaint):
+        super().__init__(
+            _("该幂等键已用于另一请求（%(ref)s）/ Idempotency-Key already used for a different request")
+            % {"ref": complaint.reference}
+        )
+        self.complaint = complaint
+
+
+def may_register(actor: User | None) -> bool:
+    """Staff who take complaints: agents, branch handlers/managers, HO officers (never auditors)."""
+    if actor is None:
+        return True  # the public web form; limited to channel "web" below
+    return can_write(actor) and (actor.is_superuser or actor.has_role(*INTAKE_ROLES))
+
+
+def _reference_next(year: int) -> str:
+    # The counter row stays locked until commit: numbers are unique, and a rolled-back
+    # registration gives its number back.
+    ReferenceCounter.objects.get_or_create(year=year)
+    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
+    last = ReferenceCounter.objects.filter(year=year).values_list("last", flat=True).get()
+    return f"VOC-{year}-{last:07d}"
+
+
+def _amount(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationError({"disputed_amount": _("金额格式不正确 / Invalid amount")}) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        raise ValidationError({"disputed_amount": _("金额应在 0 到 1 万亿之间 / Amount out of range")})
+    return amount.quantize(Decimal("0.01"))
+
+
+def _existing_for_key(key: str, fingerprint: str) -> Complaint | None:
+    found = IntakeKey.objects.select_related("complaint").filter(key=key).first()
+    if found is None or found.complaint is None:
+        return None
+    if fingerprint and found.fingerprint and fingerprint != found.fingerprint:
+        raise IntakeKeyReused(found.complaint)
+    found.complaint.intake_replayed = True
+    return found.complaint
+
+
+def complaint_register(*, intake_key: str = "", fingerprint: str = "", **fields) -> Complaint:
+    """Register a complaint exactly once per ``intake_key`` (form token or Idempotency-Key).
+
+    A replay with the same key returns the first case (``complaint.intake_replayed`` is
+    True); the same key with a different ``fingerprint`` raises IntakeKeyReused. Two
+    concurrent posts with one key: the unique key lets one win, the other returns its case.
+    See ``_register`` for the rules of a registration.
+    """
+    if intake_key:
+        existing = _existing_for_key(intake_key, fingerprint)
+        if existing is not None:
+            return existing
+    try:
+        return _register(intake_key=intake_key, fingerprint=fingerprint, **fields)
+    except IntegrityError:
+        existing = _existing_for_key(intake_key, fingerprint) if intake_key else None
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def _register(
+    *,
+    actor: User | None,
+    channel: str,
+    code_a: str,
+    code_b: str,
+    code_c: str,
+    summary: str,
+    customer: CustomerInput,
+    details: str = "",
+    demand: str = Complaint.Demand.EXPLANATION,
+    disputed_amount=None,
+    received_at: dt.datetime | None = None,
+    regulator_reference: str = "",
+    regulator_received_on: dt.date | None = None,
+    is_elderly: bool = False,
+    is_group_impact: bool = False,
+    has_media_risk: bool = False,
+    is_regulator_referred: bool = False,
+    responsible_org: Organisation | None = None,
+    repeat_of: Complaint | None = None,
+    intake_key: str = "",
+    fingerprint: str = "",
+) -> Complaint:
+    """Rules: active leaf code on each axis; summary required (≤200), details ≤5000, both
+    stored with card/phone/ID numbers masked; customer identified by mobile or ID;
+    regulator-forwarded cases carry the regulator reference; orgs named by the actor must
+    be in their scope; same customer + same B code within COMPLAINT_REPEAT_WINDOW_DAYS is
+    a repeat; routing rules pick the responsible org unless the actor names one. All or
+    nothing: any error raises ValidationError and saves nothing."""
+    if not may_register(actor):
+        raise PermissionDenied
+    now = timezone.now()
+    errors: dict[str, str] = {}
+    if channel not in Complaint.Channel.values:
+        errors["channel"] = _("受理渠道无效 / Invalid channel")
+    elif actor is None and channel != Complaint.Channel.WEB:
+        errors["channel"] = _("公众提交只能使用网站渠道 / Public submissions use the web channel")
+    received_at = received_at or now
+    if received_at > now + _FUTURE_SKEW:
+        errors["received_at"] = _("收到时间不能晚于当前时间 / Received time is in the future")
+    codes = {}
+    for axis, value in (("A", code_a), ("B", code_b), ("C", code_c)):
+        try:
+            codes[axis] = code_for_new_case((value or "").strip().upper(), axis=axis, on=timezone.localdate(now))
+        except ValueError as exc:
+            errors[f"code_{axis.lower()}"] = (
+                _("请选择%(axis)s维度代码 / Choose an axis %(axis)s code") % {"axis": axis} if not value else str(exc)
+            )
+    summary = " ".join((summary or "").split())
+    if not summary:
+        errors["summary"] = _("请填写投诉摘要 / Summary is required")
+    elif len(summary) > SUMMARY_MAX:
+        errors["summary"] = _("摘要最多 %(n)d 字（现 %(len)d 字）/ Summary is too long") % {
+            "n": SUMMARY_MAX,
+            "len": len(summary),
+        }
+    details = (details or "").strip()
+    if len(details) > DETAILS_MAX:
+        errors["details"] = _("详情最多 %(n)d 字（现 %(len)d 字）/ Details are too long") % {
+            "n": DETAILS_MAX,
+            "len": len(details),
+        }
+    if demand not in Complaint.Demand.values:
+        errors["demand"] = _("客户诉求无效 / Invalid demand")
+    regulator_reference = (regulator_reference or "").strip()
+    if channel == Complaint.Channel.REGULATOR:
+        is_regulator_referred = True
+        if not regulator_reference:
+            errors["regulator_reference"] = _("监管转办须填写监管编号 / Regulator reference is required")
+    if len(regulator_reference) > 64:
+        errors["regulator_reference"] = _("监管编号过长 / Regulator reference is too long")
+    for name, org in (
+        ("home_org", customer.home_org),
+        ("card_issuing_org", customer.card_issuing_org),
+        ("responsible_org", responsible_org),
+    ):
+        if org is not None and actor is not None and not org_visible_to(actor, org):
+            errors[name] = _("所选机构不在您的权限范围内 / Organisation outside your scope")
+    try:
+        amount = _amount(disputed_amount)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    try:
+        clean_customer = customer_clean(customer)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+
+    if intake_key:
+        # Claimed first, so a concurrent post with the same key waits here and then fails
+        # on the unique index instead of creating a second case.
+        key_row = IntakeKey.objects.create(key=intake_key, fingerprint=fingerprint)
+    person, _created = customer_find_or_create(data=customer, clean=clean_customer)
+    if repeat_of is not None:
+        if repeat_of.customer_id != person.id or (
+            actor is not None and not complaints_for(actor).filter(pk=repeat_of.pk).exists()
+        ):
+            raise ValidationError({"repeat_of": _("只能关联同一客户的投诉 / Link only to a case of the same customer")})
+    else:
+        repeat_of = repeat_candidate(customer=person, code_b_id=codes["B"].id, received_at=received_at)
+
+    if responsible_org is None:
+        card_org = None
+        if clean_customer.card:
+            first6, last4 = clean_customer.card
+            card = person.cards.filter(first6=first6, last4=last4, kind=clean_customer.card_kind).first()
+            card_org = card.issuing_org if card else None
+        responsible_org = routing_decide(
+            code_b=codes["B"].code, channel=channel, home_org=person.home_org, card_issuing_org=card_org
+        ).org
+
+    complaint = Complaint(
+        reference=_reference_next(timezone.localtime(now).year),
+        channel=channel,
+        regulator_reference=regulator_reference,
+        regulator_received_on=regulator_received_on,
+        code_a=codes["A"],
+        code_b=codes["B"],
+        code_c=codes["C"],
+        is_elderly=bool(is_elderly),
+        is_repeat=repeat_of is not None,
+        is_regulator_referred=bool(is_regulator_referred),
+        is_group_impact=bool(is_group_impact),
+        has_media_risk=bool(has_media_risk),
+        summary=pii.mask_text(summary),
+        details=pii.mask_text(details),
+        demand=demand,
+        disputed_amount=amount,
+        received_at=received_at,
+        accepted_at=now,
+        customer=person,
+        responsible_org=responsible_org,
+        created_by=actor,
+        repeat_of=repeat_of,
+    )
+    complaint.save()
+    if intake_key:
+        IntakeKey.objects.filter(pk=key_row.pk).update(complaint=complaint)
+    from workflow.hooks import case_registered
+
+    case_registered(complaint, actor=actor)
+    _analytics_on_commit([complaint.id])
+    complaint.intake_replayed = False
+    return complaint
+
+
+def _analytics_on_commit(ids: list[int]) -> None:
+    from analytics.hooks import complaints_changed
+
+    transaction.on_commit(lambda: complaints_changed(ids))
+
+
+@transaction.atomic
+def complaint_link_repeat(*, actor: User, complaint: Complaint, repeat_of: Complaint) -> Complaint:
+    """Mark ``complaint`` as a repeat of an earlier case of the same customer (agent's "link it").
+
+    Both cases must be visible to the actor; read-only roles cannot link.
+    """
+    if not may_register(actor) or actor is None:
+        raise PermissionDenied
+    visible = complaints_for(actor)
+    complaint = visible.select_for_update().filter(pk=complaint.pk).first()
+    earlier = visible.filter(pk=repeat_of.pk).first()
+    if complaint is None or earlier is None:
+        raise ValidationError({"repeat_of": _("找不到该投诉 / Case not found")})
+    if earlier.pk == complaint.pk or earlier.customer_id != complaint.customer_id or complaint.customer_id is None:
+        raise ValidationError(
+            {"repeat_of": _("只能关联同一客户的另一件投诉 / Link only to another case of the same customer")}
+        )
+    if (earlier.received_at, earlier.pk) > (complaint.received_at, complaint.pk):
+        raise ValidationError({"repeat_of": _("只能关联更早的投诉 / Link only to an earlier case")})
+    Complaint.objects.filter(pk=complaint.pk).update(is_repeat=True, repeat_of=earlier, updated_at=timezone.now())
+    complaint.is_repeat, complaint.repeat_of = True, earlier
+    audit_record(actor=actor, action="complaint.link_repeat", obj=complaint, repeat_of=earlier.reference)
+    _analytics_on_commit([complaint.pk])
+    return complaint

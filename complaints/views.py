@@ -1,0 +1,244 @@
+"""Pages: agent intake, case detail, list/search, public web form. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.selectors import can_unmask
+
+from . import selectors
+from .forms import FilterForm, IntakeForm, PublicComplaintForm
+from .models import Complaint
+from .panels import render_case_panels
+from .services import CustomerInput, complaint_link_repeat, complaint_register, customer_reveal
+from .services.intake import may_register
+from .taxonomy_selectors import taxonomy_rows
+from .throttle import public_submit_allowed
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    for name, msgs in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, msgs)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    """One screen for an agent on a call. The form token makes a double submit register one case."""
+    if not may_register(request.user):
+        raise Http404
+    form = IntakeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        repeat_of = None
+        if form.cleaned_data["repeat_of"]:
+            repeat_of = selectors.complaints_for(request.user).filter(reference=form.cleaned_data["repeat_of"]).first()
+        try:
+            case = complaint_register(
+                actor=request.user,
+                intake_key=f"form:{request.user.pk}:{form.cleaned_data['form_token']}",
+                repeat_of=repeat_of,
+                **form.service_kwargs(),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if case.intake_replayed:
+                messages.warning(request, _("该表单已提交过，未重复登记：%(ref)s") % {"ref": case.reference})
+            else:
+                messages.success(request, _("已登记投诉 %(ref)s") % {"ref": case.reference})
+            return redirect("complaints:detail", reference=case.reference)
+    status = 422 if form.is_bound else 200
+    if form.is_bound and "form_token" in form.errors:
+        form.data = form.data.copy()
+        form.data["form_token"] = uuid.uuid4().hex  # a fresh token so the corrected form can be sent
+    return render(
+        request,
+        "complaints/intake.html",
+        {"form": form, "recent": selectors.recent_codes_for(request.user)},
+        status=status,
+    )
+
+
+def _lookup_customer(request):
+    try:
+        return selectors.customer_lookup(
+            mobile=request.GET.get("mobile", ""), id_number=request.GET.get("id_number", "")
+        ), ""
+    except ValueError as exc:
+        return None, str(exc)
+
+
+@login_required
+@require_GET
+def intake_customer(request: HttpRequest) -> HttpResponse:
+    """htmx: the customer behind a mobile/ID number, masked, with earlier cases the agent may see."""
+    if not may_register(request.user):
+        raise Http404
+    customer, error = _lookup_customer(request)
+    cases = selectors.customer_cases_for(request.user, customer) if customer else []
+    return render(request, "complaints/_customer.html", {"customer": customer, "cases": cases, "error": error})
+
+
+@login_required
+@require_GET
+def intake_repeat_check(request: HttpRequest) -> HttpResponse:
+    """htmx: warn when this customer already has a case with this B code within the window."""
+    if not may_register(request.user):
+        raise Http404
+    customer, _error = _lookup_customer(request)
+    earlier = None
+    code_b = request.GET.get("code_b", "").strip().upper()
+    if customer and code_b:
+        from django.utils import timezone
+
+        from .models import ClassificationCode
+
+        code = ClassificationCode.objects.filter(code=code_b).first()
+        if code:
+            earlier = selectors.repeat_candidate(customer=customer, code_b_id=code.id, received_at=timezone.now())
+            if earlier and not selectors.complaints_for(request.user).filter(pk=earlier.pk).exists():
+                earlier = None
+    return render(request, "complaints/_repeat_warning.html", {"earlier": earlier})
+
+
+@login_required
+def detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.complaint_get_for(request.user, reference)
+    repeats = list(selectors.complaints_for(request.user).filter(repeat_of=case).only("reference", "received_at"))
+    others = []
+    if case.customer_id and may_register(request.user) and not case.repeat_of_id:
+        others = [
+            c
+            for c in selectors.customer_cases_for(request.user, case.customer)
+            if c.pk != case.pk and (c.received_at, c.pk) < (case.received_at, case.pk)
+        ]
+    return render(
+        request,
+        "complaints/detail.html",
+        {
+            "case": case,
+            "repeats": repeats,
+            "link_candidates": others,
+            "panels": render_case_panels(request, case),
+            "can_unmask": can_unmask(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def link_repeat(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.complaint_get_for(request.user, reference)
+    earlier = selectors.complaints_for(request.user).filter(reference=request.POST.get("repeat_of", "")).first()
+    if earlier is None:
+        messages.error(request, _("找不到要关联的投诉"))
+    else:
+        try:
+            complaint_link_repeat(actor=request.user, complaint=case, repeat_of=earlier)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已关联为 %(ref)s 的重复投诉") % {"ref": earlier.reference})
+    return redirect("complaints:detail", reference=case.reference)
+
+
+@login_required
+@require_POST
+def reveal_customer(request: HttpRequest, reference: str) -> HttpResponse:
+    """htmx: full numbers for UNMASK_ROLES; each reveal is audit-logged by the service."""
+    case = selectors.complaint_get_for(request.user, reference)
+    if case.customer is None or not can_unmask(request.user):
+        raise Http404
+    shown = customer_reveal(actor=request.user, customer=case.customer)
+    return render(request, "complaints/_revealed.html", {"shown": shown})
+
+
+@login_required
+@require_GET
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    """Filters + search with keyset pages (no COUNT over the match set)."""
+    form = FilterForm(request.GET or None)
+    page, error = None, ""
+    if not form.is_bound or form.is_valid():
+        if not form.is_bound:
+            form = FilterForm({})
+            form.is_valid()
+        try:
+            page = selectors.complaint_page_for(
+                request.user, form.filters(), cursor=form.cleaned_data.get("cursor") or None, limit=25
+            )
+        except ValueError as exc:
+            error = str(exc)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return render(
+        request,
+        "complaints/list.html",
+        {
+            "form": form,
+            "page": page,
+            "error": error,
+            "query": query.urlencode(),
+            "has_cursor": bool(request.GET.get("cursor")),
+        },
+        status=200 if page is not None else 400,
+    )
+
+
+# --- public web form ----------------------------------------------------------------------
+
+
+def _product_choices():
+    leaves = [r for r in taxonomy_rows() if r.axis == "B" and r.is_leaf and r.is_active]
+    return [(r.code, r.name_zh) for r in leaves]
+
+
+@require_http_methods(["GET", "POST"])
+def public_form(request: HttpRequest) -> HttpResponse:
+    """No account needed; throttled per IP; answers only with a reference number."""
+    form = PublicComplaintForm(request.POST or None, product_choices=_product_choices())
+    if request.method == "POST":
+        if not public_submit_allowed(request):
+            return render(request, "complaints/public_form.html", {"form": form, "throttled": True}, status=429)
+        if form.is_valid() and not form.cleaned_data["website"]:  # the hidden field catches bots
+            d = form.cleaned_data
+            try:
+                case = complaint_register(
+                    actor=None,
+                    intake_key=f"public:{d['form_token']}",
+                    channel=Complaint.Channel.WEB,
+                    code_a="A99",
+                    code_b=d["product"],
+                    code_c="C99",
+                    summary=d["summary"],
+                    details=d["details"],
+                    demand=d["demand"],
+                    customer=CustomerInput(name=d["name"], title=d["title"], mobile=d["mobile"]),
+                )
+            except ValidationError as exc:
+                for name, msgs in exc.message_dict.items():
+                    target = {"customer_name": "name", "code_b": "product", "customer_title": "title"}.get(name, name)
+                    form.add_error(target if target in form.fields else None, msgs)
+            else:
+                request.session["public_reference"] = case.reference
+                return redirect("complaints:public_thanks")
+        return render(request, "complaints/public_form.html", {"form": form}, status=422)
+    return render(request, "complaints/public_form.html", {"form": form})
+
+
+@require_GET
+def public_thanks(request: HttpRequest) -> HttpResponse:
+    reference = request.session.get("public_reference")
+    if not reference:
+        return redirect("complaints:public_form")
+    return render(request, "complaints/public_thanks.html", {"reference": reference})

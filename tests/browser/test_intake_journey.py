@@ -1,0 +1,108 @@
+"""An agent logs a credit-card fee complaint for a returning customer on the real page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from accounts import roles
+from complaints.models import Complaint
+from complaints.services import CustomerInput, complaint_register
+from tests.conftest import browser_login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+MOBILE = "13812345678"
+
+
+@pytest.fixture(autouse=True)
+def taxonomy():
+    """Transactional tests flush the tables, taking the migration-loaded taxonomy with them."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.core.cache import cache
+
+    import_module("complaints.migrations.0002_load_taxonomy").load(apps, None)
+    cache.clear()
+
+
+def _pick(page, field: str, typed: str, code: str) -> None:
+    page.fill(f"#id_{field}", typed)
+    page.wait_for_selector(f'#list-{field} li[data-code="{code}"]')
+    page.click(f'#list-{field} li[data-code="{code}"]')
+    assert page.input_value(f"#id_{field}") == code
+
+
+def test_agent_logs_fee_complaint_for_returning_customer(page, browser, live_server, org_tree, make_user):
+    agent = make_user(roles.AGENT, org_tree.ho, username="agent_w")
+    make_user(roles.BRANCH_MANAGER, org_tree.sh, username="sh_boss")
+    earlier = complaint_register(
+        actor=agent,
+        channel="hotline",
+        code_a="A0302",
+        code_b="B030202",
+        code_c="C03",
+        summary="上月年费争议",
+        customer=CustomerInput(name="张伟", title="mr", mobile=MOBILE, home_org=org_tree.bj_cy),
+    )
+
+    browser_login(page, "agent_w")
+    page.click('a[data-key="intake"]')
+    page.wait_for_selector("#intake-form")
+    # The mobile field has focus: the agent types the caller's number.
+    page.keyboard.type("138 1234 5678")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("[data-customer-found]")
+    panel = page.inner_text("#customer-panel")
+    assert "张先生" in panel and "138****5678" in panel and earlier.reference in panel
+    assert MOBILE not in page.content()
+
+    page.fill("#id_customer_name", "张伟")
+    page.check("input[name=customer_title][value=mr]")
+    _pick(page, "code_a", "A0302", "A0302")
+    # Words find the code: 年费 → B030202, chosen with the keyboard.
+    page.fill("#id_code_b", "年费")
+    page.wait_for_selector('#list-code_b li[data-code="B030202"]')
+    first = page.get_attribute("#list-code_b li[aria-selected=true]", "data-code")
+    assert first == "B030202"
+    page.press("#id_code_b", "Enter")
+    assert page.input_value("#id_code_b") == "B030202"
+    page.wait_for_selector("#repeat-warning")
+    warning = page.locator("#repeat-warning")
+    assert earlier.reference in warning.inner_text()
+    assert warning.locator("a").get_attribute("href").endswith(f"/complaints/{earlier.reference}/")
+    _pick(page, "code_c", "C03", "C03")
+    page.fill("#id_summary", "信用卡年费再次被扣")
+    page.fill("#id_details", "客户称卡号6222021234567890又被扣年费")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "intake-form.png"), full_page=True)
+    page.click("#submit-intake")
+    page.wait_for_selector("#case-reference")
+
+    case = Complaint.objects.exclude(pk=earlier.pk).get()
+    assert page.inner_text("#case-reference") == case.reference
+    assert case.repeat_of_id == earlier.pk and case.is_repeat
+    assert case.responsible_org == org_tree.bj_cy
+    assert "朝阳支行" in page.inner_text("#responsible-org")
+    assert earlier.reference in page.inner_text("#repeat-of")
+    assert "6222021234567890" not in page.content() and "622202******7890" in page.content()
+    page.screenshot(path=str(SHOTS / "intake-case.png"), full_page=True)
+
+    other = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    sh_page = other.new_page()
+    sh_page.base_url = live_server.url
+    browser_login(sh_page, "sh_boss")
+    response = sh_page.goto(f"{live_server.url}/complaints/{case.reference}/")
+    assert response.status == 404
+    other.close()
+
+
+def test_intake_page_fits_a_phone(phone_page, org_tree, make_user):
+    make_user(roles.BRANCH_HANDLER, org_tree.bj_cy, username="handy")
+    browser_login(phone_page, "handy")
+    phone_page.goto(f"{phone_page.base_url}/complaints/intake/")
+    SHOTS.mkdir(exist_ok=True)
+    phone_page.screenshot(path=str(SHOTS / "intake-phone.png"), full_page=True)
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
