@@ -17,6 +17,7 @@ class CaseState(models.TextChoices):
     INVESTIGATING = "investigating", _("调查处理中")
     DECISION_DRAFTED = "decision_drafted", _("已拟处理意见")
     HO_REVIEW = "ho_review", _("总行审核中")
+    APPROVED = "approved", _("总行已审核，待答复客户")
     RESPONDED = "responded", _("已答复客户")
     VERIFICATION = "verification", _("上级核实中")
     CLOSED = "closed", _("已办结")
@@ -35,8 +36,21 @@ OPEN_STATES = frozenset(
         CaseState.INVESTIGATING,
         CaseState.DECISION_DRAFTED,
         CaseState.HO_REVIEW,
+        CaseState.APPROVED,
         CaseState.PAUSED,
         CaseState.VERIFICATION,
     }
 )
 FINAL_STATES = frozenset({CaseState.CLOSED, CaseState.WITHDRAWN, CaseState.MERGED, CaseState.NOT_ACCEPTED})
+# The decision has been told to the customer: the decision clock has stopped,
+# the case waits to be closed (and may come back through verification).
+DECIDED_STATES = frozenset({CaseState.RESPONDED, CaseState.CLOSED})
+# States in which the regulatory decision clock runs (not paused, not decided).
+CLOCK_RUNNING_STATES = OPEN_STATES - {CaseState.PAUSED}
+
+
+def state_label(value: str) -> str:
+    try:
+        return str(CaseState(value).label)
+    except ValueError:
+        return value

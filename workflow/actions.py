@@ -1,0 +1,225 @@
+"""The case actions as the UI offers them: form, service call and look, per permission-table action.
+
+Views and panels use this registry, so adding an action is one entry here plus
+one in ``permissions.RULES``; no view knows the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+from . import forms, permissions, selectors, services
+from .errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    form: type[forms.ActionForm]
+    call: Callable[..., Any]  # (cleaned_data, complaint_id, actor, version) -> service result
+    style: str = ""  # "primary" | "danger" | ""
+    button: Any = None  # defaults to the permission table's label
+    open: bool = False  # show the form expanded
+
+    @property
+    def label(self):
+        return self.button or permissions.RULES[self.name].label
+
+
+def _reason(fn, **fixed):
+    return lambda d, cid, user, v: fn(
+        complaint_id=cid, actor=user, reason=d.get("reason", ""), expected_version=v, **fixed
+    )
+
+
+def _assign(d, cid, user, v):
+    return services.case_assign(
+        complaint_id=cid, actor=user, handler_id=d["handler"], reason=d.get("reason", ""), expected_version=v
+    )
+
+
+def _involved(d, cid, user, v):
+    target = User.objects.filter(username=d["username"].strip()).first()
+    if target is None:
+        raise InvalidInput(_("找不到该员工"))
+    return services.involved_staff_add(complaint_id=cid, actor=user, user_id=target.pk, kind=d["kind"], note=d["note"])
+
+
+SPECS: dict[str, ActionSpec] = {
+    s.name: s
+    for s in [
+        ActionSpec(
+            "route",
+            forms.RouteForm,
+            lambda d, cid, user, v: services.case_route(
+                complaint_id=cid, actor=user, org=d.get("org"), reason=d.get("reason", ""), expected_version=v
+            ),
+            style="primary",
+            open=True,
+        ),
+        ActionSpec("accept", forms.ReasonForm, _reason(services.case_accept), style="primary", open=True),
+        ActionSpec("assign", forms.AssignForm, _assign),
+        ActionSpec(
+            "start_investigation", forms.ReasonForm, _reason(services.case_start_investigation), style="primary"
+        ),
+        ActionSpec(
+            "draft_decision",
+            forms.DecisionForm,
+            lambda d, cid, user, v: services.case_draft_decision(
+                complaint_id=cid,
+                actor=user,
+                text=d["text"],
+                proposed_result=d["proposed_result"],
+                redress_amount=d.get("redress_amount"),
+                redress_type=d["redress_type"],
+                root_cause=d.get("root_cause", ""),
+                expected_version=v,
+            ),
+            style="primary",
+            open=True,
+        ),
+        ActionSpec("submit_for_review", forms.ReasonForm, _reason(services.case_submit_for_review), style="primary"),
+        ActionSpec(
+            "approve_decision",
+            forms.ReviewForm,
+            lambda d, cid, user, v: services.case_review(
+                complaint_id=cid, actor=user, approve=True, comment=d.get("comment", ""), expected_version=v
+            ),
+            style="primary",
+            open=True,
+        ),
+        ActionSpec(
+            "return_to_branch",
+            forms.ReviewForm,
+            lambda d, cid, user, v: services.case_review(
+                complaint_id=cid, actor=user, approve=False, comment=d.get("comment", ""), expected_version=v
+            ),
+            style="danger",
+            open=True,
+        ),
+        ActionSpec("respond", forms.ReasonForm, _reason(services.case_respond), style="primary", open=True),
+        ActionSpec(
+            "close",
+            forms.CloseForm,
+            lambda d, cid, user, v: services.case_close(
+                complaint_id=cid,
+                actor=user,
+                result=d["result"],
+                redress_amount=d.get("redress_amount"),
+                redress_type=d["redress_type"],
+                root_cause=d["root_cause"],
+                reason=d.get("reason", ""),
+                expected_version=v,
+            ),
+            style="primary",
+            open=True,
+        ),
+        ActionSpec(
+            "pause",
+            forms.PauseForm,
+            lambda d, cid, user, v: services.case_pause(
+                complaint_id=cid, actor=user, reason=d["pause_reason"], note=d["note"], expected_version=v
+            ),
+        ),
+        ActionSpec("resume", forms.ReasonForm, _reason(services.case_resume), style="primary", open=True),
+        ActionSpec(
+            "request_extension",
+            forms.ExtensionRequestForm,
+            lambda d, cid, user, v: services.extension_request(
+                complaint_id=cid,
+                actor=user,
+                reason=d["reason"],
+                customer_informed=d.get("customer_informed", False),
+                expected_version=v,
+            ),
+        ),
+        ActionSpec(
+            "decide_extension",
+            forms.ExtensionDecideForm,
+            lambda d, cid, user, v: services.extension_decide(
+                request_id=d["request_id"], actor=user, approve=d["decision"] == "approve", comment=d.get("comment", "")
+            ),
+            button=_("审批延期申请"),
+            open=True,
+        ),
+        ActionSpec(
+            "request_verification",
+            forms.VerificationRequestForm,
+            lambda d, cid, user, v: services.verification_request(
+                complaint_id=cid, actor=user, requested_on=d["requested_on"], reason=d["reason"], expected_version=v
+            ),
+        ),
+        ActionSpec(
+            "decide_verification",
+            forms.VerificationDecideForm,
+            lambda d, cid, user, v: services.verification_decide(
+                complaint_id=cid, actor=user, outcome=d["outcome"], comment=d["comment"], expected_version=v
+            ),
+            style="primary",
+            open=True,
+        ),
+        ActionSpec(
+            "merge",
+            forms.MergeForm,
+            lambda d, cid, user, v: services.case_merge(
+                complaint_id=cid,
+                actor=user,
+                into_reference=d["into_reference"],
+                reason=d.get("reason", ""),
+                expected_version=v,
+            ),
+        ),
+        ActionSpec("not_accept", forms.ReasonForm, _reason(services.case_not_accept), style="danger"),
+        ActionSpec("withdraw", forms.ReasonForm, _reason(services.case_withdraw), style="danger"),
+        ActionSpec("add_involved", forms.InvolvedForm, _involved),
+        ActionSpec(
+            "comment",
+            forms.CommentForm,
+            lambda d, cid, user, v: services.case_comment(complaint_id=cid, actor=user, body=d["body"]),
+            open=True,
+        ),
+    ]
+}
+
+
+def permission_action(name: str, complaint) -> str | None:
+    """The permission-table action behind a UI action (extension decisions depend on the level)."""
+    if name == "decide_extension":
+        pending = selectors.pending_extension(complaint)
+        return f"decide_extension_{pending.level}" if pending else None
+    return name if name in permissions.RULES else None
+
+
+def form_kwargs(name: str, user) -> dict[str, Any]:
+    if name == "assign":
+        return {
+            "handlers": [
+                (u.pk, f"{u} · {u.org.name_zh if u.org else ''}") for u in selectors.handlers_for_assignment(user)
+            ]
+        }
+    return {}
+
+
+def initial_for(name: str, complaint) -> dict[str, Any]:
+    """Prefill: closing starts from the approved decision; routing from intake's organisation."""
+    if name == "close":
+        d = complaint.decisions.order_by("-version").first()
+        if d is not None:
+            return {
+                "result": d.proposed_result,
+                "redress_type": d.redress_type,
+                "redress_amount": d.redress_amount,
+                "root_cause": d.root_cause_code.code if d.root_cause_code_id else "",
+            }
+    if name == "route":
+        return {"org": complaint.responsible_org_id}
+    if name == "decide_extension":
+        pending = selectors.pending_extension(complaint)
+        return {"request_id": pending.pk if pending else None}
+    return {}

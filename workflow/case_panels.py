@@ -1,0 +1,86 @@
+"""The workflow's panels on the case page: the clock, what the user may do, the timeline.
+
+The intake app's case detail page renders whatever ``panels_for`` returns;
+the workflow's own case page (``workflow:case``) renders the same panels.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.urls import reverse
+
+from . import actions, permissions, selectors
+from .models import Decision
+from .services import version_of
+from .states import state_label
+from .timeline import timeline_entries
+
+try:  # the intake app's panel type (the lead reconciles if it is not there yet)
+    from complaints.panels import Panel
+except ImportError:  # pragma: no cover - fallback with the same fields
+
+    class Panel(NamedTuple):  # type: ignore[no-redef]
+        template: str
+        context: dict
+        order: int = 100
+
+
+class ActionView(NamedTuple):
+    name: str
+    label: Any
+    style: str
+    open: bool
+    url: str
+    form: Any
+    error: str
+
+
+def action_views(request, complaint, *, bound: tuple[str, Any, str] | None = None) -> list[ActionView]:
+    """The forms for every action the user may take now, in the order of the registry."""
+    user = request.user
+    version = version_of(complaint)
+    here = request.get_full_path()
+    views = []
+    for name, spec in actions.SPECS.items():
+        perm = actions.permission_action(name, complaint)
+        if perm is None or permissions.denial(user, complaint, perm) is not None:
+            continue
+        if bound and bound[0] == name:
+            form, error = bound[1], bound[2]
+        else:
+            initial = {"version": version, "next": here, **actions.initial_for(name, complaint)}
+            form, error = spec.form(initial=initial, prefix=name, **actions.form_kwargs(name, user)), ""
+        url = reverse("workflow:act", args=[complaint.pk, name])
+        views.append(ActionView(name, spec.label, spec.style, spec.open or bool(error), url, form, error))
+    return views
+
+
+def panels_for(request, complaint, *, now: datetime | None = None, bound=None) -> list[Panel]:
+    clock = selectors.clock_for(complaint, now=now)
+    decision = complaint.decisions.order_by("-version").first()
+    return [
+        Panel(
+            "workflow/panels/clock.html",
+            {
+                "wf_clock": clock,
+                "wf_complaint": complaint,
+                "wf_state_label": state_label(complaint.status),
+                "wf_pending_extension": selectors.pending_extension(complaint),
+                "wf_decision": decision,
+                "wf_decision_review": Decision.Review,
+            },
+            10,
+        ),
+        Panel(
+            "workflow/panels/actions.html",
+            {"wf_actions": action_views(request, complaint, bound=bound), "wf_complaint": complaint},
+            20,
+        ),
+        Panel(
+            "workflow/panels/timeline.html",
+            {"wf_entries": timeline_entries(complaint), "wf_complaint": complaint},
+            90,
+        ),
+    ]

@@ -1,0 +1,42 @@
+"""Errors the workflow services raise; views turn them into a clear message (never a 500)."""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base: a user-facing message (Chinese msgid, translated) and a short code."""
+
+    code = "workflow_error"
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = str(message)
+
+
+class CaseNotFound(WorkflowError):
+    """The case does not exist or is outside the user's scope (shown as 404)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class ActionDenied(WorkflowError):
+    """Wrong state, role, organisation, or a conflict of interest."""
+
+    code = "not_allowed"
+    http_status = 403
+
+
+class StaleCase(WorkflowError):
+    """Someone else changed the case since the page was rendered (or at the same moment)."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class InvalidInput(WorkflowError):
+    """A required reason is missing, a limit is exceeded, a date is out of its window."""
+
+    code = "invalid"
+    http_status = 400

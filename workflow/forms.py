@@ -1,0 +1,106 @@
+"""Forms of the case actions: they parse input only; the rules are in the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from complaints.models import Complaint
+
+from .models import InvolvedStaff, Pause, VerificationRequest
+from .services.case import REDRESS_TYPES
+
+
+class ActionForm(forms.Form):
+    """Every action form carries the version of the case the page was rendered with."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RouteForm(ReasonForm):
+    org = forms.ModelChoiceField(
+        label=_("责任机构"),
+        queryset=Organisation.objects.filter(is_active=True).exclude(kind=Organisation.Kind.HEAD_OFFICE),
+        required=False,
+    )
+
+
+class CommentForm(ActionForm):
+    body = forms.CharField(label=_("备注/回复"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _redress_choices():
+    return list(REDRESS_TYPES.items())
+
+
+class DecisionForm(ActionForm):
+    text = forms.CharField(label=_("处理意见"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    proposed_result = forms.ChoiceField(label=_("拟定结果"), choices=Complaint.Result.choices)
+    redress_type = forms.ChoiceField(label=_("补偿方式"), choices=_redress_choices)
+    redress_amount = forms.DecimalField(label=_("补偿金额（元）"), required=False, max_digits=14, decimal_places=2)
+    root_cause = forms.CharField(label=_("根因代码（C 维度末级，可稍后填写）"), required=False, max_length=12)
+
+
+class ReviewForm(ActionForm):
+    comment = forms.CharField(
+        label=_("审核意见（退回时必填）"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CloseForm(ReasonForm):
+    result = forms.ChoiceField(label=_("处理结果"), choices=Complaint.Result.choices)
+    redress_type = forms.ChoiceField(label=_("补偿方式"), choices=_redress_choices)
+    redress_amount = forms.DecimalField(label=_("补偿金额（元）"), required=False, max_digits=14, decimal_places=2)
+    root_cause = forms.CharField(label=_("根因代码（C 维度末级，如 C0301）"), max_length=12)
+
+
+class PauseForm(ActionForm):
+    pause_reason = forms.ChoiceField(label=_("暂停原因"), choices=Pause.Reason.choices)
+    note = forms.CharField(label=_("说明（鉴定机构、预计时间）"), max_length=500)
+
+
+class ExtensionRequestForm(ActionForm):
+    reason = forms.CharField(label=_("延期理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    customer_informed = forms.BooleanField(label=_("已告知客户"), required=False)
+
+
+class ExtensionDecideForm(ActionForm):
+    request_id = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("approve", _("批准")), ("reject", _("驳回"))], widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("审批意见（驳回时必填）"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VerificationRequestForm(ActionForm):
+    requested_on = forms.DateField(label=_("客户提出核实日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("核实请求内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VerificationDecideForm(ActionForm):
+    outcome = forms.ChoiceField(label=_("核实结论"), choices=VerificationRequest.Outcome.choices)
+    comment = forms.CharField(label=_("核实意见"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(ReasonForm):
+    into_reference = forms.CharField(label=_("原投诉编号"), max_length=32)
+
+
+class AssignForm(ReasonForm):
+    handler = forms.IntegerField(label=_("经办人"), widget=forms.Select)
+
+    def __init__(self, *args, handlers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].widget.choices = [("", "---------"), *handlers]
+
+
+class InvolvedForm(ActionForm):
+    username = forms.CharField(label=_("员工用户名"), max_length=150)
+    kind = forms.ChoiceField(label=_("类型"), choices=InvolvedStaff.Kind.choices)
+    note = forms.CharField(label=_("说明"), required=False, max_length=300)

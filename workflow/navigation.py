@@ -1,0 +1,49 @@
+"""Workflow links per role (no counting here: the pages count)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.navigation import NavLink
+from accounts.selectors import sees_everything
+
+SECTION = _("投诉办理")
+
+
+def links_for(user) -> list[NavLink]:
+    links: list[NavLink] = []
+    branch_staff = user.has_role(roles.BRANCH_HANDLER, roles.BRANCH_MANAGER) and not user.at_head_office
+    ho_staff = user.has_role(roles.HO_OFFICER, roles.HO_APPROVER) and user.at_head_office
+    if user.has_role(roles.BRANCH_HANDLER) and not user.at_head_office:
+        links.append(
+            NavLink(SECTION, _("我的案件"), reverse("workflow:mine"), _("分派给我的投诉，按紧急程度"), key="wf_mine")
+        )
+    if branch_staff or ho_staff:
+        links.append(
+            NavLink(
+                SECTION, _("待办投诉"), reverse("workflow:inbox"), _("超期、今日到期、暂停、待总行审核"), key="wf_inbox"
+            )
+        )
+    if user.has_role(roles.BRANCH_MANAGER, roles.HO_OFFICER, roles.HO_APPROVER) and (branch_staff or ho_staff):
+        links.append(
+            NavLink(
+                SECTION,
+                _("审批队列"),
+                reverse("workflow:approvals"),
+                _("待审核处理意见、延期申请、核实申请"),
+                key="wf_approvals",
+            )
+        )
+    if sees_everything(user) and user.has_role(roles.HO_OFFICER, roles.HO_APPROVER, roles.AUDITOR, roles.ADMIN):
+        links.append(
+            NavLink(
+                SECTION,
+                _("分行时限总览"),
+                reverse("workflow:overview"),
+                _("各分行超期、即将到期、延期与审核"),
+                key="wf_overview",
+            )
+        )
+    return links

@@ -1,0 +1,190 @@
+"""The one permission table of the workflow: which role, at which organisation, may do what.
+
+Every service checks here (``check``) and the case page lists what a user may
+do from here (``allowed_actions``); no view repeats a rule.
+
+Where an actor must sit, relative to the case's responsible organisation:
+* ``HO``     — at head office;
+* ``BRANCH`` — at a branch or sub-branch whose subtree holds the case
+  (a branch manager acts on its sub-branches' cases; a sub-branch user only on
+  its own);
+* ``UPPER``  — at the upper level of the responsible organisation (its parent;
+  head office for a branch's case): verification (核实) is decided there.
+
+Decisions taken here (DOMAIN.md leaves them to us):
+* a branch never approves its own decision: only head office approves or
+  returns a decision;
+* extension level 1 (15 → 30 days, "complex") is approved by a branch manager
+  over the case, never the person who asked; level 2 (→ 60 days, "especially
+  complex") needs "the upper-level institution or head-office senior
+  management": we require a head-office approver for it, whichever level the
+  case sits at (the stricter reading);
+* a branch handler acts only on cases assigned to them (or not yet assigned,
+  e.g. to accept one); a branch manager may do whatever a handler may;
+* staff named as involved in, or the subject of, a complaint (回避) may not
+  act on it at all, and cannot be assigned it;
+* read-only roles (auditors) never act, whatever else they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import can_proceed
+
+from accounts import roles as R
+from accounts.selectors import can_write, org_visible_to
+
+from .errors import ActionDenied, CaseNotFound
+from .states import FINAL_STATES, CaseState, state_label
+
+HO, BRANCH, UPPER = "ho", "branch", "upper"
+HANDLER_WORK = ((R.BRANCH_MANAGER, BRANCH), (R.BRANCH_HANDLER, BRANCH))
+HO_REVIEWERS = ((R.HO_OFFICER, HO), (R.HO_APPROVER, HO))
+NOT_FINAL = frozenset(CaseState) - FINAL_STATES
+
+
+@dataclass(frozen=True)
+class Rule:
+    label: object  # lazy string
+    grants: tuple[tuple[str, str], ...]  # (role, where)
+    needs_reason: bool = False
+    # For actions that do not move the state (the FSM decides for the others).
+    states: frozenset[str] | None = None
+
+
+RULES: dict[str, Rule] = {
+    # state transitions (names are the methods of workflow.fsm.CaseWorkflowMixin)
+    "route": Rule(gettext_lazy("派发分行"), ((R.HO_OFFICER, HO),)),
+    "not_accept": Rule(gettext_lazy("不予受理"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, BRANCH)), needs_reason=True),
+    "accept": Rule(gettext_lazy("受理（首次响应）"), HANDLER_WORK),
+    "start_investigation": Rule(gettext_lazy("开始调查"), HANDLER_WORK),
+    "draft_decision": Rule(gettext_lazy("拟定处理意见"), HANDLER_WORK),
+    "submit_for_review": Rule(gettext_lazy("提交总行审核"), HANDLER_WORK),
+    "approve_decision": Rule(gettext_lazy("审核通过"), HO_REVIEWERS),
+    "return_to_branch": Rule(gettext_lazy("退回分行重办"), HO_REVIEWERS, needs_reason=True),
+    "respond": Rule(gettext_lazy("已答复客户"), HANDLER_WORK),
+    "close": Rule(gettext_lazy("办结"), ((R.BRANCH_MANAGER, BRANCH), (R.HO_OFFICER, HO))),
+    "pause": Rule(gettext_lazy("暂停计时（外部鉴定）"), HANDLER_WORK, needs_reason=True),
+    "resume": Rule(gettext_lazy("恢复计时"), (*HANDLER_WORK, (R.HO_OFFICER, HO))),
+    "request_verification": Rule(
+        gettext_lazy("登记核实申请"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, UPPER)), needs_reason=True
+    ),
+    "decide_verification": Rule(gettext_lazy("核实结论"), ((R.HO_APPROVER, UPPER), (R.BRANCH_MANAGER, UPPER))),
+    "withdraw": Rule(gettext_lazy("客户撤诉"), ((R.HO_OFFICER, HO), *HANDLER_WORK), needs_reason=True),
+    "merge": Rule(gettext_lazy("合并至原投诉"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, BRANCH))),
+    # actions that keep the state
+    "assign": Rule(
+        gettext_lazy("分派经办人"),
+        ((R.BRANCH_MANAGER, BRANCH),),
+        states=frozenset(NOT_FINAL - {CaseState.REGISTERED, CaseState.RESPONDED, CaseState.VERIFICATION}),
+    ),
+    "comment": Rule(gettext_lazy("备注/回复"), (*HO_REVIEWERS, *HANDLER_WORK), states=NOT_FINAL),
+    "request_extension": Rule(
+        gettext_lazy("申请延期"),
+        HANDLER_WORK,
+        needs_reason=True,
+        states=frozenset(
+            {
+                CaseState.ACCEPTED,
+                CaseState.INVESTIGATING,
+                CaseState.DECISION_DRAFTED,
+                CaseState.HO_REVIEW,
+                CaseState.APPROVED,
+            }
+        ),
+    ),
+    "decide_extension_1": Rule(gettext_lazy("审批延期（至30天）"), ((R.BRANCH_MANAGER, BRANCH),), states=NOT_FINAL),
+    "decide_extension_2": Rule(gettext_lazy("审批延期（至60天）"), ((R.HO_APPROVER, HO),), states=NOT_FINAL),
+    "add_involved": Rule(
+        gettext_lazy("登记回避人员"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, BRANCH)), states=NOT_FINAL
+    ),
+}
+STATE_ACTIONS = frozenset(k for k, r in RULES.items() if r.states is None)
+
+
+def upper_org_id(org) -> int:
+    """The upper-level institution of ``org``: its parent (head office is its own upper level)."""
+    return org.parent_id or org.id
+
+
+def _where_ok(user, complaint, where: str) -> bool:
+    if where == HO:
+        return user.at_head_office
+    if where == BRANCH:
+        return not user.at_head_office and org_visible_to(user, complaint.responsible_org)
+    if where == UPPER:
+        return user.org_id is not None and user.org_id == upper_org_id(complaint.responsible_org)
+    raise ValueError(where)
+
+
+def _state_ok(complaint, action: str) -> bool:
+    rule = RULES[action]
+    if rule.states is not None:
+        return complaint.status in rule.states
+    return can_proceed(getattr(complaint, action))
+
+
+def denial(user, complaint, action: str, *, involved_user_ids: Iterable[int] | None = None) -> str | None:
+    """Why ``user`` may not do ``action`` on ``complaint`` now, or ``None`` if they may.
+
+    Order of reasons: read-only role, state, role/organisation, 回避, assignee.
+    (Scope — the case is not visible at all — is ``check``'s 404, not a reason.)
+    """
+    rule = RULES.get(action)
+    if rule is None:
+        return _("未知操作")
+    if not can_write(user):
+        return _("只读角色不能办理投诉")
+    if not _state_ok(complaint, action):
+        if complaint.status in FINAL_STATES:
+            return _("投诉已「%(state)s」，不能再办理") % {"state": state_label(complaint.status)}
+        return _("当前状态「%(state)s」不能执行「%(action)s」") % {
+            "state": state_label(complaint.status),
+            "action": rule.label,
+        }
+    granted = [role for role, where in rule.grants if user.has_role(role) and _where_ok(user, complaint, where)]
+    if not granted:
+        return _("您的角色或所在机构无权执行「%(action)s」") % {"action": rule.label}
+    if involved_user_ids is None:
+        involved_user_ids = _involved_ids(complaint)
+    if user.pk in set(involved_user_ids):
+        return _("您是本投诉的涉及人员或被投诉人，须回避，不能办理")
+    if granted == [R.BRANCH_HANDLER] and complaint.assigned_to_id not in (None, user.pk):
+        return _("本投诉已分派给其他经办人")
+    return None
+
+
+def _involved_ids(complaint) -> set[int]:
+    from .models import InvolvedStaff
+
+    return set(InvolvedStaff.objects.filter(complaint=complaint).values_list("user_id", flat=True))
+
+
+def ensure_visible(user, complaint) -> None:
+    """Outside the user's scope the case does not exist for them (404, not 403)."""
+    if not org_visible_to(user, complaint.responsible_org):
+        raise CaseNotFound(_("投诉不存在"))
+
+
+def check(user, complaint, action: str) -> None:
+    """Raise ``CaseNotFound`` (out of scope) or ``ActionDenied`` (with the reason)."""
+    ensure_visible(user, complaint)
+    reason = denial(user, complaint, action)
+    if reason:
+        raise ActionDenied(reason)
+
+
+def allowed_actions(user, complaint, *, actions: Iterable[str] | None = None) -> list[str]:
+    """The actions ``user`` may take on ``complaint`` now, in table order (one query for 回避)."""
+    if not can_write(user) or not org_visible_to(user, complaint.responsible_org):
+        return []
+    involved = _involved_ids(complaint)
+    return [a for a in (actions or RULES) if denial(user, complaint, a, involved_user_ids=involved) is None]
+
+
+def label(action: str) -> str:
+    return str(RULES[action].label)

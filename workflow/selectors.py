@@ -1,0 +1,282 @@
+"""Reads of the workflow: the case clock, inboxes with counters, the head-office overview, queues.
+
+Every list is scoped through ``accounts.selectors.scope_to_user``; counters are
+one grouped aggregate query each (no Python loops over case rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import Organisation, User
+from accounts.selectors import org_ids_visible_to, scope_to_user
+from complaints.models import Complaint
+
+from . import clocks
+from .models import ExtensionRequest, Pause
+from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
+
+RUNNING = sorted(CLOCK_RUNNING_STATES)
+WORKLIST_STATES = sorted(OPEN_STATES | {CaseState.RESPONDED})
+
+
+def _calendar() -> clocks.WorkCalendar:
+    from .hooks import work_calendar
+
+    return work_calendar()
+
+
+def case_for(user: User, pk: int) -> Complaint:
+    """The case if the user may see it; otherwise 404 (never 403: no leak of existence)."""
+    qs = scope_to_user(
+        Complaint.objects.select_related("responsible_org", "assigned_to", "code_a", "code_b", "code_c"), user
+    )
+    try:
+        return qs.get(pk=pk)
+    except (Complaint.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+# --- The clock -----------------------------------------------------------------
+def pauses_of(complaint: Complaint) -> list[tuple[datetime, datetime | None]]:
+    rows = Pause.objects.filter(complaint=complaint).values_list("started_at", "ended_at")
+    return [(timezone.localtime(s), timezone.localtime(e) if e else None) for s, e in rows]
+
+
+def clock_now(complaint: Complaint, now: datetime, *, extension_level: int | None = None) -> clocks.ClockStatus:
+    """The decision clock of ``complaint`` at ``now`` (local time), from its pause rows."""
+    return clocks.clock_status(
+        received_at=timezone.localtime(complaint.received_at),
+        now=timezone.localtime(now),
+        extension_level=complaint.extension_level if extension_level is None else extension_level,
+        pauses=pauses_of(complaint),
+        calendar=_calendar(),
+        due_soon_days=settings.WORKFLOW_DUE_SOON_DAYS,
+    )
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    state: str  # overdue | paused | due_today | due_soon | on_track | verification | decided | ended
+    due_date: date | None
+    days_left: int | None
+    period_days: int
+    extension_level: int
+    paused: bool
+    paused_since: datetime | None
+    paused_days: int
+    decided_on_time: bool | None
+    first_response_due: datetime
+    first_response_at: datetime | None
+    first_response_hours: float | None  # working hours from receipt to the branch's first response
+    first_response_late: bool
+    regulator_reference: str
+    regulator_received_on: date | None
+    regulator_forward_due: date | None
+    regulator_forwarded_in_time: bool | None
+
+
+def clock_for(complaint: Complaint, *, now: datetime | None = None) -> CaseClock:
+    now = now or timezone.now()
+    cal = _calendar()
+    received = timezone.localtime(complaint.received_at)
+    hours = float(settings.WORKFLOW_FIRST_RESPONSE_HOURS)
+    fr_due = clocks.first_response_due(received, hours=hours, calendar=cal)
+    fr_at = timezone.localtime(complaint.first_response_at) if complaint.first_response_at else None
+    fr_hours = clocks.working_hours_between(received, fr_at, calendar=cal) if fr_at else None
+    fr_late = fr_at > fr_due if fr_at else (complaint.status not in FINAL_STATES and timezone.localtime(now) > fr_due)
+    status = complaint.status
+    due, days_left, paused, paused_days = complaint.due_date, None, False, complaint.paused_days
+    decided_on_time = None
+    if status in OPEN_STATES and status != CaseState.VERIFICATION:
+        cs = clock_now(complaint, now)
+        due, days_left, paused, paused_days, state = cs.due_date, cs.days_left, cs.paused, cs.paused_days, cs.state
+    elif status == CaseState.VERIFICATION:
+        days_left = (due - timezone.localtime(now).date()).days if due else None
+        state = "overdue" if days_left is not None and days_left < 0 else "verification"
+    elif status in {CaseState.RESPONDED, CaseState.CLOSED} and complaint.responded_at:
+        state = "decided"
+        if due:
+            decided_on_time = timezone.localtime(complaint.responded_at).date() <= due
+    else:
+        state = "ended"
+    reg_due = reg_ok = None
+    if complaint.regulator_received_on:
+        reg_due = clocks.regulator_forward_due(complaint.regulator_received_on, cal)
+        reg_ok = received.date() <= reg_due
+    return CaseClock(
+        state=state,
+        due_date=due,
+        days_left=days_left,
+        period_days=clocks.DECISION_DAYS.get(complaint.extension_level, 15),
+        extension_level=complaint.extension_level,
+        paused=paused,
+        paused_since=complaint.paused_since,
+        paused_days=paused_days,
+        decided_on_time=decided_on_time,
+        first_response_due=fr_due,
+        first_response_at=fr_at,
+        first_response_hours=fr_hours,
+        first_response_late=fr_late,
+        regulator_reference=complaint.regulator_reference,
+        regulator_received_on=complaint.regulator_received_on,
+        regulator_forward_due=reg_due,
+        regulator_forwarded_in_time=reg_ok,
+    )
+
+
+# --- Inboxes ---------------------------------------------------------------------
+def _buckets(today: date) -> dict[str, Q]:
+    soon = today + timedelta(days=settings.WORKFLOW_DUE_SOON_DAYS)
+    return {
+        "overdue": Q(status__in=RUNNING, due_date__lt=today),
+        "due_today": Q(status__in=RUNNING, due_date=today),
+        "due_soon": Q(status__in=RUNNING, due_date__gt=today, due_date__lte=soon),
+        "paused": Q(status=CaseState.PAUSED),
+        "awaiting_ho": Q(status=CaseState.HO_REVIEW),
+        "to_route": Q(status=CaseState.REGISTERED),
+        "unassigned": Q(assigned_to__isnull=True) & ~Q(status=CaseState.REGISTERED),
+    }
+
+
+BUCKETS = ("overdue", "due_today", "due_soon", "paused", "awaiting_ho", "to_route", "unassigned")
+
+
+def _urgency(qs: QuerySet) -> QuerySet:
+    """Running clocks first (earliest deadline first), then paused, then answered cases."""
+    rank = Case(
+        When(status__in=RUNNING, then=Value(0)),
+        When(status=CaseState.PAUSED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(urgency=rank).order_by("urgency", "due_date", "id")
+
+
+def worklist_for(user: User) -> QuerySet[Complaint]:
+    """Open (and answered, not yet closed) cases the user may see."""
+    return scope_to_user(Complaint.objects.filter(status__in=WORKLIST_STATES), user)
+
+
+def inbox_for(
+    user: User, *, bucket: str = "", now: datetime | None = None
+) -> tuple[QuerySet[Complaint], dict[str, int]]:
+    """The branch inbox: cases by urgency, and its counters (one aggregate query)."""
+    today = timezone.localtime(now or timezone.now()).date()
+    buckets = _buckets(today)
+    base = worklist_for(user)
+    counters = base.aggregate(total=Count("id"), **{k: Count("id", filter=q) for k, q in buckets.items()})
+    qs = base.filter(buckets[bucket]) if bucket in buckets else base
+    qs = qs.select_related("responsible_org", "assigned_to").only(
+        "id", "reference", "summary", "status", "due_date", "received_at", "is_regulator_referred", "is_elderly",
+        "has_media_risk", "extension_level", "responsible_org__code", "responsible_org__name_zh",
+        "assigned_to__username", "assigned_to__display_name", "first_response_at", "updated_at",
+    )  # fmt: skip
+    return _urgency(qs), counters
+
+
+def my_cases(user: User) -> QuerySet[Complaint]:
+    qs = scope_to_user(Complaint.objects.filter(assigned_to=user).exclude(status__in=sorted(FINAL_STATES)), user)
+    return _urgency(qs.select_related("responsible_org"))
+
+
+@dataclass
+class BranchRow:
+    org: Organisation
+    total: int = 0
+    overdue: int = 0
+    due_today: int = 0
+    due_soon: int = 0
+    paused: int = 0
+    awaiting_ho: int = 0
+    to_route: int = 0
+    unassigned: int = 0
+    extensions: int = 0
+
+
+def overview_by_branch(user: User, *, now: datetime | None = None) -> list[BranchRow]:
+    """Head office's view: per branch (sub-branches folded in), from grouped aggregates."""
+    today = timezone.localtime(now or timezone.now()).date()
+    buckets = _buckets(today)
+    per_org = (
+        worklist_for(user)
+        .values("responsible_org_id")
+        .annotate(total=Count("id"), **{k: Count("id", filter=q) for k, q in buckets.items()})
+        .order_by()
+    )
+    ext = (
+        scope_to_user(ExtensionRequest.objects.filter(status="pending"), user, org_field="complaint__responsible_org")
+        .values("complaint__responsible_org_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    orgs = {o.pk: o for o in Organisation.objects.all()}
+    rows: dict[int, BranchRow] = {}
+
+    def row_for(org_id: int) -> BranchRow:
+        org = orgs[org_id]
+        top = org.parent_id if org.kind == Organisation.Kind.SUB_BRANCH else org.pk
+        return rows.setdefault(top, BranchRow(org=orgs[top]))
+
+    for r in per_org:
+        row = row_for(r["responsible_org_id"])
+        for key in ("total", *buckets):
+            setattr(row, key, getattr(row, key) + r[key])
+    for r in ext:
+        row_for(r["complaint__responsible_org_id"]).extensions += r["n"]
+    return sorted(rows.values(), key=lambda r: (-r.overdue, -r.due_soon, r.org.path))
+
+
+@dataclass
+class ApprovalQueue:
+    reviews: QuerySet
+    extensions: QuerySet
+    verifications: QuerySet
+
+    @property
+    def total(self) -> int:
+        return self.reviews.count() + self.extensions.count() + self.verifications.count()
+
+
+def approval_queue(user: User) -> ApprovalQueue:
+    """What waits for this user's decision: HO reviews, extension requests, verifications."""
+    none = Complaint.objects.none()
+    reviews = none
+    if user.has_role(roles.HO_OFFICER, roles.HO_APPROVER) and user.at_head_office:
+        reviews = _urgency(scope_to_user(Complaint.objects.filter(status=CaseState.HO_REVIEW), user))
+    levels = []
+    if user.has_role(roles.BRANCH_MANAGER) and not user.at_head_office:
+        levels.append(1)
+    if user.has_role(roles.HO_APPROVER) and user.at_head_office:
+        levels.append(2)
+    extensions = scope_to_user(
+        ExtensionRequest.objects.filter(status="pending", level__in=levels),
+        user,
+        org_field="complaint__responsible_org",
+    ).select_related("complaint", "requested_by")
+    verifications = none
+    if user.has_role(roles.HO_APPROVER, roles.BRANCH_MANAGER) and user.org_id:
+        verifications = scope_to_user(Complaint.objects.filter(status=CaseState.VERIFICATION), user).filter(
+            verifications__upper_org_id=user.org_id, verifications__outcome=""
+        )
+    return ApprovalQueue(reviews=reviews, extensions=extensions.order_by("requested_at"), verifications=verifications)
+
+
+def handlers_for_assignment(manager: User) -> QuerySet[User]:
+    """Handlers in the manager's subtree (who the manager may assign to)."""
+    ids = org_ids_visible_to(manager)
+    qs = User.objects.filter(is_active=True, role_grants__role=roles.BRANCH_HANDLER).distinct()
+    if ids is not None:
+        qs = qs.filter(org_id__in=ids)
+    return qs.select_related("org").order_by("org__path", "username")
+
+
+def pending_extension(complaint: Complaint) -> ExtensionRequest | None:
+    return complaint.extension_requests.filter(status="pending").select_related("requested_by").first()

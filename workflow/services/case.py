@@ -1,0 +1,321 @@
+"""The main path of a case: route, accept, investigate, draft, review, respond, close.
+
+Each service: one transaction, row locked, permission table checked, state
+moved by the FSM, one ``CaseTransition`` appended (see ``core``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import roles
+from accounts.models import Organisation, User
+from accounts.selectors import org_visible_to, users_with_role_at
+from complaints.models import Complaint
+
+from ..errors import InvalidInput
+from ..models import Assignment, Decision
+from . import core, notify
+
+REDRESS_TYPES = {
+    "none": gettext_lazy("无补偿"),
+    "refund": gettext_lazy("退款"),
+    "fee_waiver": gettext_lazy("减免费用"),
+    "compensation": gettext_lazy("经济补偿"),
+    "points": gettext_lazy("积分/权益"),
+    "apology": gettext_lazy("赔礼道歉"),
+    "other": gettext_lazy("其他"),
+}
+MONEY_REDRESS = {"refund", "fee_waiver", "compensation"}
+
+
+def parse_redress(amount, redress_type: str) -> tuple[Decimal, str]:
+    """Redress is an amount (0 allowed) and a type; money types need an amount above 0."""
+    if redress_type not in REDRESS_TYPES:
+        raise InvalidInput(_("请选择补偿方式"))
+    try:
+        value = Decimal(str(amount if amount not in (None, "") else "0")).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(_("补偿金额格式不正确")) from None
+    if value < 0 or value >= Decimal("1e12"):
+        raise InvalidInput(_("补偿金额须在 0 到 999,999,999,999.99 之间"))
+    if redress_type in MONEY_REDRESS and value == 0:
+        raise InvalidInput(_("退款、减免或经济补偿须填写大于 0 的金额"))
+    if redress_type == "none" and value != 0:
+        raise InvalidInput(_("选择“无补偿”时金额应为 0"))
+    return value, redress_type
+
+
+def parse_result(result: str) -> str:
+    if result not in Complaint.Result.values:
+        raise InvalidInput(_("请选择处理结果（成立 / 部分成立 / 不成立）"))
+    return result
+
+
+def parse_root_cause(code: str):
+    """A C-axis leaf (原因) code that is in use today."""
+    from complaints.taxonomy_selectors import code_for_new_case
+
+    if not (code or "").strip():
+        raise InvalidInput(_("请填写根因代码（C 维度末级代码）"))
+    try:
+        return code_for_new_case(code.strip().upper(), axis="C")
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _assign(complaint: Complaint, *, to: User, by: User, reason: str, now: datetime) -> Assignment:
+    previous_id = complaint.assigned_to_id
+    complaint.assigned_to = to
+    return Assignment.objects.create(
+        complaint=complaint, assigned_to=to, previous_id=previous_id, assigned_by=by, reason=reason, at=now
+    )
+
+
+@transaction.atomic
+def case_route(
+    *,
+    complaint_id: int,
+    actor: User,
+    org: Organisation | None = None,
+    reason: str = "",
+    expected_version=None,
+    now=None,
+) -> Complaint:
+    """Head office sends the case to a branch or sub-branch (by default the one intake chose)."""
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="route", expected_version=expected_version)
+    target = org or c.responsible_org
+    if target.kind == Organisation.Kind.HEAD_OFFICE or not target.is_active:
+        raise InvalidInput(_("请选择一个有效的分行或支行"))
+    fields = []
+    if target.pk != c.responsible_org_id:
+        c.responsible_org = target
+        fields.append("responsible_org")
+    core.move(c, "route", actor=actor, now=now, fields=tuple(fields), reason=reason, data={"org": target.code})
+    recipients = notify.branch_managers(target)
+    if target.kind == Organisation.Kind.SUB_BRANCH:
+        recipients += list(users_with_role_at(roles.BRANCH_HANDLER, Organisation.objects.filter(pk=target.pk)))
+    notify.notify(
+        recipients,
+        complaint=c,
+        kind="case_routed",
+        title=_("新投诉已派发：%(ref)s") % {"ref": c.reference},
+        body=c.summary,
+        key=f"routed:{c.pk}:{target.pk}",
+        email=True,
+    )
+    return c
+
+
+@transaction.atomic
+def case_not_accept(*, complaint_id: int, actor: User, reason: str, expected_version=None, now=None) -> Complaint:
+    """Out of scope: the case ends with the stated reason."""
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="not_accept", expected_version=expected_version)
+    reason = core.require_text(reason, _("不予受理的理由"))
+    c.closed_at = now
+    core.move(c, "not_accept", actor=actor, now=now, fields=("closed_at",), reason=reason)
+    return c
+
+
+@transaction.atomic
+def case_accept(*, complaint_id: int, actor: User, reason: str = "", expected_version=None, now=None) -> Complaint:
+    """The branch takes the case; this is its first response. A handler taking an unassigned case gets it."""
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="accept", expected_version=expected_version)
+    fields = core.mark_first_response(c, actor=actor, now=now)
+    if c.accepted_at is None:
+        c.accepted_at = now
+        fields.append("accepted_at")
+    if c.assigned_to_id is None and not actor.has_role(roles.BRANCH_MANAGER):
+        _assign(c, to=actor, by=actor, reason=_("受理时自领"), now=now)
+        fields.append("assigned_to")
+    core.move(c, "accept", actor=actor, now=now, fields=tuple(fields), reason=reason)
+    return c
+
+
+@transaction.atomic
+def case_start_investigation(*, complaint_id: int, actor: User, reason: str = "", expected_version=None, now=None):
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="start_investigation", expected_version=expected_version)
+    core.move(c, "start_investigation", actor=actor, now=now, reason=reason)
+    return c
+
+
+@transaction.atomic
+def case_draft_decision(
+    *,
+    complaint_id: int,
+    actor: User,
+    text: str,
+    proposed_result: str,
+    redress_amount=None,
+    redress_type: str = "none",
+    root_cause: str = "",
+    expected_version=None,
+    now=None,
+) -> Decision:
+    """A draft decision (proposed result and redress); a new version each time."""
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="draft_decision", expected_version=expected_version)
+    text = core.require_text(text, _("处理意见"), max_length=5000)
+    result = parse_result(proposed_result)
+    amount, rtype = parse_redress(redress_amount, redress_type)
+    code = parse_root_cause(root_cause) if (root_cause or "").strip() else None
+    version = (c.decisions.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    decision = Decision.objects.create(
+        complaint=c,
+        version=version,
+        text=text,
+        proposed_result=result,
+        redress_amount=amount,
+        redress_type=rtype,
+        root_cause_code=code,
+        author=actor,
+        created_at=now,
+    )
+    core.move(c, "draft_decision", actor=actor, now=now, reason=text[:500], data={"version": version})
+    return decision
+
+
+def _latest_decision(c: Complaint) -> Decision | None:
+    return c.decisions.order_by("-version").first()
+
+
+@transaction.atomic
+def case_submit_for_review(*, complaint_id: int, actor: User, reason: str = "", expected_version=None, now=None):
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="submit_for_review", expected_version=expected_version)
+    decision = _latest_decision(c)
+    if decision is None or decision.review != Decision.Review.PENDING:
+        raise InvalidInput(_("请先拟定处理意见再提交审核"))
+    core.move(c, "submit_for_review", actor=actor, now=now, reason=reason, data={"version": decision.version})
+    notify.notify(
+        notify.ho_staff(),
+        complaint=c,
+        kind="review_requested",
+        title=_("待审核处理意见：%(ref)s") % {"ref": c.reference},
+        key=f"review:{c.pk}:{decision.version}",
+    )
+    return c
+
+
+@transaction.atomic
+def case_review(
+    *, complaint_id: int, actor: User, approve: bool, comment: str = "", expected_version=None, now=None
+) -> Complaint:
+    """Head office approves the branch's decision, or returns it with comments (required)."""
+    now = core.now_or(now)
+    action = "approve_decision" if approve else "return_to_branch"
+    c = core.lock_case(complaint_id, actor=actor, action=action, expected_version=expected_version)
+    if not approve:
+        comment = core.require_text(comment, _("退回意见"))
+    decision = _latest_decision(c)
+    if decision is not None:
+        decision.review = Decision.Review.APPROVED if approve else Decision.Review.RETURNED
+        decision.reviewed_by, decision.reviewed_at, decision.review_comment = actor, now, comment
+        decision.save(update_fields=["review", "reviewed_by", "reviewed_at", "review_comment"])
+    fields: tuple[str, ...] = ()
+    if approve:
+        c.decided_at = now
+        fields = ("decided_at",)
+    core.move(c, action, actor=actor, now=now, fields=fields, reason=comment)
+    notify.notify(
+        [c.assigned_to, *notify.branch_managers(c.responsible_org)],
+        complaint=c,
+        kind="decision_approved" if approve else "decision_returned",
+        title=(_("处理意见已审核通过：%(ref)s") if approve else _("处理意见被退回：%(ref)s")) % {"ref": c.reference},
+        body=comment,
+        key=f"{action}:{c.pk}:{decision.version if decision else 0}",
+    )
+    return c
+
+
+@transaction.atomic
+def case_respond(*, complaint_id: int, actor: User, reason: str = "", expected_version=None, now=None) -> Complaint:
+    """The approved decision has been told to the customer: the decision clock stops here."""
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="respond", expected_version=expected_version)
+    c.responded_at = now
+    core.move(c, "respond", actor=actor, now=now, fields=("responded_at",), reason=reason)
+    return c
+
+
+@transaction.atomic
+def case_close(
+    *,
+    complaint_id: int,
+    actor: User,
+    result: str,
+    redress_amount,
+    redress_type: str,
+    root_cause: str,
+    reason: str = "",
+    expected_version=None,
+    now=None,
+) -> Complaint:
+    """Closing needs the result, the redress (amount and type) and a root-cause C leaf code."""
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="close", expected_version=expected_version)
+    c.result = parse_result(result)
+    c.redress_amount, c.redress_type = parse_redress(redress_amount, redress_type)
+    c.root_cause_code = parse_root_cause(root_cause)
+    c.closed_at = now
+    fields = ("result", "redress_amount", "redress_type", "root_cause_code", "closed_at")
+    core.move(c, "close", actor=actor, now=now, fields=fields, reason=reason, data={"result": c.result})
+    return c
+
+
+@transaction.atomic
+def case_withdraw(*, complaint_id: int, actor: User, reason: str, expected_version=None, now=None) -> Complaint:
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="withdraw", expected_version=expected_version)
+    reason = core.require_text(reason, _("撤诉说明"))
+    c.closed_at = now
+    core.move(c, "withdraw", actor=actor, now=now, fields=("closed_at",), reason=reason)
+    return c
+
+
+@transaction.atomic
+def case_merge(
+    *, complaint_id: int, actor: User, into_reference: str, reason: str = "", expected_version=None, now=None
+) -> Complaint:
+    """A repeat case closes as merged and points to the original; the original's clock is untouched."""
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="merge", expected_version=expected_version)
+    ref = (into_reference or "").strip()
+    if not ref:
+        raise InvalidInput(_("请填写原投诉编号"))
+    target = Complaint.objects.filter(reference=ref).select_related("responsible_org").first()
+    if target is None or not org_visible_to(actor, target.responsible_org):
+        raise InvalidInput(_("找不到原投诉 %(ref)s") % {"ref": ref})
+    if target.pk == c.pk:
+        raise InvalidInput(_("不能合并到本投诉自身"))
+    if target.status == "merged":
+        raise InvalidInput(_("原投诉 %(ref)s 本身已合并，请合并到它的原投诉") % {"ref": ref})
+    c.merged_into, c.closed_at = target, now
+    core.move(
+        c,
+        "merge",
+        actor=actor,
+        now=now,
+        fields=("merged_into", "closed_at"),
+        reason=reason,
+        data={"into": target.reference, "into_id": target.pk},
+    )
+    core.log(
+        target,
+        action="merged_in",
+        actor=actor,
+        from_state=target.status,
+        reason=reason,
+        data={"from": c.reference},
+        at=now,
+    )
+    return c

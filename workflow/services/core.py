@@ -1,0 +1,161 @@
+"""Shared machinery of the workflow services: lock, check, move, log, notify analytics.
+
+Every service runs in one transaction: it locks the complaint row
+(``select_for_update``), rejects a stale page (the version the page was
+rendered with must still be current), checks the permission table, moves the
+state through the django-fsm transition method, saves, and appends a
+``CaseTransition``. Two people acting at once: the second waits for the lock,
+then sees the new version and gets a conflict message; on SQLite writers are
+serialised by the IMMEDIATE transaction mode, with the same result.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from complaints.models import Complaint
+
+from .. import clocks, permissions
+from ..errors import CaseNotFound, InvalidInput, StaleCase
+from ..models import CaseTransition
+
+
+def work_calendar() -> clocks.WorkCalendar:
+    from ..hooks import work_calendar as cached
+
+    return cached()
+
+
+def local(dt: datetime) -> datetime:
+    return timezone.localtime(dt)
+
+
+def now_or(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def version_of(complaint: Complaint) -> str:
+    """What a page embeds to detect it is stale: the state and the last save time."""
+    stamp = complaint.updated_at.timestamp() if complaint.updated_at else 0
+    return f"{complaint.status}@{stamp:.6f}"
+
+
+def lock_case(complaint_id: int, *, actor, action: str, expected_version: str | None) -> Complaint:
+    """Lock the row, then check scope, freshness and permission (in that order)."""
+    try:
+        complaint = (
+            Complaint.objects.select_for_update(of=("self",)).select_related("responsible_org").get(pk=complaint_id)
+        )
+    except (Complaint.DoesNotExist, ValueError, TypeError):
+        raise CaseNotFound(_("投诉不存在")) from None
+    permissions.ensure_visible(actor, complaint)
+    if expected_version is not None and expected_version != version_of(complaint):
+        raise StaleCase(
+            _("投诉已被他人更新（当前状态「%(state)s」），您的操作未执行。请刷新页面后重试。")
+            % {"state": _state_label(complaint.status)}
+        )
+    permissions.check(actor, complaint, action)
+    return complaint
+
+
+def _state_label(value: str) -> str:
+    from ..states import state_label
+
+    return state_label(value)
+
+
+def require_text(value: str | None, what: str, *, max_length: int = 2000) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(_("请填写%(what)s") % {"what": what})
+    if len(text) > max_length:
+        raise InvalidInput(_("%(what)s不能超过 %(n)s 字") % {"what": what, "n": max_length})
+    return text
+
+
+def changed(complaint_ids: list[int]) -> None:
+    """Analytics rollups follow status and timestamp changes, after the commit."""
+    from analytics.hooks import complaints_changed
+
+    ids = list(complaint_ids)
+    transaction.on_commit(lambda: complaints_changed(ids))
+
+
+def save_case(complaint: Complaint, fields: list[str]) -> None:
+    try:
+        complaint.save(update_fields=sorted({*fields, "updated_at"}))
+    except ConcurrentTransition:
+        # Only reachable if the row changed although we hold its lock (e.g. a
+        # raw UPDATE elsewhere); refuse rather than overwrite.
+        raise StaleCase(_("投诉已被他人更新，您的操作未执行。请刷新页面后重试。")) from None
+
+
+def log(
+    complaint: Complaint,
+    *,
+    action: str,
+    actor,
+    from_state: str,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CaseTransition:
+    return CaseTransition.objects.create(
+        complaint=complaint,
+        action=action,
+        from_state=from_state,
+        to_state=complaint.status,
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        reason=reason,
+        data=data or {},
+        at=at or timezone.now(),
+    )
+
+
+def move(
+    complaint: Complaint,
+    action: str,
+    *,
+    actor,
+    now: datetime,
+    fields: tuple[str, ...] = (),
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    args: tuple = (),
+) -> CaseTransition:
+    """Run the FSM transition ``action``, save the given columns, log it, tell analytics."""
+    from_state = complaint.status
+    try:
+        getattr(complaint, action)(*args)
+    except TransitionNotAllowed:
+        raise permissions.ActionDenied(
+            _("当前状态「%(state)s」不能执行「%(action)s」")
+            % {"state": _state_label(from_state), "action": permissions.label(action)}
+        ) from None
+    save_case(complaint, ["status", *fields])
+    entry = log(complaint, action=action, actor=actor, from_state=from_state, reason=reason, data=data, at=now)
+    changed([complaint.pk])
+    return entry
+
+
+def is_branch_actor(user) -> bool:
+    return not user.at_head_office
+
+
+def mark_first_response(complaint: Complaint, *, actor, now: datetime) -> list[str]:
+    """The branch's first response (accept or comment) stops the internal 2-hour target."""
+    if complaint.first_response_at is None and is_branch_actor(actor):
+        complaint.first_response_at = now
+        return ["first_response_at"]
+    return []
+
+
+def first_response_hours() -> float:
+    return float(getattr(settings, "WORKFLOW_FIRST_RESPONSE_HOURS", 2))

@@ -1,0 +1,147 @@
+"""The deadline watch: mark cases due soon / overdue / late for first response, and tell people once.
+
+Run every 15 minutes by Celery beat (``workflow.tasks.escalate_deadlines``).
+Idempotent: each event is a ``CaseAlert`` row unique per (case, kind, due
+date); candidates are found with an anti-join against those rows, so a
+second run finds nothing new and sends nothing, and two overlapping runs
+cannot both notify (the unique constraint lets only one insert win; the
+notification's own dedupe key is a second guard). A new due date (an
+extension, a pause) is a new event.
+
+Queries use the (status, due_date) index on complaints and the unique
+(complaint, kind, due_date) index on alerts: the cost follows the number of
+open cases near their deadline, not the size of the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy
+
+from accounts import roles
+from accounts.models import Organisation, User
+from complaints.models import Complaint
+
+from .. import clocks
+from ..models import CaseAlert
+from ..states import CLOCK_RUNNING_STATES, CaseState
+from . import core, notify
+
+CANDIDATE_FIELDS = ("id", "reference", "summary", "due_date", "received_at", "responsible_org_id", "assigned_to_id")
+
+
+@dataclass
+class EscalationResult:
+    due_soon: int = 0
+    overdue: int = 0
+    first_response: int = 0
+    notifications: int = 0
+    queries: dict[str, str] = field(default_factory=dict)  # name -> SQL, for EXPLAIN in the benchmark
+
+
+def _without_alert(qs, kind: str, due_field: str = "due_date"):
+    alerted = CaseAlert.objects.filter(complaint_id=OuterRef("pk"), kind=kind, due_date=OuterRef(due_field))
+    return qs.filter(~Exists(alerted))
+
+
+def candidate_querysets(now: datetime, *, due_soon_days: int | None = None) -> dict[str, object]:
+    today = core.local(now).date()
+    days = settings.WORKFLOW_DUE_SOON_DAYS if due_soon_days is None else due_soon_days
+    running = Complaint.objects.filter(status__in=sorted(CLOCK_RUNNING_STATES))
+    # Internal first-response target: routed cases nobody at the branch has answered,
+    # received at least the target's span ago (the exact working-hours check is in Python).
+    routed = Complaint.objects.filter(
+        status=CaseState.ROUTED,
+        first_response_at__isnull=True,
+        received_at__lte=now - timedelta(hours=core.first_response_hours()),
+    )
+    return {
+        CaseAlert.Kind.OVERDUE: _without_alert(running.filter(due_date__lt=today), CaseAlert.Kind.OVERDUE),
+        CaseAlert.Kind.DUE_SOON: _without_alert(
+            running.filter(due_date__gte=today, due_date__lte=today + timedelta(days=days)), CaseAlert.Kind.DUE_SOON
+        ),
+        CaseAlert.Kind.FIRST_RESPONSE: routed.filter(
+            ~Exists(CaseAlert.objects.filter(complaint_id=OuterRef("pk"), kind=CaseAlert.Kind.FIRST_RESPONSE))
+        ),
+    }
+
+
+class _Recipients:
+    """Caches who to tell per organisation for one run (a few queries, not one per case)."""
+
+    def __init__(self) -> None:
+        self._orgs = {o.pk: o for o in Organisation.objects.all()}
+        self._managers: dict[int, list[User]] = {}
+        self._ho = notify.ho_staff(roles.HO_OFFICER)
+        self._handlers: dict[int, User] = {}
+
+    def load_handlers(self, ids: set[int]) -> None:
+        missing = ids - set(self._handlers)
+        if missing:
+            self._handlers.update(User.objects.in_bulk(list(missing)))
+
+    def for_case(self, row: dict, *, head_office: bool) -> list[User]:
+        org_id = row["responsible_org_id"]
+        if org_id not in self._managers:
+            self._managers[org_id] = notify.branch_managers(self._orgs[org_id])
+        people = [*self._managers[org_id]]
+        if row["assigned_to_id"]:
+            people.append(self._handlers.get(row["assigned_to_id"]))
+        if head_office:
+            people += self._ho
+        return [p for p in people if p is not None]
+
+
+TEXT = {
+    CaseAlert.Kind.OVERDUE: ("case_overdue", gettext_lazy("投诉已超期：%(ref)s（时限 %(due)s）")),
+    CaseAlert.Kind.DUE_SOON: ("case_due_soon", gettext_lazy("投诉即将到期：%(ref)s（时限 %(due)s）")),
+    CaseAlert.Kind.FIRST_RESPONSE: ("first_response_late", gettext_lazy("分行尚未首次响应：%(ref)s")),
+}
+
+
+def _raise_alert(row: dict, kind: str, due, now: datetime, recipients: _Recipients, result: EscalationResult) -> None:
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                CaseAlert.objects.create(complaint_id=row["id"], kind=kind, due_date=due, created_at=now)
+        except IntegrityError:
+            return  # another run got there first
+        notification_kind, title = TEXT[kind]
+        complaint = Complaint(pk=row["id"], reference=row["reference"])
+        result.notifications += notify.notify(
+            recipients.for_case(row, head_office=kind != CaseAlert.Kind.DUE_SOON),
+            complaint=complaint,
+            kind=notification_kind,
+            title=str(title) % {"ref": row["reference"], "due": due.isoformat()},
+            body=row["summary"],
+            key=f"{kind}:{row['id']}:{due.isoformat()}",
+            email=True,
+        )
+    setattr(result, kind, getattr(result, kind) + 1)
+
+
+def escalation_run(*, now: datetime | None = None, due_soon_days: int | None = None) -> EscalationResult:
+    """Mark and notify every new deadline event as of ``now``; safe to run any number of times."""
+    now = core.now_or(now)
+    result = EscalationResult()
+    recipients = _Recipients()
+    calendar = core.work_calendar()
+    for kind, qs in candidate_querysets(now, due_soon_days=due_soon_days).items():
+        result.queries[str(kind)] = str(qs.values(*CANDIDATE_FIELDS).query)
+        rows = list(qs.order_by("due_date", "id").values(*CANDIDATE_FIELDS))
+        recipients.load_handlers({r["assigned_to_id"] for r in rows if r["assigned_to_id"]})
+        for row in rows:
+            if kind == CaseAlert.Kind.FIRST_RESPONSE:
+                received = core.local(row["received_at"])
+                target = clocks.first_response_due(received, hours=core.first_response_hours(), calendar=calendar)
+                if target > core.local(now):
+                    continue
+                _raise_alert(row, kind, received.date(), now, recipients, result)
+            else:
+                _raise_alert(row, kind, row["due_date"], now, recipients, result)
+    return result

@@ -1,0 +1,169 @@
+"""The case timeline: everything that happened to a case, in order, with time since the call.
+
+``timeline_entries(complaint)`` merges the workflow's own records (transitions,
+comments, notifications sent) with entries other apps offer through an
+optional ``<app>.timeline.entries_for(complaint)``; each item there may be a
+``TimelineEntry`` or any object/dict with ``at`` and ``title`` (and optionally
+``kind``, ``detail``, ``actor``, ``url``). An app whose hook fails does not
+break the page: its entries are left out and the error is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from importlib import import_module
+
+from django.db.models import Count, Min
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Notification
+
+from . import permissions
+from .models import CaseComment, CaseTransition
+
+logger = logging.getLogger(__name__)
+TIMELINE_APPS = ("complaints", "recordings", "analytics")
+
+EVENT_LABELS = {
+    "register": gettext_lazy("登记投诉"),
+    "merged_in": gettext_lazy("重复投诉并入"),
+    "assign": gettext_lazy("分派经办人"),
+    "reassign": gettext_lazy("改派经办人"),
+    "request_extension": gettext_lazy("申请延期"),
+    "extension_approved": gettext_lazy("延期已批准"),
+    "extension_rejected": gettext_lazy("延期被驳回"),
+    "add_involved": gettext_lazy("登记回避人员"),
+}
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    title: str
+    kind: str = "event"
+    detail: str = ""
+    actor: str = ""
+    url: str = ""
+    source: str = "workflow"
+    elapsed: timedelta | None = field(default=None)
+
+    @property
+    def elapsed_text(self) -> str:
+        if self.elapsed is None:
+            return ""
+        minutes = int(self.elapsed.total_seconds() // 60)
+        if minutes < 0:
+            return ""
+        days, rest = divmod(minutes, 24 * 60)
+        hours, mins = divmod(rest, 60)
+        if days:
+            return _("+%(d)s天%(h)s小时") % {"d": days, "h": hours}
+        if hours:
+            return _("+%(h)s小时%(m)s分") % {"h": hours, "m": mins}
+        return _("+%(m)s分钟") % {"m": mins}
+
+
+def transition_title(t: CaseTransition) -> str:
+    label = permissions.label(t.action) if t.action in permissions.RULES else str(EVENT_LABELS.get(t.action, t.action))
+    if t.from_state and t.from_state != t.to_state:
+        return f"{label}：{t.from_label} → {t.to_label}"
+    return label
+
+
+def _transition_detail(t: CaseTransition) -> str:
+    bits = [t.reason] if t.reason else []
+    data = t.data or {}
+    if "to" in data:
+        bits.append(_("经办人：%(u)s") % {"u": data["to"]})
+    if "into" in data:
+        bits.append(_("合并至 %(ref)s") % {"ref": data["into"]})
+    if "from" in data and t.action == "merged_in":
+        bits.append(_("来自 %(ref)s") % {"ref": data["from"]})
+    if data.get("due_date"):
+        bits.append(_("时限 %(d)s") % {"d": data["due_date"]})
+    return "；".join(str(b) for b in bits)
+
+
+def _coerce(item, source: str) -> TimelineEntry | None:
+    get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
+    at, title = get("at"), get("title")
+    if at is None or not title:
+        return None
+    return TimelineEntry(
+        at=at,
+        title=str(title),
+        kind=str(get("kind", "event") or "event"),
+        detail=str(get("detail", "") or ""),
+        actor=str(get("actor", "") or ""),
+        url=str(get("url", "") or ""),
+        source=source,
+    )
+
+
+def _from_other_apps(complaint) -> list[TimelineEntry]:
+    found: list[TimelineEntry] = []
+    for app in TIMELINE_APPS:
+        try:
+            module = import_module(f"{app}.timeline")
+        except ModuleNotFoundError:
+            continue
+        hook = getattr(module, "entries_for", None)
+        if hook is None:
+            continue
+        try:
+            items = hook(complaint) or []
+        except Exception:  # one app's bug must not take the case page down
+            logger.exception("timeline hook %s.timeline.entries_for failed", app)
+            continue
+        found.extend(e for e in (_coerce(i, app) for i in items) if e is not None)
+    return found
+
+
+def timeline_entries(complaint) -> list[TimelineEntry]:
+    """All events of a case in time order, each with the time elapsed since the case was received."""
+    entries = [
+        TimelineEntry(
+            at=complaint.received_at,
+            title=_("收到投诉（%(channel)s）") % {"channel": complaint.get_channel_display()},
+            kind="received",
+            detail=complaint.summary,
+        )
+    ]
+    for t in CaseTransition.objects.filter(complaint=complaint).select_related("actor"):
+        entries.append(
+            TimelineEntry(
+                at=t.at,
+                title=transition_title(t),
+                kind=t.action,
+                detail=_transition_detail(t),
+                actor=str(t.actor or ""),
+            )
+        )
+    for c in CaseComment.objects.filter(complaint=complaint).select_related("author"):
+        entries.append(TimelineEntry(at=c.at, title=_("备注"), kind="comment", detail=c.body, actor=str(c.author)))
+    # One entry per notified event (not per recipient).
+    sent = (
+        Notification.objects.filter(complaint=complaint)
+        .values("dedupe_key", "title")
+        .annotate(at=Min("created_at"), n=Count("id"))
+        .order_by()
+    )
+    for n in sent:
+        entries.append(
+            TimelineEntry(
+                at=n["at"],
+                title=_("通知：%(t)s") % {"t": n["title"]},
+                kind="notification",
+                detail=_("%(n)s 人") % {"n": n["n"]},
+            )
+        )
+    if complaint.first_response_at:
+        entries.append(TimelineEntry(at=complaint.first_response_at, title=_("分行首次响应"), kind="first_response"))
+    entries.extend(_from_other_apps(complaint))
+    entries.sort(key=lambda e: (e.at, e.kind != "received"))
+    for e in entries:
+        e.elapsed = e.at - complaint.received_at
+    return entries

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workflow"
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("mine/", views.my_cases, name="mine"),
+    path("overview/", views.overview, name="overview"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("case/<int:pk>/", views.case_detail, name="case"),
+    path("case/<int:pk>/act/<slug:action>/", views.case_act, name="act"),
+]

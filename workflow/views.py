@@ -1,0 +1,137 @@
+"""Workflow pages: the case page with its panels, the action endpoint, inboxes and queues.
+
+Thin: forms parse, ``workflow.services`` act, ``workflow.selectors`` read.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import localdate
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import roles
+from accounts.selectors import sees_everything
+
+from . import actions, selectors
+from .case_panels import panels_for
+from .errors import CaseNotFound, WorkflowError
+from .selectors import BUCKETS
+
+
+def _panels_page(request, complaint, *, status=200, bound=None) -> HttpResponse:
+    panels = sorted(panels_for(request, complaint, bound=bound), key=lambda p: p.order)
+    return render(request, "workflow/case.html", {"complaint": complaint, "panels": panels}, status=status)
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _panels_page(request, selectors.case_for(request.user, pk))
+
+
+def _next_url(request, pk: int, raw: str) -> str:
+    if raw and url_has_allowed_host_and_scheme(
+        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return raw
+    return reverse("workflow:case", args=[pk])
+
+
+@login_required
+@require_POST
+def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run one action; on any refusal re-render the case with the message and the typed input kept."""
+    complaint = selectors.case_for(request.user, pk)  # 404 outside scope
+    spec = actions.SPECS.get(action)
+    if spec is None:
+        raise Http404
+    form = spec.form(request.POST, prefix=action, **actions.form_kwargs(action, request.user))
+    if not form.is_valid():
+        errors = "；".join(
+            f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip() for f, e in form.errors.items()
+        )
+        return _panels_page(request, complaint, status=400, bound=(action, form, errors))
+    version = form.cleaned_data.get("version") or None
+    try:
+        spec.call(form.cleaned_data, complaint.pk, request.user, version)
+    except CaseNotFound:
+        raise Http404 from None
+    except WorkflowError as exc:
+        complaint.refresh_from_db()
+        messages.error(request, exc.message)
+        return _panels_page(request, complaint, status=exc.http_status, bound=(action, form, exc.message))
+    messages.success(request, _("已完成：%(action)s") % {"action": spec.label})
+    return redirect(_next_url(request, complaint.pk, form.cleaned_data.get("next", "")))
+
+
+def _page(request, qs, per_page=25):
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The branch inbox (head office sees every branch): by urgency, with counters."""
+    bucket = request.GET.get("bucket", "")
+    bucket = bucket if bucket in BUCKETS else ""
+    qs, counters = selectors.inbox_for(request.user, bucket=bucket)
+    return render(
+        request,
+        "workflow/inbox.html",
+        {
+            "page": _page(request, qs),
+            "counters": counters,
+            "bucket": bucket,
+            "title": _("待办投诉"),
+            "today": localdate(),
+        },
+    )
+
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "workflow/inbox.html",
+        {
+            "page": _page(request, selectors.my_cases(request.user)),
+            "counters": None,
+            "title": _("我的案件"),
+            "today": localdate(),
+        },
+    )
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Head office's deadline overview by branch (head-office staff and auditors)."""
+    if not sees_everything(request.user):
+        raise Http404
+    rows = selectors.overview_by_branch(request.user)
+    totals = {
+        k: sum(getattr(r, k) for r in rows)
+        for k in ("total", "overdue", "due_today", "due_soon", "paused", "awaiting_ho", "to_route", "extensions")
+    }
+    return render(request, "workflow/overview.html", {"rows": rows, "totals": totals})
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_role(roles.HO_OFFICER, roles.HO_APPROVER, roles.BRANCH_MANAGER):
+        raise Http404
+    queue = selectors.approval_queue(request.user)
+    return render(
+        request,
+        "workflow/approvals.html",
+        {
+            "reviews": queue.reviews[:100],
+            "extensions": queue.extensions[:100],
+            "verifications": queue.verifications[:100],
+            "today": localdate(),
+        },
+    )
