@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from .models import CallRecording, ListeningEvent, RecordingFlag
+
+
+@admin.register(CallRecording)
+class CallRecordingAdmin(admin.ModelAdmin):
+    """Operators look; writes go through the services (upload, link, retry)."""
+
+    list_display = ("id", "original_name", "complaint", "owner_org", "status", "redaction", "attempts", "created_at")
+    list_filter = ("status", "redaction", "language", "suspect")
+    search_fields = ("original_name", "sha256", "complaint__reference")
+    # The unredacted transcript and original audio stay out of the admin.
+    exclude = ("file", "redacted_file", "suspect_hits")
+    readonly_fields = [
+        f.name for f in CallRecording._meta.fields if f.name not in {"file", "redacted_file", "suspect_hits"}
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecordingFlag)
+class RecordingFlagAdmin(admin.ModelAdmin):
+    list_display = ("recording", "flagged_by", "flagged_at", "is_active")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ListeningEvent)
+class ListeningEventAdmin(admin.ModelAdmin):
+    """Read-only: the listening log is append-only."""
+
+    list_display = ("at", "user", "recording", "version", "via")
+    list_filter = ("version", "via")
+    search_fields = ("user__username",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

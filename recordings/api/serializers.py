@@ -1,0 +1,70 @@
+"""Input and output serializers for the recordings API (separate on purpose)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import CallRecording, ListeningEvent
+
+
+class UploadInSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    complaint = serializers.CharField(
+        required=False, allow_blank=True, help_text="Case reference, e.g. VOC-2026-0000001"
+    )
+    language = serializers.ChoiceField(choices=CallRecording.Language.choices, default="zh")
+    call_started_at = serializers.DateTimeField(required=False, allow_null=True)
+    direction = serializers.ChoiceField(choices=CallRecording.Direction.choices, default="inbound")
+    channel = serializers.ChoiceField(choices=CallRecording.Channel.choices, default="hotline")
+
+
+class SegmentOutSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    text = serializers.CharField()
+    confidence = serializers.FloatField(allow_null=True)
+
+
+class RecordingOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    complaint = serializers.CharField(allow_null=True, help_text="Case reference")
+    original_name = serializers.CharField()
+    sha256 = serializers.CharField()
+    size_bytes = serializers.IntegerField()
+    audio_format = serializers.CharField()
+    duration_s = serializers.FloatField(allow_null=True)
+    language = serializers.CharField()
+    direction = serializers.CharField()
+    channel = serializers.CharField()
+    call_started_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField()
+    failure_reason = serializers.CharField()
+    attempts = serializers.IntegerField()
+    queue_position = serializers.IntegerField(allow_null=True)
+    engine = serializers.CharField()
+    model = serializers.CharField(source="model_name")
+    redaction = serializers.CharField()
+    redaction_note = serializers.CharField()
+    playable_versions = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class RecordingDetailOutSerializer(RecordingOutSerializer):
+    transcript_version = serializers.ChoiceField(choices=ListeningEvent.Version.choices)
+    segments = SegmentOutSerializer(many=True)
+
+
+class CodeSuggestionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    words = serializers.ListField(child=serializers.CharField())
+    score = serializers.IntegerField()
+
+
+class CodeSuggestionsOutSerializer(serializers.Serializer):
+    A = CodeSuggestionSerializer(many=True)
+    B = CodeSuggestionSerializer(many=True)
+    C = CodeSuggestionSerializer(many=True)

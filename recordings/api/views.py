@@ -1,0 +1,167 @@
+"""REST API v1 for recordings: upload (multipart), list, detail with transcript, audio, code hints.
+
+Thin: serializers parse, services and selectors decide. The transcript is the redacted
+text unless the caller may hear originals and asks for ``?transcript=original``
+(audit-logged). Every audio fetch that starts a play is a ListeningEvent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.services import audit_record
+from complaints.selectors import complaints_for
+
+from .. import selectors, services
+from ..models import CallRecording, ListeningEvent
+from ..streaming import CONTENT_TYPES, ranged_response, requested_start
+from . import serializers as s
+
+
+def _out(user, rec: CallRecording) -> dict:
+    return {
+        "id": rec.pk,
+        "complaint": rec.complaint.reference if rec.complaint_id and not getattr(rec, "via_flag_only", False) else None,
+        "original_name": rec.original_name,
+        "sha256": rec.sha256,
+        "size_bytes": rec.size_bytes,
+        "audio_format": rec.audio_format,
+        "duration_s": rec.duration_s,
+        "language": rec.language,
+        "direction": rec.direction,
+        "channel": rec.channel,
+        "call_started_at": rec.call_started_at,
+        "status": rec.status,
+        "failure_reason": rec.failure_reason,
+        "attempts": rec.attempts,
+        "queue_position": selectors.queue_position(rec),
+        "engine": rec.engine,
+        "model_name": rec.model_name,
+        "redaction": rec.redaction,
+        "redaction_note": rec.redaction_note,
+        "playable_versions": selectors.playable_versions(user, rec),
+        "created_at": rec.created_at,
+        "finished_at": rec.finished_at,
+    }
+
+
+class RecordingListCreate(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="recordings_list",
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("status", str)],
+        responses={200: s.RecordingOutSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        qs = selectors.recordings_visible_to(request.user)
+        if request.query_params.get("status") in CallRecording.Status.values:
+            qs = qs.filter(status=request.query_params["status"])
+        page = Paginator(qs, 50).get_page(request.query_params.get("page"))
+        data = [s.RecordingOutSerializer(_out(request.user, r)).data for r in page]
+        return Response({"count": page.paginator.count, "page": page.number, "results": data})
+
+    @extend_schema(
+        operation_id="recordings_upload",
+        request={"multipart/form-data": s.UploadInSerializer},
+        responses={201: s.RecordingOutSerializer, 200: s.RecordingOutSerializer},
+        description="Upload a call recording (validated before it is queued). The same bytes again "
+        "return the existing recording with 200. A case outside the caller's scope is 404.",
+    )
+    def post(self, request: Request) -> Response:
+        if not selectors.can_upload(request.user):
+            raise Http404
+        inp = s.UploadInSerializer(data=request.data)
+        inp.is_valid(raise_exception=True)
+        d = inp.validated_data
+        complaint = None
+        if d.get("complaint"):
+            complaint = complaints_for(request.user).filter(reference=d["complaint"].strip()).first()
+            if complaint is None:
+                raise Http404
+        result = services.recording_upload(
+            uploaded_by=request.user,
+            upload=d["file"],
+            complaint=complaint,
+            language=d["language"],
+            call_started_at=d.get("call_started_at"),
+            direction=d["direction"],
+            channel=d["channel"],
+        )
+        body = s.RecordingOutSerializer(_out(request.user, result.recording)).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class RecordingDetail(APIView):
+    @extend_schema(
+        operation_id="recordings_detail",
+        parameters=[OpenApiParameter("transcript", str, enum=["redacted", "original"])],
+        responses={200: s.RecordingDetailOutSerializer},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        rec = selectors.recording_for(request.user, pk)
+        original = (
+            request.query_params.get("transcript") == "original"
+            and selectors.can_hear_original(request.user)
+            and not rec.via_flag_only
+        )
+        if original:
+            audit_record(actor=request.user, action="recording.transcript_unmasked", obj=rec, via="api")
+        segs = [
+            {
+                "index": seg.index,
+                "start": seg.start,
+                "end": seg.end,
+                "text": seg.text_original if original else seg.text_redacted,
+                "confidence": seg.confidence,
+            }
+            for seg in selectors.segments_for(rec)
+        ]
+        data = _out(request.user, rec) | {
+            "transcript_version": "original" if original else "redacted",
+            "segments": segs,
+        }
+        return Response(s.RecordingDetailOutSerializer(data).data)
+
+
+class RecordingAudio(APIView):
+    @extend_schema(
+        operation_id="recordings_audio",
+        parameters=[OpenApiParameter("play", str, description="Play id: range requests of one play share it")],
+        responses={(200, "audio/*"): OpenApiTypes.BINARY, (206, "audio/*"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, pk: int, version: str):
+        rec = selectors.recording_for(request.user, pk)
+        if version not in selectors.playable_versions(request.user, rec):
+            raise Http404
+        field = rec.file if version == ListeningEvent.Version.ORIGINAL else rec.redacted_file
+        path = Path(field.path)
+        if not path.is_file():
+            raise Http404
+        if requested_start(request.headers.get("Range")) in (None, 0):
+            services.listening_event_record(
+                user=request.user,
+                recording=rec,
+                version=version,
+                via=ListeningEvent.Via.API,
+                play_id=request.query_params.get("play", ""),
+            )
+        ext = path.suffix.lstrip(".").lower()
+        return ranged_response(request, path, CONTENT_TYPES.get(ext, "application/octet-stream"))
+
+
+class RecordingCodeSuggestions(APIView):
+    @extend_schema(operation_id="recordings_code_suggestions", responses={200: s.CodeSuggestionsOutSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        rec = selectors.recording_for(request.user, pk)
+        return Response(selectors.code_suggestions(rec))

@@ -1,0 +1,123 @@
+"""Demo recordings: short calls synthesised with espeak-ng at seed time (Mandarin via the
+``cmn-latn-pinyin`` voice, and English), with spoken card and phone numbers, attached to
+demo cases, transcribed (synchronously), some flagged as typical. Idempotent.
+
+With ``options["quick"]`` the recordings are uploaded but left queued for the worker.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts import roles
+from accounts.models import User
+from complaints.models import Complaint
+
+from .models import CallRecording
+
+
+@dataclass(frozen=True)
+class DemoCall:
+    name: str
+    branch: str  # the demo case is taken from this branch's subtree
+    voice: str
+    language: str
+    text: str
+    flag_note: str = ""
+    linked: bool = True
+
+
+CALLS = (
+    DemoCall(
+        "demo-bj-annual-fee-zh.wav",
+        "BJ",
+        "cmn-latn-pinyin",
+        "zh",
+        "ni3 hao3. wo3 yao4 tou2 su4. wo3 de xin4 yong4 ka3 mei2 you3 kai1 ka3 jiu4 bei4 shou1 le5 nian2 fei4. "
+        "ka3 hao4 shi4 liu4 er4 er4 er4 ling2 er4 yi1 er4 san1 si4 wu3 liu4 qi1 ba1 jiu3 ling2. "
+        "shou3 ji1 hao4 shi4 yi1 san1 ba1 yi1 er4 san1 si4 wu3 liu4 qi1 ba1. wo3 yao1 qiu2 tui4 kuan3.",
+        flag_note="典型：未开卡收取年费，客户情绪激动，坐席安抚得当。",
+    ),
+    DemoCall(
+        "demo-sh-app-outage-en.wav",
+        "SH",
+        "en",
+        "en",
+        "Hello. I am calling because the mobile banking app crashed three times when I tried to transfer money. "
+        "My phone number is 1 3 9 1 2 3 4 5 6 7 8. I am not satisfied, please fix the app.",
+        flag_note="Typical: app outage during a transfer; listen to how the agent handled it.",
+    ),
+    DemoCall(
+        "demo-unlinked-refund-en.wav",
+        "GZ",
+        "en",
+        "en",
+        "I want to complain. You overcharged my credit card and I want a refund, "
+        "otherwise I will call 1 2 3 7 8 and the regulator.",
+        linked=False,
+    ),
+)
+
+
+def _synthesise(call: DemoCall, folder: Path) -> Path:
+    raw, out = folder / f"raw-{call.name}", folder / call.name
+    subprocess.run(["espeak-ng", "-v", call.voice, "-s", "140", "-w", str(raw), call.text], check=True, timeout=60)
+    # telephone quality: 8 kHz mono, like the call-centre recorder
+    subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", str(out)], check=True, timeout=60)
+    return out
+
+
+def _case_for(branch: str) -> Complaint | None:
+    return (
+        Complaint.objects.filter(responsible_org__path__startswith=f"HO/{branch}/", channel=Complaint.Channel.HOTLINE)
+        .order_by("id")
+        .first()
+    )
+
+
+def seed(stdout=None, options=None) -> None:
+    from . import services
+
+    options = options or {}
+    say = stdout.write if stdout else (lambda _msg: None)
+    if not (shutil.which("espeak-ng") and shutil.which("sox")):
+        say("recordings: espeak-ng/sox not installed, demo recordings skipped")
+        return
+    agent = User.objects.filter(username="agent").first()
+    officer = User.objects.filter(username="ho_officer").first()
+    if agent is None:
+        say("recordings: no demo users, skipped")
+        return
+    made = transcribed = flagged = 0
+    with tempfile.TemporaryDirectory(prefix="voc-demo-") as tmp:
+        for call in CALLS:
+            rec = CallRecording.objects.filter(original_name=call.name).first()
+            if rec is None:
+                path = _synthesise(call, Path(tmp))
+                complaint = _case_for(call.branch) if call.linked else None
+                upload = SimpleUploadedFile(call.name, path.read_bytes(), content_type="audio/wav")
+                rec = services.recording_upload(
+                    uploaded_by=agent, upload=upload, complaint=complaint, language=call.language
+                ).recording
+                made += 1
+            if options.get("quick"):
+                continue
+            if rec.status in (CallRecording.Status.QUEUED, CallRecording.Status.PROCESSING):
+                services.recording_transcribe(recording_id=rec.pk)
+                transcribed += 1
+                rec.refresh_from_db()
+            if call.flag_note and officer and not hasattr(rec, "flag") and rec.redaction == CallRecording.Redaction.OK:
+                services.recording_flag(
+                    actor=officer,
+                    recording=rec,
+                    note=call.flag_note,
+                    audience_roles=[roles.LISTENING_MANAGER, roles.BRANCH_MANAGER],
+                )
+                flagged += 1
+    say(f"recordings: {made} demo recordings, {transcribed} transcribed, {flagged} flagged")

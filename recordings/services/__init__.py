@@ -1,0 +1,35 @@
+"""Every write to recordings. Split by concern; import from here."""
+
+from .listening import (
+    audience_users,
+    listen_mark,
+    listening_event_record,
+    recording_comment_add,
+    recording_flag,
+    recording_unflag,
+    suspect_dismiss,
+)
+from .transcription import (
+    recording_enqueue_on_commit,
+    recording_retry,
+    recording_transcribe,
+    recordings_sweep,
+)
+from .upload import UploadResult, recording_link, recording_upload
+
+__all__ = [
+    "UploadResult",
+    "audience_users",
+    "listen_mark",
+    "listening_event_record",
+    "recording_comment_add",
+    "recording_enqueue_on_commit",
+    "recording_flag",
+    "recording_link",
+    "recording_retry",
+    "recording_transcribe",
+    "recording_unflag",
+    "recording_upload",
+    "recordings_sweep",
+    "suspect_dismiss",
+]

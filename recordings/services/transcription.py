@@ -1,0 +1,292 @@
+"""The transcription job and its sweeper.
+
+A job claims the recording (queued → processing, with a lease derived from the audio
+duration), does the slow work outside any transaction, and stores the result in one
+transaction only if it still holds the claim. So:
+- a done / no-speech / failed recording is never redone (idempotent on redelivery);
+- segments are replaced atomically, a rerun stores them once;
+- a worker killed mid-job leaves "processing" past its lease; ``recordings_sweep``
+  queues it again (bounded by RECORDING_MAX_ATTEMPTS) and re-sends queued jobs the
+  broker may have lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import complaint_cues
+from ..models import CallRecording, TranscriptSegment
+from ..pipeline import Transcript, transcribe_audio
+from ..redaction import RedactionPlan, plan_redaction
+
+log = logging.getLogger(__name__)
+S = CallRecording.Status
+
+
+# --- queueing ------------------------------------------------------------------------
+
+
+def _send(recording_id: int, countdown: int = 0) -> None:
+    from ..tasks import recording_transcribe_task
+
+    try:
+        recording_transcribe_task.apply_async(args=[recording_id], countdown=countdown or None)
+    except Exception:  # broker down: the sweeper re-sends queued jobs later
+        log.exception("could not queue transcription of recording %s", recording_id)
+
+
+def recording_enqueue_on_commit(recording_id: int, *, countdown: int = 0) -> None:
+    """Send the job after the commit (the worker must find the row)."""
+    CallRecording.objects.filter(pk=recording_id).update(enqueued_at=timezone.now())
+    transaction.on_commit(lambda: _send(recording_id, countdown))
+
+
+def _lease(duration_s: float | None, now: dt.datetime) -> dt.datetime:
+    seconds = settings.RECORDING_LEASE_BASE_S + settings.RECORDING_LEASE_FACTOR * float(duration_s or 0)
+    return now + dt.timedelta(seconds=seconds)
+
+
+# --- the job -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def _claim(recording_id: int) -> CallRecording | None:
+    rec = CallRecording.objects.select_for_update().filter(pk=recording_id).first()
+    if rec is None or rec.status in (S.DONE, S.NO_SPEECH, S.FAILED):
+        return None
+    now = timezone.now()
+    if rec.status == S.PROCESSING and rec.lease_until and rec.lease_until > now:
+        return None  # another worker holds a live lease
+    if rec.attempts >= settings.RECORDING_MAX_ATTEMPTS:
+        _mark_failed(rec, rec.failure_reason or "too many attempts / 重试次数已用尽", now)
+        return None
+    rec.status = S.PROCESSING
+    rec.attempts += 1
+    rec.started_at = now
+    rec.lease_until = _lease(rec.duration_s, now)
+    rec.save(update_fields=["status", "attempts", "started_at", "lease_until", "updated_at"])
+    return rec
+
+
+def _mark_failed(rec: CallRecording, reason: str, now: dt.datetime) -> None:
+    rec.status = S.FAILED
+    rec.failure_reason = reason[:2000]
+    rec.finished_at = now
+    rec.lease_until = None
+    rec.save(update_fields=["status", "failure_reason", "finished_at", "lease_until", "updated_at"])
+
+
+def recording_transcribe(*, recording_id: int) -> str:
+    """Transcribe, redact and store one recording. Returns the resulting status (or "skipped")."""
+    from ..speech import audio, engines
+    from ..speech.models import ModelError
+
+    rec = _claim(recording_id)
+    if rec is None:
+        return "skipped"
+    attempt = rec.attempts
+    try:
+        with tempfile.TemporaryDirectory(prefix="voc-rec-") as tmp:
+            wav = Path(tmp) / "audio16k.wav"
+            # Decoding is fast; the timeout only stops a hostile or broken file.
+            audio.decode_to_wav16k(Path(rec.file.path), wav, timeout_s=120 + 0.5 * float(rec.duration_s or 0))
+            transcript = transcribe_audio(
+                wav,
+                engine_name=settings.TRANSCRIPTION_ENGINE,
+                model_spec=settings.TRANSCRIPTION_MODEL,
+                cache_dir=Path(settings.TRANSCRIPTION_MODEL_CACHE),
+                language=rec.language,
+                cpu_threads=settings.TRANSCRIPTION_CPU_THREADS,
+            )
+            duration = transcript.duration_s or rec.duration_s
+            plan = plan_redaction(
+                transcript.segments,
+                language="en" if transcript.language.startswith("en") else "zh",
+                pad_s=settings.RECORDING_MUTE_PAD_S,
+                duration_s=duration,
+            )
+            redacted_name, note = "", "; ".join(plan.problems)
+            if transcript.segments and plan.confident:
+                redacted_name, note = _render_redacted(rec, wav, plan, attempt)
+        return _store(rec.pk, attempt, transcript, plan, redacted_name, note)
+    except audio.AudioRejected as exc:
+        return _fail(rec.pk, attempt, str(exc), permanent=True)
+    except (engines.TranscriptionError, ModelError) as exc:  # would fail the same way again
+        log.warning("transcription of recording %s failed: %s", rec.pk, exc)
+        return _fail(rec.pk, attempt, _user_reason(exc), permanent=True)
+    except Exception as exc:  # unexpected (disk, memory, database): retried a bounded number of times
+        log.exception("transcription of recording %s failed (attempt %s)", rec.pk, attempt)
+        return _fail(rec.pk, attempt, f"{type(exc).__name__}: {_scrub(exc)}", permanent=False)
+
+
+def _user_reason(exc: Exception) -> str:
+    from ..speech.models import ModelError
+
+    if isinstance(exc, ModelError):
+        return f"转写模型不可用，请联系管理员 / The speech model is not available: {exc}"
+    return f"无法转写此录音 / This recording could not be transcribed: {_scrub(exc)}"
+
+
+def _scrub(exc: Exception) -> str:
+    """The error text without server paths (failure reasons are shown to users)."""
+    return re.sub(r"(/[^\s:'\"]+)+", "<file>", str(exc))[:500]
+
+
+def _render_redacted(rec: CallRecording, wav: Path, plan: RedactionPlan, attempt: int) -> tuple[str, str]:
+    """Render the tone-over-spans copy and store it; ("", reason) when rendering fails."""
+    out = wav.with_name("redacted.wav")
+    try:
+        from ..speech import redact_audio
+
+        redact_audio.render_redacted(wav, out, plan.mute)
+        if not out.is_file() or out.stat().st_size == 0:
+            raise RuntimeError("no output")
+    except Exception as exc:
+        log.exception("rendering the redacted audio of recording %s failed", rec.pk)
+        return "", f"redacted audio could not be rendered: {type(exc).__name__}: {exc}"
+    with out.open("rb") as fh:
+        name = default_storage.save(f"recordings/redacted/{rec.sha256[:2]}/{rec.sha256}-{attempt}.wav", File(fh))
+    return name, ""
+
+
+def _store(
+    recording_id: int, attempt: int, transcript: Transcript, plan: RedactionPlan, redacted_name: str, note: str
+) -> str:
+    with transaction.atomic():
+        rec = CallRecording.objects.select_for_update().get(pk=recording_id)
+        if rec.status != S.PROCESSING or rec.attempts != attempt:
+            # The lease expired and another attempt took over: it will store its own result.
+            if redacted_name:
+                transaction.on_commit(lambda: default_storage.delete(redacted_name))
+            return "skipped"
+        old_redacted = rec.redacted_file.name if rec.redacted_file else ""
+        rec.segments.all().delete()
+        TranscriptSegment.objects.bulk_create(
+            [
+                TranscriptSegment(
+                    recording=rec,
+                    index=i,
+                    start=seg.start,
+                    end=seg.end,
+                    text_original=p.text,
+                    text_redacted=p.redacted,
+                    confidence=conf,
+                    words=[
+                        {"start": round(w.start, 3), "end": round(w.end, 3), "text": w.text, "prob": w.prob}
+                        for w in seg.words
+                    ],
+                    has_sensitive=bool(p.spans),
+                )
+                for i, (seg, p, conf) in enumerate(
+                    zip(transcript.segments, plan.segments, transcript.confidences, strict=True)
+                )
+            ]
+        )
+        now = timezone.now()
+        rec.status = S.DONE if transcript.segments else S.NO_SPEECH
+        rec.finished_at = now
+        rec.lease_until = None
+        rec.failure_reason = ""
+        rec.engine = transcript.engine[:40]
+        rec.model_name = transcript.model[:120]
+        rec.detected_language = transcript.language[:10]
+        if transcript.duration_s and not rec.duration_s:
+            rec.duration_s = transcript.duration_s
+        rec.sensitive_count = plan.findings
+        if not transcript.segments:
+            rec.redaction, rec.redaction_note, rec.redacted_file = CallRecording.Redaction.PENDING, "", ""
+        elif redacted_name:
+            rec.redaction, rec.redaction_note, rec.redacted_file = CallRecording.Redaction.OK, "", redacted_name
+        else:
+            rec.redaction, rec.redaction_note, rec.redacted_file = CallRecording.Redaction.FAILED, note[:2000], ""
+        if rec.complaint_id is None and rec.suspect in ("", CallRecording.Suspect.OPEN):
+            pairs = zip(transcript.segments, plan.segments, strict=True)
+            score, hits = complaint_cues.scan([(seg.start, p.redacted) for seg, p in pairs])
+            rec.suspect = CallRecording.Suspect.OPEN if complaint_cues.is_suspected(score) else ""
+            rec.suspect_hits = complaint_cues.hits_as_json(hits) if rec.suspect else []
+        rec.save()
+        if old_redacted and old_redacted != redacted_name:
+            transaction.on_commit(lambda: default_storage.delete(old_redacted))
+        return rec.status
+
+
+def _fail(recording_id: int, attempt: int, reason: str, *, permanent: bool) -> str:
+    with transaction.atomic():
+        rec = CallRecording.objects.select_for_update().get(pk=recording_id)
+        if rec.status != S.PROCESSING or rec.attempts != attempt:
+            return "skipped"
+        now = timezone.now()
+        if permanent or rec.attempts >= settings.RECORDING_MAX_ATTEMPTS:
+            _mark_failed(rec, reason, now)
+            return rec.status
+        rec.status = S.QUEUED
+        rec.failure_reason = reason[:2000]
+        rec.queued_at = now
+        rec.lease_until = None
+        rec.save(update_fields=["status", "failure_reason", "queued_at", "lease_until", "updated_at"])
+        recording_enqueue_on_commit(rec.pk, countdown=30 * rec.attempts)
+        return rec.status
+
+
+# --- the sweeper ---------------------------------------------------------------------
+
+
+def recordings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Re-queue jobs whose worker vanished (processing past the lease) and re-send
+    queued jobs the broker may have lost. Safe to run any time: the job is idempotent."""
+    now = now or timezone.now()
+    requeued = failed = resent = 0
+    stale_ids = list(
+        CallRecording.objects.filter(status=S.PROCESSING, lease_until__lt=now).values_list("pk", flat=True)[:500]
+    )
+    for pk in stale_ids:
+        with transaction.atomic():
+            rec = CallRecording.objects.select_for_update().get(pk=pk)
+            if rec.status != S.PROCESSING or not rec.lease_until or rec.lease_until >= now:
+                continue
+            if rec.attempts >= settings.RECORDING_MAX_ATTEMPTS:
+                _mark_failed(rec, "转写进程多次中断 / the worker stopped during transcription too many times", now)
+                failed += 1
+                continue
+            rec.status = S.QUEUED
+            rec.queued_at = now
+            rec.lease_until = None
+            rec.failure_reason = "转写进程中断，已重新排队 / the worker stopped; queued again"
+            rec.save(update_fields=["status", "queued_at", "lease_until", "failure_reason", "updated_at"])
+            recording_enqueue_on_commit(rec.pk)
+            requeued += 1
+    cutoff = now - dt.timedelta(seconds=settings.RECORDING_QUEUED_STALE_S)
+    lost = CallRecording.objects.filter(status=S.QUEUED).filter(
+        Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True, queued_at__lt=cutoff)
+    )
+    for pk in lost.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            recording_enqueue_on_commit(pk)
+        resent += 1
+    return {"requeued": requeued, "failed": failed, "resent": resent}
+
+
+@transaction.atomic
+def recording_retry(*, actor, recording: CallRecording) -> CallRecording:
+    """Queue a failed recording again with a fresh attempt budget (operators only)."""
+    from accounts.services import audit_record
+
+    rec = CallRecording.objects.select_for_update().get(pk=recording.pk)
+    if rec.status != S.FAILED:
+        return rec
+    rec.status, rec.attempts, rec.queued_at, rec.failure_reason = S.QUEUED, 0, timezone.now(), ""
+    rec.save(update_fields=["status", "attempts", "queued_at", "failure_reason", "updated_at"])
+    audit_record(actor=actor, action="recording.retry", obj=rec)
+    recording_enqueue_on_commit(rec.pk)
+    return rec

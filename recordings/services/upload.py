@@ -1,0 +1,183 @@
+"""Uploading a call recording and linking it to a case."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.selectors import org_visible_to
+from accounts.services import audit_record
+
+from .. import selectors
+from ..models import CallRecording
+from .transcription import recording_enqueue_on_commit
+
+log = logging.getLogger(__name__)
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    recording: CallRecording
+    created: bool
+
+
+def _spool(upload) -> tuple[Path, str, bool]:
+    """A path on disk holding the upload, its SHA-256, and whether we made a temp copy."""
+    digest = hashlib.sha256()
+    path = getattr(upload, "temporary_file_path", None)
+    if path:
+        upload.seek(0)
+        for chunk in upload.chunks(_CHUNK):
+            digest.update(chunk)
+        return Path(path()), digest.hexdigest(), False
+    fd, name = tempfile.mkstemp(prefix="voc-upload-", suffix=".bin")
+    with os.fdopen(fd, "wb") as out:
+        upload.seek(0)
+        for chunk in upload.chunks(_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+    return Path(name), digest.hexdigest(), True
+
+
+def _validate_audio(path: Path):
+    """Magic bytes + ffprobe (with a timeout) through the speech layer; bilingual message on rejection."""
+    from ..speech import audio
+
+    try:
+        return audio.validate_upload(
+            path, max_bytes=settings.RECORDING_MAX_BYTES, max_duration_s=settings.RECORDING_MAX_DURATION_S
+        )
+    except audio.AudioRejected as exc:
+        raise ValidationError(str(exc), code="audio_rejected") from exc
+
+
+def _existing(sha: str, *, user: User, complaint) -> UploadResult:
+    rec = CallRecording.objects.select_related("complaint", "owner_org").get(sha256=sha)
+    if not selectors.recordings_visible_to(user).filter(pk=rec.pk).exists():
+        raise ValidationError(
+            _(
+                "该录音文件已由其他机构上传，请联系总行投诉专员。/ This recording was already uploaded by another organisation."
+            ),
+            code="duplicate_elsewhere",
+        )
+    if complaint is not None and rec.complaint_id is None:
+        recording_link(actor=user, recording=rec, complaint=complaint)
+        rec.refresh_from_db()
+    return UploadResult(rec, created=False)
+
+
+@transaction.atomic
+def recording_upload(
+    *,
+    uploaded_by: User,
+    upload,
+    complaint=None,
+    language: str = CallRecording.Language.ZH,
+    call_started_at=None,
+    direction: str = CallRecording.Direction.INBOUND,
+    channel: str = CallRecording.Channel.HOTLINE,
+    agent: User | None = None,
+) -> UploadResult:
+    """Store a validated recording and queue its transcription.
+
+    Rules: the uploader may upload and may see the case; the file is under the size cap,
+    is a supported audio format and not longer than the duration cap — otherwise a
+    ValidationError with the reason and nothing is saved. The same bytes uploaded again
+    return the existing recording (linked to the case if it was unlinked).
+    """
+    if not selectors.can_upload(uploaded_by):
+        raise ValidationError(_("您没有上传录音的权限 / You may not upload recordings"), code="forbidden")
+    if complaint is not None and not org_visible_to(uploaded_by, complaint.responsible_org):
+        raise ValidationError(_("投诉不存在 / No such complaint"), code="not_found")
+    if language not in CallRecording.Language.values:
+        raise ValidationError(_("不支持的语言 / Unsupported language"), code="language")
+    size = upload.size or 0
+    max_bytes = settings.RECORDING_MAX_BYTES
+    if size > max_bytes:
+        raise ValidationError(
+            _("文件过大（%(size)d MB），上限 %(max)d MB / File too large (%(size)d MB), the limit is %(max)d MB")
+            % {"size": size // (1024 * 1024), "max": max_bytes // (1024 * 1024)},
+            code="too_large",
+        )
+    if size == 0:
+        raise ValidationError(_("文件为空 / The file is empty"), code="empty")
+
+    path, sha, is_temp = _spool(upload)
+    try:
+        if CallRecording.objects.filter(sha256=sha).exists():
+            return _existing(sha, user=uploaded_by, complaint=complaint)
+        info = _validate_audio(path)
+        fmt = str(info.sniffed or info.codec or "")
+        duration = info.duration_s
+        ext = fmt.lower() if fmt.isalnum() and len(fmt) <= 5 else "bin"
+        stored_name = default_storage.save(f"recordings/original/{sha[:2]}/{sha}.{ext}", File(path.open("rb")))
+        try:
+            with transaction.atomic():
+                rec = CallRecording.objects.create(
+                    complaint=complaint,
+                    owner_org=uploaded_by.org,
+                    uploaded_by=uploaded_by,
+                    file=stored_name,
+                    original_name=os.path.basename(upload.name or "")[:255],
+                    size_bytes=size,
+                    sha256=sha,
+                    audio_format=fmt[:20],
+                    duration_s=float(duration) if duration is not None else None,
+                    call_started_at=call_started_at,
+                    direction=direction,
+                    channel=channel,
+                    agent=agent,
+                    language=language,
+                    status=CallRecording.Status.QUEUED,
+                    queued_at=timezone.now(),
+                )
+                audit_record(
+                    actor=uploaded_by,
+                    action="recording.upload",
+                    obj=rec,
+                    complaint_id=complaint.pk if complaint else None,
+                )
+        except IntegrityError:
+            # The same file uploaded concurrently: keep the first, drop our copy.
+            default_storage.delete(stored_name)
+            return _existing(sha, user=uploaded_by, complaint=complaint)
+        except BaseException:
+            default_storage.delete(stored_name)  # nothing saved half
+            raise
+        recording_enqueue_on_commit(rec.pk)
+        return UploadResult(rec, created=True)
+    finally:
+        if is_temp:
+            path.unlink(missing_ok=True)
+
+
+@transaction.atomic
+def recording_link(*, actor: User, recording: CallRecording, complaint) -> CallRecording:
+    """Attach a recording to a case both of which the actor may see."""
+    if not selectors.can_upload(actor):
+        raise ValidationError(_("您没有关联录音的权限 / You may not link recordings"), code="forbidden")
+    if not org_visible_to(actor, complaint.responsible_org):
+        raise ValidationError(_("投诉不存在 / No such complaint"), code="not_found")
+    rec = CallRecording.objects.select_for_update().get(pk=recording.pk)
+    if rec.complaint_id and rec.complaint_id != complaint.pk:
+        raise ValidationError(_("该录音已关联其他投诉 / Already linked to another complaint"), code="linked")
+    rec.complaint = complaint
+    if rec.suspect == CallRecording.Suspect.OPEN:
+        rec.suspect = CallRecording.Suspect.LINKED
+    rec.save(update_fields=["complaint", "suspect", "updated_at"])
+    audit_record(actor=actor, action="recording.link", obj=rec, complaint_id=complaint.pk)
+    return rec

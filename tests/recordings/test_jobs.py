@@ -1,0 +1,188 @@
+"""The transcription job on real audio (faster-whisper, tiny.en): statuses, stored segments,
+redacted text and audio, idempotency, the sweeper, no speech, fail closed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from recordings.models import CallRecording
+from recordings.pipeline import Transcript
+from recordings.redaction import SegmentText
+from recordings.services import recording_transcribe, recording_upload, recordings_sweep
+from tests.complaints.factories import ComplaintFactory
+
+from .conftest import read_wav, silence, tts, upload_of
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+S = CallRecording.Status
+_D = r"(?<![a-z])(?:\d|zero|one|two|three|four|five|six|seven|eight|nine)(?![a-z])"
+NUMBER = re.compile(rf"{_D}(?:[\s,.-]*{_D}){{3,}}", re.IGNORECASE)  # 4+ digits, written or spelled
+DIGIT_WORD = re.compile(_D, re.IGNORECASE)
+
+
+@pytest.fixture
+def bj_case(org_tree):
+    return ComplaintFactory(responsible_org=org_tree.bj)
+
+
+def _upload(people, case, path, language="en"):
+    return recording_upload(
+        uploaded_by=people.bj_handler, upload=upload_of(path), complaint=case, language=language
+    ).recording
+
+
+def _dominant_hz(samples: np.ndarray, rate: int) -> float:
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    return float(np.fft.rfftfreq(len(samples), 1 / rate)[int(np.argmax(spectrum))])
+
+
+def test_job_end_to_end_on_a_real_call(people, bj_case, card_call_wav, tmp_path):
+    rec = _upload(people, bj_case, card_call_wav)
+    assert recording_transcribe(recording_id=rec.pk) == "done"
+    rec.refresh_from_db()
+    assert rec.status == S.DONE and rec.attempts == 1 and rec.finished_at and rec.lease_until is None
+    assert rec.engine == "faster-whisper" and rec.model_name == "pkg:tiny.en"
+    segs = list(rec.segments.order_by("index"))
+    original = " ".join(s.text_original for s in segs).lower()
+    redacted = " ".join(s.text_redacted for s in segs)
+    assert "complain" in original and "annual fee" in original
+    assert NUMBER.search(original)  # the numbers were heard (as digits or spelled out)...
+    assert not NUMBER.search(redacted)  # ...and none of them survive in the redacted text
+    assert "removed]" in redacted
+    assert all(s.words for s in segs) and any(s.has_sensitive for s in segs)
+
+    # The redacted audio carries a 1 kHz tone over the spoken numbers and is untouched elsewhere.
+    assert rec.redaction == CallRecording.Redaction.OK and rec.redacted_file
+    red, rate = read_wav(rec.redacted_file.path)
+    decoded = tmp_path / "orig16k.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", rec.file.path, "-ac", "1", "-ar", "16000", str(decoded)], check=True)
+    orig, orig_rate = read_wav(decoded)
+    assert rate == orig_rate == 16000 and abs(len(red) - len(orig)) < rate // 10
+    digit_words = [w for s in segs for w in s.words if DIGIT_WORD.search(w["text"])]
+    start, end = min(w["start"] for w in digit_words), max(w["end"] for w in digit_words)
+    inside = red[int((start + 0.05) * rate) : int((end - 0.05) * rate)]
+    assert len(inside) > rate // 2
+    assert abs(_dominant_hz(inside, rate) - 1000) < 20
+    assert _dominant_hz(orig[int((start + 0.05) * rate) : int((end - 0.05) * rate)], rate) != pytest.approx(
+        1000, abs=20
+    )
+    first_words = segs[0].words
+    clean_until = int(max(0.0, min(w["start"] for w in digit_words) - 0.35) * rate)
+    head = slice(int(first_words[0]["start"] * rate), clean_until)
+    assert np.allclose(red[head], orig[head], atol=2)
+
+
+def test_rerun_is_idempotent_and_a_stale_job_is_requeued_and_stored_once(people, bj_case, tmp_path):
+    wav = tts(tmp_path / "short.wav", "I am not satisfied with the service at the branch.")
+    rec = _upload(people, bj_case, wav)
+    assert recording_transcribe(recording_id=rec.pk) == "done"
+    count = rec.segments.count()
+    assert count >= 1
+    assert recording_transcribe(recording_id=rec.pk) == "skipped"  # a redelivered message
+    assert rec.segments.count() == count
+
+    # A worker died mid-job (simulated: processing with an expired lease): the sweeper re-queues it.
+    CallRecording.objects.filter(pk=rec.pk).update(
+        status=S.PROCESSING, lease_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert recording_transcribe(recording_id=rec.pk) == "done"  # the lease has expired: claimed again
+    CallRecording.objects.filter(pk=rec.pk).update(
+        status=S.PROCESSING, lease_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert recordings_sweep()["requeued"] == 1
+    rec.refresh_from_db()
+    assert rec.status == S.QUEUED and "queued again" in rec.failure_reason
+    assert recording_transcribe(recording_id=rec.pk) == "done"
+    rec.refresh_from_db()
+    assert rec.segments.count() == count and rec.attempts == 3
+
+
+def test_silence_is_no_speech_with_zero_segments(client, people, bj_case, tmp_path):
+    rec = _upload(people, bj_case, silence(tmp_path / "quiet.wav", 20))
+    assert recording_transcribe(recording_id=rec.pk) == "no_speech"
+    rec.refresh_from_db()
+    assert rec.status == S.NO_SPEECH and rec.segments.count() == 0 and not rec.redacted_file
+    client.force_login(people.bj_handler)
+    panel = client.get(reverse("recordings:case_panel", args=[bj_case.reference])).content.decode()
+    assert "未检测到语音" in panel
+
+
+def test_short_speech_inside_long_silence_is_found(people, bj_case, tmp_path):
+    speech = tts(tmp_path / "speech.wav", "I want a refund of the annual fee.")
+    padded = tmp_path / "padded.wav"
+    quiet = silence(tmp_path / "q.wav", 60)
+    subprocess.run(["sox", str(quiet), str(speech), str(quiet), str(padded)], check=True)
+    rec = _upload(people, bj_case, padded)
+    assert recording_transcribe(recording_id=rec.pk) == "done"
+    segs = list(rec.segments.all())
+    assert "refund" in " ".join(s.text_original for s in segs).lower()
+    assert all(s.start >= 55 and s.end <= 68 for s in segs)  # nothing invented in the silence
+
+
+def test_missing_original_fails_with_a_reason_not_a_crash(people, bj_case, tmp_path):
+    rec = _upload(people, bj_case, silence(tmp_path / "s.wav", 2))
+    rec.refresh_from_db()
+    open(rec.file.path, "wb").close()  # the stored file got corrupted on disk
+    assert recording_transcribe(recording_id=rec.pk) == "failed"
+    rec.refresh_from_db()
+    assert rec.status == S.FAILED and "/" in rec.failure_reason and rec.segments.count() == 0
+    assert recording_transcribe(recording_id=rec.pk) == "skipped"  # failed is final until a retry
+
+
+def test_bounded_attempts_and_sweeper_gives_up(people, bj_case, tmp_path, settings, django_capture_on_commit_callbacks):
+    rec = _upload(people, bj_case, silence(tmp_path / "s.wav", 2))
+    CallRecording.objects.filter(pk=rec.pk).update(
+        status=S.PROCESSING,
+        attempts=settings.RECORDING_MAX_ATTEMPTS,
+        lease_until=timezone.now() - dt.timedelta(seconds=5),
+    )
+    assert recordings_sweep()["failed"] == 1
+    rec.refresh_from_db()
+    assert rec.status == S.FAILED and "too many times" in rec.failure_reason
+
+    # A queued job the broker lost is sent again; a fresh one is left alone.
+    other = _upload(people, bj_case, silence(tmp_path / "t.wav", 3))
+    old = timezone.now() - dt.timedelta(seconds=settings.RECORDING_QUEUED_STALE_S + 5)
+    CallRecording.objects.filter(pk=other.pk).update(enqueued_at=old)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert recordings_sweep()["resent"] == 1
+    assert len(callbacks) == 1
+
+
+def test_fail_closed_when_words_have_no_times(client, people, bj_case, tmp_path, monkeypatch):
+    """An engine result without word timestamps: the numbers cannot be placed in the audio,
+    so the text is masked but no redacted audio is offered to non-privileged users."""
+    rec = _upload(people, bj_case, silence(tmp_path / "s.wav", 3))
+
+    def no_word_times(wav, **kwargs):
+        seg = SegmentText(0.0, 3.0, "My card number is 6222 0212 3456 7890.", ())
+        return Transcript(
+            language="en", duration_s=3.0, engine="faster-whisper", model="x", segments=[seg], confidences=[0.9]
+        )
+
+    monkeypatch.setattr("recordings.services.transcription.transcribe_audio", no_word_times)
+    assert recording_transcribe(recording_id=rec.pk) == "done"
+    rec.refresh_from_db()
+    assert rec.redaction == CallRecording.Redaction.FAILED and not rec.redacted_file
+    assert "without word times" in rec.redaction_note
+    assert "6222" not in rec.segments.get().text_redacted
+    client.force_login(people.bj_handler)
+    assert client.get(reverse("recordings:audio", args=[rec.pk, "redacted"])).status_code == 404
+    assert "无法可靠脱敏" in client.get(reverse("recordings:detail", args=[rec.pk])).content.decode()
+
+
+def test_a_job_held_by_a_live_worker_is_not_taken_twice(people, bj_case, tmp_path):
+    rec = _upload(people, bj_case, silence(tmp_path / "s.wav", 2))
+    lease = timezone.now() + dt.timedelta(minutes=5)
+    CallRecording.objects.filter(pk=rec.pk).update(status=S.PROCESSING, attempts=1, lease_until=lease)
+    assert recording_transcribe(recording_id=rec.pk) == "skipped"  # a duplicate message
+    assert recordings_sweep() == {"requeued": 0, "failed": 0, "resent": 0}
+    rec.refresh_from_db()
+    assert rec.status == S.PROCESSING and rec.attempts == 1 and rec.lease_until == lease
