@@ -1,0 +1,135 @@
+"""Input and output serializers of the analytics API (same numbers as the pages)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..forms import AXIS_CHOICES, KIND_CHOICES, LEVEL_CHOICES, parse_report
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    """Query parameters shared by every report; validated by the same rules as the pages."""
+
+    kind = serializers.ChoiceField(
+        choices=[k for k, _ in KIND_CHOICES],
+        required=False,
+        help_text="custom (default: last 30 days), week, month, quarter",
+    )
+    anchor = serializers.DateField(required=False, help_text="A date inside the week/month/quarter")
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    org = serializers.CharField(required=False, allow_blank=True, help_text="Org code; its subtree (within your scope)")
+    axis = serializers.ChoiceField(choices=[a for a, _ in AXIS_CHOICES], required=False)
+    level = serializers.ChoiceField(choices=[level for level, _ in LEVEL_CHOICES], required=False)
+
+    def validate(self, attrs):
+        params, errors = parse_report({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in attrs.items()})
+        if params is None:
+            raise serializers.ValidationError({"non_field_errors": errors})
+        attrs["params"] = params
+        return attrs
+
+
+class TrendQuerySerializer(ReportQuerySerializer):
+    granularity = serializers.ChoiceField(choices=["week", "month"], required=False, default="week")
+    by = serializers.ChoiceField(choices=["code", "org", "channel"], required=False, default="code")
+
+
+class PeriodSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class TopRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(source="row.rank")
+    key = serializers.CharField(source="row.key")
+    name = serializers.CharField()
+    count = serializers.IntegerField(source="row.count")
+    share = serializers.FloatField(source="row.share", allow_null=True)
+    previous = serializers.IntegerField(source="row.previous")
+    change = serializers.IntegerField(source="row.change.absolute")
+    change_percent = serializers.FloatField(source="row.change.percent", allow_null=True)
+    is_new = serializers.BooleanField(source="row.change.is_new")
+    previous_rank = serializers.IntegerField(source="row.previous_rank", allow_null=True)
+    rank_change = serializers.IntegerField(source="row.rank_change", allow_null=True)
+    repeat = serializers.IntegerField(source="row.repeat")
+    repeat_rate = serializers.FloatField(source="row.repeat_rate", allow_null=True)
+    rising_here = serializers.BooleanField()
+    rising_in = serializers.ListField(child=serializers.CharField())
+
+
+class TopResultSerializer(serializers.Serializer):
+    scope = serializers.CharField()
+    period = PeriodSerializer()
+    previous = PeriodSerializer()
+    total = serializers.IntegerField()
+    previous_total = serializers.IntegerField()
+    rows = TopRowSerializer(many=True)
+
+
+class RisingRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    org_code = serializers.CharField(help_text="Branch code, or empty for the whole report scope")
+    current = serializers.IntegerField()
+    baseline_mean = serializers.FloatField()
+    baseline_std = serializers.FloatField()
+    ratio = serializers.FloatField(allow_null=True, help_text="null when the baseline is 0 (new)")
+    z = serializers.FloatField()
+    p_value = serializers.FloatField()
+    baseline = serializers.ListField(child=serializers.IntegerField())
+
+
+class SeriesSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    values = serializers.ListField(child=serializers.IntegerField())
+
+
+class TrendSerializer(serializers.Serializer):
+    granularity = serializers.CharField()
+    by = serializers.CharField()
+    buckets = serializers.ListField(child=serializers.CharField())
+    series = SeriesSerializer(many=True)
+
+
+class HeatMapSerializer(serializers.Serializer):
+    orgs = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    keys = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    cells = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
+    max_value = serializers.IntegerField()
+
+
+class PerformanceRowSerializer(serializers.Serializer):
+    org_code = serializers.CharField()
+    org_name = serializers.CharField()
+    total = serializers.IntegerField()
+    decided = serializers.IntegerField()
+    timely_rate = serializers.FloatField(allow_null=True)
+    median_first_response_h = serializers.FloatField(allow_null=True)
+    overdue_open = serializers.IntegerField()
+    extension_rate = serializers.FloatField(allow_null=True)
+    verification_rate = serializers.FloatField(allow_null=True)
+    upheld_rate = serializers.FloatField(allow_null=True)
+    redress_count = serializers.IntegerField()
+    redress_sum = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class PerformanceSerializer(serializers.Serializer):
+    rows = PerformanceRowSerializer(many=True)
+    total = PerformanceRowSerializer()
+
+
+class ImprovementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    owner_org = serializers.CharField(source="owner_org.code")
+    status = serializers.CharField()
+    source = serializers.CharField()
+    codes = serializers.ListField(child=serializers.CharField())
+    period_label = serializers.CharField()
+    due_date = serializers.DateField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    case_count = serializers.IntegerField()

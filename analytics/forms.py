@@ -1,0 +1,114 @@
+"""Parsing of report parameters (period, scope, dimension) for pages, exports and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .dimensions import Dimension, DimensionError, dimension
+from .periods import Period, PeriodError, custom_period, period_containing
+
+KIND_CHOICES = [
+    ("custom", _("自定义（默认近30天）")),
+    ("week", _("周")),
+    ("month", _("月")),
+    ("quarter", _("季度")),
+]
+AXIS_CHOICES = [("B", _("B 业务")), ("C", _("C 原因")), ("A", _("A 渠道")), ("BC", _("B×C 业务×原因"))]
+LEVEL_CHOICES = [("3", _("末级")), ("2", _("二级")), ("1", _("一级"))]
+DEFAULT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    period: Period
+    dim: Dimension
+    org_code: str
+
+    def query(self, **extra) -> str:
+        """The query string that reproduces these parameters (for drill-down and export links)."""
+        from urllib.parse import urlencode
+
+        params = {
+            "kind": "custom",
+            "start": self.period.start.isoformat(),
+            "end": self.period.end.isoformat(),
+            "axis": self.dim.axis,
+            "level": self.dim.level,
+        }
+        if self.period.kind != "custom":
+            params = {"kind": self.period.kind, "anchor": self.period.start.isoformat(), **params}
+            params.pop("start"), params.pop("end")
+        if self.org_code:
+            params["org"] = self.org_code
+        params.update({k: v for k, v in extra.items() if v not in (None, "")})
+        return urlencode(params)
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("周期"), choices=KIND_CHOICES, required=False)
+    anchor = forms.DateField(label=_("所在日期"), required=False)
+    start = forms.DateField(label=_("开始日期"), required=False)
+    end = forms.DateField(label=_("结束日期"), required=False)
+    org = forms.CharField(label=_("机构"), required=False, max_length=20)
+    axis = forms.ChoiceField(label=_("维度"), choices=AXIS_CHOICES, required=False)
+    level = forms.ChoiceField(label=_("层级"), choices=LEVEL_CHOICES, required=False)
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        kind = data.get("kind") or "custom"
+        try:
+            if kind == "custom":
+                end = data.get("end") or today
+                start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+                period = custom_period(start, end)
+            else:
+                anchor = data.get("anchor") or today
+                if anchor < date(2000, 1, 1):
+                    raise PeriodError(f"日期过早：{anchor} / Date is too early: {anchor}")
+                period = period_containing(kind, anchor)
+            if period.start > today + timedelta(days=366):
+                raise PeriodError("周期在未来 / The period is in the future")
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        try:
+            dim = dimension(data.get("axis") or "B", data.get("level") or "3")
+        except DimensionError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        data["params"] = ReportParams(period, dim, (data.get("org") or "").strip())
+        return data
+
+
+def parse_report(query) -> tuple[ReportParams | None, list[str]]:
+    """(params, []) or (None, error messages) from a GET query dict."""
+    form = ReportForm(query)
+    if form.is_valid():
+        return form.cleaned_data["params"], []
+    errors = [str(e) for e in form.non_field_errors()]
+    for name, errs in form.errors.items():
+        if name != "__all__":
+            errors += [f"{form.fields[name].label}: {e}" for e in errs]
+    return None, errors
+
+
+class ImprovementForm(forms.Form):
+    title = forms.CharField(label=_("整改事项"), max_length=200)
+    description = forms.CharField(label=_("问题与措施"), widget=forms.Textarea, required=False, max_length=4000)
+    owner_org = forms.CharField(label=_("责任机构代码"), max_length=20)
+    due_date = forms.DateField(label=_("整改期限"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+
+
+class ImprovementStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), choices=[])
+    note = forms.CharField(label=_("整改结果"), widget=forms.Textarea, required=False, max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        from .models import ImprovementItem
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = ImprovementItem.Status.choices

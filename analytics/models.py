@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Cumulative first-response buckets (hours) kept in the rollup, so a median can be
+# interpolated without touching raw rows (analytics.ranking.median_from_cumulative).
+FIRST_RESPONSE_BOUNDS_H = (1, 2, 4, 8, 24, 48, 72)
+
+
+class DailyRollup(models.Model):
+    """Counts per received day x responsible org x leaf codes x intake channel.
+
+    Derived data: maintained by ``analytics.services.rollup_refresh_*`` (each touched
+    (day, org) bucket is recomputed from the raw complaints) and rebuilt by
+    ``manage.py rollup_rebuild``. Report pages read this table, never raw rows.
+    Merged cases (duplicates folded into another case) are not counted.
+    """
+
+    day = models.DateField()
+    org = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    code_a = models.CharField(max_length=12)
+    code_b = models.CharField(max_length=12)
+    code_c = models.CharField(max_length=12)
+    channel = models.CharField(max_length=20)
+
+    total = models.PositiveIntegerField(default=0)
+    repeat = models.PositiveIntegerField(default=0)
+    decided = models.PositiveIntegerField(default=0)
+    decided_in_15d = models.PositiveIntegerField(default=0)
+    extended = models.PositiveIntegerField(default=0)
+    verification = models.PositiveIntegerField(default=0)
+    with_result = models.PositiveIntegerField(default=0)
+    upheld = models.PositiveIntegerField(default=0)  # upheld or partly upheld
+    redress_count = models.PositiveIntegerField(default=0)
+    redress_sum = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    fr_count = models.PositiveIntegerField(default=0)
+    fr_1h = models.PositiveIntegerField(default=0)
+    fr_2h = models.PositiveIntegerField(default=0)
+    fr_4h = models.PositiveIntegerField(default=0)
+    fr_8h = models.PositiveIntegerField(default=0)
+    fr_24h = models.PositiveIntegerField(default=0)
+    fr_48h = models.PositiveIntegerField(default=0)
+    fr_72h = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("每日汇总")
+        verbose_name_plural = _("每日汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "org", "code_a", "code_b", "code_c", "channel"], name="rollup_bucket_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["day", "org"], name="rollup_day_org"),
+            models.Index(fields=["org", "day"], name="rollup_org_day"),
+            models.Index(fields=["code_b", "day"], name="rollup_codeb_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.org_id} {self.code_a}-{self.code_b}-{self.code_c} {self.channel}: {self.total}"
+
+
+class ImprovementItem(models.Model):
+    """A remediation (整改) item opened from a TOP or rising issue."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待整改")
+        IN_PROGRESS = "in_progress", _("整改中")
+        CLOSED = "closed", _("已整改")
+
+    class Source(models.TextChoices):
+        TOP = "top", _("TOP问题")
+        RISING = "rising", _("上升问题")
+        MANUAL = "manual", _("手工")
+
+    title = models.CharField(_("整改事项"), max_length=200)
+    description = models.TextField(_("问题与措施"), blank=True, max_length=4000)
+    owner_org = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("责任机构"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(_("整改期限"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    codes = models.JSONField(_("分类代码"), default=list, blank=True)
+    period_label = models.CharField(_("统计周期"), max_length=40, blank=True)
+    cases = models.ManyToManyField("complaints.Complaint", verbose_name=_("关联投诉"), blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)
+    closing_note = models.TextField(_("整改结果"), blank=True, max_length=4000)
+
+    class Meta:
+        verbose_name = _("整改事项")
+        verbose_name_plural = _("整改事项")
+        ordering = ["status", "due_date", "-id"]
+        indexes = [models.Index(fields=["owner_org", "status"], name="improvement_org_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RollupMember(models.Model):
+    """Which (day, org) bucket each case was last counted in, so that a case moved
+    to another org (or re-dated) also refreshes the bucket it left."""
+
+    complaint = models.OneToOneField(
+        "complaints.Complaint", primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    day = models.DateField()
+    org = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="rollup_member_day")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} -> {self.day} {self.org_id}"

@@ -1,0 +1,112 @@
+"""Report periods: week, month, quarter or a custom range, and the period before.
+
+Pure standard library (no Django), so the arithmetic is tested exhaustively.
+All periods are inclusive date ranges [start, end] in local (Asia/Shanghai) dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+KINDS = ("week", "month", "quarter", "custom")
+# A report over more than this many days is almost certainly a typo (e.g. year 2206).
+MAX_DAYS = 3 * 366
+EARLIEST = date(2000, 1, 1)
+
+
+class PeriodError(ValueError):
+    """Bad period input; the message is bilingual and safe to show."""
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    start: date
+    end: date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def label(self) -> str:
+        if self.kind == "week":
+            iso = self.start.isocalendar()
+            return f"{iso.year}-W{iso.week:02d}"
+        if self.kind == "month":
+            return f"{self.start.year}-{self.start.month:02d}"
+        if self.kind == "quarter":
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        return f"{self.start.isoformat()}~{self.end.isoformat()}"
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def _month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _add_months(d: date, months: int) -> date:
+    """First day of the month ``months`` after d's month."""
+    index = d.year * 12 + (d.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_containing(kind: str, day: date) -> Period:
+    """The week (Mon-Sun), month or quarter that contains ``day``."""
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return Period("week", start, start + timedelta(days=6))
+    if kind == "month":
+        start = _month_start(day)
+        return Period("month", start, _add_months(start, 1) - timedelta(days=1))
+    if kind == "quarter":
+        start = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        return Period("quarter", start, _add_months(start, 3) - timedelta(days=1))
+    raise PeriodError(f"未知的周期类型：{kind!r} / Unknown period kind: {kind!r}")
+
+
+def custom_period(start: date, end: date) -> Period:
+    if end < start:
+        raise PeriodError(f"结束日期 {end} 早于开始日期 {start} / End date {end} is before start date {start}")
+    if start < EARLIEST:
+        raise PeriodError(f"开始日期过早：{start} / Start date is too early: {start}")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise PeriodError(f"日期范围过长（最多 {MAX_DAYS} 天）/ Date range too long (at most {MAX_DAYS} days)")
+    return Period("custom", start, end)
+
+
+def previous_period(period: Period) -> Period:
+    """The equal period just before: the previous calendar week/month/quarter, or for a
+    custom range the same number of days immediately before it."""
+    if period.kind == "custom":
+        end = period.start - timedelta(days=1)
+        return Period("custom", end - timedelta(days=period.days - 1), end)
+    return period_containing(period.kind, period.start - timedelta(days=1))
+
+
+def preceding_periods(period: Period, n: int) -> list[Period]:
+    """The ``n`` periods before ``period``, oldest first (the baseline for spike tests)."""
+    out: list[Period] = []
+    current = period
+    for _ in range(n):
+        current = previous_period(current)
+        out.append(current)
+    return out[::-1]
+
+
+def bucket_start(kind: str, day: date) -> date:
+    """Start date of the week/month/quarter bucket a day falls in (for trend series)."""
+    return period_containing(kind, day).start
+
+
+def bucket_starts(kind: str, start: date, end: date) -> list[date]:
+    """Every bucket start from the bucket containing ``start`` to the one containing ``end``."""
+    out: list[date] = []
+    current = period_containing(kind, start)
+    while current.start <= end:
+        out.append(current.start)
+        current = period_containing(kind, current.end + timedelta(days=1))
+    return out

@@ -1,0 +1,33 @@
+"""Reads of the analytics app; each starts from a ``Scope`` built by ``resolve_scope``."""
+
+from .base import Scope, complaints_in, resolve_scope, rollups_in
+from .cases import drilldown_cases, fixed_per_quarter, improvement_cases, improvement_for, improvements_for
+from .performance import PerformanceRow, performance
+from .rising import RisingRow, rising_for, rising_for_scope
+from .top import TopResult, TopRow, counts_by_key, top_issues
+from .trends import HeatMap, TrendResult, heat_map, trend
+
+__all__ = [
+    "HeatMap",
+    "PerformanceRow",
+    "RisingRow",
+    "Scope",
+    "TopResult",
+    "TopRow",
+    "TrendResult",
+    "complaints_in",
+    "counts_by_key",
+    "drilldown_cases",
+    "fixed_per_quarter",
+    "heat_map",
+    "improvement_cases",
+    "improvement_for",
+    "improvements_for",
+    "performance",
+    "resolve_scope",
+    "rising_for",
+    "rising_for_scope",
+    "rollups_in",
+    "top_issues",
+    "trend",
+]

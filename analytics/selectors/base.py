@@ -1,0 +1,168 @@
+"""Shared pieces of the analytics reads: the report scope, key expressions, names, caching.
+
+Every report, drill-down and export starts from ``resolve_scope`` and reads through
+``rollups_in`` / ``complaints_in``, which apply ``accounts.selectors`` first and only
+then narrow to the chosen org subtree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Concat, Substr
+from django.http import Http404
+
+from accounts.models import Organisation, User
+from accounts.selectors import org_visible_to, scope_to_user, sees_everything
+from complaints.models import ClassificationCode, Complaint
+
+from ..dimensions import PAIR_SEPARATOR, Dimension
+from ..models import DailyRollup
+from ..periods import Period
+from ..rollup import counted_complaints, day_bounds
+
+T = TypeVar("T")
+CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose numbers a report shows: ``org`` and its subtree, always within the user's own scope."""
+
+    user: User
+    org: Organisation | None  # None = everything the user may see (head office: the whole bank)
+    org_ids: frozenset[int] | None  # None = no org filter at all
+
+    @property
+    def code(self) -> str:
+        return self.org.code if self.org else ""
+
+    @property
+    def label(self) -> str:
+        return self.org.name_zh if self.org else "全行"
+
+
+def resolve_scope(user: User, org_code: str | None) -> Scope:
+    """The scope a user asked for. An org outside their scope (or unknown) is a 404, never a 403."""
+    org: Organisation | None = None
+    if org_code:
+        org = Organisation.objects.filter(code=org_code).first()
+        if org is None or not org_visible_to(user, org):
+            raise Http404("机构不存在或不在权限范围内 / No such organisation in your scope")
+    elif not sees_everything(user):
+        org = user.org
+        if org is None:
+            raise Http404
+    if org is None:
+        return Scope(user, None, None)
+    ids = frozenset(Organisation.objects.filter(path__startswith=org.path).values_list("id", flat=True))
+    return Scope(user, org, ids)
+
+
+def rollups_in(scope: Scope, period: Period | None = None) -> QuerySet[DailyRollup]:
+    qs = scope_to_user(DailyRollup.objects.all(), scope.user, org_field="org")
+    if scope.org_ids is not None:
+        qs = qs.filter(org_id__in=scope.org_ids)
+    if period is not None:
+        qs = qs.filter(day__range=(period.start, period.end))
+    return qs.order_by()
+
+
+def complaints_in(scope: Scope, period: Period | None = None) -> QuerySet[Complaint]:
+    """Raw counted cases in scope (and received in the period)."""
+    qs = scope_to_user(counted_complaints(), scope.user)
+    if scope.org_ids is not None:
+        qs = qs.filter(responsible_org_id__in=scope.org_ids)
+    if period is not None:
+        qs = qs.filter(received_at__gte=day_bounds(period.start)[0], received_at__lt=day_bounds(period.end)[1])
+    return qs
+
+
+def key_expression(dim: Dimension, *, raw: bool = False):
+    """SQL for the report key: the code prefix at the chosen level (pair joined by "|")."""
+
+    def part(axis: str):
+        field = f"code_{axis.lower()}__code" if raw else f"code_{axis.lower()}"
+        return Substr(F(field), 1, dim.prefix_length)
+
+    if len(dim.axes) == 1:
+        return part(dim.axes[0])
+    return Concat(part("B"), Value(PAIR_SEPARATOR), part("C"))
+
+
+def code_filter(dim: Dimension, key_codes: dict[str, str], *, raw: bool = True) -> dict[str, str]:
+    """ORM filter kwargs selecting cases under a key (codes are prefixes by construction)."""
+    return {
+        (f"code_{a.lower()}__code__startswith" if raw else f"code_{a.lower()}__startswith"): c
+        for a, c in key_codes.items()
+    }
+
+
+@lru_cache(maxsize=1)
+def _code_names() -> dict[str, tuple[str, str]]:
+    return {c: (zh, en) for c, zh, en in ClassificationCode.objects.values_list("code", "name_zh", "name_en")}
+
+
+def code_names() -> dict[str, tuple[str, str]]:
+    names = _code_names()
+    if not names:  # empty in a fresh test database: do not cache the emptiness
+        _code_names.cache_clear()
+    return names
+
+
+def key_name(key: str) -> str:
+    names = code_names()
+    return " × ".join(names.get(part, (part, part))[0] for part in key.split(PAIR_SEPARATOR))
+
+
+def known_code(code: str) -> bool:
+    return code in code_names()
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    id: int
+    code: str
+    name: str
+    path: str
+    kind: str
+
+
+def org_index() -> dict[int, OrgInfo]:
+    """All organisations (a few dozen rows), for mapping rollup rows to branches."""
+    return {o[0]: OrgInfo(*o) for o in Organisation.objects.values_list("id", "code", "name_zh", "path", "kind")}
+
+
+def child_of(scope_org: Organisation | None, org: OrgInfo, index_by_path: dict[str, OrgInfo]) -> OrgInfo | None:
+    """The row an org's numbers go to in a per-org table: the scope's direct child containing
+    it, or the scope org itself for its own cases. At "all", the children of head office."""
+    parts = [p for p in org.path.split("/") if p]
+    base_depth = len([p for p in scope_org.path.split("/") if p]) if scope_org else 1
+    if len(parts) <= base_depth:
+        return index_by_path.get("/".join(parts[:base_depth]) + "/")
+    return index_by_path.get("/".join(parts[: base_depth + 1]) + "/")
+
+
+def branch_of(org: OrgInfo, index_by_path: dict[str, OrgInfo]) -> OrgInfo:
+    """The branch (second level) an org belongs to; head office stays head office."""
+    parts = [p for p in org.path.split("/") if p]
+    return index_by_path.get("/".join(parts[:2]) + "/", org)
+
+
+def cached(name: str, scope: Scope, params: tuple, compute: Callable[[], T]) -> T:
+    """Short cache for a report, keyed by the rollup generation, the user's scope and the params."""
+    generation = cache.get("analytics:generation", 0)
+    raw = repr((name, generation, sorted(scope.org_ids) if scope.org_ids is not None else None, scope.user.pk, params))
+    key = "analytics:" + hashlib.sha256(raw.encode()).hexdigest()
+    hit: Any = cache.get(key)
+    if hit is not None:
+        return hit
+    value = compute()
+    cache.set(key, value, CACHE_SECONDS)
+    return value

@@ -1,0 +1,132 @@
+"""Handling performance per org from the rollup (plus live overdue counts).
+
+Rates are computed in ``analytics.ranking`` (None when there is nothing to divide by).
+"Decided within 15 days" uses the received-day cohort: a case counts against the rate
+once its 15 days are over, or as soon as it is decided, so recent cases still inside
+their window do not drag the rate down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from workflow.states import OPEN_STATES
+
+from ..models import FIRST_RESPONSE_BOUNDS_H
+from ..periods import Period
+from ..ranking import median_from_cumulative, rate
+from ..rollup import DECISION_DAYS
+from .base import Scope, cached, child_of, complaints_in, org_index, rollups_in
+
+SUM_FIELDS = (
+    "total",
+    "decided",
+    "decided_in_15d",
+    "extended",
+    "verification",
+    "with_result",
+    "upheld",
+    "redress_count",
+    "redress_sum",
+    "fr_count",
+    *(f"fr_{h}h" for h in FIRST_RESPONSE_BOUNDS_H),
+)
+
+
+@dataclass(frozen=True)
+class PerformanceRow:
+    org_code: str
+    org_name: str
+    total: int
+    decided: int
+    timely_rate: float | None  # % decided within 15 days (of cases due or decided)
+    median_first_response_h: float | None
+    overdue_open: int  # open now and past the due date (live)
+    extension_rate: float | None
+    verification_rate: float | None  # % of decided cases taken to verification (核实)
+    upheld_rate: float | None
+    redress_count: int
+    redress_sum: Decimal
+
+    @property
+    def median_display(self) -> str:
+        m = self.median_first_response_h
+        if m is None:
+            return "—"
+        return f">{FIRST_RESPONSE_BOUNDS_H[-1]}" if m == float("inf") else f"{m:g}"
+
+
+def _row(code: str, name: str, s: dict, overdue: int) -> PerformanceRow:
+    timely_base = s["matured"] + s["decided_recent"]
+    return PerformanceRow(
+        org_code=code,
+        org_name=name,
+        total=s["total"],
+        decided=s["decided"],
+        timely_rate=rate(s["decided_in_15d"], timely_base),
+        median_first_response_h=median_from_cumulative(
+            FIRST_RESPONSE_BOUNDS_H, [s[f"fr_{h}h"] for h in FIRST_RESPONSE_BOUNDS_H], s["fr_count"]
+        ),
+        overdue_open=overdue,
+        extension_rate=rate(s["extended"], s["total"]),
+        verification_rate=rate(s["verification"], s["decided"]),
+        upheld_rate=rate(s["upheld"], s["with_result"]),
+        redress_count=s["redress_count"],
+        redress_sum=Decimal(s["redress_sum"] or 0),
+    )
+
+
+def performance(
+    scope: Scope, period: Period, *, today: date | None = None
+) -> tuple[list[PerformanceRow], PerformanceRow]:
+    """Per child org of the scope (branches at head office), and the scope total."""
+    today = today or timezone.localdate()
+
+    def compute():
+        cutoff = today - timedelta(days=DECISION_DAYS + 1)  # received on/before: window is over
+        # Annotation names must differ from the column names they sum ("s_" prefix).
+        aggregates = {f"s_{f}": Sum(f) for f in SUM_FIELDS}
+        aggregates["s_matured"] = Sum("total", filter=Q(day__lte=cutoff))
+        aggregates["s_decided_recent"] = Sum("decided", filter=Q(day__gt=cutoff))
+        rows = [
+            {"org_id": r.pop("org_id"), **{k[2:]: v for k, v in r.items()}}
+            for r in rollups_in(scope, period).values("org_id").annotate(**aggregates).order_by()
+        ]
+        overdue = dict(
+            complaints_in(scope)
+            .filter(status__in=list(OPEN_STATES), due_date__lt=today)
+            .values_list("responsible_org_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        index = org_index()
+        by_path = {o.path: o for o in index.values()}
+        keys = [k[2:] for k in aggregates]
+        grouped: dict[str, dict] = {}
+        names: dict[str, str] = {}
+        overdue_by: dict[str, int] = {}
+        for oid in {r["org_id"] for r in rows} | set(overdue):
+            target = child_of(scope.org, index[oid], by_path) or index[oid]
+            names[target.code] = target.name
+        for r in rows:
+            target = child_of(scope.org, index[r["org_id"]], by_path) or index[r["org_id"]]
+            bucket = grouped.setdefault(target.code, dict.fromkeys(keys, 0))
+            for k in keys:
+                bucket[k] += r[k] or 0
+        for oid, n in overdue.items():
+            target = child_of(scope.org, index[oid], by_path) or index[oid]
+            overdue_by[target.code] = overdue_by.get(target.code, 0) + n
+            grouped.setdefault(target.code, dict.fromkeys(keys, 0))
+        total = dict.fromkeys(keys, 0)
+        for bucket in grouped.values():
+            for k in keys:
+                total[k] += bucket[k]
+        out = [_row(code, names[code], grouped[code], overdue_by.get(code, 0)) for code in sorted(grouped)]
+        return out, _row(scope.code or "ALL", scope.label, total, sum(overdue_by.values()))
+
+    return cached("perf", scope, (period, today), compute)

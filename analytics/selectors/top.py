@@ -1,0 +1,75 @@
+"""TOP issues: ranking for a period and scope, with the previous period and rising flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+
+from ..dimensions import Dimension
+from ..periods import Period, previous_period
+from ..ranking import RankRow, rank_issues
+from .base import Scope, cached, complaints_in, key_expression, key_name, rollups_in
+
+
+@dataclass(frozen=True)
+class TopRow:
+    row: RankRow
+    name: str
+    rising_here: bool = False  # rising at the report scope
+    rising_in: tuple[str, ...] = ()  # org codes where it rises (branches, at head-office scope)
+
+
+@dataclass(frozen=True)
+class TopResult:
+    period: Period
+    previous: Period
+    total: int
+    previous_total: int
+    rows: list[TopRow] = field(default_factory=list)
+
+
+def counts_by_key(scope: Scope, period: Period, dim: Dimension, *, raw: bool = False) -> tuple[dict, dict]:
+    """{key: count}, {key: repeat count} for one period, aggregated in the database."""
+    if raw:
+        qs = (
+            complaints_in(scope, period)
+            .values(key=key_expression(dim, raw=True))
+            .annotate(n=Count("id"), rep=Count("id", filter=Q(is_repeat=True)))
+        )
+    else:
+        qs = rollups_in(scope, period).values(key=key_expression(dim)).annotate(n=Sum("total"), rep=Sum("repeat"))
+    counts: dict[str, int] = {}
+    repeats: dict[str, int] = {}
+    for r in qs.order_by():
+        counts[r["key"]] = int(r["n"] or 0)
+        repeats[r["key"]] = int(r["rep"] or 0)
+    return counts, repeats
+
+
+def top_issues(
+    scope: Scope, period: Period, dim: Dimension, *, limit: int | None = 20, raw: bool = False, with_rising: bool = True
+) -> TopResult:
+    """Rank codes at ``dim`` for ``period`` in ``scope`` and compare with the previous equal period."""
+
+    def compute() -> TopResult:
+        previous = previous_period(period)
+        current, repeats = counts_by_key(scope, period, dim, raw=raw)
+        before, _ = counts_by_key(scope, previous, dim, raw=raw)
+        ranked = rank_issues(current, before, repeats, limit=limit)
+        rising_here: set[str] = set()
+        rising_in: dict[str, list[str]] = {}
+        if with_rising and ranked:
+            from .rising import rising_for
+
+            for r in rising_for(scope, period, dim, by_branch=scope.org is None or scope.org.kind == "head_office"):
+                if r.org_code:
+                    rising_in.setdefault(r.key, []).append(r.org_code)
+                else:
+                    rising_here.add(r.key)
+        rows = [
+            TopRow(r, key_name(r.key), r.key in rising_here, tuple(sorted(rising_in.get(r.key, ())))) for r in ranked
+        ]
+        return TopResult(period, previous, sum(current.values()), sum(before.values()), rows)
+
+    return cached("top", scope, (period, dim, limit, raw, with_rising), compute)

@@ -1,0 +1,251 @@
+"""Writes of the analytics app: the rollup, remediation items and rising-issue notices."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import Organisation, User
+from accounts.selectors import can_write, org_visible_to, users_with_role_at
+from accounts.services import audit_record, notification_send
+from complaints.models import Complaint
+
+from .models import DailyRollup, ImprovementItem, RollupMember
+from .rollup import bucket_aggregates, local_day
+
+log = logging.getLogger(__name__)
+
+CACHE_GENERATION_KEY = "analytics:generation"
+
+
+def _bump_generation() -> None:
+    """Report caches key on this number, so a rollup change makes them stale at once."""
+    try:
+        cache.incr(CACHE_GENERATION_KEY)
+    except ValueError:
+        cache.set(CACHE_GENERATION_KEY, 1, None)
+
+
+def _lock_day(day: date) -> None:
+    # Two refreshes of the same day would both delete and insert its rows; serialise
+    # them. SQLite already serialises writers (IMMEDIATE transactions).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7007, day.toordinal()])
+
+
+def _recompute(day: date, org_ids: list[int]) -> int:
+    _lock_day(day)
+    DailyRollup.objects.filter(day=day, org_id__in=org_ids).delete()
+    rows = [
+        DailyRollup(
+            day=day,
+            org_id=r.pop("org_ref"),
+            code_a=r.pop("a"),
+            code_b=r.pop("b"),
+            code_c=r.pop("c"),
+            channel=r.pop("ch"),
+            **r,
+        )
+        for r in bucket_aggregates(day, org_ids)
+    ]
+    DailyRollup.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+@transaction.atomic
+def rollup_refresh_for_complaints(complaint_ids: Iterable[int]) -> int:
+    """Recompute every (day, org) bucket these complaints are in now or were in before.
+
+    The previous bucket comes from ``RollupMember`` (a case routed to another org, or
+    whose received time was corrected, leaves its old bucket too). Returns how many
+    buckets were recomputed.
+    """
+    ids = sorted({int(i) for i in complaint_ids})
+    if not ids:
+        return 0
+    buckets: dict[date, set[int]] = defaultdict(set)
+    for day, org_id in RollupMember.objects.filter(complaint_id__in=ids).values_list("day", "org_id"):
+        buckets[day].add(org_id)
+    members = []
+    for pk, received_at, org_id in Complaint.objects.filter(pk__in=ids).values_list(
+        "pk", "received_at", "responsible_org_id"
+    ):
+        day = local_day(received_at)
+        buckets[day].add(org_id)
+        members.append(RollupMember(complaint_id=pk, day=day, org_id=org_id))
+    for day in sorted(buckets):
+        _recompute(day, sorted(buckets[day]))
+    RollupMember.objects.filter(complaint_id__in=ids).delete()
+    RollupMember.objects.bulk_create(members, batch_size=1000)
+    transaction.on_commit(_bump_generation)
+    return sum(len(v) for v in buckets.values())
+
+
+def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout=None) -> int:
+    """Rebuild the rollup from the raw complaints, one day per transaction (all days by default).
+
+    Idempotent; safe to run while the system is in use (each day is replaced atomically).
+    """
+    qs = Complaint.objects.order_by()
+    full = start is None and end is None
+    if start is None or end is None:
+        first = qs.order_by("received_at").values_list("received_at", flat=True).first()
+        last = qs.order_by("-received_at").values_list("received_at", flat=True).first()
+        if first is None:
+            DailyRollup.objects.all().delete()
+            RollupMember.objects.all().delete()
+            _bump_generation()
+            return 0
+        start = start or local_day(first)
+        end = end or local_day(last)
+    if end < start:
+        raise ValidationError("结束日期早于开始日期 / End date is before start date")
+    if full:  # nothing outside the raw data's range may survive
+        DailyRollup.objects.exclude(day__range=(start, end)).delete()
+        RollupMember.objects.exclude(day__range=(start, end)).delete()
+    org_ids = list(Organisation.objects.values_list("id", flat=True))
+    written = 0
+    day = start
+    while day <= end:
+        with transaction.atomic():
+            written += _recompute(day, org_ids)
+            _rebuild_members(day)
+        day += timedelta(days=1)
+        if stdout is not None and day.day == 1:
+            stdout.write(f"  rollup up to {day - timedelta(days=1)}: {written} rows")
+    _bump_generation()
+    return written
+
+
+def _rebuild_members(day: date) -> None:
+    from .rollup import day_bounds
+
+    start, end = day_bounds(day)
+    RollupMember.objects.filter(day=day).delete()
+    rows = Complaint.objects.filter(received_at__gte=start, received_at__lt=end).values_list("pk", "responsible_org_id")
+    RollupMember.objects.filter(complaint_id__in=[pk for pk, _ in rows]).delete()
+    RollupMember.objects.bulk_create(
+        [RollupMember(complaint_id=pk, day=day, org_id=org_id) for pk, org_id in rows], batch_size=2000
+    )
+
+
+# --- Remediation (整改) ------------------------------------------------------
+
+REMEDIATION_ROLES = (roles.HO_OFFICER, roles.HO_APPROVER, roles.BRANCH_MANAGER, roles.ADMIN)
+
+
+def can_manage_improvements(user: User) -> bool:
+    return can_write(user) and user.has_role(*REMEDIATION_ROLES)
+
+
+@transaction.atomic
+def improvement_create(
+    *,
+    actor: User,
+    title: str,
+    owner_org: Organisation,
+    due_date: date,
+    description: str = "",
+    codes: list[str] | None = None,
+    source: str = ImprovementItem.Source.MANUAL,
+    period_label: str = "",
+    case_ids: Iterable[int] = (),
+) -> ImprovementItem:
+    """Open a remediation item. The owner org and every linked case must be inside the actor's scope."""
+    from accounts.selectors import scope_to_user
+
+    if not can_manage_improvements(actor):
+        raise ValidationError("无权创建整改事项 / You may not open remediation items")
+    if not org_visible_to(actor, owner_org):
+        raise ValidationError({"owner_org": ["责任机构不在您的权限范围内 / Owner org is outside your scope"]})
+    if due_date < timezone.localdate():
+        raise ValidationError({"due_date": ["整改期限不能早于今天 / Due date cannot be in the past"]})
+    item = ImprovementItem(
+        title=title.strip(),
+        description=description,
+        owner_org=owner_org,
+        due_date=due_date,
+        source=source,
+        codes=list(codes or []),
+        period_label=period_label,
+        created_by=actor,
+    )
+    item.full_clean()
+    item.save()
+    wanted = list(case_ids)
+    if wanted:
+        visible = scope_to_user(Complaint.objects.filter(pk__in=wanted), actor).values_list("pk", flat=True)
+        through = ImprovementItem.cases.through
+        through.objects.bulk_create(
+            [through(improvementitem_id=item.pk, complaint_id=pk) for pk in visible.iterator(chunk_size=2000)],
+            batch_size=2000,
+        )
+    audit_record(actor=actor, action="analytics.improvement_create", obj=item, codes=item.codes)
+    return item
+
+
+@transaction.atomic
+def improvement_set_status(*, actor: User, item: ImprovementItem, status: str, note: str = "") -> ImprovementItem:
+    """Move an item between open / in progress / closed. Closing needs a note saying what was fixed."""
+    if not can_manage_improvements(actor) or not org_visible_to(actor, item.owner_org):
+        raise ValidationError("无权修改该整改事项 / You may not change this item")
+    if status not in ImprovementItem.Status.values:
+        raise ValidationError({"status": [f"未知状态 / Unknown status: {status!r}"]})
+    item = ImprovementItem.objects.select_for_update().get(pk=item.pk)
+    if status == ImprovementItem.Status.CLOSED:
+        if not note.strip():
+            raise ValidationError({"note": ["关闭整改事项需填写整改结果 / Say what was fixed to close the item"]})
+        item.closed_at = timezone.now()
+        item.closing_note = note.strip()
+    else:
+        item.closed_at = None
+    item.status = status
+    item.save(update_fields=["status", "closed_at", "closing_note", "updated_at"])
+    audit_record(actor=actor, action="analytics.improvement_status", obj=item, status=status)
+    return item
+
+
+# --- Rising-issue notices ----------------------------------------------------
+
+
+def rising_issues_notify(*, today: date | None = None) -> int:
+    """Tell head office about issues rising in the last complete week (once per code+org+week).
+
+    Idempotent through the notification dedupe key, so the weekly job may run again.
+    """
+    from django.urls import reverse
+
+    from .periods import period_containing
+    from .selectors.rising import rising_for_scope
+
+    today = today or timezone.localdate()
+    period = period_containing("week", today - timedelta(days=7))
+    ho_orgs = list(Organisation.objects.filter(kind=Organisation.Kind.HEAD_OFFICE))
+    recipients = list(users_with_role_at(roles.HO_OFFICER, ho_orgs)) + list(
+        users_with_role_at(roles.HO_APPROVER, ho_orgs)
+    )
+    sent = 0
+    for row in rising_for_scope(period=period, org_ids=None, by_branch=True):
+        where = row.org_code or "ALL"
+        url = reverse("analytics:rising") + f"?kind=week&anchor={period.start.isoformat()}"
+        sent += notification_send(
+            recipients=recipients,
+            kind="analytics_rising",
+            title=f"上升问题 {row.code} {row.name} · {row.org_name or '全行'} · {period.label}",
+            body=(
+                f"本期 {row.current} 件，基线均值 {row.baseline_mean}（前 8 期），"
+                f"比值 {row.ratio or '新出现'}，p={row.p_value:.2g}"
+            ),
+            url=url,
+            dedupe_key=f"analytics:rising:{period.label}:{where}:{row.code}",
+        )
+    return sent

@@ -1,0 +1,23 @@
+"""Periodic analytics jobs: thin wrappers over services, idempotent, safe to retry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(name="analytics.rising_issues_notify")
+def rising_issues_notify() -> int:
+    """Weekly: notify head office of issues rising in the last complete week (deduplicated)."""
+    return services.rising_issues_notify()
+
+
+@shared_task(name="analytics.rollup_refresh_recent")
+def rollup_refresh_recent(days: int = 3) -> int:
+    """Nightly safety net: rebuild the last few days of the rollup from the raw rows."""
+    today = timezone.localdate()
+    return services.rollup_rebuild(start=today - timedelta(days=days - 1), end=today)

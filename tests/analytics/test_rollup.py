@@ -1,0 +1,144 @@
+"""The rollup always equals an aggregation of the raw complaints, whatever changes arrive."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics.hooks import complaints_changed
+from analytics.models import DailyRollup
+from analytics.rollup import local_day
+from analytics.services import rollup_rebuild
+from complaints.models import Complaint
+from tests.analytics.conftest import at, make_case
+from tests.complaints.factories import code
+
+pytestmark = pytest.mark.django_db
+
+B_CODES = ["B030202", "B030101", "B0101", "B99"]
+
+
+def raw_counts() -> Counter:
+    """Independent expectation, computed in Python from the raw rows (test-only)."""
+    out: Counter = Counter()
+    for c in Complaint.objects.exclude(status="merged").select_related("code_b"):
+        day = local_day(c.received_at)
+        key = (day, c.responsible_org_id, c.code_b.code, c.channel)
+        out[key + ("total",)] += 1
+        out[key + ("repeat",)] += int(c.is_repeat)
+        deadline = at(day + timedelta(days=16), 0)
+        out[key + ("decided_in_15d",)] += int(c.decided_at is not None and c.decided_at < deadline)
+        out[key + ("fr_4h",)] += int(
+            c.first_response_at is not None and c.first_response_at <= c.received_at + timedelta(hours=4)
+        )
+        out[key + ("redress",)] += int((c.redress_amount or 0) > 0)
+    return +out
+
+
+def rollup_counts() -> Counter:
+    out: Counter = Counter()
+    for r in DailyRollup.objects.values("day", "org_id", "code_b", "channel").annotate(
+        total_=Sum("total"), repeat_=Sum("repeat"), d15=Sum("decided_in_15d"), fr=Sum("fr_4h"), rc=Sum("redress_count")
+    ):
+        key = (r["day"], r["org_id"], r["code_b"], r["channel"])
+        out[key + ("total",)] += r["total_"]
+        out[key + ("repeat",)] += r["repeat_"]
+        out[key + ("decided_in_15d",)] += r["d15"]
+        out[key + ("fr_4h",)] += r["fr"]
+        out[key + ("redress",)] += r["rc"]
+    return +out
+
+
+operation = st.one_of(
+    st.tuples(st.just("insert"), st.integers(0, 2), st.integers(0, 5), st.sampled_from(B_CODES), st.booleans()),
+    st.tuples(st.just("move_org"), st.integers(0, 50), st.integers(0, 2)),
+    st.tuples(st.just("recode"), st.integers(0, 50), st.sampled_from(B_CODES)),
+    st.tuples(st.just("redate"), st.integers(0, 50), st.integers(0, 5)),
+    st.tuples(st.just("decide"), st.integers(0, 50), st.integers(0, 30)),
+    st.tuples(st.just("respond"), st.integers(0, 50), st.integers(0, 10)),
+    st.tuples(st.just("merge"), st.integers(0, 50)),
+    st.tuples(st.just("redress"), st.integers(0, 50)),
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(operation, min_size=1, max_size=12))
+def test_rollup_equals_raw_after_random_inserts_and_updates(org_tree, ops):
+    Complaint.objects.all().delete()
+    DailyRollup.objects.all().delete()
+    orgs = [org_tree.bj, org_tree.bj_cy, org_tree.sh]
+    today = timezone.localdate()
+    ids: list[int] = []
+    for op in ops:
+        kind = op[0]
+        if kind == "insert":
+            _, org_i, days_ago, b, repeat = op
+            case = make_case(orgs[org_i], today - timedelta(days=days_ago), b=b, is_repeat=repeat)
+            ids.append(case.pk)
+            complaints_changed([case.pk])
+            continue
+        if not ids:
+            continue
+        pk = ids[op[1] % len(ids)]
+        qs = Complaint.objects.filter(pk=pk)
+        case = qs.get()
+        if kind == "move_org":
+            qs.update(responsible_org=orgs[op[2]])
+        elif kind == "recode":
+            qs.update(code_b=code(op[2]))
+        elif kind == "redate":
+            qs.update(received_at=at(today - timedelta(days=op[2]), 23))
+        elif kind == "decide":
+            qs.update(decided_at=case.received_at + timedelta(days=op[2]), result="upheld")
+        elif kind == "respond":
+            qs.update(first_response_at=case.received_at + timedelta(hours=op[2]))
+        elif kind == "merge":
+            qs.update(status="merged")
+        elif kind == "redress":
+            qs.update(redress_amount=Decimal("88.50"))
+        complaints_changed([pk])
+    assert rollup_counts() == raw_counts()
+    # a full rebuild produces exactly the same table
+    before = sorted(DailyRollup.objects.values_list("day", "org_id", "code_a", "code_b", "code_c", "channel", "total"))
+    rollup_rebuild()
+    after = sorted(DailyRollup.objects.values_list("day", "org_id", "code_a", "code_b", "code_c", "channel", "total"))
+    assert before == after
+
+
+def test_moving_a_case_to_another_branch_empties_its_old_bucket(org_tree, today):
+    case = make_case(org_tree.bj, today)
+    complaints_changed([case.pk])
+    assert DailyRollup.objects.get(org=org_tree.bj).total == 1
+    Complaint.objects.filter(pk=case.pk).update(responsible_org=org_tree.sh)
+    complaints_changed([case.pk])
+    assert not DailyRollup.objects.filter(org=org_tree.bj).exists()
+    assert DailyRollup.objects.get(org=org_tree.sh).total == 1
+
+
+def test_rollup_rebuild_command_is_idempotent_and_drops_stale_rows(org_tree, today):
+    for _ in range(3):
+        make_case(org_tree.bj, today - timedelta(days=1))
+    DailyRollup.objects.create(
+        day=today - timedelta(days=400), org=org_tree.sh, code_a="A01", code_b="B01", code_c="C01", channel="x", total=9
+    )
+    call_command("rollup_rebuild")
+    call_command("rollup_rebuild")
+    assert list(DailyRollup.objects.values_list("org_id", "total")) == [(org_tree.bj.pk, 3)]
+
+
+def test_decided_within_15_days_counts_calendar_days_from_the_next_day(org_tree, today):
+    day = today - timedelta(days=40)
+    on_time = make_case(org_tree.bj, day, decided_at=at(day + timedelta(days=15), 23))
+    late = make_case(org_tree.bj, day, decided_at=at(day + timedelta(days=16), 0))
+    rollup_rebuild()
+    row = DailyRollup.objects.get()
+    assert (row.total, row.decided, row.decided_in_15d) == (2, 2, 1)
+    assert on_time.pk and late.pk
