@@ -51,6 +51,8 @@ def test_agent_logs_fee_complaint_for_returning_customer(page, browser, live_ser
     browser_login(page, "agent_w")
     page.click('a[data-key="intake"]')
     page.wait_for_selector("#intake-form")
+    # htmx is loaded with `defer`; on a loaded CI machine it can lag the first keystrokes.
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
     # The mobile field has focus: the agent types the caller's number.
     page.keyboard.type("138 1234 5678")
     page.keyboard.press("Tab")
