@@ -70,3 +70,28 @@ def _private(resp: HttpResponse) -> HttpResponse:
     resp["X-Content-Type-Options"] = "nosniff"
     resp["Content-Disposition"] = "inline"
     return resp
+
+
+def play_response(request, *, recording_id: int, version: str, via: str, play_id: str) -> HttpResponse:
+    """Stream one version of a recording if this user may hear it (else 404).
+
+    The page and the API both come here, so the access rule and the play log
+    cannot drift apart: a play starts at byte 0 and is one ``ListeningEvent``;
+    later range requests are seeks within it.
+    """
+    from django.http import Http404
+
+    from . import selectors, services
+    from .models import ListeningEvent
+
+    rec = selectors.recording_for(request.user, recording_id)
+    if version not in selectors.playable_versions(request.user, rec):
+        raise Http404
+    field = rec.file if version == ListeningEvent.Version.ORIGINAL else rec.redacted_file
+    path = Path(field.path)
+    if not path.is_file():
+        raise Http404
+    if requested_start(request.headers.get("Range")) in (None, 0):
+        services.listening_event_record(user=request.user, recording=rec, version=version, via=via, play_id=play_id)
+    ext = path.suffix.lstrip(".").lower()
+    return ranged_response(request, path, CONTENT_TYPES.get(ext, "application/octet-stream"))

@@ -4,7 +4,6 @@ access-checked audio, flag/listen, suspected complaints, the play log."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +21,7 @@ from complaints.selectors import complaint_get_for, complaints_for
 from . import selectors, services
 from .forms import CommentForm, FlagForm, LinkForm, UploadForm
 from .models import CallRecording, ListeningEvent
-from .streaming import CONTENT_TYPES, ranged_response, requested_start
+from .streaming import play_response
 
 
 def _messages_of(exc: ValidationError) -> list[str]:
@@ -243,24 +242,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def audio(request: HttpRequest, pk: int, version: str) -> HttpResponse:
     """Stream one version if this user may hear it; every play is a ListeningEvent."""
-    rec = selectors.recording_for(request.user, pk)
-    if version not in selectors.playable_versions(request.user, rec):
-        raise Http404
-    field = rec.file if version == ListeningEvent.Version.ORIGINAL else rec.redacted_file
-    path = Path(field.path)
-    if not path.is_file():
-        raise Http404
-    start = requested_start(request.headers.get("Range"))
-    if start in (None, 0):  # a play starts at byte 0; later ranges are seeks within it
-        services.listening_event_record(
-            user=request.user,
-            recording=rec,
-            version=version,
-            via=ListeningEvent.Via.PAGE,
-            play_id=request.GET.get("play", ""),
-        )
-    ext = path.suffix.lstrip(".").lower()
-    return ranged_response(request, path, CONTENT_TYPES.get(ext, "application/octet-stream"))
+    return play_response(
+        request, recording_id=pk, version=version, via=ListeningEvent.Via.PAGE, play_id=request.GET.get("play", "")
+    )
 
 
 @login_required

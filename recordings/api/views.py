@@ -7,8 +7,6 @@ text unless the caller may hear originals and asks for ``?transcript=original``
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.core.paginator import Paginator
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +22,7 @@ from complaints.selectors import complaints_for
 
 from .. import selectors, services
 from ..models import CallRecording, ListeningEvent
-from ..streaming import CONTENT_TYPES, ranged_response, requested_start
+from ..streaming import play_response
 from . import serializers as s
 
 
@@ -141,23 +139,13 @@ class RecordingAudio(APIView):
         responses={(200, "audio/*"): OpenApiTypes.BINARY, (206, "audio/*"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, pk: int, version: str):
-        rec = selectors.recording_for(request.user, pk)
-        if version not in selectors.playable_versions(request.user, rec):
-            raise Http404
-        field = rec.file if version == ListeningEvent.Version.ORIGINAL else rec.redacted_file
-        path = Path(field.path)
-        if not path.is_file():
-            raise Http404
-        if requested_start(request.headers.get("Range")) in (None, 0):
-            services.listening_event_record(
-                user=request.user,
-                recording=rec,
-                version=version,
-                via=ListeningEvent.Via.API,
-                play_id=request.query_params.get("play", ""),
-            )
-        ext = path.suffix.lstrip(".").lower()
-        return ranged_response(request, path, CONTENT_TYPES.get(ext, "application/octet-stream"))
+        return play_response(
+            request,
+            recording_id=pk,
+            version=version,
+            via=ListeningEvent.Via.API,
+            play_id=request.query_params.get("play", ""),
+        )
 
 
 class RecordingCodeSuggestions(APIView):
