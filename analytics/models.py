@@ -62,6 +62,35 @@ class DailyRollup(models.Model):
         return f"{self.day} {self.org_id} {self.code_a}-{self.code_b}-{self.code_c} {self.channel}: {self.total}"
 
 
+class MonthlyRollup(models.Model):
+    """The coarse tier: counts per calendar month x responsible org x B leaf x C leaf.
+
+    Summed from ``DailyRollup`` (never from raw rows) by the same refresh path, so the two
+    tiers always agree. Reports read whole months from here and only the edge days of a
+    period from the daily table; the daily table barely compresses at volume (a day x org x
+    A x B x C x channel key is nearly one row per case), this one is ~60x smaller.
+    Channel and the A axis are not kept: reports grouped by them read the daily table.
+    """
+
+    month = models.DateField()  # first day of the month
+    org = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    code_b = models.CharField(max_length=12)
+    code_c = models.CharField(max_length=12)
+    total = models.PositiveIntegerField(default=0)
+    repeat = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("每月汇总")
+        verbose_name_plural = _("每月汇总")
+        constraints = [
+            # Also the index for report reads: month range first, then the org set.
+            models.UniqueConstraint(fields=["month", "org", "code_b", "code_c"], name="rollup_month_bucket_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.org_id} {self.code_b}-{self.code_c}: {self.total}"
+
+
 class ImprovementItem(models.Model):
     """A remediation (整改) item opened from a TOP or rising issue."""
 

@@ -110,3 +110,28 @@ def bucket_starts(kind: str, start: date, end: date) -> list[date]:
         out.append(current.start)
         current = period_containing(kind, current.end + timedelta(days=1))
     return out
+
+
+@dataclass(frozen=True)
+class TierSplit:
+    """How a date range is read from the two rollup tiers: whole calendar months from the
+    monthly table (``months``: first days of the first and last whole month, inclusive)
+    and the remaining edge days from the daily table (``days``: inclusive ranges)."""
+
+    months: tuple[date, date] | None
+    days: tuple[tuple[date, date], ...]
+
+
+def split_by_month(start: date, end: date) -> TierSplit:
+    """Split [start, end] into whole months and the edge days before/after them."""
+    first = start if start.day == 1 else _add_months(start, 1)
+    after = _add_months(end, 1)  # first day of the month after end's month
+    last_end = end if after - timedelta(days=1) == end else _month_start(end) - timedelta(days=1)
+    if first > last_end:  # no whole month inside: all daily
+        return TierSplit(None, ((start, end),))
+    days = []
+    if start < first:
+        days.append((start, first - timedelta(days=1)))
+    if last_end < end:
+        days.append((last_end + timedelta(days=1), end))
+    return TierSplit((first, _month_start(last_end)), tuple(days))

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts import roles
@@ -18,7 +19,7 @@ from accounts.selectors import can_write, org_visible_to, users_with_role_at
 from accounts.services import audit_record, notification_send
 from complaints.models import Complaint
 
-from .models import DailyRollup, ImprovementItem, RollupMember
+from .models import DailyRollup, ImprovementItem, MonthlyRollup, RollupMember
 from .rollup import bucket_aggregates, local_day
 
 log = logging.getLogger(__name__)
@@ -34,17 +35,63 @@ def _bump_generation() -> None:
         cache.set(CACHE_GENERATION_KEY, 1, None)
 
 
-def _lock_day(day: date) -> None:
-    # Two refreshes of the same day would both delete and insert its rows; serialise
-    # them. SQLite already serialises writers (IMMEDIATE transactions).
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_end(day: date) -> date:
+    """Last day of the month ``day`` is in."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _lock_month(month: date) -> None:
+    # Two refreshes touching the same month would both delete and insert its daily and
+    # monthly rows (and the monthly sum must see the other's committed daily rows);
+    # serialise them per month. Callers take months in ascending order (no deadlock);
+    # the lock is re-entrant within a transaction. SQLite already serialises writers.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7007, day.toordinal()])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7007, month.toordinal()])
+
+
+def _replace(existing, rows: list, key_fields: tuple[str, ...], value_fields: tuple[str, ...]) -> int:
+    """Make the rows of ``existing`` (a queryset) equal ``rows`` (fresh, unsaved instances).
+
+    Only rows that differ are deleted and inserted: a one-case change rewrites one or two
+    rows of a bucket instead of all of them (the writes, not the aggregation, were most of
+    the refresh's cost). The result is the same as delete-all-then-insert.
+    """
+    fields = ("pk", *key_fields, *value_fields)
+    width = len(key_fields)
+    have = {tuple(r[1 : 1 + width]): (r[0], tuple(r[1 + width :])) for r in existing.values_list(*fields)}
+    stale: list[int] = []
+    fresh = []
+    for row in rows:
+        key = tuple(getattr(row, f) for f in key_fields)
+        old = have.pop(key, None)
+        if old is not None and old[1] == tuple(getattr(row, f) for f in value_fields):
+            continue
+        if old is not None:
+            stale.append(old[0])
+        fresh.append(row)
+    stale += [pk for pk, _ in have.values()]  # buckets that are now empty
+    if stale:
+        existing.model.objects.filter(pk__in=stale).delete()
+    existing.model.objects.bulk_create(fresh, batch_size=500)
+    return len(rows)
+
+
+DAILY_KEY = ("day", "org_id", "code_a", "code_b", "code_c", "channel")
+DAILY_VALUES = tuple(
+    f.attname for f in DailyRollup._meta.concrete_fields if f.attname not in DAILY_KEY and not f.primary_key
+)
+MONTHLY_KEY = ("month", "org_id", "code_b", "code_c")
+MONTHLY_VALUES = ("total", "repeat")
 
 
 def _recompute(day: date, org_ids: list[int]) -> int:
-    _lock_day(day)
-    DailyRollup.objects.filter(day=day, org_id__in=org_ids).delete()
+    """Make the daily rows of (day, each org) equal a fresh aggregation of the raw rows."""
+    _lock_month(_month_of(day))
     rows = [
         DailyRollup(
             day=day,
@@ -57,8 +104,23 @@ def _recompute(day: date, org_ids: list[int]) -> int:
         )
         for r in bucket_aggregates(day, org_ids)
     ]
-    DailyRollup.objects.bulk_create(rows, batch_size=500)
-    return len(rows)
+    return _replace(DailyRollup.objects.filter(day=day, org_id__in=org_ids), rows, DAILY_KEY, DAILY_VALUES)
+
+
+def _recompute_month(month: date, org_ids: list[int]) -> int:
+    """Make the monthly rows of (month, each org) equal the sum of their daily rows."""
+    _lock_month(month)
+    rows = [
+        MonthlyRollup(
+            month=month, org_id=r["org_id"], code_b=r["code_b"], code_c=r["code_c"], total=r["t"], repeat=r["r"]
+        )
+        for r in DailyRollup.objects.filter(day__range=(month, _month_end(month)), org_id__in=org_ids)
+        .values("org_id", "code_b", "code_c")
+        .annotate(t=Sum("total"), r=Sum("repeat"))
+        .order_by()
+    ]
+    existing = MonthlyRollup.objects.filter(month=month, org_id__in=org_ids)
+    return _replace(existing, rows, MONTHLY_KEY, MONTHLY_VALUES)
 
 
 @transaction.atomic
@@ -82,8 +144,12 @@ def rollup_refresh_for_complaints(complaint_ids: Iterable[int]) -> int:
         day = local_day(received_at)
         buckets[day].add(org_id)
         members.append(RollupMember(complaint_id=pk, day=day, org_id=org_id))
-    for day in sorted(buckets):
+    months: dict[date, set[int]] = defaultdict(set)
+    for day in sorted(buckets):  # ascending: month locks are taken in order
         _recompute(day, sorted(buckets[day]))
+        months[_month_of(day)] |= buckets[day]
+    for month in sorted(months):
+        _recompute_month(month, sorted(months[month]))
     RollupMember.objects.filter(complaint_id__in=ids).delete()
     RollupMember.objects.bulk_create(members, batch_size=1000)
     transaction.on_commit(_bump_generation)
@@ -91,7 +157,8 @@ def rollup_refresh_for_complaints(complaint_ids: Iterable[int]) -> int:
 
 
 def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout=None) -> int:
-    """Rebuild the rollup from the raw complaints, one day per transaction (all days by default).
+    """Rebuild the rollup from the raw complaints, one day per transaction (all days by default),
+    and each month touched from its daily rows.
 
     Idempotent; safe to run while the system is in use (each day is replaced atomically).
     """
@@ -102,6 +169,7 @@ def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout
         last = qs.order_by("-received_at").values_list("received_at", flat=True).first()
         if first is None:
             DailyRollup.objects.all().delete()
+            MonthlyRollup.objects.all().delete()
             RollupMember.objects.all().delete()
             _bump_generation()
             return 0
@@ -111,6 +179,7 @@ def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout
         raise ValidationError("结束日期早于开始日期 / End date is before start date")
     if full:  # nothing outside the raw data's range may survive
         DailyRollup.objects.exclude(day__range=(start, end)).delete()
+        MonthlyRollup.objects.exclude(month__range=(_month_of(start), _month_of(end))).delete()
         RollupMember.objects.exclude(day__range=(start, end)).delete()
     org_ids = list(Organisation.objects.values_list("id", flat=True))
     written = 0
@@ -119,6 +188,9 @@ def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout
         with transaction.atomic():
             written += _recompute(day, org_ids)
             _rebuild_members(day)
+        if day == end or day == _month_end(day):  # the month's days are done: sum them
+            with transaction.atomic():
+                _recompute_month(_month_of(day), org_ids)
         day += timedelta(days=1)
         if stdout is not None and day.day == 1:
             stdout.write(f"  rollup up to {day - timedelta(days=1)}: {written} rows")

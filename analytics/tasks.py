@@ -1,13 +1,25 @@
-"""Periodic analytics jobs: thin wrappers over services, idempotent, safe to retry."""
+"""Analytics jobs: thin wrappers over services, idempotent, safe to retry."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 from . import services
+
+
+@shared_task(
+    name="analytics.rollup_refresh",
+    autoretry_for=(OperationalError,),  # lock timeouts / deadlocks: the recompute is idempotent
+    retry_backoff=True,
+    max_retries=5,
+)
+def rollup_refresh(complaint_ids: list[int]) -> int:
+    """Recompute the rollup buckets of these complaints from the raw rows (queued by the hook)."""
+    return services.rollup_refresh_for_complaints(complaint_ids)
 
 
 @shared_task(name="analytics.rising_issues_notify")

@@ -163,20 +163,23 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--export-child", action="store_true")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated parts to run (top,page,perf,rising,hook,export); prints them, writes no results file",
+    )
     args = parser.parse_args()
     if args.export_child:
         export_child()
         return
     if connection.vendor != "postgresql":
         sys.exit("Run on PostgreSQL: set DATABASE_URL=postgres://...")
-    from django.test import Client
-
     import analytics.selectors.base as base
     import analytics.selectors.top as top_mod
     from accounts.models import User
     from analytics import selectors
     from analytics.dimensions import dimension
-    from analytics.models import DailyRollup
+    from analytics.models import DailyRollup, MonthlyRollup
     from analytics.periods import period_containing
     from analytics.services import rising_issues_notify, rollup_rebuild, rollup_refresh_for_complaints
     from complaints.models import Complaint
@@ -191,7 +194,12 @@ def main() -> None:
             cur.execute("ANALYZE analytics_dailyrollup; ANALYZE analytics_rollupmember")
     rebuild = time.perf_counter() - t0
     rollup_rows = DailyRollup.objects.count()
-    print(f"rollup: {rollup_rows} rows (rebuild {rebuild:.0f} s)")
+    monthly_rows = MonthlyRollup.objects.count()
+    print(f"rollup: {rollup_rows} daily rows, {monthly_rows} monthly rows (rebuild {rebuild:.0f} s)")
+    only = {p for p in args.only.split(",") if p}
+
+    def wanted(part: str) -> bool:
+        return not only or part in only
 
     # No caching while measuring: every call computes.
     def no_cache(name, scope, params, compute):
@@ -212,10 +220,10 @@ def main() -> None:
     months = [period_containing("month", today - timedelta(days=30 * i)) for i in range(1, 13)]
     quarters = [period_containing("quarter", today - timedelta(days=91 * i)) for i in range(1, 5)]
     dims = [dimension("B", 2), dimension("B", 3), dimension("BC", 3)]
-    rng = random.Random(7)
     cases = [(user, period, dim) for user in (ho, bj) for period in months[:6] + quarters[:2] for dim in dims]
 
     def measure(label: str, fn) -> list[float]:
+        rng = random.Random(7)  # every measure runs the same sequence of queries
         samples = []
         for i in range(args.samples):
             user, period, dim = cases[rng.randrange(len(cases))] if i else cases[0]
@@ -228,26 +236,88 @@ def main() -> None:
         results.append((label, line))
         return samples
 
+    if wanted("top"):
+        measure_top(measure, selectors, base, results)
+
+    # The page with the real short cache, emptied before each request: nothing is reused
+    # between requests, but the rising figures are computed once per request.
+    for module in patched:
+        module.cached = real_cached
+    if wanted("page"):
+        measure_page(args, ho, bj, months, results)
+    for module in patched:
+        module.cached = no_cache
+    if wanted("perf"):
+        perf = []
+        for i in range(10):
+            scope = selectors.resolve_scope(ho if i % 2 == 0 else bj, "")
+            t = time.perf_counter()
+            selectors.performance(scope, months[i % 6])
+            perf.append((time.perf_counter() - t) * 1000)
+        results.append(
+            ("performance table (selector)", f"p50 {statistics.median(perf):.1f} ms, p95 {pct(perf, 95):.1f} ms")
+        )
+    if wanted("rising"):
+        t = time.perf_counter()
+        sent = rising_issues_notify(today=today)
+        results.append(
+            (
+                "weekly rising-issue job (whole bank + each branch, B leaf)",
+                f"{time.perf_counter() - t:.2f} s, {sent} notices",
+            )
+        )
+        print(results[-1])
+    if wanted("hook"):
+        measure_hook(Complaint, rollup_refresh_for_complaints, results)
+    if wanted("export"):
+        child = subprocess.run(
+            [sys.executable, __file__, "--export-child"],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            check=True,
+        )
+        export_line = [ln for ln in child.stdout.splitlines() if ln.startswith("EXPORT")][0]
+        print(export_line)
+        results.append(("CSV export of every case (fresh process)", export_line.removeprefix("EXPORT ")))
+    if only:
+        print("\n".join(f"| {k} | {v} |" for k, v in results))
+        return
+    write_results(results, total, f"{rollup_rows:,} daily + {monthly_rows:,} monthly", generated, rebuild)
+
+
+def measure_top(measure, selectors, base, results) -> None:
+    """TOP-N from both rollup tiers, from the daily tier only (the layout before the monthly
+    tier existed) and from raw rows: the same queries in the same run."""
     roll = measure(
         "TOP-N from rollup (selector, month/quarter, HO+branch, B2/B3/BxC)",
         lambda s, p, d: selectors.top_issues(s, p, d, limit=50, with_rising=False),
     )
+    real_coarse_ok = base.coarse_ok
+    base.coarse_ok = lambda dim: False
+    try:
+        daily = measure(
+            "TOP-N from the daily rollup only (before: no monthly tier)",
+            lambda s, p, d: selectors.top_issues(s, p, d, limit=50, with_rising=False),
+        )
+    finally:
+        base.coarse_ok = real_coarse_ok
     raw = measure(
         "TOP-N from raw tables (same queries)",
         lambda s, p, d: selectors.top_issues(s, p, d, limit=50, with_rising=False, raw=True),
     )
     results.append(("ratio raw / rollup (p95)", f"{pct(raw, 95) / pct(roll, 95):.1f}x"))
+    results.append(("ratio daily-only / rollup (p95)", f"{pct(daily, 95) / pct(roll, 95):.1f}x"))
     measure(
         "TOP-N with rising flags from rollup (selector)",
         lambda s, p, d: selectors.top_issues(s, p, d, limit=50, with_rising=True),
     )
 
-    # The page with the real short cache, emptied before each request: nothing is reused
-    # between requests, but the rising figures are computed once per request.
-    from django.core.cache import cache
 
-    for module in patched:
-        module.cached = real_cached
+def measure_page(args, ho, bj, months, results) -> None:
+    from django.core.cache import cache
+    from django.test import Client
+
     client = Client()
     page_samples = []
     for i in range(args.samples):
@@ -269,27 +339,13 @@ def main() -> None:
         )
     )
 
-    for module in patched:
-        module.cached = no_cache
-    perf = []
-    for i in range(10):
-        scope = selectors.resolve_scope(ho if i % 2 == 0 else bj, "")
-        t = time.perf_counter()
-        selectors.performance(scope, months[i % 6])
-        perf.append((time.perf_counter() - t) * 1000)
-    results.append(
-        ("performance table (selector)", f"p50 {statistics.median(perf):.1f} ms, p95 {pct(perf, 95):.1f} ms")
-    )
 
-    t = time.perf_counter()
-    sent = rising_issues_notify(today=today)
-    results.append(
-        (
-            "weekly rising-issue job (whole bank + each branch, B leaf)",
-            f"{time.perf_counter() - t:.2f} s, {sent} notices",
-        )
-    )
-    print(results[-1])
+def measure_hook(Complaint, rollup_refresh_for_complaints, results) -> None:
+    """The refresh a worker runs per case, and what the request itself now pays: queuing it."""
+    import tempfile
+
+    from analytics.hooks import complaints_changed
+    from voc.celery import app
 
     ids = list(Complaint.objects.order_by("-received_at").values_list("pk", flat=True)[:200])
     hook = []
@@ -299,20 +355,28 @@ def main() -> None:
         hook.append((time.perf_counter() - t) * 1000)
     results.append(
         (
-            "hook refresh of one case (recompute its (day, org) bucket)",
+            "rollup refresh of one case (Celery task body: its (day, org) bucket + the month)",
             f"p50 {statistics.median(hook):.1f} ms, p95 {pct(hook, 95):.1f} ms",
         )
     )
     print(results[-1])
-
-    child = subprocess.run(
-        [sys.executable, __file__, "--export-child"], capture_output=True, text=True, env=os.environ.copy(), check=True
-    )
-    export_line = [ln for ln in child.stdout.splitlines() if ln.startswith("EXPORT")][0]
-    print(export_line)
-    results.append(("CSV export of every case (fresh process)", export_line.removeprefix("EXPORT ")))
-
-    write_results(results, total, rollup_rows, generated, rebuild)
+    # Queue into a throw-away filesystem broker folder (no worker picks these up).
+    with tempfile.TemporaryDirectory() as folder:
+        app.conf.broker_url = "filesystem://"
+        app.conf.broker_transport_options = {"data_folder_in": folder, "data_folder_out": folder}
+        app.conf.task_always_eager = False
+        queued = []
+        for pk in ids[50:100]:
+            t = time.perf_counter()
+            complaints_changed([pk])
+            queued.append((time.perf_counter() - t) * 1000)
+        results.append(
+            (
+                "hook in the request: queue the refresh (filesystem broker)",
+                f"p50 {statistics.median(queued):.2f} ms, p95 {pct(queued, 95):.2f} ms, {len(os.listdir(folder))} messages",
+            )
+        )
+    print(results[-1])
 
 
 def write_results(results, total, rollup_rows, generated, rebuild) -> None:
@@ -329,7 +393,7 @@ def write_results(results, total, rollup_rows, generated, rebuild) -> None:
         f"- Machine: {platform.node()} · {cpu} · {os.cpu_count()} cores (shared with other engineers' jobs)",
         f"- PostgreSQL {pg}; Python {platform.python_version()}; Django {django.get_version()}",
         f"- Data: {total:,} complaints over 2 years (generated in {generated:.0f} s this run; 0 = reused); "
-        f"rollup {rollup_rows:,} rows (rebuild {rebuild:.0f} s; 0 = reused)",
+        f"rollup {rollup_rows} rows (rebuild {rebuild:.0f} s; 0 = reused)",
         "- Caching disabled while measuring (every call computes).",
         "",
         "| Measure | Result |",

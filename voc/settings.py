@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "workflow-escalate-deadlines": {"task": "workflow.escalate_deadlines", "schedule": crontab(minute="*/15")},
 }
 
+# --- Analytics (Celery) ---------------------------------------------------
+# The rollup refresh queued after each complaint change is short and must not wait
+# behind a transcription backlog: every analytics task runs on the default queue.
+CELERY_TASK_ROUTES["analytics.*"] = {"queue": "default"}
+
 # --- Recordings -----------------------------------------------------------
 # Uploads are validated (size, magic bytes, ffprobe) before anything is queued.
 RECORDING_MAX_BYTES = env.int("VOC_RECORDING_MAX_BYTES", default=200 * 1024 * 1024)

@@ -183,8 +183,10 @@ def inbox_for(
 
 
 def my_cases(user: User) -> QuerySet[Complaint]:
+    # The exclude matches the partial index wf_cmp_assignee_open (workflow migration 0002) word for word.
     qs = scope_to_user(Complaint.objects.filter(assigned_to=user).exclude(status__in=sorted(FINAL_STATES)), user)
-    return _urgency(qs.select_related("responsible_org"))
+    # assigned_to too: the row template shows the handler (one query per row otherwise).
+    return _urgency(qs.select_related("responsible_org", "assigned_to"))
 
 
 @dataclass
@@ -250,7 +252,11 @@ def approval_queue(user: User) -> ApprovalQueue:
     none = Complaint.objects.none()
     reviews = none
     if user.has_role(roles.HO_OFFICER, roles.HO_APPROVER) and user.at_head_office:
-        reviews = _urgency(scope_to_user(Complaint.objects.filter(status=CaseState.HO_REVIEW), user))
+        reviews = _urgency(
+            scope_to_user(Complaint.objects.filter(status=CaseState.HO_REVIEW), user).select_related(
+                "responsible_org", "assigned_to"
+            )
+        )
     levels = []
     if user.has_role(roles.BRANCH_MANAGER) and not user.at_head_office:
         levels.append(1)
@@ -263,9 +269,11 @@ def approval_queue(user: User) -> ApprovalQueue:
     ).select_related("complaint", "requested_by")
     verifications = none
     if user.has_role(roles.HO_APPROVER, roles.BRANCH_MANAGER) and user.org_id:
-        verifications = scope_to_user(Complaint.objects.filter(status=CaseState.VERIFICATION), user).filter(
-            verifications__upper_org_id=user.org_id, verifications__outcome=""
-        )
+        verifications = (
+            scope_to_user(Complaint.objects.filter(status=CaseState.VERIFICATION), user)
+            .filter(verifications__upper_org_id=user.org_id, verifications__outcome="")
+            .select_related("responsible_org", "assigned_to")
+        )  # the row template shows both
     return ApprovalQueue(reviews=reviews, extensions=extensions.order_by("requested_at"), verifications=verifications)
 
 

@@ -8,13 +8,13 @@ then narrow to the chosen org subtree.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat, Substr
 from django.http import Http404
 
@@ -23,8 +23,8 @@ from accounts.selectors import org_visible_to, scope_to_user, sees_everything
 from complaints.models import ClassificationCode, Complaint
 
 from ..dimensions import PAIR_SEPARATOR, Dimension
-from ..models import DailyRollup
-from ..periods import Period
+from ..models import DailyRollup, MonthlyRollup
+from ..periods import Period, TierSplit, split_by_month
 from ..rollup import counted_complaints, day_bounds
 
 T = TypeVar("T")
@@ -72,6 +72,58 @@ def rollups_in(scope: Scope, period: Period | None = None) -> QuerySet[DailyRoll
     if period is not None:
         qs = qs.filter(day__range=(period.start, period.end))
     return qs.order_by()
+
+
+def monthly_rollups_in(scope: Scope) -> QuerySet[MonthlyRollup]:
+    qs = scope_to_user(MonthlyRollup.objects.all(), scope.user, org_field="org")
+    if scope.org_ids is not None:
+        qs = qs.filter(org_id__in=scope.org_ids)
+    return qs.order_by()
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One rollup table's share of some periods: ``qs`` holds only rows inside them,
+    ``conditions[i]`` selects period i's rows (None: period i has none in this tier)."""
+
+    qs: QuerySet
+    time_field: str  # "day" (daily table) or "month" (monthly table: first day of the month)
+    conditions: tuple[Q | None, ...]
+
+
+def coarse_ok(dim: Dimension | None) -> bool:
+    """The monthly tier keeps B and C leaves only (no A axis, no channel)."""
+    return dim is None or set(dim.axes) <= {"B", "C"}
+
+
+def tiers(daily: QuerySet, monthly: QuerySet | None, periods: Sequence[Period]) -> list[Tier]:
+    """Split the periods between the tiers: whole months from ``monthly`` (when given),
+    the edge days (and everything, without ``monthly``) from ``daily``. Rows of both tiers
+    add up: a day is read from exactly one of them."""
+    splits = [
+        split_by_month(p.start, p.end) if monthly is not None else TierSplit(None, ((p.start, p.end),)) for p in periods
+    ]
+    month_q = tuple(Q(month__range=s.months) if s.months else None for s in splits)
+    day_q = tuple(_any(Q(day__range=r) for r in s.days) for s in splits)
+    out = []
+    for base, field, conditions in ((monthly, "month", month_q), (daily, "day", day_q)):
+        wanted = _any(c for c in conditions if c is not None)
+        if base is not None and wanted is not None:
+            out.append(Tier(base.filter(wanted), field, conditions))
+    return out
+
+
+def _any(conditions) -> Q | None:
+    combined = None
+    for c in conditions:
+        combined = c if combined is None else combined | c
+    return combined
+
+
+def scope_tiers(scope: Scope, periods: Sequence[Period], dim: Dimension | None, *, coarse: bool = True) -> list[Tier]:
+    """``tiers`` for a user's report scope; the monthly tier only where ``dim`` allows it."""
+    monthly = monthly_rollups_in(scope) if coarse and coarse_ok(dim) else None
+    return tiers(rollups_in(scope), monthly, periods)
 
 
 def complaints_in(scope: Scope, period: Period | None = None) -> QuerySet[Complaint]:

@@ -1,7 +1,7 @@
 """Rising issues: codes whose count in a period is unusually high against their own
 baseline (the 8 periods before), at the report scope and, for head office, per branch.
 
-The database sums the 9 periods in one grouped query; pandas reshapes the aggregated
+The database sums the 9 periods in one grouped query per rollup tier; pandas reshapes the aggregated
 frame (branch roll-up); ``analytics.ranking.rising_issues`` does the statistics.
 """
 
@@ -11,13 +11,24 @@ from dataclasses import dataclass
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 
 from ..dimensions import Dimension
-from ..models import DailyRollup
+from ..models import DailyRollup, MonthlyRollup
 from ..periods import Period, preceding_periods
 from ..ranking import rising_issues
-from .base import Scope, branch_of, cached, key_expression, key_name, org_index, rollups_in
+from .base import (
+    Scope,
+    branch_of,
+    cached,
+    coarse_ok,
+    key_expression,
+    key_name,
+    monthly_rollups_in,
+    org_index,
+    rollups_in,
+    tiers,
+)
 
 BASELINE_PERIODS = 8
 
@@ -46,21 +57,25 @@ class RisingRow:
         return self.key
 
 
-def _rising(base: QuerySet[DailyRollup], period: Period, dim: Dimension, *, by_branch: bool) -> list[RisingRow]:
-    """One grouped query (key x org, 9 conditional sums); the scope total and the per-branch
-    tables are both rolled up from that aggregated frame."""
+def _rising(
+    daily: QuerySet[DailyRollup],
+    monthly: QuerySet[MonthlyRollup] | None,
+    period: Period,
+    dim: Dimension,
+    *,
+    by_branch: bool,
+) -> list[RisingRow]:
+    """One grouped query per rollup tier (key x org, 9 conditional sums); the scope total and
+    the per-branch tables are both rolled up from that aggregated frame."""
     periods = [*preceding_periods(period, BASELINE_PERIODS), period]
-    sums = {f"p{i}": Sum("total", filter=Q(day__range=(p.start, p.end))) for i, p in enumerate(periods)}
-    rows = list(
-        base.filter(day__range=(periods[0].start, period.end))
-        .values(key=key_expression(dim), org_ref=F("org_id"))
-        .annotate(**sums)
-        .order_by()
-    )
     cols = [f"p{i}" for i in range(len(periods))]
+    rows: list[dict] = []
+    for tier in tiers(daily, monthly if coarse_ok(dim) else None, periods):
+        sums = {col: Sum("total", filter=q) for col, q in zip(cols, tier.conditions, strict=True) if q is not None}
+        rows += list(tier.qs.values(key=key_expression(dim), org_ref=F("org_id")).annotate(**sums).order_by())
     if not rows:
         return []
-    frame = pd.DataFrame(rows).fillna(0)
+    frame = pd.DataFrame(rows).reindex(columns=["key", "org_ref", *cols]).fillna(0)
     frame[cols] = frame[cols].astype("int64")
     options = _settings()
     out: list[RisingRow] = []
@@ -100,7 +115,10 @@ def _rising(base: QuerySet[DailyRollup], period: Period, dim: Dimension, *, by_b
 def rising_for(scope: Scope, period: Period, dim: Dimension, *, by_branch: bool = False) -> list[RisingRow]:
     """Rising issues at the scope (org_code "") and, with ``by_branch``, in each branch of it."""
     return cached(
-        "rising", scope, (period, dim, by_branch), lambda: _rising(rollups_in(scope), period, dim, by_branch=by_branch)
+        "rising",
+        scope,
+        (period, dim, by_branch),
+        lambda: _rising(rollups_in(scope), monthly_rollups_in(scope), period, dim, by_branch=by_branch),
     )
 
 
@@ -109,7 +127,9 @@ def rising_for_scope(*, period: Period, org_ids: frozenset[int] | None, by_branc
     from ..dimensions import dimension
 
     dim = dim or dimension("B", 3)
-    base = DailyRollup.objects.order_by()
+    daily = DailyRollup.objects.order_by()
+    monthly = MonthlyRollup.objects.order_by()
     if org_ids is not None:
-        base = base.filter(org_id__in=org_ids)
-    return _rising(base, period, dim, by_branch=by_branch)
+        daily = daily.filter(org_id__in=org_ids)
+        monthly = monthly.filter(org_id__in=org_ids)
+    return _rising(daily, monthly, period, dim, by_branch=by_branch)

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, Sum
 from ..dimensions import Dimension
 from ..periods import Period, previous_period
 from ..ranking import RankRow, rank_issues
-from .base import Scope, cached, complaints_in, key_expression, key_name, rollups_in
+from .base import Scope, cached, complaints_in, key_expression, key_name, scope_tiers
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,18 @@ def counts_by_key(scope: Scope, period: Period, dim: Dimension, *, raw: bool = F
             .values(key=key_expression(dim, raw=True))
             .annotate(n=Count("id"), rep=Count("id", filter=Q(is_repeat=True)))
         )
-    else:
-        qs = rollups_in(scope, period).values(key=key_expression(dim)).annotate(n=Sum("total"), rep=Sum("repeat"))
+        parts = [qs]
+    else:  # whole months from the monthly tier, edge days from the daily one
+        parts = [
+            t.qs.values(key=key_expression(dim)).annotate(n=Sum("total"), rep=Sum("repeat"))
+            for t in scope_tiers(scope, [period], dim)
+        ]
     counts: dict[str, int] = {}
     repeats: dict[str, int] = {}
-    for r in qs.order_by():
-        counts[r["key"]] = int(r["n"] or 0)
-        repeats[r["key"]] = int(r["rep"] or 0)
+    for qs in parts:
+        for r in qs.order_by():
+            counts[r["key"]] = counts.get(r["key"], 0) + int(r["n"] or 0)
+            repeats[r["key"]] = repeats.get(r["key"], 0) + int(r["rep"] or 0)
     return counts, repeats
 
 

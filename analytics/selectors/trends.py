@@ -16,7 +16,7 @@ from complaints.models import Complaint
 
 from ..dimensions import Dimension
 from ..periods import Period, bucket_starts
-from .base import Scope, branch_of, cached, child_of, key_expression, key_name, org_index, rollups_in
+from .base import Scope, branch_of, cached, child_of, key_expression, key_name, org_index, scope_tiers
 
 GRANULARITIES = {"week": TruncWeek, "month": TruncMonth}
 BY_CHOICES = ("code", "org", "channel")
@@ -45,9 +45,14 @@ def trend(scope: Scope, period: Period, dim: Dimension, *, granularity: str, by:
         raise ValueError(f"未知的分组：{by!r} / Unknown grouping: {by!r}")
 
     def compute() -> TrendResult:
-        trunc = GRANULARITIES[granularity]("day")
         group = {"code": {"k": key_expression(dim)}, "org": {"k": F("org_id")}, "channel": {"k": F("channel")}}[by]
-        rows = list(rollups_in(scope, period).values(bucket=trunc, **group).annotate(n=Sum("total")).order_by())
+        # Monthly buckets can come from the monthly tier (it has no channel / A axis);
+        # weekly buckets cut across months, so they read the daily table only.
+        coarse = granularity == "month" and by != "channel"
+        rows = []
+        for t in scope_tiers(scope, [period], dim if by == "code" else None, coarse=coarse):
+            trunc = F("month") if t.time_field == "month" else GRANULARITIES[granularity](t.time_field)
+            rows += list(t.qs.values(bucket=trunc, **group).annotate(n=Sum("total")).order_by())
         starts = bucket_starts(granularity, period.start, period.end)
         labels = tuple(s.isoformat() for s in starts)
         if not rows:
@@ -92,9 +97,9 @@ def heat_map(scope: Scope, period: Period, dim: Dimension, *, top: int = 10) -> 
     """Branch (or, inside a branch, sub-branch) x code counts for the ``top`` codes of the scope."""
 
     def compute() -> HeatMap:
-        rows = list(
-            rollups_in(scope, period).values("org_id", k=key_expression(dim)).annotate(n=Sum("total")).order_by()
-        )
+        rows = []
+        for t in scope_tiers(scope, [period], dim):
+            rows += list(t.qs.values("org_id", k=key_expression(dim)).annotate(n=Sum("total")).order_by())
         if not rows:
             return HeatMap((), (), (), 0)
         frame = pd.DataFrame(rows)

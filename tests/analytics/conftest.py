@@ -32,6 +32,19 @@ def make_case(org, day: date, *, a: str = "A0302", b: str = "B030202", c: str = 
     )
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """The hook queues a Celery task; in these tests it runs at once, in the test's
+    transaction, so "hook called" means "rollup refreshed" and results are deterministic.
+    (test_rollup checks the queuing itself with eager mode off.)"""
+    from voc.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
 @pytest.fixture
 def today() -> date:
     return timezone.localdate()

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.dimensions import DimensionError, dimension
-from analytics.periods import PeriodError, custom_period, period_containing, preceding_periods, previous_period
+from analytics.periods import (
+    PeriodError,
+    TierSplit,
+    custom_period,
+    period_containing,
+    preceding_periods,
+    previous_period,
+    split_by_month,
+)
 from analytics.ranking import (
     competition_ranks,
     median_from_cumulative,
@@ -164,3 +172,35 @@ def test_ranking_invariants(current, previous):
         assert r.rank == 1 + sum(1 for v in positive.values() if v > r.count)
     if rows:
         assert sum(r.share for r in rows) == pytest.approx(100, abs=0.1 * len(rows))
+
+
+def test_split_by_month_reads_whole_months_coarse_and_edge_days_daily():
+    d = date
+    assert split_by_month(d(2026, 1, 1), d(2026, 3, 31)) == TierSplit((d(2026, 1, 1), d(2026, 3, 1)), ())
+    assert split_by_month(d(2026, 1, 15), d(2026, 3, 10)) == TierSplit(
+        (d(2026, 2, 1), d(2026, 2, 1)), ((d(2026, 1, 15), d(2026, 1, 31)), (d(2026, 3, 1), d(2026, 3, 10)))
+    )
+    # February 2028 has 29 days; a range ending on the 28th is not a whole month
+    assert split_by_month(d(2028, 2, 1), d(2028, 2, 28)) == TierSplit(None, ((d(2028, 2, 1), d(2028, 2, 28)),))
+    assert split_by_month(d(2028, 2, 1), d(2028, 2, 29)) == TierSplit((d(2028, 2, 1), d(2028, 2, 1)), ())
+
+
+@settings(max_examples=300)
+@given(start=st.dates(date(2024, 1, 1), date(2027, 12, 31)), length=st.integers(0, 400))
+def test_split_by_month_covers_every_day_exactly_once(start, length):
+    end = start + timedelta(days=length)
+    split = split_by_month(start, end)
+    covered: list[date] = []
+    for a, b in split.days:
+        covered += [a + timedelta(days=i) for i in range((b - a).days + 1)]
+    if split.months:
+        first, last = split.months
+        assert first.day == 1 and last.day == 1
+        day = first
+        while day < (last + timedelta(days=32)).replace(day=1):
+            covered.append(day)
+            day += timedelta(days=1)
+    assert sorted(covered) == [start + timedelta(days=i) for i in range(length + 1)]
+    # the edge days never contain a whole month
+    for a, b in split.days:
+        assert not (a.day == 1 and (b + timedelta(days=1)).day == 1)

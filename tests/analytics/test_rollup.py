@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.hooks import complaints_changed
-from analytics.models import DailyRollup
+from analytics.models import DailyRollup, MonthlyRollup
 from analytics.rollup import local_day
 from analytics.services import rollup_rebuild
 from complaints.models import Complaint
@@ -43,6 +43,25 @@ def raw_counts() -> Counter:
     return +out
 
 
+def raw_monthly() -> Counter:
+    """Independent expectation for the monthly tier: (month, org, B leaf, C leaf) -> total, repeat."""
+    out: Counter = Counter()
+    for c in Complaint.objects.exclude(status="merged").select_related("code_b", "code_c"):
+        key = (local_day(c.received_at).replace(day=1), c.responsible_org_id, c.code_b.code, c.code_c.code)
+        out[key + ("total",)] += 1
+        out[key + ("repeat",)] += int(c.is_repeat)
+    return +out
+
+
+def monthly_counts() -> Counter:
+    out: Counter = Counter()
+    for r in MonthlyRollup.objects.all():
+        key = (r.month, r.org_id, r.code_b, r.code_c)
+        out[key + ("total",)] += r.total
+        out[key + ("repeat",)] += r.repeat
+    return +out
+
+
 def rollup_counts() -> Counter:
     out: Counter = Counter()
     for r in DailyRollup.objects.values("day", "org_id", "code_b", "channel").annotate(
@@ -61,7 +80,7 @@ operation = st.one_of(
     st.tuples(st.just("insert"), st.integers(0, 2), st.integers(0, 5), st.sampled_from(B_CODES), st.booleans()),
     st.tuples(st.just("move_org"), st.integers(0, 50), st.integers(0, 2)),
     st.tuples(st.just("recode"), st.integers(0, 50), st.sampled_from(B_CODES)),
-    st.tuples(st.just("redate"), st.integers(0, 50), st.integers(0, 5)),
+    st.tuples(st.just("redate"), st.integers(0, 50), st.integers(0, 45)),  # crosses month ends
     st.tuples(st.just("decide"), st.integers(0, 50), st.integers(0, 30)),
     st.tuples(st.just("respond"), st.integers(0, 50), st.integers(0, 10)),
     st.tuples(st.just("merge"), st.integers(0, 50)),
@@ -74,6 +93,7 @@ operation = st.one_of(
 def test_rollup_equals_raw_after_random_inserts_and_updates(org_tree, ops):
     Complaint.objects.all().delete()
     DailyRollup.objects.all().delete()
+    MonthlyRollup.objects.all().delete()
     orgs = [org_tree.bj, org_tree.bj_cy, org_tree.sh]
     today = timezone.localdate()
     ids: list[int] = []
@@ -106,11 +126,16 @@ def test_rollup_equals_raw_after_random_inserts_and_updates(org_tree, ops):
             qs.update(redress_amount=Decimal("88.50"))
         complaints_changed([pk])
     assert rollup_counts() == raw_counts()
-    # a full rebuild produces exactly the same table
+    assert monthly_counts() == raw_monthly()
+    # a full rebuild produces exactly the same tables
     before = sorted(DailyRollup.objects.values_list("day", "org_id", "code_a", "code_b", "code_c", "channel", "total"))
+    before_m = sorted(MonthlyRollup.objects.values_list("month", "org_id", "code_b", "code_c", "total", "repeat"))
     rollup_rebuild()
     after = sorted(DailyRollup.objects.values_list("day", "org_id", "code_a", "code_b", "code_c", "channel", "total"))
     assert before == after
+    assert (
+        sorted(MonthlyRollup.objects.values_list("month", "org_id", "code_b", "code_c", "total", "repeat")) == before_m
+    )
 
 
 def test_moving_a_case_to_another_branch_empties_its_old_bucket(org_tree, today):
@@ -129,9 +154,15 @@ def test_rollup_rebuild_command_is_idempotent_and_drops_stale_rows(org_tree, tod
     DailyRollup.objects.create(
         day=today - timedelta(days=400), org=org_tree.sh, code_a="A01", code_b="B01", code_c="C01", channel="x", total=9
     )
+    MonthlyRollup.objects.create(
+        month=(today - timedelta(days=400)).replace(day=1), org=org_tree.sh, code_b="B01", code_c="C01", total=9
+    )
     call_command("rollup_rebuild")
     call_command("rollup_rebuild")
     assert list(DailyRollup.objects.values_list("org_id", "total")) == [(org_tree.bj.pk, 3)]
+    assert list(MonthlyRollup.objects.values_list("month", "org_id", "total")) == [
+        ((today - timedelta(days=1)).replace(day=1), org_tree.bj.pk, 3)
+    ]
 
 
 def test_decided_within_15_days_counts_calendar_days_from_the_next_day(org_tree, today):
@@ -142,3 +173,48 @@ def test_decided_within_15_days_counts_calendar_days_from_the_next_day(org_tree,
     row = DailyRollup.objects.get()
     assert (row.total, row.decided, row.decided_in_15d) == (2, 2, 1)
     assert on_time.pk and late.pk
+
+
+def test_hook_queues_the_refresh_instead_of_running_it(org_tree, today, monkeypatch):
+    """The caller's request only queues a message; the rollup changes when the task runs."""
+    from analytics import tasks
+
+    queued: list[list[int]] = []
+    monkeypatch.setattr(tasks.rollup_refresh, "delay", lambda ids: queued.append(ids))
+    first, second = make_case(org_tree.bj, today), make_case(org_tree.sh, today)
+    complaints_changed([second.pk, first.pk, second.pk])
+    assert queued == [sorted([first.pk, second.pk])]
+    assert not DailyRollup.objects.exists() and not MonthlyRollup.objects.exists()
+    tasks.rollup_refresh(queued[0])  # what the worker runs
+    assert sorted(DailyRollup.objects.values_list("org_id", "total")) == sorted(
+        [(org_tree.bj.pk, 1), (org_tree.sh.pk, 1)]
+    )
+    assert MonthlyRollup.objects.filter(month=today.replace(day=1)).count() == 2
+    # running it again (a retry, a duplicate message) changes nothing
+    tasks.rollup_refresh(queued[0])
+    assert sorted(DailyRollup.objects.values_list("org_id", "total")) == sorted(
+        [(org_tree.bj.pk, 1), (org_tree.sh.pk, 1)]
+    )
+
+
+def test_hook_splits_bulk_changes_and_survives_a_broker_failure(monkeypatch, caplog):
+    from analytics import hooks, tasks
+
+    queued: list[list[int]] = []
+    monkeypatch.setattr(tasks.rollup_refresh, "delay", lambda ids: queued.append(ids))
+    complaints_changed(range(1, hooks.CHUNK * 2 + 2))
+    assert [len(q) for q in queued] == [hooks.CHUNK, hooks.CHUNK, 1]
+
+    def broken(ids):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.rollup_refresh, "delay", broken)
+    complaints_changed([1, 2])  # no exception reaches the caller
+    assert "could not queue the analytics rollup refresh" in caplog.text
+
+
+def test_analytics_tasks_run_on_the_default_queue():
+    from voc.celery import app
+
+    for name in ("analytics.rollup_refresh", "analytics.rollup_refresh_recent", "analytics.rising_issues_notify"):
+        assert app.amqp.router.route({}, name)["queue"].name == "default"
