@@ -12,6 +12,18 @@ from accounts.models import Organisation, User
 from tests.accounts.factories import OrganisationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _in_memory_broker():
+    """Tasks queued by code under test go to an in-memory broker, not to the
+    developer's var/broker folder (where a later worker would run them)."""
+    from voc.celery import app
+
+    before = app.conf.broker_url, app.conf.broker_transport_options
+    app.conf.broker_url, app.conf.broker_transport_options = "memory://", {}
+    yield
+    app.conf.broker_url, app.conf.broker_transport_options = before
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user; tests create many users.

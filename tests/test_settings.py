@@ -53,7 +53,9 @@ def test_defaults_are_sqlite_wal_and_filesystem_broker():
     assert db["ENGINE"] == "django.db.backends.sqlite3"
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
-    assert app.conf.broker_url.startswith("filesystem://")
-    assert Path(app.conf.broker_transport_options["data_folder_in"]).is_dir()
+    # (The test session itself swaps in an in-memory broker; the settings are what users get.)
+    assert settings.CELERY_BROKER_URL.startswith("filesystem://")
+    assert Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]).is_dir()
+    assert Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"]).is_relative_to(settings.VAR_DIR)
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
