@@ -87,3 +87,8 @@ def test_every_demo_user_can_log_in_and_gets_a_home(client, db):
         assert response.status_code == 200
         assert user.org.name_zh in response.content.decode()
         client.logout()
+
+
+def test_browser_language_does_not_override_chinese_default(client):
+    body = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in body
