@@ -4,11 +4,13 @@
 #   espeak-ng  - synthetic speech for the speech tests and benchmark
 #   sox        - audio conversion/measurement in tests
 #   chromium   - headless browser journeys (Playwright with executable_path=/usr/bin/chromium)
+#   fonts-wqy-zenhei - a CJK font so browser screenshots show the Chinese UI
+#   gettext    - msgfmt for compilemessages (English translations)
 # Installs only what is missing (checked with dpkg -s); runs apt-get update only when
 # something must be installed. Safe to run repeatedly.
 set -euo pipefail
 
-PACKAGES=(ffmpeg espeak-ng sox chromium)
+PACKAGES=(ffmpeg espeak-ng sox chromium fonts-wqy-zenhei gettext)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
