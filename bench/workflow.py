@@ -487,6 +487,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--contested", type=int, default=200)
     parser.add_argument("--skip", default="", help="comma list of parts to skip: escalation,inbox,contention")
+    parser.add_argument("--out", default="", help="results file (default bench/results/workflow-<date>.md)")
+    parser.add_argument(
+        "--reset-alerts",
+        action="store_true",
+        help="delete the escalation job's alerts and notifications first, to measure a first run again",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run on PostgreSQL: set DATABASE_URL=postgres://…/voc_bench_workflow")
@@ -499,6 +505,16 @@ def main() -> None:
     results: list[tuple[str, str]] = []
     explains: list[tuple[str, str]] = []
     if "escalation" not in skip:
+        if args.reset_alerts:
+            from accounts.models import Notification
+            from workflow.models import CaseAlert
+            from workflow.services.escalation import TEXT
+
+            Notification.objects.filter(kind__in=[k for k, _ in TEXT.values()]).delete()
+            CaseAlert.objects.all().delete()
+            with connection.cursor() as cur:
+                cur.execute("VACUUM ANALYZE workflow_casealert")
+                cur.execute("VACUUM ANALYZE accounts_notification")
         bench_escalation(timezone.now(), results, explains)
     if "inbox" not in skip:
         bench_inboxes(args.n, results, explains)
@@ -536,7 +552,7 @@ def write_results(results, explains, total, status_mix, generated, args) -> None
     ]
     for title, plan in explains:
         lines += [f"### {title}", "", "```", plan, "```", ""]
-    path = ROOT / "bench" / "results" / f"workflow-{day}.md"
+    path = Path(args.out) if args.out else ROOT / "bench" / "results" / f"workflow-{day}.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {path}")
 

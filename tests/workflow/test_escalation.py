@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -84,3 +84,31 @@ def test_celery_task_runs_the_service_idempotently(org_tree, staff, new_case):
     put(new_case(org_tree.bj, received_at=timezone.now() - timezone.timedelta(days=40)), "investigating")
     assert escalate_deadlines.apply().get()["overdue"] == 1
     assert escalate_deadlines.apply().get()["overdue"] == 0
+
+
+def _due_cases(org_tree, staff, new_case, n: int) -> None:
+    for i in range(n):
+        org, handler = (org_tree.bj, staff.bj_handler) if i % 2 else (org_tree.sh, staff.sh_handler)
+        put(new_case(org, received_at=T0), "investigating", assigned_to=handler)  # overdue on 18 March
+        put(new_case(org, received_at=at(2026, 3, 4)), "accepted", assigned_to=handler)  # due soon
+
+
+def test_queries_do_not_grow_with_the_number_of_due_cases(
+    org_tree, staff, new_case, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = at(2026, 3, 18, 9)
+    _due_cases(org_tree, staff, new_case, 2)
+    with CaptureQueriesContext(connection) as few:
+        small = escalation_run(now=now)
+    _due_cases(org_tree, staff, new_case, 30)
+    with django_assert_max_num_queries(len(few)), django_capture_on_commit_callbacks(execute=True):
+        big = escalation_run(now=now + timedelta(minutes=15))
+    assert (small.overdue, small.due_soon) == (2, 2)
+    assert (big.overdue, big.due_soon) == (30, 30)
+    # overdue: handler + branch manager + head office; due soon: handler + branch manager
+    assert big.notifications == 30 * 3 + 30 * 2
+    assert Notification.objects.count() == small.notifications + big.notifications
+    assert CaseAlert.objects.count() == 64

@@ -175,3 +175,24 @@ def test_navigation_links_per_role(client, staff):
     assert keys(staff.ho_officer) == {"wf_inbox", "wf_approvals", "wf_overview"}
     assert keys(staff.auditor) == {"wf_overview"}
     assert keys(staff.agent) == set()
+
+
+def test_approvals_page_queries_do_not_grow_with_the_queue(client, staff, world, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflow import services
+
+    cases = world["bj"] + world["bj_cy"]
+    for c in cases:
+        put(c, "investigating", assigned_to=staff.bj_handler)
+    services.extension_request(complaint_id=cases[0].pk, actor=staff.bj_handler, reason="案情复杂")
+    login(client, staff.bj_manager)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("workflow:approvals")).status_code == 200
+    for c in cases[1:]:
+        services.extension_request(complaint_id=c.pk, actor=staff.bj_handler, reason="案情复杂")
+    with django_assert_max_num_queries(len(one)):
+        resp = client.get(reverse("workflow:approvals"))
+    assert [e.complaint_id for e in resp.context["extensions"]] == [c.pk for c in cases]
+    assert all(c.reference in resp.content.decode() for c in cases)

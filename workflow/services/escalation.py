@@ -4,8 +4,10 @@ Run every 15 minutes by Celery beat (``workflow.tasks.escalate_deadlines``).
 Idempotent: each event is a ``CaseAlert`` row unique per (case, kind, due
 date); candidates are found with an anti-join against those rows, so a
 second run finds nothing new and sends nothing, and two overlapping runs
-cannot both notify (the unique constraint lets only one insert win; the
-notification's own dedupe key is a second guard). A new due date (an
+cannot both notify (the unique constraint lets only one insert win, and a run
+notifies only for the marks stamped with its own time; the notification's own
+dedupe key is a second guard). Writes are batched (bulk inserts), so a first
+run over thousands of events costs a few queries per batch, not per event. A new due date (an
 extension, a pause) is a new event.
 
 Queries use the (status, due_date) index on complaints and the unique
@@ -19,12 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.models import Organisation, User
+from accounts.services import NotificationItem, notification_send_many
 from complaints.models import Complaint
 
 from .. import clocks
@@ -104,29 +107,54 @@ TEXT = {
 }
 
 
-def _raise_alert(row: dict, kind: str, due, now: datetime, recipients: _Recipients, result: EscalationResult) -> None:
+BATCH = 1000  # events per transaction: bounds the IN lists and the time locks are held
+
+
+def _raise_alerts(
+    events: list[tuple[dict, object]], kind: str, now: datetime, recipients: _Recipients, result: EscalationResult
+) -> None:
+    """Insert the alert marks of one batch and notify only for marks this run created.
+
+    Set-based: one bulk insert (conflicts with another run's marks are skipped by the
+    unique index), one select of the marks stamped with this run's time to learn which
+    are ours, then one bulk notification write.
+    """
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                CaseAlert.objects.create(complaint_id=row["id"], kind=kind, due_date=due, created_at=now)
-        except IntegrityError:
-            return  # another run got there first
-        notification_kind, title = TEXT[kind]
-        complaint = Complaint(pk=row["id"], reference=row["reference"])
-        result.notifications += notify.notify(
-            recipients.for_case(row, head_office=kind != CaseAlert.Kind.DUE_SOON),
-            complaint=complaint,
-            kind=notification_kind,
-            title=str(title) % {"ref": row["reference"], "due": due.isoformat()},
-            body=row["summary"],
-            key=f"{kind}:{row['id']}:{due.isoformat()}",
-            email=True,
+        CaseAlert.objects.bulk_create(
+            [CaseAlert(complaint_id=row["id"], kind=kind, due_date=due, created_at=now) for row, due in events],
+            ignore_conflicts=True,
         )
-    setattr(result, kind, getattr(result, kind) + 1)
+        ours = set(
+            CaseAlert.objects.filter(
+                kind=kind, created_at=now, complaint_id__in=[row["id"] for row, _ in events]
+            ).values_list("complaint_id", "due_date")
+        )
+        notification_kind, title = TEXT[kind]
+        items = []
+        for row, due in events:
+            if (row["id"], due) not in ours:
+                continue  # another run got there first
+            items.append(
+                NotificationItem(
+                    recipients=tuple(recipients.for_case(row, head_office=kind != CaseAlert.Kind.DUE_SOON)),
+                    kind=notification_kind,
+                    title=str(title) % {"ref": row["reference"], "due": due.isoformat()},
+                    dedupe_key=f"wf:{kind}:{row['id']}:{due.isoformat()}",
+                    body=row["summary"],
+                    url=notify.case_url(Complaint(pk=row["id"])),
+                    complaint_id=row["id"],
+                    email=True,
+                )
+            )
+        result.notifications += notification_send_many(items)
+    setattr(result, kind, getattr(result, kind) + len(items))
 
 
 def escalation_run(*, now: datetime | None = None, due_soon_days: int | None = None) -> EscalationResult:
-    """Mark and notify every new deadline event as of ``now``; safe to run any number of times."""
+    """Mark and notify every new deadline event as of ``now``; safe to run any number of times.
+
+    The number of queries depends on the number of organisations and batches, not cases.
+    """
     now = core.now_or(now)
     result = EscalationResult()
     recipients = _Recipients()
@@ -135,13 +163,16 @@ def escalation_run(*, now: datetime | None = None, due_soon_days: int | None = N
         result.queries[str(kind)] = str(qs.values(*CANDIDATE_FIELDS).query)
         rows = list(qs.order_by("due_date", "id").values(*CANDIDATE_FIELDS))
         recipients.load_handlers({r["assigned_to_id"] for r in rows if r["assigned_to_id"]})
+        events = []
         for row in rows:
             if kind == CaseAlert.Kind.FIRST_RESPONSE:
                 received = core.local(row["received_at"])
                 target = clocks.first_response_due(received, hours=core.first_response_hours(), calendar=calendar)
                 if target > core.local(now):
                     continue
-                _raise_alert(row, kind, received.date(), now, recipients, result)
+                events.append((row, received.date()))
             else:
-                _raise_alert(row, kind, row["due_date"], now, recipients, result)
+                events.append((row, row["due_date"]))
+        for start in range(0, len(events), BATCH):
+            _raise_alerts(events[start : start + BATCH], kind, now, recipients, result)
     return result
