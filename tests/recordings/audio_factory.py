@@ -123,14 +123,14 @@ def video_without_audio(dst: Path) -> Path:
 
 
 def model_cache_dir() -> Path:
-    """Where tests keep assembled/converted speech models between runs (outside the repo).
-
-    Shared by all speech test modules so each model is loaded once per test process; set
-    ``SPEECH_TEST_CACHE`` to move it. Tests of the assembly itself use fresh directories.
+    """Where tests keep assembled/converted speech models between runs: the project's
+    ``var/models`` (git-ignored), the same directory the Django-side tests use, so each model is
+    loaded once per test process. ``SPEECH_TEST_CACHE`` moves it. Tests of the assembly itself
+    use fresh directories.
     """
     import os
-    import tempfile
 
-    path = Path(os.environ.get("SPEECH_TEST_CACHE") or Path(tempfile.gettempdir()) / "voc-speech-test-cache")
+    default = Path(__file__).resolve().parents[2] / "var" / "models"
+    path = Path(os.environ.get("SPEECH_TEST_CACHE") or default)
     path.mkdir(parents=True, exist_ok=True)
     return path

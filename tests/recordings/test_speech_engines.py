@@ -28,7 +28,7 @@ ENGINES = ["faster-whisper", "openai-whisper"]
 
 
 def engine(name: str = "faster-whisper", spec: str = "pkg:tiny.en"):
-    return get_engine(name, model_spec=spec, cache_dir=af.model_cache_dir(), cpu_threads=2)
+    return get_engine(name, model_spec=spec, cache_dir=af.model_cache_dir(), cpu_threads=1)
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from tests.recordings import audio_factory as af
 def test_model_name_is_returned_for_the_library_to_download(tmp_path):
     assert resolve_model("base", cache_dir=tmp_path) == "base"
     assert resolve_model("tiny.en", cache_dir=tmp_path) == "tiny.en"
+    assert resolve_model("Systran/faster-whisper-small", cache_dir=tmp_path) == "Systran/faster-whisper-small"
     assert list(tmp_path.iterdir()) == []  # nothing assembled for a plain name
 
 
@@ -29,6 +30,8 @@ def test_local_directory_is_used_as_is(tmp_path):
 def test_missing_local_path_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match="does not exist"):
         resolve_model(str(tmp_path / "nowhere" / "model"), cache_dir=tmp_path)
+    with pytest.raises(ModelError, match="does not exist"):
+        resolve_model("./models/whisper-base", cache_dir=tmp_path)
 
 
 def test_empty_and_unknown_packaged_specs_are_clear_errors(tmp_path):
