@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import transaction
 
 from .models import ClassificationCode, Complaint, RoutingRule
+from .selectors import routing_rules_cache_clear
 
 
 @admin.register(ClassificationCode)
@@ -29,6 +31,19 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     list_editable = ("is_active",)
     list_filter = ("is_active", "target", "channel")
     ordering = ("priority", "id")
+
+    # Registration reads the rules from a short cache; an edit here applies at once.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(routing_rules_cache_clear)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(routing_rules_cache_clear)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(routing_rules_cache_clear)
 
 
 @admin.register(Complaint)

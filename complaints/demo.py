@@ -23,6 +23,7 @@ from workflow import clocks
 from workflow.hooks import work_calendar
 
 from . import crypto, pii
+from .grams import cjk_grams
 from .models import ClassificationCode, Complaint, Customer, CustomerCard, ReferenceCounter
 
 B_WEIGHTS = {
@@ -166,6 +167,7 @@ def _seed(total: int, rng: random.Random) -> int:
                 has_media_risk=rng.random() < 0.02,
                 summary=summary.format(name=name),
                 details=details.format(name=name),
+                search_grams=cjk_grams(summary.format(name=name), details.format(name=name)),
                 demand=rng.choice(Complaint.Demand.values),
                 disputed_amount=rng.choice([None, None, 100, 300, 680, 1200, 5000]),
                 received_at=received,

@@ -176,6 +176,9 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
 
     summary = models.CharField(_("摘要"), max_length=200)
     details = models.TextField(_("详情"), blank=True, validators=[MaxLengthValidator(5000)])
+    # CJK unigrams + bigrams of summary/details (complaints.grams), written by the intake
+    # service with the text; PostgreSQL indexes them for 1–2 character searches (吞卡).
+    search_grams = models.TextField(blank=True, default="", editable=False)
     demand = models.CharField(_("客户诉求"), max_length=20, choices=Demand.choices, default=Demand.EXPLANATION)
     disputed_amount = models.DecimalField(
         _("争议金额"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]

@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Organisation, User
-from accounts.selectors import org_visible_to, scope_to_user
+from accounts.selectors import org_ids_visible_to, org_visible_to, scope_to_user
 
 from . import cursor as cursors
 from . import pii, routing
@@ -72,6 +73,9 @@ def complaint_filter(qs: QuerySet[Complaint], f: ComplaintFilters, user: User) -
         # An id list, not a subquery: a join to organisations lets the planner scan the whole
         # subtree by org and sort, instead of walking the received_at index (measured at 1M rows).
         subtree = list(Organisation.objects.filter(path__startswith=f.org.path).values_list("id", flat=True))
+        visible = org_ids_visible_to(user)
+        if visible is not None:  # already a subset (scopes are subtrees); kept as a guard
+            subtree = [i for i in subtree if i in visible]
         qs = qs.filter(responsible_org_id__in=subtree)
     if f.channel:
         qs = qs.filter(channel=f.channel)
@@ -106,7 +110,12 @@ def complaint_page_for(
     previous page's ``next_cursor``; a malformed one raises ValueError.
     """
     after = cursors.decode(cursor)
-    qs = complaint_filter(complaints_for(user), filters, user)
+    # With an org filter, complaint_filter restricts to that subtree within the user's scope;
+    # applying the scope as well repeats the org condition, and PostgreSQL, multiplying the
+    # two selectivities, underestimates the rows and ANDs a 200k-row org bitmap into a
+    # 500-row text match (branch search 16 ms vs 3 ms at head office, 1M rows).
+    base = Complaint.objects.all() if filters.org is not None else complaints_for(user)
+    qs = complaint_filter(base, filters, user)
     if after is not None:
         # The first conjunct is an index condition; the second breaks ties on id.
         qs = qs.filter(Q(received_at__lte=after.received_at), Q(received_at__lt=after.received_at) | Q(id__lt=after.id))
@@ -179,6 +188,24 @@ def recent_codes_for(user: User, *, per_axis: int = 6, scan: int = 40) -> dict[s
 # --- routing ---------------------------------------------------------------------------------
 
 
+_ROUTING_CACHE_KEY = "routing:rules:v1"
+_ROUTING_CACHE_SECONDS = 30
+
+
+def routing_rules_active() -> list[RoutingRule]:
+    """Active rules with their target orgs, cached briefly (every registration routes);
+    the admin clears the cache on save, other edits show within 30 seconds."""
+    rules = cache.get(_ROUTING_CACHE_KEY)
+    if rules is None:
+        rules = list(RoutingRule.objects.filter(is_active=True).select_related("target_org"))
+        cache.set(_ROUTING_CACHE_KEY, rules, _ROUTING_CACHE_SECONDS)
+    return rules
+
+
+def routing_rules_cache_clear() -> None:
+    cache.delete(_ROUTING_CACHE_KEY)
+
+
 @dataclass(frozen=True)
 class RoutingSuggestion:
     org: Organisation
@@ -197,20 +224,23 @@ def routing_decide(
 
     The workflow's "route to branch" reuses this for its suggestion.
     """
-    rules_by_id = {r.id: r for r in RoutingRule.objects.filter(is_active=True)}
+    rules_by_id = {r.id: r for r in routing_rules_active()}
     specs = [
         routing.Rule(r.id, r.priority, r.code_b_prefix, r.channel, r.target, r.target_org_id)
         for r in rules_by_id.values()
     ]
-    head_office = Organisation.objects.filter(kind=Organisation.Kind.HEAD_OFFICE).order_by("id").first()
     decision = routing.decide(
         specs,
         code_b=code_b,
         channel=channel,
         home_org_id=home_org.id if home_org else None,
         card_org_id=card_issuing_org.id if card_issuing_org else None,
-        head_office_id=head_office.id if head_office else 0,
+        head_office_id=0,  # looked up below only when the default falls through to it
     )
-    known = {o.id: o for o in (home_org, card_issuing_org, head_office) if o is not None}
+    if decision.reason == "head_office":
+        head_office = Organisation.objects.filter(kind=Organisation.Kind.HEAD_OFFICE).order_by("id").first()
+        return RoutingSuggestion(head_office, None, decision.reason)
+    known = {o.id: o for o in (home_org, card_issuing_org) if o is not None}
+    known.update({r.target_org_id: r.target_org for r in rules_by_id.values() if r.target_org_id})
     org = known.get(decision.org_id) or Organisation.objects.get(pk=decision.org_id)
     return RoutingSuggestion(org, rules_by_id.get(decision.rule_id) if decision.rule_id else None, decision.reason)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from . import taxonomy
 from .models import ClassificationCode
 
-_CACHE_KEY = "taxonomy:codes:v1"
+_CACHE_KEY = "taxonomy:codes:v2"
 _CACHE_SECONDS = 60
 
 
@@ -31,6 +31,8 @@ class CodeRow:
     valid_from: dt.date | None
     valid_to: dt.date | None
     is_leaf: bool
+    id: int = 0
+    parent_id: int | None = None
 
     def selectable_on(self, day: dt.date) -> bool:
         """May a NEW case use this code on ``day``? Active, in its validity window, and a leaf."""
@@ -63,6 +65,8 @@ def taxonomy_rows() -> list[CodeRow]:
                 valid_from=c.valid_from,
                 valid_to=c.valid_to,
                 is_leaf=not c.has_children,
+                id=c.id,
+                parent_id=c.parent_id,
             )
             for c in qs
         ]
@@ -109,4 +113,25 @@ def code_for_new_case(code: str, *, axis: str, on: dt.date | None = None) -> Cla
         )
     if not row.selectable_on(on or timezone.localdate()):
         raise ValueError(_("代码 %(code)s 已停用，不能用于新投诉 / Code %(code)s is retired") % {"code": code})
-    return ClassificationCode.objects.get(code=code)
+    return _code_from_row(row)
+
+
+def _code_from_row(row: CodeRow) -> ClassificationCode:
+    # Built from the cached row, not fetched: registration validates three codes per case
+    # and the rows are at most a minute old (the same freshness as the pickers).
+    obj = ClassificationCode(
+        id=row.id,
+        code=row.code,
+        axis=row.axis,
+        level=row.level,
+        parent_id=row.parent_id,
+        name_zh=row.name_zh,
+        name_en=row.name_en,
+        keywords_zh=row.keywords_zh,
+        keywords_en=row.keywords_en,
+        is_active=row.is_active,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
+    obj._state.adding, obj._state.db = False, "default"
+    return obj

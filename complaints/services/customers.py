@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
@@ -112,10 +113,16 @@ def customer_find_or_create(
     i_hash = pii.keyed_hash(clean.id_number, key) if clean.id_number else ""
     customer = None
     qs = Customer.objects.select_for_update() if for_update else Customer.objects.all()
+    # One query over both hash indexes (a BitmapOr on PostgreSQL); an ID-number match
+    # outranks a mobile match, then the oldest customer. Blank hashes never match.
+    match = Q()
     if i_hash:
-        customer = qs.filter(id_number_hash=i_hash).order_by("id").first()
-    if customer is None and m_hash:
-        customer = qs.filter(mobile_hash=m_hash).order_by("id").first()
+        match |= Q(id_number_hash=i_hash)
+    if m_hash:
+        match |= Q(mobile_hash=m_hash)
+    if match:
+        rank = Case(When(id_number_hash=i_hash, then=Value(0)), default=Value(1)) if i_hash else Value(1)
+        customer = qs.filter(match).annotate(_rank=rank).order_by("_rank", "id").first()
     created = customer is None
     if created:
         customer = Customer(name=clean.name, surname=clean.surname, title=clean.title)

@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +16,7 @@ from accounts.selectors import can_write, org_visible_to
 from accounts.services import audit_record
 
 from .. import pii
+from ..grams import cjk_grams
 from ..models import Complaint, IntakeKey, ReferenceCounter
 from ..selectors import complaints_for, repeat_candidate, routing_decide
 from ..taxonomy_selectors import code_for_new_case
@@ -47,11 +47,14 @@ def may_register(actor: User | None) -> bool:
 
 def _reference_next(year: int) -> str:
     # The counter row stays locked until commit: numbers are unique, and a rolled-back
-    # registration gives its number back.
-    ReferenceCounter.objects.get_or_create(year=year)
-    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
-    last = ReferenceCounter.objects.filter(year=year).values_list("last", flat=True).get()
-    return f"VOC-{year}-{last:07d}"
+    # registration gives its number back. Two queries per case: lock + read, then write.
+    counter = ReferenceCounter.objects.select_for_update().filter(year=year).first()
+    if counter is None:  # first case of the year (get_or_create survives a concurrent first)
+        ReferenceCounter.objects.get_or_create(year=year)
+        counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    ReferenceCounter.objects.filter(year=year).update(last=counter.last)
+    return f"VOC-{year}-{counter.last:07d}"
 
 
 def _amount(value) -> Decimal | None:
@@ -211,6 +214,7 @@ def _register(
             code_b=codes["B"].code, channel=channel, home_org=person.home_org, card_issuing_org=card_org
         ).org
 
+    summary, details = pii.mask_text(summary), pii.mask_text(details)
     complaint = Complaint(
         reference=_reference_next(timezone.localtime(now).year),
         channel=channel,
@@ -224,8 +228,9 @@ def _register(
         is_regulator_referred=bool(is_regulator_referred),
         is_group_impact=bool(is_group_impact),
         has_media_risk=bool(has_media_risk),
-        summary=pii.mask_text(summary),
-        details=pii.mask_text(details),
+        summary=summary,
+        details=details,
+        search_grams=cjk_grams(summary, details),
         demand=demand,
         disputed_amount=amount,
         received_at=received_at,

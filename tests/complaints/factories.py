@@ -6,6 +6,7 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 
+from complaints.grams import cjk_grams
 from complaints.models import ClassificationCode, Complaint, Customer
 
 
@@ -34,6 +35,8 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
     code_c = factory.LazyFunction(lambda: code("C03"))
     summary = "信用卡年费争议"
     details = "客户称未开卡即被收取年费。"
+    # The intake service writes the search grams with the text; rows built here do the same.
+    search_grams = factory.LazyAttribute(lambda o: cjk_grams(o.summary, o.details))
     received_at = factory.LazyFunction(timezone.now)
     customer = factory.SubFactory(CustomerFactory)
     responsible_org = None  # pass an Organisation

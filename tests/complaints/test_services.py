@@ -282,3 +282,23 @@ def test_concurrent_posts_with_one_key_create_one_case(taxonomy_loaded, agent, i
     assert not errors, errors
     assert len(results) == 2 and results[0] == results[1]
     assert Complaint.objects.count() == 1
+
+
+def test_rule_saved_in_the_admin_applies_to_the_next_registration(
+    register, org_tree, rf, django_capture_on_commit_callbacks
+):
+    from django.contrib import admin
+
+    assert register().responsible_org == org_tree.bj_cy  # the (empty) rule list is now cached
+    rule = RoutingRule(priority=1, code_b_prefix="B0302", target="org", target_org=org_tree.sh)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.site._registry[RoutingRule].save_model(rf.post("/"), rule, form=None, change=False)
+    assert register(code_b="B030203").responsible_org == org_tree.sh
+
+
+def test_id_number_match_outranks_an_older_mobile_match(register):
+    by_mobile = register(customer=CustomerInput(name="张伟", title="mr", mobile=MOBILE))
+    by_id = register(customer=CustomerInput(name="李娜", title="ms", id_number=ID_NUMBER))
+    both = register(customer=CustomerInput(name="李娜", title="ms", mobile=MOBILE, id_number=ID_NUMBER))
+    assert by_mobile.customer_id < by_id.customer_id
+    assert both.customer_id == by_id.customer_id
