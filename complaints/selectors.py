@@ -94,8 +94,21 @@ def complaint_filter(qs: QuerySet[Complaint], f: ComplaintFilters, user: User) -
         if q.upper().startswith("VOC-"):
             qs = qs.filter(reference=q.upper())
         else:
-            qs = qs.filter(text_contains(q, ("summary", "details")))
+            qs = qs.filter(text_contains(q, ("summary", "details")) | Q(id__in=_transcript_matches(q, user)))
     return qs
+
+
+# Enough for any page a person reads; an id list (not a subquery) keeps the text index usable.
+TRANSCRIPT_MATCH_CAP = 2000
+
+
+def _transcript_matches(q: str, user: User) -> list[int]:
+    """Cases whose call transcript (redacted text, in the user's scope) mentions ``q``."""
+    from recordings.selectors import complaint_ids_matching_transcript
+
+    return list(
+        complaint_ids_matching_transcript(q, user).values_list("complaint_id", flat=True)[:TRANSCRIPT_MATCH_CAP]
+    )
 
 
 def complaint_page_for(

@@ -220,7 +220,11 @@ def complaint_ids_matching_transcript(text: str, user: User) -> QuerySet:
     text = (text or "").strip()
     if not text:
         return CallRecording.objects.none().values("complaint_id")
-    qs = recordings_visible_to(user).filter(complaint__isnull=False, segments__text_redacted__icontains=text[:100])
+    from complaints.search import text_contains  # ILIKE on PostgreSQL: served by rec_segment_redacted_trgm
+
+    qs = recordings_visible_to(user).filter(
+        text_contains(text[:100], ("segments__text_redacted",)), complaint__isnull=False
+    )
     return qs.values("complaint_id").distinct()
 
 

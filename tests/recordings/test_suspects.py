@@ -89,3 +89,20 @@ def test_transcript_search_for_intake_is_scoped_and_uses_redacted_text(people, e
         complaint_ids_matching_transcript("annual fee", people.ho_officer).values_list("complaint_id", flat=True)
     ) == {c.pk for c in estate.bj_cases + estate.sh_cases}
     assert not complaint_ids_matching_transcript("6222021234567890", people.ho_officer).exists()
+
+
+def test_complaint_search_finds_cases_by_what_was_said_on_the_call(client, people, estate):
+    """The case list's text search also looks in (redacted) call transcripts, scoped."""
+    from django.urls import reverse
+
+    # The factories' summaries say nothing about "annual fee"; only the transcripts do.
+    client.force_login(people.bj_handler)
+    body = client.get(reverse("complaints:list"), {"q": "annual fee"}).content.decode()
+    assert {c.reference for c in estate.bj_cases} == {c.reference for c in estate.bj_cases if c.reference in body}
+    assert not any(c.reference in body for c in estate.sh_cases)
+    client.force_login(people.ho_officer)
+    body = client.get(reverse("complaints:list"), {"q": "annual fee"}).content.decode()
+    assert all(c.reference in body for c in estate.bj_cases + estate.sh_cases)
+    # A card number spoken on the call is not searchable: only redacted text is indexed.
+    body = client.get(reverse("complaints:list"), {"q": "6222021234567890"}).content.decode()
+    assert not any(c.reference in body for c in estate.bj_cases + estate.sh_cases)
