@@ -366,6 +366,7 @@ def bench_inboxes(n, results, explains) -> None:
         ("ho_officer", "/workflow/overview/"),
         ("ho_approver", "/workflow/approvals/"),
         ("bj_manager", "/workflow/approvals/"),
+        ("ho_approver", "/workflow/approvals/?section=reviews&page=2"),
         ("handler", "/workflow/mine/"),
     ]
     for uname, url in pages:

@@ -205,8 +205,12 @@ class UrgencyList:
         for (rank, states), size in zip(URGENCY_GROUPS, self._group_sizes(), strict=True):
             lo, hi = max(start - offset, 0), min(stop - offset, size)
             if lo < hi:
-                group = self.qs.filter(status__in=states).annotate(urgency=Value(rank, IntegerField()))
-                rows += group.order_by("due_date", "id")[lo:hi]
+                # Pick the page's ids first (index-only over wf_cmp_worklist: 0.7 ms for a branch at
+                # 1M cases), then read those rows with their joins; reading whole joined rows in the
+                # top-N sort cost ~6 ms (a heap fetch of every running case in scope).
+                ids = self.qs.filter(status__in=states).order_by("due_date", "id").values("id")[lo:hi]
+                group = self.qs.filter(pk__in=ids).annotate(urgency=Value(rank, IntegerField()))
+                rows += group.order_by("due_date", "id")
             offset += size
             if offset >= stop:
                 break

@@ -120,18 +120,30 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/overview.html", {"rows": rows, "totals": totals})
 
 
+# Each approval list shows this many rows, with a "more" link to its own paged list: the
+# page used to render up to 300 full rows (100 per list), which cost more than its SQL.
+APPROVAL_SECTIONS = ("reviews", "extensions", "verifications")
+APPROVALS_PER_SECTION = 25
+
+
 @login_required
 def approvals(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role(roles.HO_OFFICER, roles.HO_APPROVER, roles.BRANCH_MANAGER):
         raise Http404
     queue = selectors.approval_queue(request.user)
-    return render(
-        request,
-        "workflow/approvals.html",
-        {
-            "reviews": queue.reviews[:100],
-            "extensions": queue.extensions[:100],
-            "verifications": queue.verifications[:100],
-            "today": localdate(),
-        },
-    )
+    section = request.GET.get("section", "")
+    section = section if section in APPROVAL_SECTIONS else ""
+    context: dict = {"today": localdate(), "section": section, "more": {}, "page": None}
+    for name in APPROVAL_SECTIONS:
+        qs = getattr(queue, name)
+        if section:
+            # One list on its own page, paged; the others are not read at all.
+            context[name] = []
+            if name == section:
+                context["page"] = _page(request, qs, APPROVALS_PER_SECTION)
+                context[name] = context["page"].object_list
+        else:
+            rows = list(qs[: APPROVALS_PER_SECTION + 1])  # one extra row tells whether "more" is needed
+            context[name] = rows[:APPROVALS_PER_SECTION]
+            context["more"][name] = len(rows) > APPROVALS_PER_SECTION
+    return render(request, "workflow/approvals.html", context)

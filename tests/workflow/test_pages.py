@@ -196,3 +196,32 @@ def test_approvals_page_queries_do_not_grow_with_the_queue(client, staff, world,
         resp = client.get(reverse("workflow:approvals"))
     assert [e.complaint_id for e in resp.context["extensions"]] == [c.pk for c in cases]
     assert all(c.reference in resp.content.decode() for c in cases)
+
+
+def test_approvals_page_shows_25_per_list_with_a_paged_more_link(client, staff, world, new_case, org_tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflow.views import APPROVALS_PER_SECTION
+
+    reviews = [put(new_case(org_tree.bj if i % 3 else org_tree.sh), "ho_review") for i in range(27)]
+    login(client, staff.ho_approver)
+    with CaptureQueriesContext(connection) as first:
+        resp = client.get(reverse("workflow:approvals"))
+    html = resp.content.decode()
+    shown = [c.pk for c in resp.context["reviews"]]
+    assert len(shown) == APPROVALS_PER_SECTION == 25
+    assert html.count('class="wf-case"') == 25  # no extensions or verifications pending
+    assert "?section=reviews&amp;page=2" in html
+    assert "?section=extensions" not in html  # short lists get no "more" link
+    # The rest on the section's own page: the remaining 2, in the same (due date, id) order.
+    with CaptureQueriesContext(connection) as more:
+        rest = client.get(reverse("workflow:approvals"), {"section": "reviews", "page": 2})
+    rest_ids = [c.pk for c in rest.context["reviews"]]
+    assert len(rest_ids) == 2 and not set(rest_ids) & set(shown)
+    assert set(shown + rest_ids) == {c.pk for c in reviews}
+    assert 'id="wf-extensions"' not in rest.content.decode()
+    # Page 1 reads each list once (no per-row queries); the section page reads one list + its count.
+    assert len(more) <= len(first)
+    # Unknown section → the normal page.
+    assert client.get(reverse("workflow:approvals"), {"section": "bogus"}).context["section"] == ""
