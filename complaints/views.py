@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import can_unmask
+from accounts.selectors import can_unmask, org_visible_to
 
 from . import selectors
 from .forms import FilterForm, IntakeForm, PublicComplaintForm
@@ -35,6 +36,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     """One screen for an agent on a call. The form token makes a double submit register one case."""
     if not may_register(request.user):
         raise Http404
+    from_call = _call_to_register(request)
     form = IntakeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         repeat_of = None
@@ -54,6 +56,12 @@ def intake(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("该表单已提交过，未重复登记：%(ref)s") % {"ref": case.reference})
             else:
                 messages.success(request, _("已登记投诉 %(ref)s") % {"ref": case.reference})
+            if from_call is not None:
+                _link_call(request, from_call.recording, case)
+            if not org_visible_to(request.user, case.responsible_org):
+                # Routed outside the registrant's scope (e.g. a branch desk logging a head-office
+                # case): the message carries the reference; the case page would be a 404.
+                return redirect("complaints:intake")
             return redirect("complaints:detail", reference=case.reference)
     status = 422 if form.is_bound else 200
     if form.is_bound and "form_token" in form.errors:
@@ -62,9 +70,43 @@ def intake(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "complaints/intake.html",
-        {"form": form, "recent": selectors.recent_codes_for(request.user)},
+        {"form": form, "recent": selectors.recent_codes_for(request.user), "from_call": from_call},
         status=status,
     )
+
+
+@dataclass(frozen=True)
+class CallToRegister:
+    recording: object
+    suggestions: dict
+
+
+def _call_to_register(request: HttpRequest) -> CallToRegister | None:
+    """The unlinked call this complaint is registered from (?recording=<id>), with code hints.
+
+    A call the user may not see, or one already linked to a case, is a 404: the
+    suspected-complaint queue only offers calls that still need a case.
+    """
+    raw = request.POST.get("recording") or request.GET.get("recording")
+    if not raw:
+        return None
+    from recordings.selectors import code_suggestions, recordings_visible_to
+
+    rec = recordings_visible_to(request.user).filter(pk=int(raw) if raw.isdigit() else 0, complaint__isnull=True)
+    rec = rec.first()
+    if rec is None:
+        raise Http404
+    return CallToRegister(recording=rec, suggestions=code_suggestions(rec))
+
+
+def _link_call(request: HttpRequest, recording, case) -> None:
+    from recordings.services import recording_link
+
+    try:
+        recording_link(actor=request.user, recording=recording, complaint=case)
+    except ValidationError as exc:
+        # The case is registered either way; say why the call could not be attached.
+        messages.warning(request, "; ".join(exc.messages))
 
 
 def _lookup_customer(request):
