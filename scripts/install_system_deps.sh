@@ -6,11 +6,12 @@
 #   chromium   - headless browser journeys (Playwright with executable_path=/usr/bin/chromium)
 #   fonts-wqy-zenhei - a CJK font so browser screenshots show the Chinese UI
 #   gettext    - msgfmt for compilemessages (English translations)
+#   pocketsphinx-testdata - real read speech (LibriVox) with reference transcripts: accuracy test and bench/stt.py
 # Installs only what is missing (checked with dpkg -s); runs apt-get update only when
 # something must be installed. Safe to run repeatedly.
 set -euo pipefail
 
-PACKAGES=(ffmpeg espeak-ng sox chromium fonts-wqy-zenhei gettext)
+PACKAGES=(ffmpeg espeak-ng sox chromium fonts-wqy-zenhei gettext pocketsphinx-testdata)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

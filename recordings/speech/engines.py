@@ -31,13 +31,13 @@ BEAM_SIZE = 5
 # hallucination) repeat itself through the rest of the call; every window is decoded on its own.
 CONDITION_ON_PREVIOUS_TEXT = False
 
-# Voice activity detection (Silero VAD, shipped inside faster-whisper). These are the values
-# faster-whisper uses for ``vad_filter=True``; openai-whisper gets the same ones below.
+# Voice activity detection (Silero VAD, shipped inside faster-whisper), run by ``speech_clips``
+# for both engines. These are faster-whisper's ``vad_filter=True`` defaults.
 VAD_THRESHOLD = 0.5
 VAD_MIN_SILENCE_MS = 2000
 VAD_SPEECH_PAD_MS = 400
-# openai-whisper: speech chunks closer than this are decoded as one clip (fewer 30 s windows);
-# longer pauses are skipped entirely.
+# Speech chunks closer than this are decoded as one clip, pause included (fewer 30 s windows,
+# no splices inside a sentence); longer pauses are skipped entirely.
 CLIP_MERGE_GAP_S = 5.0
 
 # Hallucination filter, applied to every segment after VAD (which removes most silence).
@@ -229,25 +229,34 @@ class FasterWhisperEngine:
         self._lock = threading.Lock()  # one transcription at a time per loaded model
 
     def transcribe(self, path: str | Path, language: str = "auto") -> TranscriptionResult:
-        from faster_whisper.vad import VadOptions
+        from faster_whisper import decode_audio
 
         _check_language(language)
         lang = _language_for_model(language, self.multilingual, self.model_spec)
         try:
             with self._lock:
+                audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+                duration = len(audio) / SAMPLE_RATE
+                # Same VAD front end as openai-whisper (``speech_clips``), not ``vad_filter=True``:
+                # the built-in filter cuts out every pause >= 2 s and stitches the speech
+                # together, so the decoder hears words across a splice it never heard in
+                # training. On LibriVox that alone cost 3 of 71 words (WER 0.070 vs 0.028; see
+                # bench/results/stt-2026-11-25.md). Clips keep short pauses in place and skip
+                # only long silences, which is what stops hallucinations on silence.
+                clips = speech_clips(audio)
+                if not clips:
+                    return TranscriptionResult(
+                        language=lang or "", duration_s=duration, segments=[], engine=self.name, model=self.model_spec
+                    )
                 raw, info = self._model.transcribe(
-                    str(path),
+                    audio,
                     language=lang,
                     task="transcribe",
                     beam_size=BEAM_SIZE,
                     word_timestamps=True,
                     condition_on_previous_text=CONDITION_ON_PREVIOUS_TEXT,
-                    vad_filter=True,
-                    vad_parameters=VadOptions(
-                        threshold=VAD_THRESHOLD,
-                        min_silence_duration_ms=VAD_MIN_SILENCE_MS,
-                        speech_pad_ms=VAD_SPEECH_PAD_MS,
-                    ),
+                    vad_filter=False,
+                    clip_timestamps=[t for clip in clips for t in clip],
                 )
                 segments = [
                     Segment(
@@ -269,7 +278,6 @@ class FasterWhisperEngine:
                 raise TranscriptionError(f"faster-whisper could not read {path}: {exc}") from exc
             raise
         detected = info.language or (lang or "en")
-        duration = float(info.duration)
         return TranscriptionResult(
             language=detected,
             duration_s=duration,

@@ -109,6 +109,58 @@ def test_speech_after_a_long_silence_is_found_at_its_time(audio, name):
     check_consistent(result)
 
 
+# --------------------------------------------------------------------------- real speech
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+SPELLED_OUT = {"mr": "mister", "mrs": "missus", "dr": "doctor"}  # references spell titles out
+
+
+def word_errors(ref: str, hyp: str) -> int:
+    r, h = ([SPELLED_OUT.get(t, t) for t in words_of(x)] for x in (ref, hyp))
+    prev = list(range(len(h) + 1))
+    for i, x in enumerate(r, 1):
+        cur = [i]
+        for j, y in enumerate(h, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
+@pytest.fixture(scope="module")
+def librivox(tmp_path_factory) -> tuple[dict[int, Path], str]:
+    """Debian pocketsphinx-testdata: 5 read clips joined with 1.5 s pauses, at 16 kHz and 8 kHz."""
+    if not (af.tools_available() and (LIBRIVOX / "transcription").is_file()):
+        pytest.skip("needs sox and the Debian package pocketsphinx-testdata")
+    refs = {
+        m.group(2): m.group(1).strip()
+        for m in map(re.compile(r"<s>(.*)</s>\s*\((.+)\)").match, (LIBRIVOX / "transcription").read_text().splitlines())
+        if m
+    }
+    d = tmp_path_factory.mktemp("librivox")
+    clips = sorted(LIBRIVOX.glob("*.wav"))
+    padded = []
+    for n, f in enumerate(clips):
+        af._run(["sox", "-V1", str(f), str(d / f"{n}.wav"), "pad", "0", "1.5"])
+        padded.append(str(d / f"{n}.wav"))
+    af._run(["sox", "-V1", "--combine", "concatenate", *padded, str(d / "16k.wav")])
+    af._run(["sox", "-V1", str(d / "16k.wav"), "-r", "8000", str(d / "8k.wav")])
+    return {16: d / "16k.wav", 8: d / "8k.wav"}, " ".join(refs[f.stem] for f in clips)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rate", [16, 8])
+def test_read_speech_accuracy_with_base(librivox, rate):
+    # Regression guard: faster-whisper's built-in vad_filter stitched the speech together
+    # without its pauses and made this WER 0.070 at 16 kHz (5 of 71 words); library defaults
+    # and openai-whisper give 1-2 errors (SPEECH.md, bench/results/stt-2026-11-25.md).
+    files, ref = librivox
+    result = engine("faster-whisper", "pkg:base").transcribe(files[rate], "en")
+    errors = word_errors(ref, result.text)
+    assert errors <= 2, (errors, result.text)
+    assert len(result.segments) >= 5
+    check_consistent(result)
+
+
 # --------------------------------------------------------------------------- Mandarin
 
 
