@@ -39,9 +39,12 @@ CALLS = (
         "BJ",
         "cmn-latn-pinyin",
         "zh",
-        "ni3 hao3. wo3 yao4 tou2 su4. wo3 de xin4 yong4 ka3 mei2 you3 kai1 ka3 jiu4 bei4 shou1 le5 nian2 fei4. "
+        # espeak's pinyin voice is robotic: an opening sentence the base model recognises
+        # (银行的服务太差了) keeps the call from being judged "no speech" at 8 kHz.
+        "yin2 hang2 de fu2 wu4 tai4 cha4 le. wo3 yao4 tou2 su4 fu2 wu4. "
+        "wo3 de xin4 yong4 ka3 bei4 shou1 le5 nian2 fei4. "
         "ka3 hao4 shi4 liu4 er4 er4 er4 ling2 er4 yi1 er4 san1 si4 wu3 liu4 qi1 ba1 jiu3 ling2. "
-        "shou3 ji1 hao4 shi4 yi1 san1 ba1 yi1 er4 san1 si4 wu3 liu4 qi1 ba1. wo3 yao1 qiu2 tui4 kuan3.",
+        "wo3 yao1 qiu2 tui4 kuan3.",
         flag_note="典型：未开卡收取年费，客户情绪激动，坐席安抚得当。",
     ),
     DemoCall(
