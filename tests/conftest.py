@@ -34,7 +34,8 @@ def _fast_password_hashing(settings):
 def _migration_data_after_flush(request, django_db_blocker):
     """Transactional tests (browser journeys, concurrency) end with a flush that also
     wipes the data the migrations loaded (the taxonomy). pytest-django runs them after
-    all other database tests, so putting the data back before each of them suffices."""
+    all other database tests, so putting the data back before each of them suffices.
+    Caches are cleared too: cached taxonomy rows carry the ids the flush invalidated."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")
@@ -44,10 +45,12 @@ def _migration_data_after_flush(request, django_db_blocker):
     from importlib import import_module
 
     from django.apps import apps
+    from django.core.cache import cache
 
     load_taxonomy = import_module("complaints.migrations.0002_load_taxonomy").load
     with django_db_blocker.unblock():
         load_taxonomy(apps, None)
+    cache.clear()
 
 
 @dataclass

@@ -28,14 +28,6 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def demo_like(org_tree, make_user):
     """Demo-like shape: steady B030202 at SZ and BJ for 8 months of 30-day windows, then a
     tripled last 30 days at SZ only; other codes around; the rollup rebuilt."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    from complaints.models import ClassificationCode
-
-    if not ClassificationCode.objects.exists():  # transactional tests flush the migration-loaded taxonomy
-        import_module("complaints.migrations.0002_load_taxonomy").load(apps, None)
     sz = OrganisationFactory(code="SZ", name_zh="深圳分行", kind=Organisation.Kind.BRANCH, parent=org_tree.ho)
     today = timezone.localdate()
     for window in range(0, 9):

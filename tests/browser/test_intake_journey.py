@@ -16,18 +16,6 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MOBILE = "13812345678"
 
 
-@pytest.fixture(autouse=True)
-def taxonomy():
-    """Transactional tests flush the tables, taking the migration-loaded taxonomy with them."""
-    from importlib import import_module
-
-    from django.apps import apps
-    from django.core.cache import cache
-
-    import_module("complaints.migrations.0002_load_taxonomy").load(apps, None)
-    cache.clear()
-
-
 def _pick(page, field: str, typed: str, code: str) -> None:
     page.fill(f"#id_{field}", typed)
     page.wait_for_selector(f'#list-{field} li[data-code="{code}"]')

@@ -11,10 +11,9 @@ from accounts import roles
 from complaints.models import Complaint
 from tests.complaints.factories import ComplaintFactory
 from tests.conftest import browser_login
-from tests.workflow.conftest import taxonomy  # noqa: F401 - fixture
 from workflow.hooks import case_registered
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("taxonomy")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 

@@ -58,15 +58,3 @@ def register(agent, intake_input):
         return complaint_register(actor=actor or agent, **intake_input(**overrides))
 
     return do
-
-
-@pytest.fixture
-def taxonomy_loaded():
-    """Transactional tests flush tables, migration-loaded taxonomy included: load it again."""
-    from importlib import import_module
-
-    from django.apps import apps
-    from django.core.cache import cache
-
-    import_module("complaints.migrations.0002_load_taxonomy").load(apps, None)
-    cache.clear()

@@ -256,7 +256,7 @@ def test_reveal_is_for_unmask_roles_and_audited(register, org_tree, make_user, a
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_posts_with_one_key_create_one_case(taxonomy_loaded, agent, intake_input):
+def test_concurrent_posts_with_one_key_create_one_case(agent, intake_input):
     from django.db import connection
 
     if connection.vendor == "sqlite":

@@ -76,15 +76,3 @@ def put(case: Complaint, state: str, **fields) -> Complaint:
 
 def fresh(case: Complaint) -> Complaint:
     return Complaint.objects.get(pk=case.pk)
-
-
-@pytest.fixture
-def taxonomy():
-    """Transactional tests flush the tables, taking the migration-loaded taxonomy with them."""
-    from importlib import import_module
-
-    from django.apps import apps
-    from django.core.cache import cache
-
-    import_module("complaints.migrations.0002_load_taxonomy").load(apps, None)
-    cache.clear()

@@ -17,7 +17,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locking needs PostgreSQL"),
-    pytest.mark.usefixtures("taxonomy"),
 ]
 
 
