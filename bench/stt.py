@@ -122,12 +122,12 @@ def make_call(out: Path, lang: str, minutes: float, work: Path) -> tuple[Path, s
         run(["espeak-ng", "-v", voice, "-s", speed, "-w", str(wav), text])
         tel = work / f"{lang}-{i}-8k.wav"
         pause = 15.0 if i == 4 else 0.5 + (i * 0.37) % 1.5
-        run(["sox", "-V1", str(wav), "-r", "8000", "-c", "1", "-b", "16", str(tel), "pad", "0", f"{pause:.2f}"])
+        run(["sox", "-R", "-V1", str(wav), "-r", "8000", "-c", "1", "-b", "16", str(tel), "pad", "0", f"{pause:.2f}"])
         parts.append(tel)
         refs.append(ref)
         total += duration(tel)
         i += 1
-    run(["sox", "-V1", "--combine", "concatenate", *map(str, parts), str(out)])
+    run(["sox", "-R", "-V1", "--combine", "concatenate", *map(str, parts), str(out)])
     return out, (" " if lang == "en" else "").join(refs)
 
 
@@ -144,12 +144,12 @@ def librivox(work: Path) -> list[tuple[Path, str, str]]:
     gapped = []
     for n, f in enumerate(files):
         g = work / f"lv-{n}.wav"
-        run(["sox", "-V1", str(f), str(g), "pad", "0", "1.5"])
+        run(["sox", "-R", "-V1", str(f), str(g), "pad", "0", "1.5"])
         gapped.append(g)
     lv16 = work / "librivox-16k.wav"
-    run(["sox", "-V1", "--combine", "concatenate", *map(str, gapped), str(lv16)])
+    run(["sox", "-R", "-V1", "--combine", "concatenate", *map(str, gapped), str(lv16)])
     lv8 = work / "librivox-8k.wav"
-    run(["sox", "-V1", str(lv16), "-r", "8000", str(lv8)])
+    run(["sox", "-R", "-V1", str(lv16), "-r", "8000", str(lv8)])
     ref = " ".join(refs[f.stem] for f in files)
     return [(lv16, "en", ref), (lv8, "en", ref)]
 
@@ -303,7 +303,7 @@ def main() -> None:
         "(other jobs on this machine inflate wall times; compare engines within this run).",
         f"Model `{args.model}`: faster-whisper int8 (CTranslate2), openai-whisper float32 (PyTorch, converted "
         "from the same weights). Both with the same Silero VAD clips (`speech_clips`: pauses < 5 s kept, longer "
-        "ones skipped), beam 5, word timestamps, `condition_on_previous_text=False`.",
+        "ones skipped), beam 5 at temperature 0 (no sampling fallback), word timestamps, `condition_on_previous_text=False`.",
         "Each engine runs in its own process with 1 CPU thread, after one warm-up transcription (not timed);",
         "peak = that process's ru_maxrss. CPU = user+sys seconds of the process, less sensitive than wall time",
         "to other jobs on the machine.",

@@ -72,7 +72,7 @@ def _synthesise(call: DemoCall, folder: Path) -> Path:
     raw, out = folder / f"raw-{call.name}", folder / call.name
     subprocess.run(["espeak-ng", "-v", call.voice, "-s", "140", "-w", str(raw), call.text], check=True, timeout=60)
     # telephone quality: 8 kHz mono, like the call-centre recorder
-    subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", str(out)], check=True, timeout=60)
+    subprocess.run(["sox", "-R", str(raw), "-r", "8000", "-c", "1", str(out)], check=True, timeout=60)
     return out
 
 

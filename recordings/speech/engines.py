@@ -3,7 +3,7 @@
 Django-free: callers pass settings in as plain values. Two engines give the same result type:
 
 * ``faster-whisper`` (CTranslate2, int8 on CPU) — the default: ~3x faster and ~half the memory
-  of the reference implementation on these machines (docs/SPEECH.md measurements);
+  of the reference implementation on these machines (bench/results/stt-*.md);
 * ``openai-whisper`` (PyTorch, float32 on CPU) — the reference implementation, loaded from a
   checkpoint converted from the same weights.
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,14 @@ BEAM_SIZE = 5
 # Calls are long, and conditioning on the previous window lets one misrecognition (or a
 # hallucination) repeat itself through the rest of the call; every window is decoded on its own.
 CONDITION_ON_PREVIOUS_TEXT = False
+# Deterministic decoding: beam search only, no temperature fallback. Whisper's fallback re-decodes
+# a window by *sampling* when its average log-probability is below -1.0 or its text repeats
+# itself, and robotic or noisy telephone speech sits right at that line: the same 8 kHz Mandarin
+# file gave the right text 6 runs in 8 and a different, wrong text in the other 2 (CTranslate2's
+# sampler cannot be re-seeded per call). A transcript is evidence in a complaint file: the same
+# recording must give the same text on every run, retry and re-transcription. A window that
+# falls into a repetition loop instead is dropped by the hallucination filter (rule 4 below).
+TEMPERATURE = 0.0
 
 # Voice activity detection (Silero VAD, shipped inside faster-whisper), run by ``speech_clips``
 # for both engines. These are faster-whisper's ``vad_filter=True`` defaults.
@@ -53,9 +62,13 @@ CLIP_MERGE_GAP_S = 5.0
 #    was probably silence (no_speech_prob > 0.75) that says only one of the stock phrases
 #    Whisper emits on silence (its subtitle-credit training data) is dropped.
 # 3. Segments with no letter, digit or CJK character (" .", " . .") are dropped.
+# 4. Repetition loops ("陛下陛下陛下…" for 7 s of robotic speech) are dropped: text whose zlib
+#    compression ratio exceeds Whisper's own threshold (2.4) is the decoder going round in
+#    circles, not something the caller said.
 NO_SPEECH_PROB_DROP = 0.6
 AVG_LOGPROB_DROP = -1.0
 SILENCE_PHRASE_NO_SPEECH_PROB = 0.75
+COMPRESSION_RATIO_DROP = 2.4
 SILENCE_PHRASES = frozenset(
     {
         "you",
@@ -123,8 +136,16 @@ class TranscriptionResult:
 # --------------------------------------------------------------------------- post-processing
 
 
+def compression_ratio(text: str) -> float:
+    """Whisper's repetition measure: UTF-8 length over zlib-compressed length."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
 def is_hallucination(text: str, no_speech_prob: float, avg_logprob: float) -> bool:
     if no_speech_prob > NO_SPEECH_PROB_DROP and avg_logprob < AVG_LOGPROB_DROP:
+        return True
+    if compression_ratio(text) > COMPRESSION_RATIO_DROP:
         return True
     if no_speech_prob > SILENCE_PHRASE_NO_SPEECH_PROB:
         return _NOT_WORD.sub("", to_simplified(text).lower()) in _SILENCE_KEYS
@@ -253,6 +274,7 @@ class FasterWhisperEngine:
                     language=lang,
                     task="transcribe",
                     beam_size=BEAM_SIZE,
+                    temperature=TEMPERATURE,
                     word_timestamps=True,
                     condition_on_previous_text=CONDITION_ON_PREVIOUS_TEXT,
                     vad_filter=False,
@@ -356,7 +378,7 @@ class OpenAIWhisperEngine:
                 task="transcribe",
                 fp16=False,
                 beam_size=BEAM_SIZE,
-                best_of=BEAM_SIZE,
+                temperature=TEMPERATURE,
                 word_timestamps=True,
                 condition_on_previous_text=CONDITION_ON_PREVIOUS_TEXT,
                 clip_timestamps=[t for clip in clips for t in clip],

@@ -3,6 +3,10 @@
 English uses espeak-ng's default voice. Mandarin uses ``cmn-latn-pinyin`` with pinyin input
 (tone numbers); the plain ``cmn`` voice produces unusable audio. Synthetic speech is robotic, so
 tests judge Mandarin loosely.
+
+Every sox call runs with ``-R`` (repeatable): sox dithers when it resamples to 16 bits and seeds
+the dither (and synthesised noise) at random otherwise, so each run would make a slightly
+different file and a borderline recognition would pass or fail by chance.
 """
 
 from __future__ import annotations
@@ -46,30 +50,30 @@ def mandarin(dst: Path, pinyin: str = MANDARIN_PINYIN) -> Path:
 
 def telephone(src: Path, dst: Path) -> Path:
     """8 kHz mono 16-bit, as a call recorder stores it."""
-    _run(["sox", "-V1", str(src), "-r", "8000", "-c", "1", "-b", "16", str(dst)])
+    _run(["sox", "-R", "-V1", str(src), "-r", "8000", "-c", "1", "-b", "16", str(dst)])
     return dst
 
 
 def silence(dst: Path, seconds: float, *, rate: int = 8000) -> Path:
-    _run(["sox", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(dst), "trim", "0", str(seconds)])
+    _run(["sox", "-R", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(dst), "trim", "0", str(seconds)])
     return dst
 
 
 def hiss(dst: Path, seconds: float, *, rate: int = 8000, volume: float = 0.002) -> Path:
     """Faint pink noise: an open phone line with nobody speaking."""
     noise = ["synth", str(seconds), "pinknoise", "vol", str(volume)]
-    _run(["sox", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(dst), *noise])
+    _run(["sox", "-R", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(dst), *noise])
     return dst
 
 
 def tone(dst: Path, seconds: float, *, hz: float = 440, rate: int = 16000) -> Path:
-    _run(["sox", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(dst), "synth", str(seconds), "sine", str(hz)])
+    _run(["sox", "-R", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(dst), "synth", str(seconds), "sine", str(hz)])
     return dst
 
 
 def concat(dst: Path, *parts: Path) -> Path:
     """Join WAVs (resampled to the first part's format)."""
-    _run(["sox", "-V1", "--combine", "concatenate", *map(str, parts), str(dst)])
+    _run(["sox", "-R", "-V1", "--combine", "concatenate", *map(str, parts), str(dst)])
     return dst
 
 

@@ -118,7 +118,7 @@ def test_short_speech_inside_long_silence_is_found(people, bj_case, tmp_path):
     speech = tts(tmp_path / "speech.wav", "I want a refund of the annual fee.")
     padded = tmp_path / "padded.wav"
     quiet = silence(tmp_path / "q.wav", 60)
-    subprocess.run(["sox", str(quiet), str(speech), str(quiet), str(padded)], check=True)
+    subprocess.run(["sox", "-R", str(quiet), str(speech), str(quiet), str(padded)], check=True)
     rec = _upload(people, bj_case, padded)
     assert recording_transcribe(recording_id=rec.pk) == "done"
     segs = list(rec.segments.all())
