@@ -6,10 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from accounts import roles
 from accounts.models import Organisation, User
 from tests.accounts.factories import OrganisationFactory, UserFactory
+
+# Property tests check behaviour, not speed: Hypothesis's default 200 ms deadline per example
+# turns a busy CI machine (or a first-call import) into a "Flaky" failure. Speed is measured in
+# bench/, never in tests.
+hypothesis_settings.register_profile("voc", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("voc")
 
 
 @pytest.fixture(autouse=True, scope="session")
