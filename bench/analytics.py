@@ -9,7 +9,7 @@ data), rebuilds the rollup, then measures in the same run:
   (targets p95 <= 50 ms and <= 300 ms);
 - the weekly rising-issue job; a hook refresh of one case;
 - a CSV export of every case (1M rows) in a fresh process: time and peak RSS (<= 200 MB).
-Writes bench/results/analytics-<date>.md.
+Writes bench/results/analytics-<date>.md (analytics-<date>-5m.md for ``--rows 5000000``).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def pct(values: list[float], p: float) -> float:
 def ensure_data(rows: int) -> float:
     from accounts import demo as accounts_demo
     from accounts.models import Organisation
+    from complaints.grams import cjk_grams
     from complaints.models import ClassificationCode, Complaint
     from complaints.taxonomy_selectors import taxonomy_rows
 
@@ -86,7 +87,7 @@ def ensure_data(rows: int) -> float:
                 """
                 INSERT INTO complaints_complaint (reference, channel, regulator_reference, code_a_id, code_b_id,
                     code_c_id, is_elderly, is_repeat, is_regulator_referred, is_group_impact, has_media_risk, summary,
-                    details, demand, received_at, accepted_at, responsible_org_id, status, extension_level,
+                    details, search_grams, demand, received_at, accepted_at, responsible_org_id, status, extension_level,
                     paused_days, result, redress_type, created_at, updated_at, due_date, first_response_at,
                     decided_at, redress_amount)
                 SELECT 'VOC-B-' || lpad(g::text, 8, '0'), (%(chan)s::text[])[1 + ch], '',
@@ -94,7 +95,8 @@ def ensure_data(rows: int) -> float:
                     (%(b)s::bigint[])[1 + bi],
                     (%(c)s::bigint[])[1 + mod(bi * 7 + (random() * 2)::int, %(nc)s)],
                     mod(g, 12) = 0, mod(g, 16) = 0, ch = 7, mod(g, 100) = 0, mod(g, 50) = 0,
-                    (%(sums)s::text[])[1 + mod(g * 31, %(ns)s)], '', 'explanation', ts, ts,
+                    (%(sums)s::text[])[1 + mod(g * 31, %(ns)s)], '',
+                    (%(grams)s::text[])[1 + mod(g * 31, %(ns)s)], 'explanation', ts, ts,
                     (%(orgs)s::bigint[])[1 + mod(g * 3, %(norg)s)],
                     CASE WHEN ts < now() - interval '40 days' THEN 'closed' ELSE 'investigating' END,
                     CASE WHEN mod(g, 10) = 0 THEN 1 ELSE 0 END, 0,
@@ -119,6 +121,7 @@ def ensure_data(rows: int) -> float:
                     "c": c_pool,
                     "nc": len(c_pool),
                     "sums": SUMMARIES,
+                    "grams": [cjk_grams(t, "") for t in SUMMARIES],
                     "ns": len(SUMMARIES),
                     "orgs": org_pool,
                     "norg": len(org_pool),
@@ -386,7 +389,8 @@ def write_results(results, total, rollup_rows, generated, rebuild) -> None:
     cpu = subprocess.run(
         ["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True
     ).stdout.strip()
-    out = ROOT / "bench" / "results" / f"analytics-{date.today().isoformat()}.md"
+    size = "" if total == 1_000_000 else f"-{total / 1_000_000:g}m"  # e.g. analytics-<date>-5m.md
+    out = ROOT / "bench" / "results" / f"analytics-{date.today().isoformat()}{size}.md"
     lines = [
         f"# Analytics benchmark — {date.today().isoformat()}",
         "",

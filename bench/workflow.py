@@ -114,6 +114,7 @@ def ensure_users():
 
 
 def ensure_data(rows: int) -> float:
+    from complaints.grams import cjk_grams
     from complaints.models import ClassificationCode, Complaint
     from complaints.taxonomy_selectors import taxonomy_rows
 
@@ -138,13 +139,14 @@ def ensure_data(rows: int) -> float:
                 f"""
                 INSERT INTO complaints_complaint (reference, channel, regulator_reference, code_a_id, code_b_id,
                     code_c_id, is_elderly, is_repeat, is_regulator_referred, is_group_impact, has_media_risk, summary,
-                    details, demand, received_at, accepted_at, responsible_org_id, created_by_id, status,
+                    details, search_grams, demand, received_at, accepted_at, responsible_org_id, created_by_id, status,
                     assigned_to_id, extension_level, paused_since, paused_days, first_response_at, decided_at,
                     responded_at, closed_at, result, redress_type, created_at, updated_at, due_date)
                 SELECT 'VOC-W-' || lpad(g::text, 8, '0'), (ARRAY['hotline','hotline','counter','app','regulator'])[1 + mod(g, 5)],
                     '', (%(a)s::bigint[])[1 + mod(g * 7, %(na)s)], (%(b)s::bigint[])[1 + mod(g * 13, %(nb)s)],
                     (%(c)s::bigint[])[1 + mod(g * 17, %(nc)s)], mod(g, 12) = 0, mod(g, 16) = 0, mod(g, 5) = 4,
-                    mod(g, 100) = 0, mod(g, 50) = 0, (%(sums)s::text[])[1 + mod(g * 31, %(ns)s)], '', '', ts,
+                    mod(g, 100) = 0, mod(g, 50) = 0, (%(sums)s::text[])[1 + mod(g * 31, %(ns)s)], '',
+                    (%(grams)s::text[])[1 + mod(g * 31, %(ns)s)], '', ts,
                     CASE WHEN st NOT IN ('registered', 'routed') THEN ts + interval '1 hour' END,
                     (%(orgs)s::bigint[])[oi], %(agent)s, st,
                     CASE WHEN st = 'registered' OR (st = 'routed' AND r < 0.4) THEN NULL
@@ -168,6 +170,7 @@ def ensure_data(rows: int) -> float:
                 {
                     "a": pools["A"], "na": len(pools["A"]), "b": pools["B"], "nb": len(pools["B"]),
                     "c": pools["C"], "nc": len(pools["C"]), "sums": SUMMARIES, "ns": len(SUMMARIES),
+                    "grams": [cjk_grams(t, "") for t in SUMMARIES],
                     "orgs": org_ids, "norg": len(org_ids), "grid": grid, "nh": HANDLERS_PER_ORG,
                     "agent": agent, "rows": rows, "start": start, "end": end,
                 },
