@@ -123,6 +123,10 @@ class WorkCalendar:
         d = _day(d)
         return d.year in self._years
 
+    def missing_years(self, start: date, end: date) -> list[int]:
+        """Years from ``start`` to ``end`` (inclusive) without holiday data, in order."""
+        return [y for y in range(_day(start).year, _day(end).year + 1) if y not in self._years]
+
     def _check(self, d: date) -> None:
         if d.year in self._years:
             return

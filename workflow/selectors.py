@@ -33,6 +33,22 @@ def _calendar() -> clocks.WorkCalendar:
     return work_calendar()
 
 
+# How far ahead deadlines reach: the longest decision clock (60 days with upper-level approval)
+# plus rest days and a verification clock started near its end.
+CALENDAR_HORIZON_DAYS = 90
+
+
+def calendar_gaps(today: date | None = None) -> list[int]:
+    """Years that deadlines set from ``today`` can fall in but that have no holiday data.
+
+    Deadlines in such a year are counted Monday-Friday: statutory holidays are not skipped and
+    adjusted working weekends are not worked, so a due date may be off until the year's file
+    (``workflow/holidays/cn_YYYY.json``) is added and ``manage.py recompute_due_dates`` is run.
+    """
+    today = today or timezone.localdate()
+    return _calendar().missing_years(today, today + timedelta(days=CALENDAR_HORIZON_DAYS))
+
+
 def case_for(user: User, pk: int) -> Complaint:
     """The case if the user may see it; otherwise 404 (never 403: no leak of existence)."""
     qs = scope_to_user(
@@ -50,13 +66,20 @@ def pauses_of(complaint: Complaint) -> list[tuple[datetime, datetime | None]]:
     return [(timezone.localtime(s), timezone.localtime(e) if e else None) for s, e in rows]
 
 
-def clock_now(complaint: Complaint, now: datetime, *, extension_level: int | None = None) -> clocks.ClockStatus:
-    """The decision clock of ``complaint`` at ``now`` (local time), from its pause rows."""
+def clock_now(
+    complaint: Complaint,
+    now: datetime,
+    *,
+    extension_level: int | None = None,
+    pauses: list[tuple[datetime, datetime | None]] | None = None,
+) -> clocks.ClockStatus:
+    """The decision clock of ``complaint`` at ``now`` (local time), from its pause rows
+    (``pauses`` as ``pauses_of`` gives them, when the caller has read them for many cases)."""
     return clocks.clock_status(
         received_at=timezone.localtime(complaint.received_at),
         now=timezone.localtime(now),
         extension_level=complaint.extension_level if extension_level is None else extension_level,
-        pauses=pauses_of(complaint),
+        pauses=pauses_of(complaint) if pauses is None else pauses,
         calendar=_calendar(),
         due_soon_days=settings.WORKFLOW_DUE_SOON_DAYS,
     )
@@ -81,6 +104,7 @@ class CaseClock:
     regulator_received_on: date | None
     regulator_forward_due: date | None
     regulator_forwarded_in_time: bool | None
+    calendar_estimated: bool = False  # the due date's year has no holiday data (counted Mon-Fri)
 
 
 def clock_for(complaint: Complaint, *, now: datetime | None = None) -> CaseClock:
@@ -129,6 +153,7 @@ def clock_for(complaint: Complaint, *, now: datetime | None = None) -> CaseClock
         regulator_received_on=complaint.regulator_received_on,
         regulator_forward_due=reg_due,
         regulator_forwarded_in_time=reg_ok,
+        calendar_estimated=bool(due and state not in {"decided", "ended"} and not cal.covers(due)),
     )
 
 

@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "extension_approved": gettext_lazy("延期已批准"),
     "extension_rejected": gettext_lazy("延期被驳回"),
     "add_involved": gettext_lazy("登记回避人员"),
+    "due_date_recomputed": gettext_lazy("时限重算"),
 }
 
 

@@ -74,6 +74,11 @@ def _page(request, qs, per_page=25):
     return Paginator(qs, per_page).get_page(request.GET.get("page"))
 
 
+def _calendar_notice(user) -> dict:
+    """Context for workflow/_calendar_gap.html: years ahead without holiday data."""
+    return {"calendar_gaps": selectors.calendar_gaps(), "show_calendar_help": sees_everything(user)}
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """The branch inbox (head office sees every branch): by urgency, with counters."""
@@ -89,6 +94,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "bucket": bucket,
             "title": _("待办投诉"),
             "today": localdate(),
+            **_calendar_notice(request.user),
         },
     )
 
@@ -103,6 +109,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
             "counters": None,
             "title": _("我的案件"),
             "today": localdate(),
+            **_calendar_notice(request.user),
         },
     )
 
@@ -117,7 +124,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         k: sum(getattr(r, k) for r in rows)
         for k in ("total", "overdue", "due_today", "due_soon", "paused", "awaiting_ho", "to_route", "extensions")
     }
-    return render(request, "workflow/overview.html", {"rows": rows, "totals": totals})
+    return render(request, "workflow/overview.html", {"rows": rows, "totals": totals, **_calendar_notice(request.user)})
 
 
 # Each approval list shows this many rows, with a "more" link to its own paged list: the

@@ -48,6 +48,13 @@ def test_known_years(cal):
     assert cal.covers(D("2026-06-01")) and not cal.covers(D("2027-01-04"))
 
 
+def test_missing_years_between_two_dates(cal):
+    assert cal.missing_years(D("2025-03-01"), D("2026-12-31")) == []
+    assert cal.missing_years(D("2026-11-25"), D("2027-02-23")) == [2027]
+    assert cal.missing_years(D("2024-12-01"), datetime(2028, 1, 1, 9)) == [2024, 2027, 2028]
+    assert WorkCalendar().missing_years(D("2026-05-01"), D("2026-05-01")) == [2026]
+
+
 @pytest.mark.parametrize("day", ADJUSTED_WORKDAYS)
 def test_adjusted_weekend_days_are_working_days(cal, day):
     d = D(day)

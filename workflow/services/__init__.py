@@ -27,11 +27,13 @@ from .clock import (
 )
 from .core import version_of
 from .escalation import EscalationResult, escalation_run
+from .recompute import RecomputeResult, due_dates_recompute
 from .team import assignment_refusal, case_assign, case_comment, involved_staff_add
 
 __all__ = [
     "REDRESS_TYPES",
     "EscalationResult",
+    "RecomputeResult",
     "assignment_refusal",
     "case_accept",
     "case_assign",
@@ -48,6 +50,7 @@ __all__ = [
     "case_start_investigation",
     "case_submit_for_review",
     "case_withdraw",
+    "due_dates_recompute",
     "escalation_run",
     "extension_decide",
     "extension_request",
