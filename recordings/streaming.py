@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+from .speech.audio import DecodeFailed
+
+logger = logging.getLogger(__name__)
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CONTENT_TYPES = {
@@ -88,9 +93,16 @@ def play_response(request, *, recording_id: int, version: str, via: str, play_id
     if version not in selectors.playable_versions(request.user, rec):
         raise Http404
     field = rec.file if version == ListeningEvent.Version.ORIGINAL else rec.redacted_file
-    path = Path(field.path)
-    if not path.is_file():
+    if not Path(field.path).is_file():
         raise Http404
+    if version == ListeningEvent.Version.ORIGINAL:
+        try:
+            path = services.original_playable_path(rec)
+        except DecodeFailed:
+            logger.exception("no listening copy for recording %s", rec.pk)
+            raise Http404 from None
+    else:
+        path = Path(field.path)
     if requested_start(request.headers.get("Range")) in (None, 0):
         services.listening_event_record(user=request.user, recording=rec, version=version, via=via, play_id=play_id)
     ext = path.suffix.lstrip(".").lower()

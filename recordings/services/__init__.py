@@ -9,6 +9,7 @@ from .listening import (
     recording_unflag,
     suspect_dismiss,
 )
+from .playback import original_playable_path
 from .transcription import (
     recording_enqueue_on_commit,
     recording_retry,
@@ -22,6 +23,7 @@ __all__ = [
     "audience_users",
     "listen_mark",
     "listening_event_record",
+    "original_playable_path",
     "recording_comment_add",
     "recording_enqueue_on_commit",
     "recording_flag",

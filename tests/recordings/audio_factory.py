@@ -11,6 +11,7 @@ different file and a borderline recognition would pass or fail by chance.
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -86,6 +87,21 @@ def silence_then_speech(dst: Path, speech: Path, *, seconds: float, rate: int = 
 def encode(src: Path, dst: Path) -> Path:
     """Re-encode with ffmpeg; the container/codec follows dst's suffix (.mp3, .m4a, .ogg, .flac)."""
     _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(src), str(dst)])
+    return dst
+
+
+# AMR-NB 12.2 kbit/s frames: a header byte (frame type 7, quality bit) and 31 payload bytes, 20 ms each.
+_AMR_MAGIC = b"#!AMR\n"
+_AMR_122_HEADER = bytes([0x3C])
+
+
+def amr_nb(dst: Path, seconds: float, *, seed: int = 7) -> Path:
+    """A valid AMR-NB file (what many phone systems store). Debian's ffmpeg decodes AMR but
+    cannot encode it, so the frames are written directly; their payload is seeded noise, which
+    decodes to noise-like audio of the stated length."""
+    rng = random.Random(seed)
+    frames = (_AMR_122_HEADER + rng.randbytes(31) for _ in range(round(seconds * 50)))
+    dst.write_bytes(_AMR_MAGIC + b"".join(frames))
     return dst
 
 

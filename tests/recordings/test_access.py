@@ -3,14 +3,20 @@ originals vs redacted per role, fail closed, and every play logged."""
 
 from __future__ import annotations
 
+import hashlib
+import wave
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
 from recordings.models import CallRecording, ListeningEvent
 from recordings.selectors import recordings_visible_to
+from recordings.services import recording_upload
+from tests.recordings import audio_factory as af
 
-from .conftest import make_recording
+from .conftest import make_recording, upload_of
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +138,31 @@ def test_play_log_is_for_auditors_only(client, people, estate):
     page = client.get(reverse("recordings:plays")).content.decode()
     assert people.sh_handler.username in page and f"#{rec.pk}" in page
     assert CallRecording.objects.get(pk=rec.pk).plays.count() == 1
+
+
+def test_an_amr_original_plays_in_the_browser_as_a_wav_listening_copy(client, people, estate, tmp_path):
+    amr = af.amr_nb(tmp_path / "call.amr", 3)
+    case = estate.bj_recs[0].complaint
+    rec = recording_upload(uploaded_by=people.bj_handler, upload=upload_of(amr), complaint=case).recording
+    original = Path(rec.file.path)
+    digest = hashlib.sha256(original.read_bytes()).hexdigest()
+    url = reverse("recordings:audio", args=[rec.pk, "original"])
+
+    client.force_login(people.bj_handler)  # the original is not for branch staff, copy or not
+    assert client.get(url).status_code == 404
+
+    client.force_login(people.ho_officer)
+    resp = client.get(url)
+    assert resp.status_code == 200 and resp["Content-Type"] == "audio/wav"
+    assert resp["Cache-Control"] == "private, no-store"
+    body = b"".join(resp.streaming_content)
+    copy = original.with_name(original.name + ".listen.wav")
+    assert body == copy.read_bytes() and body[:4] == b"RIFF"
+    with wave.open(str(copy), "rb") as w:
+        assert w.getnframes() / w.getframerate() == pytest.approx(3.0, abs=0.1)
+    made = copy.stat().st_mtime_ns
+    ranged = client.get(url, HTTP_RANGE="bytes=100-")
+    assert ranged.status_code == 206 and ranged["Content-Range"].endswith(f"/{len(body)}")
+    assert copy.stat().st_mtime_ns == made  # made once, then reused
+    assert hashlib.sha256(original.read_bytes()).hexdigest() == digest  # the evidence is untouched
+    assert ListeningEvent.objects.filter(recording=rec, version="original", user=people.ho_officer).count() == 1

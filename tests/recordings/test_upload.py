@@ -170,10 +170,10 @@ def test_api_rejection_has_the_error_shape(client, people, bj_case):
 def test_phone_formats_are_accepted(people, bj_case, short_tone_wav, tmp_path, suffix, fmt):
     from tests.recordings import audio_factory as af
 
-    try:
+    if suffix == ".amr":
+        encoded = af.amr_nb(tmp_path / "call.amr", 3)
+    else:
         encoded = af.encode(short_tone_wav, tmp_path / f"call{suffix}")
-    except Exception:
-        pytest.skip(f"ffmpeg here cannot encode {suffix}")
     rec = recording_upload(uploaded_by=people.bj_handler, upload=upload_of(encoded), complaint=bj_case).recording
     assert rec.audio_format == fmt and rec.status == CallRecording.Status.QUEUED
     assert rec.file.name.endswith(f".{fmt}")
