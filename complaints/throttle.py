@@ -6,6 +6,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -17,8 +18,10 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy sets it.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address as DRF's throttles see it (``REST_FRAMEWORK["NUM_PROXIES"]``, set from
+    ``TRUSTED_PROXY_COUNT``): REMOTE_ADDR with no trusted proxy, else the X-Forwarded-For entry
+    the outermost trusted proxy appended (entries left of it are whatever the client sent)."""
+    return BaseThrottle().get_ident(request) or "unknown"
 
 
 def public_submit_allowed(request) -> bool:

@@ -40,6 +40,10 @@ PII_ENCRYPTION_KEY = env("VOC_PII_ENCRYPTION_KEY", default="dev-only-pii-encrypt
 COMPLAINT_REPEAT_WINDOW_DAYS = env.int("VOC_COMPLAINT_REPEAT_WINDOW_DAYS", default=90)
 # Public web form: submissions per client IP ("N/second|minute|hour|day").
 COMPLAINT_PUBLIC_RATE = env("VOC_PUBLIC_COMPLAINT_RATE", default="5/hour")
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For
+# (1 behind nginx). 0 = use REMOTE_ADDR and ignore the header, which any client can forge.
+# Without it behind a proxy, every public-form user shares the proxy's address and quota.
+TRUSTED_PROXY_COUNT = env.int("VOC_TRUSTED_PROXIES", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -165,7 +169,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "voc.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"public_complaint": env("VOC_PUBLIC_THROTTLE", default="10/hour")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # DRF's client address for throttles: same rule as the public form
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "客户之声 Voice of Customer API",

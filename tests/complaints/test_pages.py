@@ -208,8 +208,8 @@ def test_public_form_gives_a_reference_and_reveals_nothing_internal(client, org_
     assert "B030202" not in page and "6222021234567890" not in case.details
 
 
-def test_public_form_is_throttled_per_ip(client, settings, org_tree):
-    settings.COMPLAINT_PUBLIC_RATE = "2/hour"
+def _public_posts(client, headers: list[dict]) -> list[int]:
+    """One public-form submission per entry of ``headers`` (extra request META), each with a fresh token."""
     html = client.get(reverse("complaints:public_form")).content.decode()
     base = {
         "name": "李娜",
@@ -220,11 +220,32 @@ def test_public_form_is_throttled_per_ip(client, settings, org_tree):
         "demand": "refund",
     }
     codes = []
-    for _ in range(3):
+    for extra in headers:
         base["form_token"] = _form_token(html).replace(_form_token(html)[:4], f"{len(codes):04d}")
-        codes.append(client.post(reverse("complaints:public_form"), base).status_code)
-    assert codes == [302, 302, 429]
+        codes.append(client.post(reverse("complaints:public_form"), base, **extra).status_code)
+    return codes
+
+
+def test_public_form_is_throttled_per_ip(client, settings, org_tree):
+    settings.COMPLAINT_PUBLIC_RATE = "2/hour"
+    assert _public_posts(client, [{}, {}, {}]) == [302, 302, 429]
     assert Complaint.objects.count() == 2
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_limit(client, settings, org_tree):
+    settings.COMPLAINT_PUBLIC_RATE = "2/hour"  # no trusted proxy: the header is the client's word
+    forged = [{"HTTP_X_FORWARDED_FOR": f"198.51.100.{n}"} for n in range(3)]
+    assert _public_posts(client, forged) == [302, 302, 429]
+
+
+def test_behind_a_trusted_proxy_each_customer_has_their_own_limit(client, settings, org_tree):
+    settings.COMPLAINT_PUBLIC_RATE = "2/hour"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}  # every request arrives from the proxy
+    alice = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    bob = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    alice_forging = {**proxy, "HTTP_X_FORWARDED_FOR": "192.0.2.99, 203.0.113.5"}  # proxy appends the real one
+    assert _public_posts(client, [alice, alice, bob, alice_forging, bob, bob]) == [302, 302, 302, 429, 302, 429]
 
 
 def test_public_form_bad_mobile_is_reported(client, org_tree):
