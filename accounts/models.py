@@ -103,6 +103,15 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
 
+    def clean(self) -> None:
+        """A head-office role held outside head office would reach the whole bank (the audit
+        trail, every branch's cases): refuse it, also in the admin."""
+        user = getattr(self, "user", None)
+        if user is not None and roles.misplaced_roles({self.role}, at_head_office=user.at_head_office):
+            raise ValidationError(
+                {"role": _("「%(role)s」只能授予总行人员") % {"role": roles.ROLE_LABELS.get(self.role, self.role)}}
+            )
+
 
 class AuditEvent(models.Model):
     """Append-only audit trail (unmasked views, plays, exports, admin changes).

@@ -25,8 +25,15 @@ ROLE_CHOICES = [
 ]
 ROLE_LABELS = dict(ROLE_CHOICES)
 
-# Roles that only make sense at head office.
+# Roles that only make sense at head office: they act on, or read, the whole bank.
 HEAD_OFFICE_ROLES = frozenset({AGENT, HO_OFFICER, HO_APPROVER, AUDITOR, ADMIN})
+
+
+def misplaced_roles(wanted: set[str] | frozenset[str], *, at_head_office: bool) -> set[str]:
+    """Head-office roles among ``wanted`` for a user who is not at head office."""
+    return set() if at_head_office else set(wanted) & HEAD_OFFICE_ROLES
+
+
 # Roles that never change anything (auditors read and list the audit trail).
 READ_ONLY_ROLES = frozenset({AUDITOR})
 # Roles allowed to see sensitive customer numbers unmasked (each view is audit-logged).

@@ -12,7 +12,7 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 
 from . import roles
-from .models import Organisation, User
+from .models import AuditEvent, Organisation, User
 
 M = TypeVar("M", bound=Model)
 
@@ -65,6 +65,22 @@ def can_write(user: User) -> bool:
     if user.is_superuser:
         return True
     return bool(user.role_set) and not user.role_set <= roles.READ_ONLY_ROLES
+
+
+def can_read_audit_trail(user: User) -> bool:
+    """The audit trail and the play log cover the whole bank, so they are for head-office
+    auditors and administrators (or superusers) only, never for these roles held elsewhere."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or (sees_everything(user) and user.has_role(roles.AUDITOR, roles.ADMIN))
+
+
+def audit_events_for(user: User, *, action: str = "") -> QuerySet[AuditEvent]:
+    """The audit trail, newest first, optionally one action; empty for anyone else."""
+    if not can_read_audit_trail(user):
+        return AuditEvent.objects.none()
+    events = AuditEvent.objects.select_related("actor")
+    return events.filter(action=action) if action else events
 
 
 def can_unmask(user: User) -> bool:

@@ -40,6 +40,11 @@ def user_upsert(
     unknown = wanted - set(role_names.ROLE_LABELS)
     if unknown:
         raise ValueError(f"Unknown roles: {sorted(unknown)}")
+    misplaced = role_names.misplaced_roles(
+        wanted, at_head_office=org is not None and org.kind == Organisation.Kind.HEAD_OFFICE
+    )
+    if misplaced:
+        raise ValueError(f"Roles only held at head office: {sorted(misplaced)} (user {username}, org {org})")
     user, _created = User.objects.update_or_create(
         username=username,
         defaults={

@@ -8,8 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from . import roles
-from .models import AuditEvent
 from .navigation import collect_links
+from .selectors import audit_events_for, can_read_audit_trail
 
 
 @login_required
@@ -27,13 +27,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """Auditors and administrators read the append-only trail; everyone else gets 404."""
-    if not request.user.has_role(roles.AUDITOR, roles.ADMIN):
+    """Head-office auditors and administrators read the append-only trail; everyone else gets 404."""
+    if not can_read_audit_trail(request.user):
         raise Http404
-    events = AuditEvent.objects.select_related("actor")
     action = request.GET.get("action", "").strip()
-    if action:
-        events = events.filter(action=action)
+    events = audit_events_for(request.user, action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/audit_log.html", {"page": page, "action": action})
 

@@ -19,7 +19,7 @@ from django.http import Http404
 
 from accounts import roles
 from accounts.models import Organisation, User
-from accounts.selectors import can_unmask, can_write, org_ids_visible_to, org_visible_to
+from accounts.selectors import can_read_audit_trail, can_unmask, can_write, org_ids_visible_to, org_visible_to
 
 from .models import CallRecording, ListeningEvent, RecordingFlag, TranscriptSegment
 
@@ -28,7 +28,6 @@ UPLOAD_ROLES = frozenset(
 )
 FLAG_ROLES = frozenset({roles.HO_OFFICER, roles.HO_APPROVER})
 SUSPECT_ROLES = frozenset({roles.AGENT, roles.HO_OFFICER, roles.HO_APPROVER, roles.BRANCH_MANAGER, roles.ADMIN})
-PLAY_AUDIT_ROLES = frozenset({roles.AUDITOR, roles.ADMIN})
 DEFAULT_AUDIENCE_ROLES = (roles.LISTENING_MANAGER, roles.BRANCH_MANAGER)
 AUDIENCE_ROLE_CHOICES = (roles.LISTENING_MANAGER, roles.BRANCH_MANAGER, roles.BRANCH_HANDLER, roles.HO_OFFICER)
 
@@ -54,7 +53,8 @@ def can_see_suspects(user: User) -> bool:
 
 
 def can_audit_plays(user: User) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(*PLAY_AUDIT_ROLES))
+    """The play log is part of the audit trail: the same people read it."""
+    return can_read_audit_trail(user)
 
 
 # --- scoping -------------------------------------------------------------------------

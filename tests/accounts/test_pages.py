@@ -56,6 +56,32 @@ def test_auditor_reads_audit_log(client, org_tree, make_user):
     assert "unmask_view" in body and "complaints.customer 7" in body
 
 
+def test_auditor_or_admin_role_outside_head_office_reads_no_audit_trail(client, org_tree, make_user):
+    # Such grants are refused (below); one that slipped in (e.g. an old row) still opens nothing.
+    AuditEvent.objects.create(action="unmask_view", object_type="complaints.customer", object_id="7")
+    for role in (roles.AUDITOR, roles.ADMIN):
+        user = make_user(roles.BRANCH_MANAGER, org_tree.bj, username=f"old_{role}")
+        RoleGrant.objects.create(user=user, role=role)  # written past the services
+        client.force_login(User.objects.get(pk=user.pk))
+        assert client.get(reverse("accounts:audit_log")).status_code == 404
+        assert client.get(reverse("recordings:plays")).status_code == 404
+
+
+@pytest.mark.parametrize("role", sorted(roles.HEAD_OFFICE_ROLES))
+def test_head_office_roles_are_refused_outside_head_office(org_tree, role):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import user_upsert
+
+    with pytest.raises(ValueError, match="only held at head office"):
+        user_upsert(username="x", org=org_tree.bj, roles=[role])
+    assert not User.objects.filter(username="x").exists()
+    user = user_upsert(username="y", org=org_tree.bj_cy, roles=[roles.BRANCH_HANDLER])
+    with pytest.raises(ValidationError, match="只能授予总行人员"):
+        RoleGrant(user=user, role=role).full_clean()  # what the admin's role inline runs
+    RoleGrant(user=user_upsert(username="z", org=org_tree.ho, roles=[]), role=role).full_clean()
+
+
 def test_admin_sees_administration_link_and_handler_does_not(client, org_tree, make_user):
     admin_user = make_user(roles.ADMIN, org_tree.ho)
     admin_user.is_staff = True
