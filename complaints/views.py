@@ -19,7 +19,13 @@ from . import selectors
 from .forms import FilterForm, IntakeForm, PublicComplaintForm
 from .models import Complaint
 from .panels import render_case_panels
-from .services import CustomerInput, complaint_link_repeat, complaint_register, customer_reveal
+from .services import (
+    CustomerInput,
+    complaint_link_repeat,
+    complaint_register,
+    customer_lookup_for_intake,
+    customer_reveal,
+)
 from .services.intake import may_register
 from .taxonomy_selectors import taxonomy_rows
 from .throttle import public_submit_allowed
@@ -111,8 +117,8 @@ def _link_call(request: HttpRequest, recording, case) -> None:
 
 def _lookup_customer(request):
     try:
-        return selectors.customer_lookup(
-            mobile=request.GET.get("mobile", ""), id_number=request.GET.get("id_number", "")
+        return customer_lookup_for_intake(
+            actor=request.user, mobile=request.GET.get("mobile", ""), id_number=request.GET.get("id_number", "")
         ), ""
     except ValueError as exc:
         return None, str(exc)
@@ -126,7 +132,14 @@ def intake_customer(request: HttpRequest) -> HttpResponse:
         raise Http404
     customer, error = _lookup_customer(request)
     cases = selectors.customer_cases_for(request.user, customer) if customer else []
-    return render(request, "complaints/_customer.html", {"customer": customer, "cases": cases, "error": error})
+    context = {
+        "customer": customer,
+        "cases": cases,
+        "error": error,
+        # a customer of another branch: their branch is not this user's business
+        "show_home_org": bool(customer and org_visible_to(request.user, customer.home_org)),
+    }
+    return render(request, "complaints/_customer.html", context)
 
 
 @login_required
@@ -135,7 +148,12 @@ def intake_repeat_check(request: HttpRequest) -> HttpResponse:
     """htmx: warn when this customer already has a case with this B code within the window."""
     if not may_register(request.user):
         raise Http404
-    customer, _error = _lookup_customer(request)
+    try:  # reveals only cases the user may see, so not logged as a customer lookup
+        customer = selectors.customer_lookup(
+            mobile=request.GET.get("mobile", ""), id_number=request.GET.get("id_number", "")
+        )
+    except ValueError:
+        customer = None
     earlier = None
     code_b = request.GET.get("code_b", "").strip().upper()
     if customer and code_b:

@@ -1,6 +1,6 @@
 """Every write of the complaints app. Import from here: ``from complaints.services import complaint_register``."""
 
-from .customers import CustomerInput, customer_find_or_create, customer_reveal
+from .customers import CustomerInput, customer_find_or_create, customer_lookup_for_intake, customer_reveal
 from .intake import IntakeKeyReused, complaint_link_repeat, complaint_register
 
 __all__ = [
@@ -9,5 +9,6 @@ __all__ = [
     "complaint_link_repeat",
     "complaint_register",
     "customer_find_or_create",
+    "customer_lookup_for_intake",
     "customer_reveal",
 ]

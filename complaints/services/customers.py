@@ -168,3 +168,23 @@ def customer_reveal(*, actor: User, customer: Customer) -> dict[str, str]:
         "mobile": crypto.decrypt(customer.mobile_encrypted),
         "id_number": crypto.decrypt(customer.id_number_encrypted),
     }
+
+
+def customer_lookup_for_intake(*, actor: User, mobile: str = "", id_number: str = "") -> Customer | None:
+    """Find a customer by number while taking a complaint (any branch: customers walk in anywhere).
+
+    The lookup reaches the whole bank's customer file, so each one that finds somebody is
+    audit-logged (who looked up which customer) for the access reviews banks run on such logs.
+    Raises ValueError for a malformed number.
+    """
+    from ..selectors import customer_lookup
+
+    customer = customer_lookup(mobile=mobile, id_number=id_number)
+    if customer is not None:
+        audit_record(
+            actor=actor,
+            action="customer.lookup",
+            obj=customer,
+            by="id_number" if id_number.strip() else "mobile",
+        )
+    return customer

@@ -112,6 +112,24 @@ def test_customer_lookup_shows_masked_identity_and_previous_cases(agent_client, 
     assert MOBILE not in html and ID_NUMBER not in html and "张伟" not in html
 
 
+def test_customer_lookup_is_audited_and_another_branch_sees_no_branch_or_cases(client, register, org_tree, make_user):
+    earlier = register()  # the customer's home branch is BJ-CY
+    sh_handler = make_user(roles.BRANCH_HANDLER, org_tree.sh)
+    client.force_login(sh_handler)
+    html = client.get(reverse("complaints:intake_customer"), {"mobile": MOBILE}).content.decode()
+    assert 'data-customer-found="1"' in html and "张先生" in html  # a walk-in at SH is recognised
+    assert org_tree.bj_cy.name_zh not in html and earlier.reference not in html
+    event = AuditEvent.objects.get(action="customer.lookup")
+    assert (event.actor, event.object_id, event.detail) == (sh_handler, str(earlier.customer_id), {"by": "mobile"})
+
+    client.force_login(make_user(roles.BRANCH_MANAGER, org_tree.bj))  # BJ-CY is within BJ
+    html = client.get(reverse("complaints:intake_customer"), {"mobile": MOBILE}).content.decode()
+    assert org_tree.bj_cy.name_zh in html and earlier.reference in html
+    client.get(reverse("complaints:intake_customer"), {"mobile": "139 0000 0000"})  # nobody: nothing to log
+    client.get(reverse("complaints:intake_repeat_check"), {"mobile": MOBILE, "code_b": "B030202"})
+    assert AuditEvent.objects.filter(action="customer.lookup").count() == 2
+
+
 def test_customer_lookup_bad_number_gives_a_message(agent_client):
     response = agent_client.get(reverse("complaints:intake_customer"), {"mobile": "12"})
     assert response.status_code == 200
