@@ -165,6 +165,17 @@ def customer_cases_for(user: User, customer: Customer, *, limit: int = 10) -> li
     return list(qs.order_by("-received_at", "-id")[:limit])
 
 
+def visible_repeat_refs(user: User, cases) -> dict[int, Complaint]:
+    """The earlier cases that ``cases`` repeat, by id, limited to those this user may see (a
+    repeat of another branch's case must not reveal that case), in one query."""
+    ids = {c.repeat_of_id for c in cases if c.repeat_of_id}
+    if not ids:
+        return {}
+    return {
+        c.pk: c for c in complaints_for(user).filter(pk__in=ids).only("reference", "received_at", "status")
+    }  # status: the FSM mixin reads it on load
+
+
 def repeat_candidate(*, customer: Customer, code_b_id: int, received_at: dt.datetime) -> Complaint | None:
     """The latest case of the same customer with the same B code within the repeat window."""
     since = received_at - dt.timedelta(days=settings.COMPLAINT_REPEAT_WINDOW_DAYS)

@@ -172,7 +172,9 @@ def intake_repeat_check(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.complaint_get_for(request.user, reference)
-    repeats = list(selectors.complaints_for(request.user).filter(repeat_of=case).only("reference", "received_at"))
+    repeats = list(
+        selectors.complaints_for(request.user).filter(repeat_of=case).only("reference", "received_at", "status")
+    )
     others = []
     if case.customer_id and may_register(request.user) and not case.repeat_of_id:
         others = [
@@ -185,6 +187,7 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
         "complaints/detail.html",
         {
             "case": case,
+            "repeat_of": selectors.visible_repeat_refs(request.user, [case]).get(case.repeat_of_id),
             "repeats": repeats,
             "link_candidates": others,
             "panels": render_case_panels(request, case),

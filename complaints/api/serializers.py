@@ -113,7 +113,10 @@ class ComplaintOutSerializer(serializers.Serializer):
     customer = CustomerOutSerializer(allow_null=True)
 
     def get_repeat_of(self, obj) -> str | None:
-        return obj.repeat_of.reference if obj.repeat_of_id else None
+        # context["repeat_of_visible"] = selectors.visible_repeat_refs(user, cases): only earlier
+        # cases the caller may see are named.
+        earlier = self.context["repeat_of_visible"].get(obj.repeat_of_id)
+        return earlier.reference if earlier else None
 
     def get_url(self, obj) -> str:
         return reverse("complaints_api:complaint_detail", args=[obj.reference])

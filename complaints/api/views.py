@@ -40,6 +40,12 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
+def _complaints_out(request: Request, cases, *, many: bool = False):
+    """Serialise cases for this caller (earlier cases they repeat are named only if visible)."""
+    visible = selectors.visible_repeat_refs(request.user, cases if many else [cases])
+    return s.ComplaintOutSerializer(cases, many=many, context={"repeat_of_visible": visible}).data
+
+
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = 422
     default_code = "idempotency_key_reused"
@@ -80,7 +86,8 @@ class ComplaintListCreate(APIView):
             page = selectors.complaint_page_for(request.user, filters, cursor=d["cursor"] or None, limit=d["limit"])
         except ValueError as exc:
             raise exceptions.ValidationError({"cursor": [str(exc)]}) from None
-        body = {"results": s.ComplaintOutSerializer(page.items, many=True).data, "next_cursor": page.next_cursor}
+        results = _complaints_out(request, page.items, many=True)
+        body = {"results": results, "next_cursor": page.next_cursor}
         return Response(body)
 
     @extend_schema(
@@ -127,7 +134,7 @@ class ComplaintListCreate(APIView):
                 {_CUSTOMER_FIELDS.get(k, k): v for k, v in exc.message_dict.items()}
             ) from None
         out = Response(
-            s.ComplaintOutSerializer(case).data,
+            _complaints_out(request, case),
             status=status.HTTP_200_OK if case.intake_replayed else status.HTTP_201_CREATED,
         )
         if case.intake_replayed:
@@ -140,7 +147,7 @@ class ComplaintDetail(APIView):
         operation_id="complaints_retrieve", responses={200: s.ComplaintOutSerializer, 404: s.ErrorSerializer}
     )
     def get(self, request: Request, reference: str) -> Response:
-        return Response(s.ComplaintOutSerializer(selectors.complaint_get_for(request.user, reference)).data)
+        return Response(_complaints_out(request, selectors.complaint_get_for(request.user, reference)))
 
 
 class TaxonomyList(APIView):

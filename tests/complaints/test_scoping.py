@@ -114,3 +114,37 @@ def test_customer_lookup_lists_only_cases_the_user_may_see(client, org_tree, mak
 
     user = make_user(roles.BRANCH_MANAGER, org_tree.bj)
     assert [c.reference for c in customer_cases_for(user, customer)] == [cases["bj"][0].reference]
+
+
+def test_a_repeat_of_another_branchs_case_does_not_name_that_case(client, cases, org_tree, make_user):
+    earlier, repeat = cases["sh"][0], cases["bj"][0]
+    repeat.repeat_of, repeat.is_repeat = earlier, True
+    repeat.save(update_fields=["repeat_of", "is_repeat"])
+    detail_page = reverse("complaints:detail", args=[repeat.reference])
+    detail_api = reverse("complaints_api:complaint_detail", args=[repeat.reference])
+
+    client.force_login(make_user(roles.BRANCH_MANAGER, org_tree.bj))
+    html = client.get(detail_page).content.decode()
+    assert 'id="repeat-of"' not in html and earlier.reference not in html
+    assert client.get(detail_api).json()["repeat_of"] is None
+    listed = {
+        r["reference"]: r["repeat_of"] for r in client.get(reverse("complaints_api:complaint_list")).json()["results"]
+    }
+    assert listed[repeat.reference] is None
+
+    client.force_login(make_user(roles.HO_OFFICER, org_tree.ho))
+    assert earlier.reference in client.get(detail_page).content.decode()
+    assert client.get(detail_api).json()["repeat_of"] == earlier.reference
+
+
+def test_api_list_costs_the_same_with_repeats(client, cases, org_tree, make_user, django_assert_max_num_queries):
+    client.force_login(make_user(roles.HO_OFFICER, org_tree.ho))
+    url = reverse("complaints_api:complaint_list")
+    with django_assert_max_num_queries(20) as plain:
+        client.get(url)
+    for case in cases["sh"][1:]:
+        case.repeat_of, case.is_repeat = cases["sh"][0], True
+        case.save(update_fields=["repeat_of", "is_repeat"])
+    with django_assert_max_num_queries(len(plain.captured_queries) + 1):  # one query names them all
+        rows = client.get(url).json()["results"]
+    assert sum(1 for r in rows if r["repeat_of"] == cases["sh"][0].reference) == 4
