@@ -171,9 +171,9 @@ def visible_repeat_refs(user: User, cases) -> dict[int, Complaint]:
     ids = {c.repeat_of_id for c in cases if c.repeat_of_id}
     if not ids:
         return {}
-    return {
-        c.pk: c for c in complaints_for(user).filter(pk__in=ids).only("reference", "received_at", "status")
-    }  # status: the FSM mixin reads it on load
+    # "status" too: the FSM mixin reads it when a row loads (else one query per row)
+    earlier = complaints_for(user).filter(pk__in=ids).only("reference", "received_at", "status")
+    return {c.pk: c for c in earlier}
 
 
 def repeat_candidate(*, customer: Customer, code_b_id: int, received_at: dt.datetime) -> Complaint | None:
