@@ -2,12 +2,14 @@
 
 The case schema is documented in analytics/EXPORT_SCHEMA.md (modelled on the CFPB
 consumer complaint database). Exports never carry phone, ID or card numbers; free
-text is passed through ``complaints.pii.mask_text``.
+text is passed through ``complaints.pii.mask_text``. Every cell of every table goes
+through ``safe_cell`` in the two writers below (formula-injection guard).
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, time, timedelta
@@ -57,6 +59,23 @@ CASE_COLUMNS = (
 _RESULT = dict(Complaint.Result.choices)
 _VIA = dict(Complaint.Channel.choices)
 _STATES = dict(CaseState.choices)
+
+
+# Formula (CSV/Excel) injection guard. Summaries, improvement titles and names are typed
+# by customers (public web form) and staff; Excel evaluates a CSV cell starting with one of
+# these characters as a formula, and openpyxl stores such a string as a live formula. Head
+# office opens these files, so a text cell that starts like a formula gets a leading "'"
+# (OWASP CSV-injection guidance). Full-width forms are included because Chinese input
+# methods type them. Numbers, dates and text that is just a number ("-66.7") are left alone.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def safe_cell(value):
+    """``value`` as it may go into a CSV/XLSX cell: formula-like text prefixed with "'"."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 class _Echo:
@@ -173,9 +192,9 @@ def stream_csv(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -
     writer = csv.writer(_Echo())
 
     def generate() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(header)
+        yield "\ufeff" + writer.writerow([safe_cell(v) for v in header])
         for row in rows:
-            yield writer.writerow(row)
+            yield writer.writerow([safe_cell(v) for v in row])
 
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -188,9 +207,9 @@ def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
-    worksheet.append(list(header))
+    worksheet.append([safe_cell(v) for v in header])
     for row in rows:
-        worksheet.append(["" if v is None else v for v in row])
+        worksheet.append(["" if v is None else safe_cell(v) for v in row])
     # Closed by FileResponse when the download finishes.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     workbook.save(handle)
