@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import can_unmask, org_visible_to
+from voc.params import id_param
 
 from . import selectors
 from .forms import FilterForm, IntakeForm, PublicComplaintForm
@@ -98,7 +99,7 @@ def _call_to_register(request: HttpRequest) -> CallToRegister | None:
         return None
     from recordings.selectors import code_suggestions, recordings_visible_to
 
-    rec = recordings_visible_to(request.user).filter(pk=int(raw) if raw.isdigit() else 0, complaint__isnull=True)
+    rec = recordings_visible_to(request.user).filter(pk=id_param(raw) or 0, complaint__isnull=True)
     rec = rec.first()
     if rec is None:
         raise Http404

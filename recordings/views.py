@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.services import audit_record
 from complaints.selectors import complaint_get_for, complaints_for
+from voc.params import id_param
 
 from . import selectors, services
 from .forms import CommentForm, FlagForm, LinkForm, UploadForm
@@ -376,6 +377,6 @@ def suspected(request: HttpRequest) -> HttpResponse:
 def plays(request: HttpRequest) -> HttpResponse:
     """Auditors list every play (original and redacted); others get 404."""
     rid = request.GET.get("recording", "")
-    events = selectors.listening_events_for(request.user, recording_id=int(rid) if rid.isdigit() else None)
+    events = selectors.listening_events_for(request.user, recording_id=id_param(rid))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "recordings/plays.html", {"page": page, "recording": rid})
