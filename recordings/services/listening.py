@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.selectors import can_write
 from accounts.services import audit_record, notification_send
+from complaints.pii import mask_text
 
 from .. import selectors
 from ..models import CallRecording, ListeningEvent, ListenReceipt, RecordingComment, RecordingFlag
@@ -79,6 +80,9 @@ def recording_flag(
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": [_("请填写推荐理由 / Please give a note")]})
+    # The audience (listeners of other branches too) gets de-identified material only;
+    # the note is also the body of the notification they receive.
+    note = mask_text(note)
     wanted = [r for r in dict.fromkeys(audience_roles) if r in selectors.AUDIENCE_ROLE_CHOICES]
     if not wanted:
         raise ValidationError({"audience_roles": [_("请选择收听角色 / Choose at least one role")]})
@@ -134,8 +138,6 @@ def recording_comment_add(*, user: User, recording: CallRecording, body: str) ->
         raise ValidationError({"body": [_("评论不能为空 / The comment is empty")]})
     if len(body) > 1000:
         raise ValidationError({"body": [_("评论不能超过1000字 / At most 1000 characters")]})
-    from complaints.pii import mask_text
-
     # Comments are shown to every listener: no customer numbers in them.
     return RecordingComment.objects.create(recording=recording, author=user, body=mask_text(body))
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.selectors import org_visible_to
 from accounts.services import audit_record
+from complaints.pii import mask_text
 
 from .. import selectors
 from ..models import CallRecording
@@ -51,6 +52,16 @@ def _spool(upload) -> tuple[Path, str, bool]:
             digest.update(chunk)
             out.write(chunk)
     return Path(name), digest.hexdigest(), True
+
+
+def _display_name(name: str | None, max_length: int = 255) -> str:
+    """The uploaded file's name as people see it: no directories, and customer numbers
+    masked (call-centre files are named after the caller: 13812345678_20261125.wav), since
+    flag audiences outside the case's scope see it. The extension is kept; nothing else
+    (dedupe, storage path) depends on this name."""
+    stem, ext = os.path.splitext(os.path.basename(name or ""))
+    stem, ext = mask_text(stem), mask_text(ext)[:20]
+    return stem[: max_length - len(ext)] + ext
 
 
 def _validate_audio(path: Path):
@@ -132,7 +143,7 @@ def recording_upload(
                     owner_org=uploaded_by.org,
                     uploaded_by=uploaded_by,
                     file=stored_name,
-                    original_name=os.path.basename(upload.name or "")[:255],
+                    original_name=_display_name(upload.name),
                     size_bytes=size,
                     sha256=sha,
                     audio_format=fmt[:20],

@@ -90,6 +90,7 @@ def case_route(
     """Head office sends the case to a branch or sub-branch (by default the one intake chose)."""
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="route", expected_version=expected_version)
+    reason = core.optional_text(reason)
     target = org or c.responsible_org
     if target.kind == Organisation.Kind.HEAD_OFFICE or not target.is_active:
         raise InvalidInput(_("请选择一个有效的分行或支行"))
@@ -129,6 +130,7 @@ def case_accept(*, complaint_id: int, actor: User, reason: str = "", expected_ve
     """The branch takes the case; this is its first response. A handler taking an unassigned case gets it."""
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="accept", expected_version=expected_version)
+    reason = core.optional_text(reason)
     fields = core.mark_first_response(c, actor=actor, now=now)
     if c.accepted_at is None:
         c.accepted_at = now
@@ -144,6 +146,7 @@ def case_accept(*, complaint_id: int, actor: User, reason: str = "", expected_ve
 def case_start_investigation(*, complaint_id: int, actor: User, reason: str = "", expected_version=None, now=None):
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="start_investigation", expected_version=expected_version)
+    reason = core.optional_text(reason)
     core.move(c, "start_investigation", actor=actor, now=now, reason=reason)
     return c
 
@@ -192,6 +195,7 @@ def _latest_decision(c: Complaint) -> Decision | None:
 def case_submit_for_review(*, complaint_id: int, actor: User, reason: str = "", expected_version=None, now=None):
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="submit_for_review", expected_version=expected_version)
+    reason = core.optional_text(reason)
     decision = _latest_decision(c)
     if decision is None or decision.review != Decision.Review.PENDING:
         raise InvalidInput(_("请先拟定处理意见再提交审核"))
@@ -214,8 +218,7 @@ def case_review(
     now = core.now_or(now)
     action = "approve_decision" if approve else "return_to_branch"
     c = core.lock_case(complaint_id, actor=actor, action=action, expected_version=expected_version)
-    if not approve:
-        comment = core.require_text(comment, _("退回意见"))
+    comment = core.optional_text(comment, _("审核意见")) if approve else core.require_text(comment, _("退回意见"))
     decision = _latest_decision(c)
     if decision is not None:
         decision.review = Decision.Review.APPROVED if approve else Decision.Review.RETURNED
@@ -242,6 +245,7 @@ def case_respond(*, complaint_id: int, actor: User, reason: str = "", expected_v
     """The approved decision has been told to the customer: the decision clock stops here."""
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="respond", expected_version=expected_version)
+    reason = core.optional_text(reason)
     c.responded_at = now
     core.move(c, "respond", actor=actor, now=now, fields=("responded_at",), reason=reason)
     return c
@@ -263,6 +267,7 @@ def case_close(
     """Closing needs the result, the redress (amount and type) and a root-cause C leaf code."""
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="close", expected_version=expected_version)
+    reason = core.optional_text(reason)
     c.result = parse_result(result)
     c.redress_amount, c.redress_type = parse_redress(redress_amount, redress_type)
     c.root_cause_code = parse_root_cause(root_cause)
@@ -289,6 +294,7 @@ def case_merge(
     """A repeat case closes as merged and points to the original; the original's clock is untouched."""
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="merge", expected_version=expected_version)
+    reason = core.optional_text(reason)
     ref = (into_reference or "").strip()
     if not ref:
         raise InvalidInput(_("请填写原投诉编号"))

@@ -41,6 +41,7 @@ def case_resume(*, complaint_id: int, actor: User, reason: str = "", expected_ve
     """Restart the clock: the paused days move the deadline; back to the state it was paused in."""
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="resume", expected_version=expected_version)
+    reason = core.optional_text(reason)
     pause = Pause.objects.filter(complaint=c, ended_at__isnull=True).first()
     back_to = pause.resume_to if pause else "investigating"
     if pause:
@@ -119,8 +120,7 @@ def extension_decide(*, request_id: int, actor: User, approve: bool, comment: st
         raise InvalidInput(_("该延期申请已处理（%(status)s）") % {"status": req.get_status_display()})
     if req.requested_by_id == actor.pk:
         raise ActionDenied(_("不能审批自己提出的延期申请"))
-    if not approve:
-        comment = core.require_text(comment, _("驳回理由"))
+    comment = core.optional_text(comment) if approve else core.require_text(comment, _("驳回理由"))
     req.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
     req.decided_by, req.decided_at, req.decision_comment = actor, now, comment
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from complaints.models import Complaint
+from complaints.pii import mask_text
 
 from .. import clocks, permissions
 from ..errors import CaseNotFound, InvalidInput, StaleCase
@@ -72,12 +73,28 @@ def _state_label(value: str) -> str:
 
 
 def require_text(value: str | None, what: str, *, max_length: int = 2000) -> str:
+    """Free text a member of staff must give (reason, comment, decision text), ready to store.
+
+    Every free-text input of the workflow services passes here or through
+    :func:`optional_text`, once: the text is stored, shown on the timeline to everyone who
+    sees the case and sent in notifications and e-mails, so customer numbers are masked
+    with ``complaints.pii.mask_text`` (ordinary text, dates and amounts stay as typed).
+    ``max_length`` applies to the text as typed; the masked text is cut to it as well (a
+    masked e-mail address can be longer) so it always fits the column.
+    """
     text = (value or "").strip()
     if not text:
         raise InvalidInput(_("请填写%(what)s") % {"what": what})
     if len(text) > max_length:
         raise InvalidInput(_("%(what)s不能超过 %(n)s 字") % {"what": what, "n": max_length})
-    return text
+    return mask_text(text)[:max_length]
+
+
+def optional_text(value: str | None, what: str | None = None, *, max_length: int = 2000) -> str:
+    """Free text that may be left empty: "" when blank, otherwise as :func:`require_text`."""
+    if not (value or "").strip():
+        return ""
+    return require_text(value, what or _("说明"), max_length=max_length)
 
 
 def changed(complaint_ids: list[int]) -> None:

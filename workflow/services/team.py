@@ -42,6 +42,7 @@ def case_assign(
     """A branch manager gives the case to a handler in the manager's subtree; reassignment is logged."""
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="assign", expected_version=expected_version)
+    reason = core.optional_text(reason, max_length=500)  # Assignment.reason column
     handler = User.objects.filter(pk=handler_id).select_related("org").first()
     if handler is not None and not org_visible_to(actor, handler.org):
         handler = None  # someone outside the manager's subtree does not exist for them
@@ -93,13 +94,14 @@ def involved_staff_add(
     """Name a member of staff involved in (or the subject of) the complaint; if they hold it, it is unassigned."""
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="add_involved", expected_version=None)
+    note = core.optional_text(note, max_length=300)  # InvolvedStaff.note column
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise InvalidInput(_("找不到该员工"))
     if kind not in InvolvedStaff.Kind.values:
         raise InvalidInput(_("请选择涉及类型"))
     row, created = InvolvedStaff.objects.get_or_create(
-        complaint=c, user=user, defaults={"kind": kind, "note": note[:300], "added_by": actor, "added_at": now}
+        complaint=c, user=user, defaults={"kind": kind, "note": note, "added_by": actor, "added_at": now}
     )
     if created:
         data = {"user": user.username, "kind": kind}
