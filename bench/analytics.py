@@ -18,7 +18,6 @@ import argparse
 import os
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.memory import peak_rss_mib  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voc.settings")
 
 import django  # noqa: E402
@@ -145,7 +147,7 @@ def export_child() -> None:
 
     client = Client()
     client.force_login(User.objects.get(username="ho_officer"))
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_before = peak_rss_mib()
     start = (timezone.localdate() - timedelta(days=740)).isoformat()
     t0 = time.perf_counter()
     response = client.get(f"/analytics/export/cases/csv/?kind=custom&start={start}&end={timezone.localdate()}")
@@ -155,7 +157,7 @@ def export_child() -> None:
         lines += chunk.count(b"\n")
         size += len(chunk)
     elapsed = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     print(
         f"EXPORT rows={lines - 1} bytes={size} seconds={elapsed:.1f} rss_before_mb={rss_before:.0f} peak_mb={peak:.0f}"
     )

@@ -9,7 +9,7 @@ Audio (made or found on this machine, no downloads):
 - Debian ``pocketsphinx-testdata`` LibriVox clips (real read speech, reference transcripts) at
   16 kHz and downsampled to 8 kHz.
 
-Per engine, in a fresh subprocess each (so peak RSS = ru_maxrss of that process): load time,
+Per engine, in a fresh subprocess each (so peak RSS = that process's VmHWM): load time,
 wall time, real-time factor (wall / audio), WER (English) / CER (Mandarin), peak RSS. Then
 throughput of two faster-whisper jobs side by side with ``cpu_threads=1`` against one job with
 two threads, on the same files. Writes bench/results/stt-<date>.md.
@@ -33,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.memory import peak_rss_mib  # noqa: E402
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 
@@ -188,7 +190,7 @@ def worker(args: argparse.Namespace) -> None:
                 "lang": result.language,
             }
         )
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kib = peak_rss_mib() * 1024
     print(json.dumps({"load_s": load_s, "files": out, "peak_mib": peak_kib / 1024}))
 
 
@@ -305,7 +307,7 @@ def main() -> None:
         "from the same weights). Both with the same Silero VAD clips (`speech_clips`: pauses < 5 s kept, longer "
         "ones skipped), beam 5 at temperature 0 (no sampling fallback), word timestamps, `condition_on_previous_text=False`.",
         "Each engine runs in its own process with 1 CPU thread, after one warm-up transcription (not timed);",
-        "peak = that process's ru_maxrss. CPU = user+sys seconds of the process, less sensitive than wall time",
+        "peak = that process's VmHWM. CPU = user+sys seconds of the process, less sensitive than wall time",
         "to other jobs on the machine.",
         "",
         "| audio | length | engine | wall | RTF (wall) | CPU | RTF (CPU) | WER/CER | text (start) |",
