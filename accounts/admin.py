@@ -16,11 +16,15 @@ class OrganisationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # The materialised path is derived from the parent: go through the service.
         saved = services.org_upsert(
-            code=obj.code, name_zh=obj.name_zh, name_en=obj.name_en, kind=obj.kind, parent=obj.parent
+            pk=obj.pk if change else None,
+            code=obj.code,
+            name_zh=obj.name_zh,
+            name_en=obj.name_en,
+            kind=obj.kind,
+            parent=obj.parent,
+            is_active=obj.is_active,
         )
         obj.pk, obj.path = saved.pk, saved.path
-        if obj.is_active != saved.is_active:
-            Organisation.objects.filter(pk=saved.pk).update(is_active=obj.is_active)
 
 
 class RoleGrantInline(admin.TabularInline):

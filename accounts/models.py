@@ -57,6 +57,13 @@ class Organisation(models.Model):
         actual = self.parent.kind if self.parent else None
         if actual != expected_parent:
             raise ValidationError({"parent": _("上级机构层级不符 / Parent organisation has the wrong level")})
+        if self.pk and self.children.exclude(kind=self._child_kind()).exists():
+            raise ValidationError(
+                {"kind": _("有下级机构时不能更改层级 / The level cannot change while it has children")}
+            )
+
+    def _child_kind(self) -> str | None:
+        return {self.Kind.HEAD_OFFICE: self.Kind.BRANCH, self.Kind.BRANCH: self.Kind.SUB_BRANCH}.get(self.kind)
 
 
 class User(AbstractUser):

@@ -7,19 +7,45 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 
 from . import roles as role_names
 from .models import AuditEvent, Organisation, RoleGrant, User
 
 
 @transaction.atomic
-def org_upsert(*, code: str, name_zh: str, name_en: str = "", kind: str, parent: Organisation | None) -> Organisation:
-    """Create or update an organisation; its materialised path follows its parent."""
+def org_upsert(
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str = "",
+    kind: str,
+    parent: Organisation | None,
+    pk: int | None = None,
+    is_active: bool | None = None,
+) -> Organisation:
+    """Create or update an organisation (by ``pk`` when given, else by ``code``).
+
+    Its materialised path follows its parent and code, and so do its descendants' paths: the
+    path is what every access check matches on, so a renamed branch code or a sub-branch moved
+    to another branch must carry its subtree along in the same transaction.
+    """
     path = f"{parent.path if parent else ''}{code}/"
-    org, _created = Organisation.objects.update_or_create(
-        code=code, defaults={"name_zh": name_zh, "name_en": name_en, "kind": kind, "parent": parent, "path": path}
-    )
+    if pk is None:
+        org = Organisation.objects.select_for_update().filter(code=code).first() or Organisation(code=code)
+    else:
+        org = Organisation.objects.select_for_update().get(pk=pk)
+    old_path = org.path
+    org.code, org.name_zh, org.name_en, org.kind, org.parent, org.path = code, name_zh, name_en, kind, parent, path
+    if is_active is not None:
+        org.is_active = is_active
     org.full_clean()
+    org.save()
+    if old_path and old_path != path:
+        Organisation.objects.filter(path__startswith=old_path).exclude(pk=org.pk).update(
+            path=Concat(Value(path), Substr("path", len(old_path) + 1))
+        )
     return org
 
 

@@ -84,3 +84,66 @@ def test_org_level_rules(org_tree):
     bad = Organisation(code="SH-PD", name_zh="浦东", kind=Organisation.Kind.SUB_BRANCH, parent=org_tree.ho, path="x/")
     with pytest.raises(ValidationError):
         bad.clean()
+
+
+def _fresh(org) -> Organisation:
+    return Organisation.objects.get(pk=org.pk)
+
+
+def test_renaming_a_branch_code_carries_its_subtree_and_scope(org_tree, make_user):
+    from accounts.services import org_upsert
+
+    bj_user = make_user(roles.BRANCH_MANAGER, org_tree.bj)
+    t = org_tree
+    renamed = org_upsert(pk=t.bj.pk, code="PEK", name_zh="北京分行", kind=t.bj.kind, parent=t.ho)
+    assert renamed.pk == t.bj.pk and Organisation.objects.count() == 4  # renamed, not duplicated
+    assert (_fresh(t.bj).path, _fresh(t.bj_cy).path) == ("HO/PEK/", "HO/PEK/BJ-CY/")
+    assert codes(orgs_visible_to(type(bj_user).objects.get(pk=bj_user.pk))) == {"PEK", "BJ-CY"}  # next request
+
+
+def test_moving_a_sub_branch_moves_who_sees_it(org_tree, make_user):
+    from accounts.services import org_upsert
+
+    t = org_tree
+    org_upsert(pk=t.bj_cy.pk, code="BJ-CY", name_zh="朝阳支行", kind=t.bj_cy.kind, parent=t.sh, is_active=False)
+    moved = _fresh(t.bj_cy)
+    assert (moved.path, moved.is_active) == ("HO/SH/BJ-CY/", False)
+    assert codes(orgs_visible_to(make_user(roles.BRANCH_MANAGER, t.bj))) == {"BJ"}
+    assert codes(orgs_visible_to(make_user(roles.BRANCH_MANAGER, t.sh))) == {"SH", "BJ-CY"}
+
+
+def test_a_branch_with_sub_branches_cannot_change_level(org_tree):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import org_upsert
+
+    with pytest.raises(ValidationError, match="层级"):
+        org_upsert(
+            pk=org_tree.bj.pk, code="BJ", name_zh="北京分行", kind=Organisation.Kind.SUB_BRANCH, parent=org_tree.sh
+        )
+    assert _fresh(org_tree.bj).kind == Organisation.Kind.BRANCH
+
+
+def test_admin_rename_updates_the_same_organisation(client, org_tree, make_user):
+    from django.urls import reverse
+
+    admin_user = make_user(roles.ADMIN, org_tree.ho)
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    url = reverse("admin:accounts_organisation_change", args=[org_tree.bj.pk])
+    data = {
+        "code": "BJN",
+        "name_zh": "北京分行",
+        "name_en": "",
+        "kind": "branch",
+        "parent": org_tree.ho.pk,
+        "is_active": "",
+    }
+    assert client.post(url, data).status_code == 302
+    bj = _fresh(org_tree.bj)
+    assert (bj.code, bj.path, bj.is_active, Organisation.objects.count()) == ("BJN", "HO/BJN/", False, 4)
+    assert _fresh(org_tree.bj_cy).path == "HO/BJN/BJ-CY/"
+    data.update(kind="sub_branch", parent=org_tree.sh.pk)
+    page = client.post(url, data)
+    assert page.status_code == 200 and "层级" in page.content.decode()  # a form error, not a 500
