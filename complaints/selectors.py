@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Organisation, User
 from accounts.selectors import org_ids_visible_to, org_visible_to, scope_to_user
@@ -82,7 +83,7 @@ def complaint_filter(qs: QuerySet[Complaint], f: ComplaintFilters, user: User) -
     for flag in f.flags:
         if flag in FLAG_FIELDS:
             qs = qs.filter(**{flag: True})
-    tz = dt.timezone(dt.timedelta(hours=8)) if settings.TIME_ZONE == "Asia/Shanghai" else dt.UTC
+    tz = timezone.get_current_timezone()  # dates are the bank's local days
     if f.received_from:
         qs = qs.filter(received_at__gte=dt.datetime.combine(f.received_from, dt.time.min, tzinfo=tz))
     if f.received_to:

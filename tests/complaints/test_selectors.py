@@ -85,3 +85,21 @@ def test_case_panels_are_collected_from_apps_in_order(monkeypatch, rf, org_tree)
     monkeypatch.setitem(sys.modules, "workflow.case_panels", other)
     got = panels.case_panels(rf.get("/"), ComplaintFactory(responsible_org=org_tree.bj))
     assert [p.template for p in got] == ["y.html", "x.html"]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Asia/Urumqi"])
+def test_date_filters_are_the_banks_local_days(settings, org_tree, ho_officer, zone):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    settings.TIME_ZONE = zone
+    early = dt.datetime(2026, 3, 2, 3, 0, tzinfo=ZoneInfo(zone))  # still 1 March in UTC
+    case = ComplaintFactory(responsible_org=org_tree.bj, received_at=early)
+    day = dt.date(2026, 3, 2)
+
+    def refs(**dates):
+        return [c.reference for c in complaint_page_for(ho_officer, ComplaintFilters(**dates)).items]
+
+    assert refs(received_from=day, received_to=day) == [case.reference]
+    assert refs(received_from=day + dt.timedelta(days=1)) == []
+    assert refs(received_to=day - dt.timedelta(days=1)) == []
