@@ -14,7 +14,7 @@ Objects outside a user's reach are 404, never 403.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts import roles
@@ -165,13 +165,22 @@ def segments_for(rec: CallRecording) -> QuerySet[TranscriptSegment]:
 
 def queue_position(rec: CallRecording) -> int | None:
     """1 = next to be picked up. None when the recording is not waiting."""
-    if rec.status != CallRecording.Status.QUEUED or rec.queued_at is None:
-        return None
-    ahead = CallRecording.objects.filter(
-        Q(queued_at__lt=rec.queued_at) | Q(queued_at=rec.queued_at, pk__lt=rec.pk),
-        status=CallRecording.Status.QUEUED,
-    ).count()
-    return ahead + 1
+    return queue_positions([rec]).get(rec.pk)
+
+
+def queue_positions(recs) -> dict[int, int]:
+    """Queue positions of the waiting recordings among ``recs`` in one query (a list page):
+    for each, how many queued recordings are ahead of it (by queued_at, then id), plus one."""
+    waiting = [r for r in recs if r.status == CallRecording.Status.QUEUED and r.queued_at is not None]
+    if not waiting:
+        return {}
+    ahead = CallRecording.objects.filter(status=CallRecording.Status.QUEUED).aggregate(
+        **{
+            f"r{r.pk}": Count("pk", filter=Q(queued_at__lt=r.queued_at) | Q(queued_at=r.queued_at, pk__lt=r.pk))
+            for r in waiting
+        }
+    )
+    return {r.pk: ahead[f"r{r.pk}"] + 1 for r in waiting}
 
 
 def recordings_for_complaint(user: User, complaint) -> QuerySet[CallRecording]:

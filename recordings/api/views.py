@@ -26,7 +26,7 @@ from ..streaming import play_response
 from . import serializers as s
 
 
-def _out(user, rec: CallRecording) -> dict:
+def _out(user, rec: CallRecording, positions: dict[int, int] | None = None) -> dict:
     return {
         "id": rec.pk,
         "complaint": rec.complaint.reference if rec.complaint_id and not getattr(rec, "via_flag_only", False) else None,
@@ -42,7 +42,7 @@ def _out(user, rec: CallRecording) -> dict:
         "status": rec.status,
         "failure_reason": rec.failure_reason,
         "attempts": rec.attempts,
-        "queue_position": selectors.queue_position(rec),
+        "queue_position": selectors.queue_position(rec) if positions is None else positions.get(rec.pk),
         "engine": rec.engine,
         "model_name": rec.model_name,
         "redaction": rec.redaction,
@@ -66,7 +66,8 @@ class RecordingListCreate(APIView):
         if request.query_params.get("status") in CallRecording.Status.values:
             qs = qs.filter(status=request.query_params["status"])
         page = Paginator(qs, 50).get_page(request.query_params.get("page"))
-        data = [s.RecordingOutSerializer(_out(request.user, r)).data for r in page]
+        positions = selectors.queue_positions(page)
+        data = [s.RecordingOutSerializer(_out(request.user, r, positions)).data for r in page]
         return Response({"count": page.paginator.count, "page": page.number, "results": data})
 
     @extend_schema(

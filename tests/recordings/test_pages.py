@@ -91,3 +91,31 @@ def test_recording_page_suggests_codes_to_those_who_register(client, people, est
     assert "data-code-suggestions" in body and "B030202" in body and "annual" in body
     client.force_login(people.auditor)
     assert "data-code-suggestions" not in client.get(reverse("recordings:detail", args=[rec.pk])).content.decode()
+
+
+def test_queue_positions_count_the_whole_queue_in_one_query(client, people, estate, django_assert_max_num_queries):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from recordings.models import CallRecording
+    from recordings.selectors import queue_position
+
+    from .conftest import make_recording
+
+    t0 = timezone.now() - timedelta(hours=1)
+    queued = CallRecording.Status.QUEUED
+    sh_first = make_recording(estate.sh_cases[0], status=queued, tag="q0")  # ahead, but not visible to BJ
+    bj_recs = [make_recording(estate.bj_cases[0], status=queued, tag=f"q{i}") for i in (1, 2, 3)]
+    for rec, minutes in zip([sh_first, *bj_recs], [0, 5, 10, 10], strict=True):  # a tie: the lower id first
+        CallRecording.objects.filter(pk=rec.pk).update(queued_at=t0 + timedelta(minutes=minutes))
+    client.force_login(people.bj_handler)
+    url = reverse("recordings_api:list") + "?status=queued"
+    with django_assert_max_num_queries(12) as three:
+        rows = client.get(url).json()["results"]
+    assert {r["id"]: r["queue_position"] for r in rows} == {bj_recs[0].pk: 2, bj_recs[1].pk: 3, bj_recs[2].pk: 4}
+    assert queue_position(CallRecording.objects.get(pk=bj_recs[2].pk)) == 4
+    for i in range(4, 10):
+        make_recording(estate.bj_cases[0], status=queued, tag=f"q{i}")
+    with django_assert_max_num_queries(len(three.captured_queries)):
+        assert len(client.get(url).json()["results"]) == 9
