@@ -18,6 +18,7 @@ from accounts.models import Organisation, User
 from accounts.selectors import can_write, org_visible_to, users_with_role_at
 from accounts.services import audit_record, notification_send
 from complaints.models import Complaint
+from complaints.pii import mask_text
 
 from .models import DailyRollup, ImprovementItem, MonthlyRollup, RollupMember
 from .rollup import bucket_aggregates, local_day
@@ -242,8 +243,9 @@ def improvement_create(
     if due_date < timezone.localdate():
         raise ValidationError({"due_date": ["整改期限不能早于今天 / Due date cannot be in the past"]})
     item = ImprovementItem(
-        title=title.strip(),
-        description=description,
+        # shown to every head-office and branch user of the board and exported: no customer numbers
+        title=mask_text(title.strip()),
+        description=mask_text(description),
         owner_org=owner_org,
         due_date=due_date,
         source=source,
@@ -277,7 +279,7 @@ def improvement_set_status(*, actor: User, item: ImprovementItem, status: str, n
         if not note.strip():
             raise ValidationError({"note": ["关闭整改事项需填写整改结果 / Say what was fixed to close the item"]})
         item.closed_at = timezone.now()
-        item.closing_note = note.strip()
+        item.closing_note = mask_text(note.strip())
     else:
         item.closed_at = None
     item.status = status

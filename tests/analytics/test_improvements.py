@@ -67,6 +67,22 @@ def test_closing_needs_a_note_and_counts_as_fixed_this_quarter(client, unequal, 
     assert f"{now.year}-Q{(now.month - 1) // 3 + 1}：<strong>1</strong>" in board
 
 
+def test_customer_numbers_typed_into_an_item_are_masked(client, unequal, users):
+    client.force_login(users["ho_officer"])
+    due = (timezone.localdate() + timedelta(days=30)).isoformat()
+    client.post(
+        reverse("analytics:improvement_new") + "?axis=B&level=2&code=B0302&source=top",
+        {"title": "客户13812345678年费", "owner_org": "BJ", "due_date": due, "description": "卡号6222021234567894"},
+    )
+    item = ImprovementItem.objects.get()
+    url = reverse("analytics:improvement_detail", args=[item.pk])
+    assert client.post(url, {"status": "closed", "note": "已回电 13812345678，退费 200 元"}).status_code == 302
+    item.refresh_from_db()
+    stored = f"{item.title} {item.description} {item.closing_note}"
+    assert "13812345678" not in stored and "6222021234567894" not in stored
+    assert item.title == "客户138****5678年费" and item.closing_note.endswith("退费 200 元")
+
+
 def test_auditor_reads_but_never_writes(client, unequal, users):
     client.force_login(users["auditor"])
     assert client.get(reverse("analytics:improvements")).status_code == 200
