@@ -6,6 +6,7 @@ one grouped aggregate query each (no Python loops over case rows).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -62,8 +63,16 @@ def case_for(user: User, pk: int) -> Complaint:
 
 # --- The clock -----------------------------------------------------------------
 def pauses_of(complaint: Complaint) -> list[tuple[datetime, datetime | None]]:
-    rows = Pause.objects.filter(complaint=complaint).values_list("started_at", "ended_at")
-    return [(timezone.localtime(s), timezone.localtime(e) if e else None) for s, e in rows]
+    return pauses_by_case([complaint.pk])[complaint.pk]
+
+
+def pauses_by_case(ids: list[int]) -> dict[int, list[tuple[datetime, datetime | None]]]:
+    """Each case's pauses as (start, end or None) in local time, for many cases in one query."""
+    found: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    rows = Pause.objects.filter(complaint_id__in=ids).values_list("complaint_id", "started_at", "ended_at")
+    for cid, start, end in rows:
+        found[cid].append((timezone.localtime(start), timezone.localtime(end) if end else None))
+    return found
 
 
 def clock_now(
@@ -74,7 +83,7 @@ def clock_now(
     pauses: list[tuple[datetime, datetime | None]] | None = None,
 ) -> clocks.ClockStatus:
     """The decision clock of ``complaint`` at ``now`` (local time), from its pause rows
-    (``pauses`` as ``pauses_of`` gives them, when the caller has read them for many cases)."""
+    (``pauses`` as ``pauses_by_case`` gives them, when the caller has read them for many cases)."""
     return clocks.clock_status(
         received_at=timezone.localtime(complaint.received_at),
         now=timezone.localtime(now),

@@ -10,7 +10,6 @@ nothing.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,8 +20,8 @@ from accounts.services import audit_record
 from complaints.models import Complaint
 
 from .. import clocks
-from ..models import CaseTransition, Pause, VerificationRequest
-from ..selectors import clock_now
+from ..models import CaseTransition, VerificationRequest
+from ..selectors import clock_now, pauses_by_case
 from ..states import CLOCK_RUNNING_STATES, CaseState
 from . import core
 
@@ -46,7 +45,7 @@ def due_dates_recompute(*, now: datetime | None = None, batch_size: int = 500) -
     decision_cases = Complaint.objects.filter(status__in=DECISION_STATES).only(*fields).order_by("id")
     while batch := list(decision_cases.filter(id__gt=last_id)[:batch_size]):
         last_id = batch[-1].id
-        pauses = _pauses_by_case([c.id for c in batch])
+        pauses = pauses_by_case([c.id for c in batch])
         changes = [(c, clock_now(c, now, pauses=pauses[c.id]).due_date) for c in batch]
         moved += len(_apply(changes, now=now))
         checked += len(batch)
@@ -75,18 +74,6 @@ def due_dates_recompute(*, now: datetime | None = None, batch_size: int = 500) -
         moved=moved,
     )
     return RecomputeResult(checked=checked, moved=moved)
-
-
-def _pauses_by_case(ids: list[int]) -> dict[int, list[tuple[datetime, datetime | None]]]:
-    found: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
-    rows = (
-        Pause.objects.filter(complaint_id__in=ids)
-        .order_by("started_at")
-        .values_list("complaint_id", "started_at", "ended_at")
-    )
-    for cid, start, end in rows:
-        found[cid].append((core.local(start), core.local(end) if end else None))
-    return found
 
 
 @transaction.atomic
