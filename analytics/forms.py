@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from voc.validators import plausible_date
+
 from .dimensions import Dimension, DimensionError, dimension
 from .periods import Period, PeriodError, custom_period, period_containing
 
@@ -51,9 +53,9 @@ class ReportParams:
 
 class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=_("周期"), choices=KIND_CHOICES, required=False)
-    anchor = forms.DateField(label=_("所在日期"), required=False)
-    start = forms.DateField(label=_("开始日期"), required=False)
-    end = forms.DateField(label=_("结束日期"), required=False)
+    anchor = forms.DateField(validators=[plausible_date], label=_("所在日期"), required=False)
+    start = forms.DateField(validators=[plausible_date], label=_("开始日期"), required=False)
+    end = forms.DateField(validators=[plausible_date], label=_("结束日期"), required=False)
     org = forms.CharField(label=_("机构"), required=False, max_length=20)
     axis = forms.ChoiceField(label=_("维度"), choices=AXIS_CHOICES, required=False)
     level = forms.ChoiceField(label=_("层级"), choices=LEVEL_CHOICES, required=False)
@@ -100,7 +102,11 @@ class ImprovementForm(forms.Form):
     title = forms.CharField(label=_("整改事项"), max_length=200)
     description = forms.CharField(label=_("问题与措施"), widget=forms.Textarea, required=False, max_length=4000)
     owner_org = forms.CharField(label=_("责任机构代码"), max_length=20)
-    due_date = forms.DateField(label=_("整改期限"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    due_date = forms.DateField(
+        validators=[plausible_date],
+        label=_("整改期限"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
 
 
 class ImprovementStatusForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from accounts.selectors import orgs_visible_to
+from voc.validators import plausible_date
 
 from .models import Complaint, Customer, CustomerCard
 from .selectors import FLAG_FIELDS, ComplaintFilters
@@ -37,7 +38,10 @@ class IntakeForm(forms.Form):
     channel = forms.ChoiceField(label=_("受理渠道"), choices=Complaint.Channel.choices, initial="hotline")
     regulator_reference = forms.CharField(label=_("监管转办编号"), required=False, max_length=64)
     regulator_received_on = forms.DateField(
-        label=_("监管受理日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        validators=[plausible_date],
+        label=_("监管受理日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     mobile = forms.CharField(
         label=_("手机号"),
@@ -79,7 +83,10 @@ class IntakeForm(forms.Form):
         label=_("争议金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
     received_at = forms.DateTimeField(
-        label=_("收到时间（默认现在）"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        validators=[plausible_date],
+        label=_("收到时间（默认现在）"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     is_elderly = forms.BooleanField(label=_("老年客户"), required=False)
     is_group_impact = forms.BooleanField(label=_("群体性/监管影响"), required=False)
@@ -176,9 +183,14 @@ class FilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     received_from = forms.DateField(
-        label=_("收到日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        validators=[plausible_date],
+        label=_("收到日期从"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    received_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = forms.DateField(
+        validators=[plausible_date], label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def filters(self) -> ComplaintFilters:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import Organisation
+from voc.validators import plausible_date
 
 from .models import CallRecording
 from .selectors import AUDIENCE_ROLE_CHOICES
@@ -20,7 +21,10 @@ class UploadForm(forms.Form):
     )
     language = forms.ChoiceField(label=_("语言"), choices=CallRecording.Language.choices, initial="zh")
     call_started_at = forms.DateTimeField(
-        label=_("通话时间"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        validators=[plausible_date],
+        label=_("通话时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     direction = forms.ChoiceField(label=_("方向"), choices=CallRecording.Direction.choices, initial="inbound")
     channel = forms.ChoiceField(label=_("渠道"), choices=CallRecording.Channel.choices, initial="hotline")

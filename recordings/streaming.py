@@ -12,7 +12,7 @@ from .speech.audio import DecodeFailed
 
 logger = logging.getLogger(__name__)
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # longer: not a byte offset of any file
 CONTENT_TYPES = {
     "wav": "audio/wav",
     "mp3": "audio/mpeg",

@@ -2,10 +2,13 @@ from importlib.util import find_spec
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
+from voc.params import IdConverter
+
+register_converter(IdConverter, "id")  # before the apps' URLconfs are included
 
 urlpatterns = [
     path("", account_views.home, name="home"),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from complaints.models import Complaint
+from voc.validators import plausible_date
 
 from .models import InvolvedStaff, Pause, VerificationRequest
 from .services.case import REDRESS_TYPES
@@ -79,7 +80,9 @@ class ExtensionDecideForm(ActionForm):
 
 
 class VerificationRequestForm(ActionForm):
-    requested_on = forms.DateField(label=_("客户提出核实日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    requested_on = forms.DateField(
+        validators=[plausible_date], label=_("客户提出核实日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     reason = forms.CharField(label=_("核实请求内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -8,6 +8,6 @@ urlpatterns = [
     path("mine/", views.my_cases, name="mine"),
     path("overview/", views.overview, name="overview"),
     path("approvals/", views.approvals, name="approvals"),
-    path("case/<int:pk>/", views.case_detail, name="case"),
-    path("case/<int:pk>/act/<slug:action>/", views.case_act, name="act"),
+    path("case/<id:pk>/", views.case_detail, name="case"),
+    path("case/<id:pk>/act/<slug:action>/", views.case_act, name="act"),
 ]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from voc.api_fields import PlausibleDateTimeField
+from voc.validators import plausible_date
+
 from ..forms import AXIS_CHOICES, KIND_CHOICES, LEVEL_CHOICES, parse_report
 
 
@@ -15,9 +18,11 @@ class ReportQuerySerializer(serializers.Serializer):
         required=False,
         help_text="custom (default: last 30 days), week, month, quarter",
     )
-    anchor = serializers.DateField(required=False, help_text="A date inside the week/month/quarter")
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    anchor = serializers.DateField(
+        validators=[plausible_date], required=False, help_text="A date inside the week/month/quarter"
+    )
+    start = serializers.DateField(validators=[plausible_date], required=False)
+    end = serializers.DateField(validators=[plausible_date], required=False)
     org = serializers.CharField(required=False, allow_blank=True, help_text="Org code; its subtree (within your scope)")
     axis = serializers.ChoiceField(choices=[a for a, _ in AXIS_CHOICES], required=False)
     level = serializers.ChoiceField(choices=[level for level, _ in LEVEL_CHOICES], required=False)
@@ -38,8 +43,12 @@ class TrendQuerySerializer(ReportQuerySerializer):
 class PeriodSerializer(serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = serializers.DateField(
+        validators=[plausible_date],
+    )
+    end = serializers.DateField(
+        validators=[plausible_date],
+    )
 
 
 class TopRowSerializer(serializers.Serializer):
@@ -130,6 +139,8 @@ class ImprovementSerializer(serializers.Serializer):
     source = serializers.CharField()
     codes = serializers.ListField(child=serializers.CharField())
     period_label = serializers.CharField()
-    due_date = serializers.DateField()
-    closed_at = serializers.DateTimeField(allow_null=True)
+    due_date = serializers.DateField(
+        validators=[plausible_date],
+    )
+    closed_at = PlausibleDateTimeField(allow_null=True)
     case_count = serializers.IntegerField()

@@ -6,6 +6,8 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import Organisation
+from voc.api_fields import PlausibleDateTimeField
+from voc.validators import plausible_date
 
 from ..models import Complaint, Customer, CustomerCard
 from ..selectors import FLAG_FIELDS
@@ -40,9 +42,11 @@ class ComplaintCreateSerializer(serializers.Serializer):
     disputed_amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
-    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    received_at = PlausibleDateTimeField(required=False, allow_null=True, default=None)
     regulator_reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    regulator_received_on = serializers.DateField(required=False, allow_null=True, default=None)
+    regulator_received_on = serializers.DateField(
+        validators=[plausible_date], required=False, allow_null=True, default=None
+    )
     is_elderly = serializers.BooleanField(default=False)
     is_group_impact = serializers.BooleanField(default=False)
     has_media_risk = serializers.BooleanField(default=False)
@@ -63,8 +67,8 @@ class ComplaintFilterSerializer(serializers.Serializer):
     )
     channel = serializers.ChoiceField(choices=Complaint.Channel.choices, required=False, allow_blank=True, default="")
     flags = serializers.MultipleChoiceField(choices=FLAG_FIELDS, required=False, default=list)
-    received_from = serializers.DateField(required=False, allow_null=True, default=None)
-    received_to = serializers.DateField(required=False, allow_null=True, default=None)
+    received_from = serializers.DateField(validators=[plausible_date], required=False, allow_null=True, default=None)
+    received_to = serializers.DateField(validators=[plausible_date], required=False, allow_null=True, default=None)
     cursor = serializers.CharField(required=False, allow_blank=True, default="")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=25)
 
@@ -106,9 +110,9 @@ class ComplaintOutSerializer(serializers.Serializer):
     details = serializers.CharField()
     demand = serializers.CharField()
     disputed_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    received_at = serializers.DateTimeField()
-    accepted_at = serializers.DateTimeField(allow_null=True)
-    due_date = serializers.DateField(allow_null=True)
+    received_at = PlausibleDateTimeField()
+    accepted_at = PlausibleDateTimeField(allow_null=True)
+    due_date = serializers.DateField(validators=[plausible_date], allow_null=True)
     responsible_org = OrgOutSerializer()
     customer = CustomerOutSerializer(allow_null=True)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from voc.api_fields import PlausibleDateTimeField
+
 from ..models import CallRecording, ListeningEvent
 
 
@@ -13,7 +15,7 @@ class UploadInSerializer(serializers.Serializer):
         required=False, allow_blank=True, help_text="Case reference, e.g. VOC-2026-0000001"
     )
     language = serializers.ChoiceField(choices=CallRecording.Language.choices, default="zh")
-    call_started_at = serializers.DateTimeField(required=False, allow_null=True)
+    call_started_at = PlausibleDateTimeField(required=False, allow_null=True)
     direction = serializers.ChoiceField(choices=CallRecording.Direction.choices, default="inbound")
     channel = serializers.ChoiceField(choices=CallRecording.Channel.choices, default="hotline")
 
@@ -37,7 +39,7 @@ class RecordingOutSerializer(serializers.Serializer):
     language = serializers.CharField()
     direction = serializers.CharField()
     channel = serializers.CharField()
-    call_started_at = serializers.DateTimeField(allow_null=True)
+    call_started_at = PlausibleDateTimeField(allow_null=True)
     status = serializers.CharField()
     failure_reason = serializers.CharField()
     attempts = serializers.IntegerField()
@@ -47,8 +49,8 @@ class RecordingOutSerializer(serializers.Serializer):
     redaction = serializers.CharField()
     redaction_note = serializers.CharField()
     playable_versions = serializers.ListField(child=serializers.CharField())
-    created_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField(allow_null=True)
+    created_at = PlausibleDateTimeField()
+    finished_at = PlausibleDateTimeField(allow_null=True)
 
 
 class RecordingDetailOutSerializer(RecordingOutSerializer):
