@@ -18,6 +18,13 @@ def test_login_page_is_chinese_by_default(client):
     assert "登录客户之声" in body
 
 
+def test_pages_name_a_shipped_icon(client):
+    from django.contrib.staticfiles import finders
+
+    assert '<link rel="icon" href="/static/favicon.svg"' in client.get(reverse("login")).content.decode()
+    assert finders.find("favicon.svg")  # browsers otherwise ask for /favicon.ico and log a 404
+
+
 def test_login_and_logout(client, org_tree, make_user):
     make_user(roles.BRANCH_HANDLER, org_tree.bj, username="alice")
     response = client.post(reverse("login"), {"username": "alice", "password": "pw-test-123"})
