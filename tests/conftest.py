@@ -4,8 +4,11 @@ has a sub-branch, SH has none, so a scoping bug shows up as a wrong count."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from hypothesis import settings as hypothesis_settings
 
 from accounts import roles
@@ -58,6 +61,29 @@ def _migration_data_after_flush(request, django_db_blocker):
     with django_db_blocker.unblock():
         load_taxonomy(apps, None)
     cache.clear()
+
+
+# Tests that depend on the calendar run on a pinned day, never on the machine's date: a test that
+# passed in November failed on 7 December because "the last 100 days" then spanned five months.
+PINNED_TODAY = date(2026, 12, 7)
+# Days around month, quarter and year edges, for tests parametrised over the calendar.
+CALENDAR_EDGES = [PINNED_TODAY, date(2027, 1, 3), date(2026, 3, 1), date(2026, 9, 30)]
+
+
+@pytest.fixture
+def pin_clock(settings):
+    """``pin_clock(day)`` moves the clock to 10:00 local time on ``day`` (time keeps ticking)."""
+    travellers = []
+
+    def pin(day: date, hour: int = 10) -> date:
+        traveller = time_machine.travel(datetime.combine(day, time(hour), tzinfo=ZoneInfo(settings.TIME_ZONE)))
+        traveller.start()
+        travellers.append(traveller)
+        return day
+
+    yield pin
+    for traveller in reversed(travellers):
+        traveller.stop()
 
 
 @dataclass

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts import roles
 from analytics.services import rollup_rebuild
 from tests.complaints.factories import ComplaintFactory, code
+from tests.conftest import PINNED_TODAY
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +47,11 @@ def _celery_eager():
 
 
 @pytest.fixture
-def today() -> date:
-    return timezone.localdate()
+def today(request, pin_clock) -> date:
+    """The pinned day (``PINNED_TODAY``, or the parametrised one); the clock is moved there."""
+    day = pin_clock(getattr(request, "param", PINNED_TODAY))
+    assert timezone.localdate() == day
+    return day
 
 
 @dataclass

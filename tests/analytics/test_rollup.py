@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -90,12 +89,11 @@ operation = st.one_of(
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(operation, min_size=1, max_size=12))
-def test_rollup_equals_raw_after_random_inserts_and_updates(org_tree, ops):
+def test_rollup_equals_raw_after_random_inserts_and_updates(org_tree, today, ops):
     Complaint.objects.all().delete()
     DailyRollup.objects.all().delete()
     MonthlyRollup.objects.all().delete()
     orgs = [org_tree.bj, org_tree.bj_cy, org_tree.sh]
-    today = timezone.localdate()
     ids: list[int] = []
     for op in ops:
         kind = op[0]
