@@ -6,3 +6,6 @@ class ComplaintsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "complaints"
     verbose_name = _("投诉受理")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the production key check)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from accounts.selectors import orgs_visible_to
 from voc.validators import plausible_date
 
+from . import crypto, pii, selectors
 from .models import Complaint, Customer, CustomerCard
 from .selectors import FLAG_FIELDS, ComplaintFilters
 from .services import CustomerInput
@@ -167,7 +170,12 @@ class PublicComplaintForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    """List/search filters (GET). Invalid values are reported, never a 500."""
+    """List/search filters. Invalid values are reported, never a 500.
+
+    The list is read with GET (bookmarkable) and searched with a POST answered by a redirect
+    to :meth:`url_query`, in which no phone, ID or card number appears: a full mobile or ID
+    number in ``q`` becomes ``customer``, an expiring encrypted token (complaints.crypto),
+    and any other number is masked the way stored text is."""
 
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
     status = forms.CharField(label=_("状态"), required=False, max_length=30)
@@ -192,6 +200,54 @@ class FilterForm(forms.Form):
         validators=[plausible_date], label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
+    customer = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+
+    def clean_customer(self) -> str:
+        """The number behind the token ("" without one)."""
+        token = self.cleaned_data["customer"]
+        if not token:
+            return ""
+        number = crypto.search_token_value(token, max_age=settings.SESSION_COOKIE_AGE)
+        if number is None:
+            raise ValidationError(_("号码查询已过期，请重新输入号码 / The number search has expired, enter it again"))
+        return number
+
+    def number_masked(self) -> str:
+        """The searched number as staff may see it (138****5678)."""
+        number = self.cleaned_data.get("customer", "") if hasattr(self, "cleaned_data") else ""
+        for mask in (pii.mask_mobile, pii.mask_id_number):
+            try:
+                return mask(number)
+            except ValueError:
+                continue
+        return ""
+
+    def needs_clean_url(self) -> bool:
+        """True when the query string this form was read from carries a number."""
+        q = self.cleaned_data.get("q", "")
+        return bool(q) and (selectors.full_number(q) is not None or pii.mask_text(q) != q)
+
+    def url_query(self, *, keep_cursor: bool = False) -> str:
+        """The query string for these filters, with no phone, ID or card number in it."""
+        d = self.cleaned_data
+        query = QueryDict(mutable=True)
+        q, number = d.get("q", "").strip(), d.get("customer", "")
+        if q and selectors.full_number(q):
+            q, number = "", selectors.full_number(q)
+        if number:
+            query["customer"] = crypto.search_token(number)
+        if q:
+            query["q"] = pii.mask_text(q)
+        for name in ("status", "code_a", "code_b", "code_c", "org", "channel"):
+            if d.get(name):
+                query[name] = d[name]
+        query.setlist("flags", d.get("flags", []))
+        for name in ("received_from", "received_to"):
+            if d.get(name):
+                query[name] = d[name].isoformat()
+        if keep_cursor and d.get("cursor"):
+            query["cursor"] = d["cursor"]
+        return query.urlencode()
 
     def filters(self) -> ComplaintFilters:
         d = self.cleaned_data
@@ -207,6 +263,7 @@ class FilterForm(forms.Form):
             received_from=d.get("received_from"),
             received_to=d.get("received_to"),
             q=d.get("q", ""),
+            number=d.get("customer", ""),
         )
         f.nothing = bool(d.get("org")) and org is None  # unknown org code: no rows, not all rows
         return f

@@ -14,8 +14,8 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from accounts.selectors import org_ids_visible_to, org_visible_to, scope_to_user
 
+from . import crypto, pii, routing
 from . import cursor as cursors
-from . import pii, routing
 from .models import ClassificationCode, Complaint, Customer, RoutingRule
 from .search import text_contains
 from .taxonomy_selectors import CodeRow, taxonomy_rows
@@ -49,6 +49,8 @@ class ComplaintFilters:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
     q: str = ""
+    # A full mobile or ID number: the customer's cases, found by keyed hash (never a text search).
+    number: str = ""
     nothing: bool = False  # a filter named something that does not exist
 
 
@@ -90,7 +92,14 @@ def complaint_filter(qs: QuerySet[Complaint], f: ComplaintFilters, user: User) -
         qs = qs.filter(
             received_at__lt=dt.datetime.combine(f.received_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         )
-    q = f.q.strip()
+    q, number = f.q.strip(), f.number
+    if q and not number and full_number(q):
+        q, number = "", q  # a full number typed as search text (the API's q) finds the customer
+    if number:
+        customers = customers_by_number(number)
+        if customers is None:
+            return qs.none()
+        qs = qs.filter(customer_id__in=customers.values("id"))
     if q:
         if q.upper().startswith("VOC-"):
             qs = qs.filter(reference=q.upper())
@@ -149,14 +158,41 @@ def complaint_page_for(
 
 
 def customer_lookup(*, mobile: str = "", id_number: str = "") -> Customer | None:
-    """Exact lookup by keyed hash; ValueError for a malformed number."""
-    key = settings.PII_HASH_KEY
+    """Exact lookup by keyed hash (current or old key, see complaints.crypto); ValueError
+    for a malformed number."""
     if id_number.strip():
-        found = Customer.objects.filter(id_number_hash=pii.keyed_hash(pii.normalize_id_number(id_number), key)).first()
+        hashes = crypto.keyed_hash_candidates(pii.normalize_id_number(id_number))
+        found = Customer.objects.filter(id_number_hash__in=hashes).order_by("id").first()
         if found:
             return found
     if mobile.strip():
-        return Customer.objects.filter(mobile_hash=pii.keyed_hash(pii.normalize_mobile(mobile), key)).first()
+        hashes = crypto.keyed_hash_candidates(pii.normalize_mobile(mobile))
+        return Customer.objects.filter(mobile_hash__in=hashes).order_by("id").first()
+    return None
+
+
+_NUMBER_KINDS = ((pii.normalize_mobile, "mobile_hash"), (pii.normalize_id_number, "id_number_hash"))
+
+
+def full_number(value: str) -> str | None:
+    """``value`` as a normalised full mobile or ID number, or None if it is neither."""
+    for normalize, _column in _NUMBER_KINDS:
+        try:
+            return normalize(value)
+        except ValueError:
+            continue
+    return None
+
+
+def customers_by_number(number: str) -> QuerySet[Customer] | None:
+    """Customers whose mobile or ID number is ``number`` (exact, by keyed hash), or None
+    when ``number`` is not a full mobile or ID number (then it is ordinary search text)."""
+    for normalize, column in _NUMBER_KINDS:
+        try:
+            value = normalize(number)
+        except ValueError:
+            continue
+        return Customer.objects.filter(**{f"{column}__in": crypto.keyed_hash_candidates(value)})
     return None
 
 

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import can_unmask, org_visible_to
@@ -37,6 +39,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, msgs)
 
 
+@sensitive_post_parameters("mobile", "id_number", "card_number")
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
@@ -119,14 +122,16 @@ def _link_call(request: HttpRequest, recording, case) -> None:
 def _lookup_customer(request):
     try:
         return customer_lookup_for_intake(
-            actor=request.user, mobile=request.GET.get("mobile", ""), id_number=request.GET.get("id_number", "")
+            actor=request.user, mobile=request.POST.get("mobile", ""), id_number=request.POST.get("id_number", "")
         ), ""
     except ValueError as exc:
         return None, str(exc)
 
 
+# The number lookups are POSTs: a number in a query string lands in access logs and histories.
+@sensitive_post_parameters("mobile", "id_number")
 @login_required
-@require_GET
+@require_POST
 def intake_customer(request: HttpRequest) -> HttpResponse:
     """htmx: the customer behind a mobile/ID number, masked, with earlier cases the agent may see."""
     if not may_register(request.user):
@@ -143,20 +148,21 @@ def intake_customer(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/_customer.html", context)
 
 
+@sensitive_post_parameters("mobile", "id_number")
 @login_required
-@require_GET
+@require_POST
 def intake_repeat_check(request: HttpRequest) -> HttpResponse:
     """htmx: warn when this customer already has a case with this B code within the window."""
     if not may_register(request.user):
         raise Http404
     try:  # reveals only cases the user may see, so not logged as a customer lookup
         customer = selectors.customer_lookup(
-            mobile=request.GET.get("mobile", ""), id_number=request.GET.get("id_number", "")
+            mobile=request.POST.get("mobile", ""), id_number=request.POST.get("id_number", "")
         )
     except ValueError:
         customer = None
     earlier = None
-    code_b = request.GET.get("code_b", "").strip().upper()
+    code_b = request.POST.get("code_b", "").strip().upper()
     if customer and code_b:
         from django.utils import timezone
 
@@ -227,11 +233,20 @@ def reveal_customer(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "complaints/_revealed.html", {"shown": shown})
 
 
+@sensitive_post_parameters("q")
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def complaint_list(request: HttpRequest) -> HttpResponse:
-    """Filters + search with keyset pages (no COUNT over the match set)."""
-    form = FilterForm(request.GET or None)
+    """Filters + search with keyset pages (no COUNT over the match set).
+
+    The search form POSTs and is answered with a redirect to the bookmarkable GET URL, so a
+    phone or ID number typed into it never reaches a URL, access log or browser history
+    (FilterForm.url_query). An old link that carries one is redirected the same way.
+    """
+    form = FilterForm((request.POST if request.method == "POST" else request.GET) or None)
+    if form.is_bound and form.is_valid() and (request.method == "POST" or form.needs_clean_url()):
+        query = form.url_query(keep_cursor=request.method == "GET")
+        return redirect(f"{reverse('complaints:list')}?{query}" if query else reverse("complaints:list"))
     page, error = None, ""
     if not form.is_bound or form.is_valid():
         if not form.is_bound:
@@ -243,7 +258,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             )
         except ValueError as exc:
             error = str(exc)
-    query = request.GET.copy()
+    query = request.GET.copy() if request.method == "GET" else QueryDict()
     query.pop("cursor", None)
     return render(
         request,
@@ -267,6 +282,7 @@ def _product_choices():
     return [(r.code, r.name_zh) for r in leaves]
 
 
+@sensitive_post_parameters("mobile")
 @require_http_methods(["GET", "POST"])
 def public_form(request: HttpRequest) -> HttpResponse:
     """No account needed; throttled per IP; answers only with a reference number."""

@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+PII_KEYS = {"VOC_PII_HASH_KEY": secrets.token_urlsafe(48), "VOC_PII_ENCRYPTION_KEY": secrets.token_urlsafe(48)}
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     full_env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {"DATABASE_URL", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE", "VOC_PII_HASH_KEY", "VOC_PII_ENCRYPTION_KEY"}
     } | env
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
@@ -31,9 +35,41 @@ def test_check_deploy_is_clean_with_production_settings():
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="voc.bank.example",
+        **PII_KEYS,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_pii_keys():
+    base = {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    missing = _manage("check", "--deploy", **base)
+    assert missing.returncode != 0
+    assert "VOC_PII_HASH_KEY is not set" in missing.stderr and "VOC_PII_ENCRYPTION_KEY is not set" in missing.stderr
+    dev = _manage(
+        "migrate",
+        "--check",
+        **base,
+        VOC_PII_HASH_KEY="dev-only-pii-hash-key",
+        VOC_PII_ENCRYPTION_KEY=PII_KEYS["VOC_PII_ENCRYPTION_KEY"],
+    )
+    assert dev.returncode != 0 and "complaints.E102" in dev.stderr
+
+
+def test_gunicorn_entry_point_refuses_to_load_without_pii_keys():
+    """gunicorn runs no system checks: importing voc.wsgi must fail by itself."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "VOC_PII_HASH_KEY"}}
+    env |= {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    env["VOC_PII_ENCRYPTION_KEY"] = PII_KEYS["VOC_PII_ENCRYPTION_KEY"]
+    refused = subprocess.run(
+        [sys.executable, "-c", "import voc.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode != 0 and "ImproperlyConfigured: complaints.E101" in refused.stderr
+    env["VOC_PII_HASH_KEY"] = PII_KEYS["VOC_PII_HASH_KEY"]
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import voc.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert loaded.returncode == 0, loaded.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

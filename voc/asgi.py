@@ -4,3 +4,8 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voc.settings")
 application = get_asgi_application()
+
+# ASGI servers run no system checks: refuse to serve without real keys for personal data.
+from complaints.checks import refuse_unsafe_keys  # noqa: E402
+
+refuse_unsafe_keys()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voc.settings")
 
@@ -23,6 +23,26 @@ def ensure_broker_folders() -> None:
 
 
 ensure_broker_folders()
+
+
+@signals.setup_logging.connect
+def use_django_logging(**kwargs) -> None:
+    """Workers and beat log through Django's LOGGING, whose every handler masks card, phone
+    and ID numbers; without this receiver Celery replaces the root handlers with its own,
+    and its task received/succeeded/failed lines print task arguments and results."""
+    from django.conf import settings
+    from django.utils.log import configure_logging
+
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def refuse_unsafe_keys(**kwargs) -> None:
+    """Celery runs no system checks: refuse to start without real keys for personal data."""
+    from complaints.checks import refuse_unsafe_keys as check
+
+    check()
 
 
 @app.task(name="voc.celery.heartbeat")

@@ -29,13 +29,19 @@ else:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# Key for the keyed hashes of phone and ID numbers (exact lookup without storing
-# the clear value). Separate from SECRET_KEY so rotating one does not break the other.
-PII_HASH_KEY = env("VOC_PII_HASH_KEY", default="dev-only-pii-hash-key")
+# Keys for personal data (complaints.crypto), separate from SECRET_KEY and from each other
+# so each can rotate alone. Production refuses to start without them or with the built-in
+# development values (system check complaints.E101-E104). Rotation: put the new key in the
+# main variable and the previous one in *_OLD_KEYS (comma-separated), restart, run
+# ``manage.py pii_rekey``, then drop the old key.
+# Keyed hashes of phone and ID numbers (exact lookup without storing the clear value).
+PII_HASH_KEY = env("VOC_PII_HASH_KEY", default="" if PRODUCTION else "dev-only-pii-hash-key")
+PII_HASH_OLD_KEYS = env.list("VOC_PII_HASH_OLD_KEYS", default=[])
+# Encrypted full phone/ID numbers that UNMASK_ROLES may reveal (audit-logged).
+PII_ENCRYPTION_KEY = env("VOC_PII_ENCRYPTION_KEY", default="" if PRODUCTION else "dev-only-pii-encryption-key")
+PII_ENCRYPTION_OLD_KEYS = env.list("VOC_PII_ENCRYPTION_OLD_KEYS", default=[])
 
 # --- complaints (intake) ---------------------------------------------------
-# Key for the encrypted full phone/ID numbers that UNMASK_ROLES may reveal (audit-logged).
-PII_ENCRYPTION_KEY = env("VOC_PII_ENCRYPTION_KEY", default="dev-only-pii-encryption-key")
 # Same customer + same B code within this many days marks a case as a repeat.
 COMPLAINT_REPEAT_WINDOW_DAYS = env.int("VOC_COMPLAINT_REPEAT_WINDOW_DAYS", default=90)
 # Public web form: submissions per client IP ("N/second|minute|hour|day").
@@ -259,13 +265,33 @@ EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.c
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="voc@bank.example")
 
 # --- Logging --------------------------------------------------------------
+# Every handler masks card, phone and ID numbers in each record (voc.log_filters); a test
+# fails on a handler without the filter. Django's own default handlers are replaced: its
+# console and mail_admins handlers have no mask (and an error e-mail carries the request's
+# POST data), so django.* records reach the root handler. Celery workers and beat keep this
+# configuration (voc.celery); gunicorn's handlers: voc/gunicorn_conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_pii": {"()": "voc.log_filters.MaskPIIFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["mask_pii"]},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # --- Production hardening -------------------------------------------------

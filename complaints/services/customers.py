@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
@@ -54,14 +53,6 @@ def surname_of(name: str) -> str:
     return name[:1]
 
 
-def mobile_hash(value: str) -> str:
-    return pii.keyed_hash(pii.normalize_mobile(value), settings.PII_HASH_KEY)
-
-
-def id_number_hash(value: str) -> str:
-    return pii.keyed_hash(pii.normalize_id_number(value), settings.PII_HASH_KEY)
-
-
 def customer_clean(data: CustomerInput, *, require_identity: bool = True) -> CleanCustomer:
     """Validate and normalise; ValidationError with one message per bad field."""
     errors: dict[str, str] = {}
@@ -108,20 +99,22 @@ def customer_find_or_create(
     known ones are never overwritten by intake. Returns (customer, created).
     """
     clean = clean or customer_clean(data)
-    key = settings.PII_HASH_KEY
-    m_hash = pii.keyed_hash(clean.mobile, key) if clean.mobile else ""
-    i_hash = pii.keyed_hash(clean.id_number, key) if clean.id_number else ""
+    m_hash = crypto.keyed_hash(clean.mobile) if clean.mobile else ""
+    i_hash = crypto.keyed_hash(clean.id_number) if clean.id_number else ""
+    # During a key rotation a stored hash may still be under an old key (complaints.crypto).
+    m_hashes = crypto.keyed_hash_candidates(clean.mobile) if clean.mobile else []
+    i_hashes = crypto.keyed_hash_candidates(clean.id_number) if clean.id_number else []
     customer = None
     qs = Customer.objects.select_for_update() if for_update else Customer.objects.all()
     # One query over both hash indexes (a BitmapOr on PostgreSQL); an ID-number match
     # outranks a mobile match, then the oldest customer. Blank hashes never match.
     match = Q()
-    if i_hash:
-        match |= Q(id_number_hash=i_hash)
-    if m_hash:
-        match |= Q(mobile_hash=m_hash)
+    if i_hashes:
+        match |= Q(id_number_hash__in=i_hashes)
+    if m_hashes:
+        match |= Q(mobile_hash__in=m_hashes)
     if match:
-        rank = Case(When(id_number_hash=i_hash, then=Value(0)), default=Value(1)) if i_hash else Value(1)
+        rank = Case(When(id_number_hash__in=i_hashes, then=Value(0)), default=Value(1)) if i_hashes else Value(1)
         customer = qs.filter(match).annotate(_rank=rank).order_by("_rank", "id").first()
     created = customer is None
     if created:

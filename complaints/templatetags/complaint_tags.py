@@ -19,3 +19,11 @@ def case_flags(case) -> list[str]:
     from complaints.selectors import FLAG_FIELDS
 
     return [str(case._meta.get_field(f).verbose_name) for f in FLAG_FIELDS if getattr(case, f)]
+
+
+@register.filter
+def pii_mask(value) -> str:
+    """Text with card, phone and ID numbers masked (an echoed search box, for one)."""
+    from complaints.pii import mask_text
+
+    return mask_text(str(value)) if value else ""

@@ -106,7 +106,7 @@ def test_customer_lookup_shows_masked_identity_and_previous_cases(agent_client, 
             name="张伟", title="mr", mobile=MOBILE, id_number=ID_NUMBER
         )
     )
-    html = agent_client.get(reverse("complaints:intake_customer"), {"mobile": "138 1234 5678"}).content.decode()
+    html = agent_client.post(reverse("complaints:intake_customer"), {"mobile": "138 1234 5678"}).content.decode()
     assert "张先生" in html and "138****5678" in html
     assert earlier.reference in html
     assert MOBILE not in html and ID_NUMBER not in html and "张伟" not in html
@@ -116,33 +116,33 @@ def test_customer_lookup_is_audited_and_another_branch_sees_no_branch_or_cases(c
     earlier = register()  # the customer's home branch is BJ-CY
     sh_handler = make_user(roles.BRANCH_HANDLER, org_tree.sh)
     client.force_login(sh_handler)
-    html = client.get(reverse("complaints:intake_customer"), {"mobile": MOBILE}).content.decode()
+    html = client.post(reverse("complaints:intake_customer"), {"mobile": MOBILE}).content.decode()
     assert 'data-customer-found="1"' in html and "张先生" in html  # a walk-in at SH is recognised
     assert org_tree.bj_cy.name_zh not in html and earlier.reference not in html
     event = AuditEvent.objects.get(action="customer.lookup")
     assert (event.actor, event.object_id, event.detail) == (sh_handler, str(earlier.customer_id), {"by": "mobile"})
 
     client.force_login(make_user(roles.BRANCH_MANAGER, org_tree.bj))  # BJ-CY is within BJ
-    html = client.get(reverse("complaints:intake_customer"), {"mobile": MOBILE}).content.decode()
+    html = client.post(reverse("complaints:intake_customer"), {"mobile": MOBILE}).content.decode()
     assert org_tree.bj_cy.name_zh in html and earlier.reference in html
-    client.get(reverse("complaints:intake_customer"), {"mobile": "139 0000 0000"})  # nobody: nothing to log
-    client.get(reverse("complaints:intake_repeat_check"), {"mobile": MOBILE, "code_b": "B030202"})
+    client.post(reverse("complaints:intake_customer"), {"mobile": "139 0000 0000"})  # nobody: nothing to log
+    client.post(reverse("complaints:intake_repeat_check"), {"mobile": MOBILE, "code_b": "B030202"})
     assert AuditEvent.objects.filter(action="customer.lookup").count() == 2
 
 
 def test_customer_lookup_bad_number_gives_a_message(agent_client):
-    response = agent_client.get(reverse("complaints:intake_customer"), {"mobile": "12"})
+    response = agent_client.post(reverse("complaints:intake_customer"), {"mobile": "12"})
     assert response.status_code == 200
     assert "手机号码格式不正确" in response.content.decode()
 
 
 def test_repeat_warning_links_the_earlier_case(agent_client, register):
     earlier = register()
-    html = agent_client.get(
+    html = agent_client.post(
         reverse("complaints:intake_repeat_check"), {"mobile": MOBILE, "code_b": "B030202"}
     ).content.decode()
     assert "重复投诉提醒" in html and reverse("complaints:detail", args=[earlier.reference]) in html
-    other = agent_client.get(reverse("complaints:intake_repeat_check"), {"mobile": MOBILE, "code_b": "B0101"})
+    other = agent_client.post(reverse("complaints:intake_repeat_check"), {"mobile": MOBILE, "code_b": "B0101"})
     assert "重复投诉提醒" not in other.content.decode()
 
 
