@@ -2,15 +2,25 @@
 
 Rules (design: DOMAIN.md "Privacy", SPEECH.md):
 
-- Chinese speakers read digits as numerals (一二三, 幺 = 1, 两 = 2). Text is normalised
-  character by character before detection, so every finding is a span of the ORIGINAL
-  text (the audio redactor maps those spans to word timestamps).
+- Digits are read however they are written before detection: Chinese numerals (一二三,
+  幺 = 1, 两 = 2, and the radio forms 洞 = 0, 拐 = 7, 勾 = 9), full-width ０-９ and
+  separators, and English number words ("one three eight", "oh" for zero next to other
+  number words, "double eight" = 88, "triple oh" = 000). :func:`normalize_numbers` keeps,
+  for every normalised character, its span in the ORIGINAL text, so every finding is a
+  span of the original text (the audio redactor maps those spans to word timestamps) and
+  a mask replaces the whole span: no number word or digit of it is left behind.
+- Digit groups are joined by one space, hyphen, comma, 、, slash, middle dot (·), underscore
+  or a dot written without spaces (6222.0287.6543.2109). A clause comma (，、 or ", ")
+  does not join when the group after it reads as an amount (200元) and the digits before
+  it are complete on their own (a mobile number, an ID or card number passing its checksum, or a case
+  reference such as VOC-2026-0001234):
+  "VOC-2026-0001234，200元已退" keeps reading as a case and an amount.
 - Whisper drops and rewrites digits, so checksums (Luhn, GB 11643) only CLASSIFY a run;
   they never decide whether it is masked. Every run of 8+ digits is masked, and so is a
   3-7 digit run shortly after a cue word (卡号, 安全码, 手机, card, CVV, ...).
 - Cards show at most the first 6 and last 4 digits; CVV and short fragments keep nothing.
-- Dates (2026-11-25), times (12:25), amounts (1,200.50元) and letter-prefixed references
-  (VOC-2026-0001234) are not identifiers and are left alone.
+- Dates (2026-11-25, 2026.11.25, 2026/11/25), times (12:25), amounts (1,200.50元) and
+  letter-prefixed references (VOC-2026-0001234) are not identifiers and are left alone.
 
 Pure standard library: no Django imports.
 """
@@ -26,8 +36,32 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-_CN_NUMERALS = "〇零一幺二两三四五六七八九"
-_DIGIT_TABLE = str.maketrans(_CN_NUMERALS + "０１２３４５６７８９", "0011223456789" + "0123456789")
+# Chinese numerals read as digits: 幺 = 1, 两 = 2, and radio speech 洞 = 0, 拐 = 7, 勾 = 9.
+# Positional numerals (十, 百, 千: amounts such as 一百二十) are not digits.
+_CN_NUMERALS = "〇零洞一幺二两三四五六七拐八九勾"
+_WRITTEN_DIGITS = frozenset("0123456789０１２３４５６７８９")
+_DIGIT_TABLE = str.maketrans(_CN_NUMERALS + "０１２３４５６７８９", "0001122345677899" + "0123456789")
+# For detection only: full-width ASCII forms (－．／＿ＣＶＶ) read as ASCII. The full-width
+# comma stays: "，" separates clauses, while "," may group thousands.
+_NORM_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if cp != 0xFF0C} | _DIGIT_TABLE
+
+# English number words (Whisper spells digits out; people write them): "oh"/"o" is a zero
+# only next to another number word ("one oh one"), "double eight" is 88.
+_EN_DIGITS = {
+    "zero": "0", "nought": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3",
+    "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_EN_WEAK = frozenset({"oh", "o"})
+_EN_REPEAT = {"double": 2, "triple": 3}
+_EN_WORD = re.compile(
+    r"(?<![A-Za-z])(?:" + "|".join(sorted([*_EN_DIGITS, *_EN_REPEAT], key=len, reverse=True)) + r")(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_WORD_GAP = re.compile(r"[ \t\u3000]*")  # dropped between two number words: one run of digits
+_WEAK_GAP = re.compile(r"[ \t\u3000.,，、/·・•‧_\-]{0,3}")  # between "oh" and another number word
+_REPEAT_GAP = re.compile(r"[ \t\u3000\-]?")  # "double eight", "double-8"
+_X_AFTER_WORD = re.compile(r"[ \t\u3000]+(?=[Xx](?![A-Za-z0-9]))")
+_ONE_WRITTEN_DIGIT = re.compile(r"[0-9０-９](?![0-9０-９])")
 
 # cue -> (kind it suggests, whether it also makes a 3-7 digit run sensitive).
 # Kind None means "tail" (尾号 7890): the last four digits may stay visible.
@@ -54,38 +88,143 @@ _CUE_RE = re.compile(
 )
 
 _SPACE = r"[ \u3000]"
-_SEP = rf"(?:{_SPACE}?[-‐‑–—,，]{_SPACE}?|{_SPACE})"  # between digit groups
+_JOINERS = "-‐‑–—,，、"
+# Between digit groups: one space, or one joiner with a space either side; or a slash, dot
+# (written without spaces: "500. 6222" ends a sentence), middle dot or underscore between
+# groups of up to 8 digits (6222.0212.3456.7894, but 13812345678_20261125.wav is a phone
+# number and a date).
+_SEP = (
+    rf"(?:{_SPACE}?[{_JOINERS}]{_SPACE}?|{_SPACE}"
+    rf"|(?<!\d{{9}})(?:{_SPACE}?/{_SPACE}?|[.·・•‧_])(?=\d{{1,8}}(?!\d)))"
+)
 _RUN = re.compile(rf"\d+(?:{_SEP}\d+)*(?:[Xx](?![A-Za-z0-9]))?", re.ASCII)
 # '*' in the local part: a masked e-mail (z***@example.com) is still found as one.
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+@*-])[A-Za-z0-9._%+*-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _REFERENCE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+)[-_]?\d+(?:[-_]\d+)*[Xx]?", re.ASCII)
+# A case or regulator reference: letters, a year, a sequence number (VOC-2026-0001234).
+_CASE_REFERENCE = re.compile(r"[A-Za-z]{2,8}[-_]?(?:19|20)\d{2}[-_]\d{3,7}", re.ASCII)
 _TIME = re.compile(r"(?<!\d)\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?!\d)", re.ASCII)
 _DASH = "-‐‑–—"
-_DATE = re.compile(rf"(?<!\d)(?<!\d[{_DASH}])(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}(?!\d)(?![{_DASH}]\d)", re.A)
+_DATE_SEPS = _DASH + "./"
+_MONTH, _DAY = r"(?:0?[1-9]|1[0-2])", r"(?:0?[1-9]|[12]\d|3[01])"
+_DATE = re.compile(
+    rf"(?<!\d)(?<!\d[{_DATE_SEPS}])"
+    rf"(?:(?:19|20)\d{{2}}([{_DATE_SEPS}]){_MONTH}\1{_DAY}|{_DAY}([./]){_DAY}\2(?:19|20)\d{{2}})"
+    rf"(?!\d)(?![{_DATE_SEPS}]\d)",
+    re.ASCII,
+)
 _AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,4})?(?!\d)", re.ASCII)
-_GLUED_BEFORE = re.compile(rf"\d{_SEP}$", re.ASCII)
+_DIGIT_SEP = re.compile(rf"\d{_SEP}", re.ASCII)
 _GLUED_AFTER = re.compile(rf"{_SEP}\d", re.ASCII)
-_WRITTEN_DIGIT = re.compile("[0-9０-９]")  # a digit, but not a Chinese numeral (一直)
 _CURRENCY_BEFORE = re.compile(r"(?:[¥￥$]|rmb|人民币)[ \u3000]?$", re.IGNORECASE)
-_CURRENCY_AFTER = re.compile(r"[ \u3000]?(?:元|块|圆|万|亿|rmb|cny|yuan)", re.IGNORECASE)
+_CURRENCY = r"[ \u3000]?(?:元|块|圆|万|亿|rmb|cny|yuan)"
+_CURRENCY_AFTER = re.compile(_CURRENCY, re.IGNORECASE)
+# A clause comma, and an amount after it: "VOC-2026-0001234，200元" is a case and an amount.
+_CLAUSE_COMMA = re.compile(rf"{_SPACE}?[，、]{_SPACE}?|,{_SPACE}")
+_AMOUNT_AHEAD = re.compile(rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d{{1,4}})?{_CURRENCY}", re.IGNORECASE)
 _UNIT_AFTER = re.compile(r"[ \u3000]?[年月日号元块圆万亿次个天点分秒岁%％笔期位]")
 _SERVICE_NUMBER = re.compile(r"95\d{3}|123\d{2}", re.ASCII)  # 95588, 12378: hotlines
 _MOBILE_PREFIXED = re.compile(r"(?:\+?86|0086)?(1[3-9]\d{9})", re.ASCII)
 _TERMINATORS = frozenset("。！？!?；;\n@")  # a cue does not reach past these
-_GAP_IGNORED = frozenset("0123456789*+ \u3000-‐‑–—,，")  # not counted in a cue's reach
+_GAP_IGNORED = frozenset("0123456789*+ \u3000./·・•‧_" + _JOINERS)  # not counted in a cue's reach
 _CHAIN_FILLER = frozenset(" \u3000,，.。、;；:：-—…嗯呃啊额哦")
 _CUE_WINDOW = 8  # max counted characters between a cue and the digits it refers to
 _CHAIN_GAP = 3  # max filler characters between pieces of one spoken number
 
 
 def normalize_digits(text: str) -> tuple[str, list[int]]:
-    """Map spoken Chinese digits (〇零一二三四五六七八九, 幺 = 1, 两 = 2) and full-width
-    ０-９ to ASCII digits, one character for one character.
+    """Map Chinese numerals (〇零一二三四五六七八九, 幺 = 1, 两 = 2, 洞 = 0, 拐 = 7, 勾 = 9)
+    and full-width ０-９ to ASCII digits, one character for one character.
 
     Positional numerals (十, 百, 千: amounts such as 一百二十) are left as they are.
     Returns the normalised text and, for each of its indexes, the index in ``text``.
+    English number words are read by :func:`normalize_numbers`.
     """
     return text.translate(_DIGIT_TABLE), list(range(len(text)))
+
+
+def normalize_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The text as :func:`find_sensitive` reads it, and for each of its characters the span
+    ``(start, end)`` of the ORIGINAL text it comes from.
+
+    Chinese numerals and full-width forms become ASCII (one character for one); an English
+    number word becomes its digit(s) spanning the whole word ("double eight" → "88", both
+    spanning "double eight"); whitespace between two number words is dropped, so a number
+    read out word by word is one run of digits.
+    """
+    norm, starts, ends = _normalize(text)
+    return norm, list(zip(starts, ends, strict=True))
+
+
+def _normalize(text: str) -> tuple[str, list[int], list[int]]:
+    chars = text.translate(_NORM_TABLE)
+    items = _number_words(text, chars) if _EN_WORD.search(text) else []
+    if not items:  # the usual case: one character for one
+        return chars, list(range(len(text))), list(range(1, len(text) + 1))
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for k, (start, end, digits) in enumerate(items):
+        if k and _WORD_GAP.fullmatch(text, pos, start):
+            pos = start  # "one three" → "13"
+        pieces += [chars[pos:start], digits]
+        starts += [*range(pos, start), *[start] * len(digits)]
+        ends += [*range(pos + 1, start + 1), *[end] * len(digits)]
+        pos = end
+        if x := _X_AFTER_WORD.match(text, pos):
+            pos = x.end()  # "... two X": the check character of an ID number
+    pieces.append(chars[pos:])
+    starts += range(pos, len(text))
+    ends += range(pos + 1, len(text) + 1)
+    return "".join(pieces), starts, ends
+
+
+def _number_words(text: str, chars: str) -> list[tuple[int, int, str]]:
+    """English number words of ``text`` as (start, end, digits), 'double'/'triple' applied.
+    ``chars`` is ``text`` with full-width forms as ASCII. A weak zero ('oh', 'o') counts in
+    a chain of words joined by short gaps that holds another number word, or beside digits
+    (see _digit_beside)."""
+    tokens = [(m.start(), m.end(), m.group().lower()) for m in _EN_WORD.finditer(text)]
+    items: list[tuple[int, int, str, bool]] = []  # start, end, digits, weak
+    i = 0
+    while i < len(tokens):
+        start, end, word = tokens[i]
+        i += 1
+        if word in _EN_REPEAT:
+            after = _REPEAT_GAP.match(chars, end).end()
+            if i < len(tokens) and tokens[i][0] == after and tokens[i][2] in _EN_DIGITS:
+                items.append((start, tokens[i][1], _EN_DIGITS[tokens[i][2]] * _EN_REPEAT[word], False))
+                i += 1
+            elif m := _ONE_WRITTEN_DIGIT.match(text, after):
+                items.append((start, m.end(), m[0].translate(_DIGIT_TABLE) * _EN_REPEAT[word], False))
+            continue  # otherwise "double" is an ordinary word
+        items.append((start, end, _EN_DIGITS[word], word in _EN_WEAK))
+    if not items:
+        return []
+    keep = [not weak for *_rest, weak in items]
+    first = 0
+    for k in range(len(items) + 1):  # chains of words joined by short gaps
+        if k < len(items) and (k == first or _WEAK_GAP.fullmatch(chars, items[k - 1][1], items[k][0])):
+            continue
+        chain = range(first, k)
+        if any(keep[j] for j in chain) or _digit_beside(chars, items[first][0], items[k - 1][1], len(chain)):
+            for j in chain:
+                keep[j] = True
+        first = k
+    return [(s, e, d) for (s, e, d, _weak), kept in zip(items, keep, strict=True) if kept]
+
+
+def _digit_beside(chars: str, start: int, end: int, words: int) -> bool:
+    """A chain of weak zeros reads as digits after a digit ("138 oh oh"), or before one when
+    it has two words or more ("oh oh 138"; a lone "Oh, 138..." is an interjection)."""
+    before = start
+    while before > 0 and start - before < 3 and _WEAK_GAP.fullmatch(chars[before - 1]):
+        before -= 1
+    if before > 0 and chars[before - 1].isdigit():
+        return True
+    after = _WEAK_GAP.match(chars, end).end()
+    return words > 1 and after < len(chars) and chars[after].isdigit()
 
 
 @dataclass(frozen=True)
@@ -98,21 +237,61 @@ class Finding:
     text: str
 
 
-def find_sensitive(text: str) -> list[Finding]:
-    """Return the sensitive spans of ``text``, sorted and non-overlapping.
+@dataclass(frozen=True)
+class _Scan:
+    text: str
+    norm: str  # see normalize_numbers
+    starts: list[int]
+    ends: list[int]
+    glue: str  # norm with the separators that do not join (a clause comma before an amount) blanked
+    spans: list[tuple[int, int, str]]  # (start, end, kind) in norm
 
-    Any run of 8+ digits (groups may be joined by one space, hyphen or comma) is
-    sensitive; checksums and cue words only classify it. A 3-7 digit run is sensitive
-    within a few characters after a cue (卡号, 身份证, 手机, 电话, 账号, card, account,
-    phone, ID, CVV/安全码/验证码...), and so are further pieces of a number that was
-    just found when only filler (，。嗯) separates them.
+    def origin(self, i: int) -> str:
+        """'w' written digit (0-9, ０-９), 'c' Chinese numeral, 'e' number word, '' other."""
+        c = self.text[self.starts[i]]
+        if self.ends[i] - self.starts[i] == 1 and (c in _WRITTEN_DIGITS or c in _CN_NUMERALS):
+            return "w" if c in _WRITTEN_DIGITS else "c"
+        return "e" if self.norm[i].isdigit() else ""
+
+
+def find_sensitive(text: str) -> list[Finding]:
+    """Return the sensitive spans of ``text``, sorted and non-overlapping; offsets are into
+    ``text`` as given, whatever way its numbers are written (ASCII or full-width digits,
+    Chinese numerals, English number words).
+
+    Any run of 8+ digits (groups may be joined by one space, hyphen, comma, slash, middle
+    dot, underscore or dot) is sensitive; checksums and cue words only classify it. A 3-7
+    digit run is sensitive within a few characters after a cue (卡号, 身份证, 手机, 电话,
+    账号, card, account, phone, ID, CVV/安全码/验证码...), and so are further pieces of a
+    number that was just found when only filler (，。嗯) separates them.
     """
-    norm, index = normalize_digits(text)
+    scan = _scan(text)
+    return [_finding(scan, s, e, kind) for s, e, kind in scan.spans]
+
+
+# The transcript redactor's entry point: the same function (number words included).
+find_sensitive_spoken_aware = find_sensitive
+
+
+def _finding(scan: _Scan, s: int, e: int, kind: str) -> Finding:
+    start, end = scan.starts[s], scan.ends[e - 1]
+    return Finding(kind, start, end, scan.text[start:end])
+
+
+def _scan(text: str) -> _Scan:
+    norm, starts, ends = _normalize(text)
+    if "@" not in norm and not any(c.isdigit() for c in norm):
+        return _Scan(text, norm, starts, ends, norm, [])
     work = list(norm)  # protected or consumed characters are blanked to '#'
+    glue = list(norm)
     spans: list[tuple[int, int, str]] = []
 
     def blank(start: int, end: int) -> None:
         work[start:end] = "#" * (end - start)
+
+    def no_join(start: int, end: int) -> None:
+        blank(start, end)
+        glue[start:end] = "#" * (end - start)
 
     for m in _EMAIL.finditer(norm):
         spans.append((m.start(), m.end(), "email"))
@@ -125,18 +304,31 @@ def find_sensitive(text: str) -> list[Finding]:
     for m in _REFERENCE.finditer(snapshot):
         # VOC-2026-0001234 is a reference: letters, then digit groups of under 8 digits that
         # do not read as a mobile, card or ID together and are not followed by more digit
-        # groups. Otherwise only the letters are set aside (fail closed).
+        # groups (a clause comma after a case reference does not join: "VOC-2026-0001234，
+        # 200元"). Otherwise only the letters are set aside (fail closed).
         blank(*m.span(1))
         digits = m[0][len(m[1]) :]
+        glued = _GLUED_AFTER.match(snapshot, m.end())
+        if glued and _CASE_REFERENCE.fullmatch(m[0]) and (comma := _CLAUSE_COMMA.match(snapshot, m.end())):
+            no_join(*comma.span())
+            glued = None
         if (
             not re.search(r"\d{8}", digits)
-            and not _GLUED_AFTER.match(snapshot, m.end())
+            and not glued
             and _classify(re.sub(r"[^0-9Xx]", "", digits), None) == "digits"
         ):
             blank(*m.span())
     for pattern in (_TIME, _DATE):
         for m in pattern.finditer("".join(work)):
             blank(*m.span())
+    joined = "".join(work)
+    for run in _RUN.finditer(joined):
+        # "13812345678，200元": a clause comma does not join an amount to a whole mobile, ID
+        # or card number before it (one that only reads as "digits" is joined: fail closed).
+        for comma in _CLAUSE_COMMA.finditer(joined, run.start(), run.end()):
+            before = re.sub(r"\D", "", joined[run.start() : comma.start()])
+            if _AMOUNT_AHEAD.match(joined, comma.end()) and _classify(before, None) != "digits":
+                no_join(*comma.span())
     joined = "".join(work)
     for m in _AMOUNT.finditer(joined):
         if _is_amount(joined, m):
@@ -148,8 +340,9 @@ def find_sensitive(text: str) -> list[Finding]:
     # as "too far" by itself.
     steps = (0 if c in _GAP_IGNORED else _CUE_WINDOW + 1 if c in _TERMINATORS else 1 for c in norm)
     reach = list(itertools.accumulate(steps, initial=0))
+    scan = _Scan(text, norm, starts, ends, "".join(glue), spans)
     last_end, last_kind = 0, None
-    for start, end in _runs(joined, text):
+    for start, end in _runs(joined, scan):
         digits = re.sub(r"[^0-9Xx]", "", joined[start:end])
         cue = _cue_before(reach, cues, cue_ends, start)
         if len(digits) >= 8:
@@ -163,13 +356,13 @@ def find_sensitive(text: str) -> list[Finding]:
             spans.append((start, end, kind))
             last_end, last_kind = end, kind
     spans.sort()
-    return [Finding(kind, index[s], index[e - 1] + 1, text[index[s] : index[e - 1] + 1]) for s, e, kind in spans]
+    return scan
 
 
 def _is_amount(work: str, m: re.Match[str]) -> bool:
     """1,200.50 / 3.5 / ¥12000 / 12000元: an amount (up to 10 integer digits), unless it is
     one group of a longer separated run (6222 0212 3456 7890元)."""
-    if _GLUED_BEFORE.search(work, max(0, m.start() - 4), m.start()) or _GLUED_AFTER.match(work, m.end()):
+    if _glued_before(work, m.start()) or _GLUED_AFTER.match(work, m.end()):
         return False
     whole, decimals = m.group(1), m.group(2)
     currency = bool(
@@ -179,23 +372,39 @@ def _is_amount(work: str, m: re.Match[str]) -> bool:
     return len(digits) <= 10 and ("," in whole or bool(decimals) or currency)
 
 
-def _runs(work: str, text: str):
-    """Yield (start, end) of digit runs, trimmed of a stray X and of a lone Chinese
-    numeral glued to ASCII digits (6222…7890一直 → 一 is a word, not a digit)."""
+def _glued_before(work: str, i: int) -> bool:
+    """A digit and a group separator stand just before ``work[i]``."""
+    return any((m := _DIGIT_SEP.match(work, j)) and m.end() == i for j in range(max(0, i - 4), i))
+
+
+def _runs(work: str, scan: _Scan):
+    """Yield (start, end) of digit runs, trimmed of a stray X, of a lone Chinese numeral
+    glued to written digits (6222…7890一直 → 一 is a word, not a digit) and of a lone
+    number word beside written digits (one 13812345678)."""
     for m in _RUN.finditer(work):
         start, end = m.span()
         if work[end - 1] in "Xx" and sum(c.isdigit() for c in work[start:end]) != 17:
             end -= 1
-        if end - start > 1 and _lone_numeral(text, work, start, start + 1):
+        if end - start > 1 and scan.origin(start) == "c" and scan.origin(start + 1) == "w":
             start += 1
-        if end - start > 1 and _lone_numeral(text, work, end - 1, end - 2):
+        if end - start > 1 and scan.origin(end - 1) == "c" and scan.origin(end - 2) == "w":
             end -= 1
+        start = _past_lone_word(work, scan, start, end, 1)
+        end = _past_lone_word(work, scan, end - 1, start - 1, -1) + 1
         yield start, end
 
 
-def _lone_numeral(text: str, work: str, i: int, neighbour: int) -> bool:
-    """text[i] is a Chinese numeral directly beside a written (non-Chinese) digit."""
-    return text[i] in _CN_NUMERALS and text[neighbour] not in _CN_NUMERALS and work[neighbour].isdigit()
+def _past_lone_word(work: str, scan: _Scan, i: int, stop: int, step: int) -> int:
+    """From edge ``i`` of a run (towards ``stop``): past a one-digit number word and the
+    separator after it when the next digit is a written one; else ``i``."""
+    if scan.origin(i) != "e":
+        return i
+    j, word = i + step, (scan.starts[i], scan.ends[i])
+    if j != stop and (scan.starts[j], scan.ends[j]) == word:
+        return i  # "double eight": two digits
+    while j != stop and not work[j].isdigit():
+        j += step
+    return j if j != stop and scan.origin(j) == "w" else i
 
 
 def _cue_before(reach: list[int], cues: list, cue_ends: list[int], start: int):
@@ -250,24 +459,26 @@ def _short_kind(norm, start, end, digits, cue, chained) -> str | None:
 
 def mask_text(text: str) -> str:
     """Replace every finding of :func:`find_sensitive` by its mask; all other characters
-    are kept. Idempotent. Masks (ASCII, replacing the whole span):
+    are kept. Idempotent. A mask replaces the whole span, however its digits were written
+    (number words and Chinese numerals included). Masks (ASCII):
     card 622202******7890 (under 13 digits: ********7890); mobile 138****5678 (+86 kept);
     id_number 1****************X; account ****7890; cvv ***; email a***@example.com;
     digits: all '*', the last 4 kept only for runs of 12+; fragments under 8 digits: all '*'.
     An edge of a span that touches other digits (directly, or through a separator: a date
     or reference left beside it) shows no digits, so kept digits never join into a longer run.
     """
-    norm = normalize_digits(text)[0]
+    scan = _scan(text)
     out, pos = [], 0
-    for f in find_sensitive(text):
-        masked = _mask(f.kind, normalize_digits(f.text)[0])
-        if f.kind != "email" and (
-            _GLUED_BEFORE.search(norm, max(0, f.start - 4), f.start)
-            or _WRITTEN_DIGIT.match(text[f.start - 1 : f.start])
-        ):
-            masked = re.sub(r"^[0-9X]+", lambda m: "*" * len(m[0]), masked)
-        if f.kind != "email" and (_GLUED_AFTER.match(norm, f.end) or _WRITTEN_DIGIT.match(text, f.end)):
-            masked = re.sub(r"[0-9X]+$", lambda m: "*" * len(m[0]), masked)
+    for s, e, kind in scan.spans:
+        f = _finding(scan, s, e, kind)
+        if kind == "email":
+            masked = _mask(kind, f.text.translate(_DIGIT_TABLE))
+        else:
+            masked = _mask(kind, scan.norm[s:e])
+            if _glued_before(scan.glue, s) or (s and scan.origin(s - 1) == "w"):
+                masked = re.sub(r"^[0-9X]+", lambda m: "*" * len(m[0]), masked)
+            if _GLUED_AFTER.match(scan.glue, e) or (e < len(scan.norm) and scan.origin(e) == "w"):
+                masked = re.sub(r"[0-9X]+$", lambda m: "*" * len(m[0]), masked)
         out += [text[pos : f.start], masked]
         pos = f.end
     out.append(text[pos:])

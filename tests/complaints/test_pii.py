@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from complaints.pii import (
@@ -29,6 +29,7 @@ from complaints.pii import (
     normalize_digits,
     normalize_id_number,
     normalize_mobile,
+    normalize_numbers,
 )
 
 CARD = "6222021234567894"  # Luhn-valid
@@ -39,19 +40,27 @@ KINDS = {"card", "mobile", "id_number", "account", "cvv", "email", "digits"}
 # Independent reference implementations, used to build test data.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _SPOKEN = {
-    "0": "零〇",
+    "0": "零〇洞",
     "1": "一幺",
     "2": "二两",
     "3": "三",
     "4": "四",
     "5": "五",
     "6": "六",
-    "7": "七",
+    "7": "七拐",
     "8": "八",
-    "9": "九",
+    "9": "九勾",
 }
-_TO_ASCII = str.maketrans("零〇一幺二两三四五六七八九０１２３４５６７８９", "0011223456789" + "0123456789")
-_OUTPUT_RUN = re.compile(r"\d+(?:(?:[ \u3000]?[-‐‑–—,，][ \u3000]?|[ \u3000])\d+)*", re.ASCII)
+_WORDS = dict(
+    zip("0123456789", ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"], strict=True)
+)
+_TO_ASCII = str.maketrans(
+    "零〇洞一幺二两三四五六七拐八九勾０１２３４５６７８９－．／＿", "0001122345677899" + "0123456789" + "-./_"
+)
+_WORD_DIGIT = {**{w: d for d, w in _WORDS.items()}, "oh": "0", "o": "0"}
+_WORD = r"(?<![A-Za-z])(?:(double|triple)[ -]?)?(zero|oh|o|one|two|three|four|five|six|seven|eight|nine)(?![A-Za-z])"
+_READ_WORDS = re.compile(rf"{_WORD}(?:[ \t\u3000]+(?={_WORD}))?", re.IGNORECASE)
+_OUTPUT_RUN = re.compile(r"\d+(?:(?:[ \u3000]?[-‐‑–—,，、/·・•‧_][ \u3000]?|[ \u3000.])\d+)*", re.ASCII)
 
 
 def id_check_char(first17: str) -> str:
@@ -71,11 +80,25 @@ def spoken(digits: str) -> str:
     return "".join(_SPOKEN[d][0] for d in digits)
 
 
+def read_digits(text: str) -> str:
+    """The text with every way of writing a digit read as an ASCII digit: an independent,
+    greedier reading than the module's (every 'o'/'oh' is a zero; whitespace between
+    number words is dropped)."""
+
+    def word(m: re.Match[str]) -> str:
+        return _WORD_DIGIT[m[2].lower()] * {"double": 2, "triple": 3}.get((m[1] or "").lower(), 1)
+
+    return _READ_WORDS.sub(word, text.translate(_TO_ASCII))
+
+
+def output_runs(text: str) -> list[str]:
+    return [re.sub(r"\D", "", run) for run in _OUTPUT_RUN.findall(read_digits(text))]
+
+
 def longest_digit_run(text: str) -> int:
-    """Digits in the longest run of the text, reading Chinese/full-width digits as digits
-    and letting one space, hyphen or comma join groups."""
-    runs = _OUTPUT_RUN.findall(text.translate(_TO_ASCII))
-    return max((len(re.sub(r"\D", "", run)) for run in runs), default=0)
+    """Digits in the longest run of the text, reading Chinese/full-width digits and number
+    words as digits and letting one space, hyphen, comma, slash, dot... join groups."""
+    return max(map(len, output_runs(text)), default=0)
 
 
 # --- normalize_digits --------------------------------------------------------------
@@ -225,6 +248,113 @@ def test_letter_prefixed_run_of_8_or_more_digits_is_still_masked():
     assert mask_text(f"card{CARD}") == "card622202******7894"
 
 
+# --- numbers written out in words, odd groupings ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # English number words: the whole spelled-out span is replaced
+        ("My number is one three eight one two three four five six seven eight, thanks",
+         "My number is 138****5678, thanks"),
+        ("one three nine eight one two three four five six seven eight", "********5678"),
+        ("Card six two two two oh two one two three four five six seven eight nine four.",
+         "Card 622202******7894."),
+        ("call me on one three eight, one two three four, five six seven eight", "call me on 138****5678"),
+        ("ONE THREE EIGHT one two three four five six seven eight", "138****5678"),
+        ("one three double eight one two three four triple five", "138****4555"),  # 13881234555
+        ("six two two two zero two one two three four five six seven eight nine four", "622202******7894"),
+        ("one one zero one zero one one nine nine oh oh three oh seven one two three X", "1****************X"),
+        ("phone one two three", "phone ***"),  # a cue makes a short run sensitive, as with digits
+        ("安全码 one two three", "安全码 ***"),
+        # Chinese numerals, radio forms included (洞 = 0, 拐 = 7, 勾 = 9)
+        ("幺三九八一二三四五六七八", "********5678"),
+        ("手机幺三八洞洞两三四五拐八", "手机138****4578"),
+        ("卡号六二二二洞二幺二三四五六拐八勾四", "卡号622202******7894"),
+        # mixed spellings in one number
+        ("139 八一二三 4567", "139****4567"),
+        ("手机幺三八 one two three four 5678", "手机138****5678"),
+        ("1 3 8 one two three four 五六七八", "138****5678"),
+        # odd groupings and full-width forms
+        ("6222.0212.3456.7894", "622202******7894"),
+        ("6222/0212/3456/7894", "622202******7894"),
+        ("6222 / 0212 / 3456 / 7894", "622202******7894"),
+        ("6222·0212·3456·7894", "622202******7894"),
+        ("6222_0212_3456_7894", "622202******7894"),
+        ("6222、0212、3456、7894", "622202******7894"),
+        ("６２２２－０２１２－３４５６－７８９４", "622202******7894"),
+        ("６２２２．０２１２．３４５６．７８９４", "622202******7894"),
+        ("6222 02123 4567 894", "622202******7894"),
+        ("138．1234．5678", "138****5678"),
+        ("手机 138/1234/5678。", "手机 138****5678。"),
+    ],
+)  # fmt: skip
+def test_numbers_in_words_and_odd_groupings_are_masked_whole(text, masked):
+    assert mask_text(text) == masked
+    assert mask_text(masked) == masked
+    assert longest_digit_run(masked) < 8
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oh, I see. I called two or three times.",
+        "someone phoned about one fee",
+        "one oh one",  # three digits, no cue
+        "double check the double charge",
+        "I have one card and two accounts",
+        "Room one oh one, floor two",
+        "于2026.11.25办理，2026/11/25到账，25/11/2026补登",
+        "利率3.85%，金额1,200.50元",
+        "版本6.3.1",
+        "共500.00. 6222",  # a dot followed by a space ends a sentence
+        "系统漏洞导致重复扣费",  # 洞 alone is a word
+        "拐弯处的网点",
+    ],
+)
+def test_words_dates_and_decimals_that_are_not_identifiers_stay(text):
+    assert find_sensitive(text) == []
+    assert mask_text(text) == text
+
+
+def test_a_spelled_out_number_is_found_as_a_span_of_the_original_words():
+    text = "Hi, my phone is one three eight, one two three four, five six seven eight. Thanks"
+    start = text.index("one three")
+    end = text.index(". Thanks")
+    assert find_sensitive(text) == [Finding("mobile", start, end, text[start:end])]
+    text = "卡号 six two two two 洞二幺二 3456 double seven eight nine four"
+    (finding,) = find_sensitive(text)
+    assert (finding.kind, finding.text) == ("card", text[3:])
+    assert mask_text(text) == "卡号 622202*******7894"
+
+
+def test_normalize_numbers_reads_words_and_keeps_their_spans():
+    norm, spans = normalize_numbers("tel one three, double eight")
+    assert norm == "tel 13, 88"
+    assert spans[4:6] == [(4, 7), (8, 13)]
+    assert spans[8:] == [(15, 27), (15, 27)]  # both digits of "double eight"
+    assert normalize_numbers("６洞") == ("60", [(0, 1), (1, 2)])
+
+
+def test_an_amount_after_a_clause_comma_is_not_joined_to_a_case_or_a_number():
+    # the false positive reported: "VOC-**********4200元已退" read like 4200 yuan
+    assert mask_text("VOC-2026-0001234，200元已退") == "VOC-2026-0001234，200元已退"
+    assert mask_text("投诉VOC-2026-0001234, 200 yuan refunded") == "投诉VOC-2026-0001234, 200 yuan refunded"
+    assert mask_text("JG-2026-0042，1,200.50元") == "JG-2026-0042，1,200.50元"
+    assert mask_text("VOC-2026-0001234，13812345678") == "VOC-2026-0001234，138****5678"
+    assert mask_text("13812345678，200元已退") == "138****5678，200元已退"
+    assert mask_text(f"{CARD}，200元") == "622202******7894，200元"
+    # a card or ID read out in comma groups is still one number, 元 or not
+    assert mask_text("卡号6222，0212，3456，7894") == "卡号622202******7894"
+    assert mask_text("6222，0212，3456，7894元") == "622202******7894元"
+    assert mask_text("110101，19900307，1233元") == "1****************3元"
+    assert mask_text("138，1234，5678元") == "138****5678元"
+    # thousands groups are not a clause comma; digits that are not a whole identifier
+    # stay joined (fail closed)
+    assert mask_text("138,123,456,78元") == "138****5678元"
+    assert mask_text("2026-0001234，200元") == "**********4200元"
+
+
 # --- find_sensitive ----------------------------------------------------------------
 
 
@@ -357,6 +487,23 @@ GROUPINGS = {"card": [4, 4, 4, 4, 4], "id": [6, 8, 4], "mobile": [3, 4, 4]}
 
 
 @st.composite
+def english_words(draw, group: str) -> str:
+    """Digits read out in English: 'oh' or 'zero' for 0, 'double'/'triple' for repeats."""
+    words, i = [], 0
+    while i < len(group):
+        if not group[i].isdigit():  # the X of an ID
+            words.append(group[i])
+            i += 1
+            continue
+        same = len(group[i:]) - len(group[i:].lstrip(group[i]))
+        times = draw(st.sampled_from([n for n in (1, 2, 3) if n <= same]))
+        word = draw(st.sampled_from(["zero", "oh", "Oh", "o"])) if group[i] == "0" else _WORDS[group[i]]
+        words.append({1: "", 2: "double ", 3: "triple "}[times] + word)
+        i += times
+    return " ".join(words)
+
+
+@st.composite
 def rendered_secrets(draw):
     """(kind, digits, rendering) of a card, ID or mobile as a person or Whisper writes it."""
     kind = draw(st.sampled_from(["card", "id", "mobile"]))
@@ -377,16 +524,23 @@ def rendered_secrets(draw):
         groups.append(rest)
     if len(groups[-1]) < 2 and len(groups) > 1:  # no one-digit group
         groups[-2:] = [groups[-2] + groups[-1]]
-    sep = draw(st.sampled_from(["", " ", "-", "，", ", ", " - ", "\u3000"]))
+    sep = draw(
+        st.sampled_from(["", " ", "-", "，", ", ", " - ", "\u3000", ".", "/", "·", "_", "、", "．", "／", "－", " / "])
+    )
     rendered = []
     for group in groups:
-        style = draw(st.sampled_from(["ascii", "spoken", "fullwidth"]))
+        style = draw(st.sampled_from(["ascii", "spoken", "fullwidth", "words"]))
         if style == "spoken":
             group = "".join(draw(st.sampled_from(_SPOKEN[c])) if c.isdigit() else c for c in group)
         elif style == "fullwidth":
             group = "".join(chr(0xFF10 + int(c)) if c.isdigit() else c for c in group)
+        elif style == "words":
+            group = draw(english_words(group))
         rendered.append(group)
-    text = sep.join(rendered)
+    text = ""
+    for group in rendered:  # words never touch letters or other words
+        glue = " " if text and (text[-1].isalpha() or group[0].isalpha()) and sep.strip() == "" else sep
+        text += (glue if text else "") + group
     if kind == "id" and text.endswith("X"):
         text = text[:-1] + draw(st.sampled_from("Xx"))
     if kind == "mobile":
@@ -424,7 +578,7 @@ def test_masked_text_keeps_no_8_consecutive_digits(case):
     text, secrets = case
     masked = mask_text(text)
     assert longest_digit_run(masked) < 8, masked
-    masked_digits = [re.sub(r"\D", "", run) for run in _OUTPUT_RUN.findall(masked.translate(_TO_ASCII))]
+    masked_digits = output_runs(masked)
     for _kind, digits, _rendered in secrets:
         for i in range(len(digits) - 7):
             assert not any(digits[i : i + 8] in run for run in masked_digits)
@@ -452,6 +606,7 @@ def test_a_lone_identifier_is_found_whole_and_classified(secret, before, after):
 _ALPHABET = st.sampled_from(
     list("0123456789０９零〇一幺二两三五九十百 -，,.:：元年号@abcxX*+")
     + ["卡号", "安全码", "手机", "尾号", "VOC-", "qq.com"]
+    + ["one", "oh", "eight", "double ", "洞", ".", "/", "·", "_", "、", "．", "元", "，"]
 )
 
 
@@ -475,9 +630,27 @@ def test_findings_are_sorted_disjoint_original_spans_and_masking_is_idempotent(t
     assert mask_text(once) == once
 
 
-@given(st.text(st.characters(exclude_characters="0123456789０１２３４５６７８９零〇一幺二两三四五六七八九@")))
+@given(st.text(st.characters(exclude_characters="0123456789０１２３４５６７８９零〇洞一幺二两三四五六七拐八九勾@")))
 def test_text_without_digits_is_unchanged(text):
+    assume(not re.search(_WORD, text, re.IGNORECASE))
     assert mask_text(text) == text
+
+
+@given(
+    st.lists(st.sampled_from(["one", "oh", "double", "two", " ", "-", "X", "洞", "６", "，", "a", "7", "Ｏne"])).map(
+        "".join
+    )
+)
+def test_normalize_numbers_maps_every_character_to_a_span_of_the_original(text):
+    norm, spans = normalize_numbers(text)
+    assert len(norm) == len(spans)
+    previous = (0, 0)
+    for char, (start, end) in zip(norm, spans, strict=True):
+        assert 0 <= start < end <= len(text)
+        assert previous <= (start, end)  # in reading order
+        if end - start > 1:  # a number word ("double eight" gives two digits)
+            assert char.isdigit() and re.fullmatch(r"[A-Za-z \-0-9０-９]+", text[start:end])
+        previous = (start, end)
 
 
 @given(card_numbers(), st.data())
