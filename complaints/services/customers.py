@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,7 @@ from accounts.services import audit_record
 from .. import crypto, pii
 from ..models import Customer, CustomerCard
 
+_WRITTEN_DIGIT = re.compile(r"[0-9０-９]")
 # Two-character surnames; everything else takes the first character.
 _COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯")
 
@@ -53,6 +55,16 @@ def surname_of(name: str) -> str:
     return name[:1]
 
 
+def name_has_digits(name: str) -> bool:
+    """A name holds written digits (0-9, ０-９), a phone/ID/card number however it is written
+    (幺三八..., "one three eight ..."), or nothing but numerals (一二三). Chinese numerals
+    inside a name are fine: 张三, 王一."""
+    if _WRITTEN_DIGIT.search(name) or pii.find_sensitive(name):
+        return True
+    read = re.sub(r"[\W_]", "", pii.normalize_numbers(name)[0])
+    return read.isdigit()
+
+
 def customer_clean(data: CustomerInput, *, require_identity: bool = True) -> CleanCustomer:
     """Validate and normalise; ValidationError with one message per bad field."""
     errors: dict[str, str] = {}
@@ -61,6 +73,8 @@ def customer_clean(data: CustomerInput, *, require_identity: bool = True) -> Cle
         errors["customer_name"] = _("请填写客户姓名 / Customer name is required")
     elif len(name) > 50:
         errors["customer_name"] = _("客户姓名过长（最多 50 字）/ Name is too long (max 50)")
+    elif name_has_digits(name):
+        errors["customer_name"] = _("姓名不能包含数字 / A name cannot contain digits")
     if data.title not in Customer.Title.values:
         errors["customer_title"] = _("称谓无效 / Invalid title")
     mobile = id_number = ""
@@ -87,6 +101,7 @@ def customer_clean(data: CustomerInput, *, require_identity: bool = True) -> Cle
     if errors:
         raise ValidationError(errors)
     title = data.title or Customer.Title.UNKNOWN
+    name = pii.mask_text(name)  # defence in depth: the rule above already keeps numbers out
     return CleanCustomer(name, surname_of(name), title, mobile, id_number, card, data.card_kind)
 
 

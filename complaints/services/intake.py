@@ -215,6 +215,9 @@ def _register(
         ).org
 
     summary, details = pii.mask_text(summary), pii.mask_text(details)
+    # A regulator's reference is not customer data, but it is typed free text that is shown
+    # and exported everywhere: masked like every other free text (JG-2026-0042 is kept).
+    regulator_reference = pii.mask_text(regulator_reference)[:64]
     complaint = Complaint(
         reference=_reference_next(timezone.localtime(now).year),
         channel=channel,

@@ -67,7 +67,9 @@ def test_after_rotation_a_known_customer_is_still_found_and_not_duplicated(old_k
 def test_rekey_moves_every_value_to_the_current_keys_so_the_old_ones_can_go(old_keys, register, org_tree, make_user):
     customers = [_customer_under_old_keys(register)]
     customers += [
-        Customer.objects.get(pk=register(customer=CustomerInput(name=f"王{n}", mobile=f"1390000000{n}")).customer_id)
+        Customer.objects.get(
+            pk=register(customer=CustomerInput(name="王" + "甲乙丙丁"[n], mobile=f"1390000000{n}")).customer_id
+        )
         for n in range(4)
     ]
     _rotate(old_keys)
