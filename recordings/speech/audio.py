@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -203,6 +204,7 @@ def validate_upload(
             "录音时长为 0，文件中没有音频内容。",
             "The recording has no audio content (duration 0).",
         )
+    check_duration_plausible(size, result)
     if result.duration_s > max_duration_s:
         raise AudioRejected(
             "too_long",
@@ -217,6 +219,55 @@ def validate_upload(
         format_name=result.format_name,
         sniffed=kind,
     )
+
+
+# Fewest bytes a second of real speech audio takes, per codec, so a header that claims far
+# more time than the file can hold is refused (a 3 KB WAV saying "2 Hz, 1,500 s" would
+# otherwise be queued for a 25-minute transcription). PCM is exact at 8 kHz or more (below
+# that there is no usable speech). Compressed codecs use their smallest possible frames:
+# MPEG audio never goes under 8 kbit/s; GSM is a fixed 13 kbit/s; AMR sends at least a
+# 1-byte frame every 20 ms (DTX silence); AAC, Opus, Vorbis, FLAC and Speex can compress
+# digital silence to 70-400 B/s (measured with ffmpeg on 120 s of silence), so they get a
+# floor of 50 B/s. A file must hold at least half the claimed duration at that rate.
+MIN_SPEECH_RATE_HZ = 8_000
+_CODEC_MIN_BYTES_PER_S = {"mp3": 1_000, "mp2": 1_000, "gsm": 1_625, "gsm_ms": 1_625, "amr_nb": 50, "amr_wb": 50}
+_COMPRESSED_MIN_BYTES_PER_S = 50
+PLAUSIBLE_FRACTION = 0.5
+
+
+def min_bytes_per_second(codec: str, sample_rate: int, channels: int) -> float:
+    """The fewest bytes one second of ``codec`` audio can take (see above)."""
+    codec = (codec or "").lower()
+    rate, chans = max(sample_rate or 0, MIN_SPEECH_RATE_HZ), max(channels or 0, 1)
+    if codec.startswith("pcm_"):
+        bits = re.search(r"\d+", codec)  # pcm_s16le, pcm_u8, pcm_f32le; pcm_alaw/mulaw: 8
+        return rate * chans * (int(bits[0]) if bits else 8) / 8
+    if codec.startswith("adpcm_"):
+        return rate * chans * 2 / 8  # 2 bits a sample at the least (G.726 16 kbit/s)
+    return _CODEC_MIN_BYTES_PER_S.get(codec, _COMPRESSED_MIN_BYTES_PER_S)
+
+
+def plausible_max_duration_s(size: int, result: ProbeResult) -> float:
+    """The longest audio ``size`` bytes of this codec can hold."""
+    return size / min_bytes_per_second(result.codec, result.sample_rate, result.channels)
+
+
+def check_duration_plausible(size: int, result: ProbeResult) -> None:
+    """Refuse a file whose header claims far more time than its bytes can hold."""
+    most = plausible_max_duration_s(size, result)
+    if result.duration_s * PLAUSIBLE_FRACTION > most:
+        raise AudioRejected(
+            "implausible_duration",
+            f"文件头声明的时长 {_hms(result.duration_s)} 与文件大小不符：{_kb(size)} 的音频最多约 "
+            f"{_hms(most)}。文件头有误或文件已损坏，请上传原始录音。",
+            f"The file claims to last {_hms(result.duration_s)}, but {_kb(size)} of this audio holds at most "
+            f"about {_hms(most)}. The header is wrong or the file is damaged; upload the original recording.",
+            detail=f"codec={result.codec} rate={result.sample_rate} channels={result.channels}",
+        )
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else _mb(n)
 
 
 def _mb(n: int) -> str:
