@@ -2,14 +2,20 @@
 ``cmn-latn-pinyin`` voice, and English), with spoken card and phone numbers, attached to
 demo cases, transcribed (synchronously), some flagged as typical. Idempotent.
 
+Every number in a call's text is marked ``[[...]]``: the call is synthesised piece by piece,
+so ``synthesise`` knows exactly when each number is spoken (the tests compare the listening
+copy with the original over those spans, by audio, not by transcript).
+
 With ``options["quick"]`` the recordings are uploaded but left queued for the worker.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +37,7 @@ class DemoCall:
     text: str
     flag_note: str = ""
     linked: bool = True
+    speed: int = 140  # espeak words per minute
 
 
 CALLS = (
@@ -43,9 +50,12 @@ CALLS = (
         # (银行的服务太差了) keeps the call from being judged "no speech" at 8 kHz.
         "yin2 hang2 de fu2 wu4 tai4 cha4 le. wo3 yao4 tou2 su4 fu2 wu4. "
         "wo3 de xin4 yong4 ka3 bei4 shou1 le5 nian2 fei4. "
-        "ka3 hao4 shi4 liu4 er4 er4 er4 ling2 er4 yi1 er4 san1 si4 wu3 liu4 qi1 ba1 jiu3 ling2. "
+        "ka3 hao4 shi4. [[liu4 er4 er4 er4 ling2 er4 yi1 er4 san1 si4 wu3 liu4 qi1 ba1 jiu3 ling2.]] "
         "wo3 yao1 qiu2 tui4 kuan3.",
         flag_note="典型：未开卡收取年费，客户情绪激动，坐席安抚得当。",
+        # at 140 words a minute, synthesised sentence by sentence, the base model hears a loop
+        # ("铁铁铁…") instead of the call; at 120 it hears the call
+        speed=120,
     ),
     DemoCall(
         "demo-sh-app-outage-en.wav",
@@ -53,7 +63,7 @@ CALLS = (
         "en",
         "en",
         "Hello. I am calling because the mobile banking app crashed three times when I tried to transfer money. "
-        "My phone number is 1 3 9 1 2 3 4 5 6 7 8. I am not satisfied, please fix the app.",
+        "My phone number is [[1 3 9 1 2 3 4 5 6 7 8.]] I am not satisfied, please fix the app.",
         flag_note="Typical: app outage during a transfer; listen to how the agent handled it.",
     ),
     DemoCall(
@@ -62,18 +72,35 @@ CALLS = (
         "en",
         "en",
         "I want to complain. You overcharged my credit card and I want a refund, "
-        "otherwise I will call 1 2 3 7 8 and the regulator.",
+        "otherwise I will call [[1 2 3 7 8]] and the regulator.",
         linked=False,
     ),
 )
 
 
-def _synthesise(call: DemoCall, folder: Path) -> Path:
-    raw, out = folder / f"raw-{call.name}", folder / call.name
-    subprocess.run(["espeak-ng", "-v", call.voice, "-s", "140", "-w", str(raw), call.text], check=True, timeout=60)
+def synthesise(call: DemoCall, folder: Path) -> tuple[Path, list[tuple[float, float]]]:
+    """The call as a telephone-quality WAV, and the (start, end) seconds of every marked number."""
+    pieces = [p for p in re.split(r"(\[\[.*?\]\])", call.text) if p.strip(" .")]
+    files, marked = [], []
+    for i, piece in enumerate(pieces):
+        raw = folder / f"piece-{i}-{call.name}"
+        text = piece.strip("[]")
+        cmd = ["espeak-ng", "-v", call.voice, "-s", str(call.speed), "-w", str(raw), text]
+        subprocess.run(cmd, check=True, timeout=60)
+        files.append(raw)
+        marked.append(piece.startswith("[["))
+    joined, out = folder / f"raw-{call.name}", folder / call.name
+    subprocess.run(["sox", *map(str, files), str(joined)], check=True, timeout=60)
     # telephone quality: 8 kHz mono, like the call-centre recorder
-    subprocess.run(["sox", "-R", str(raw), "-r", "8000", "-c", "1", str(out)], check=True, timeout=60)
-    return out
+    subprocess.run(["sox", "-R", str(joined), "-r", "8000", "-c", "1", str(out)], check=True, timeout=60)
+    spans, t = [], 0.0
+    for raw, is_number in zip(files, marked, strict=True):
+        with wave.open(str(raw), "rb") as w:
+            length = w.getnframes() / w.getframerate()
+        if is_number:
+            spans.append((round(t, 3), round(t + length, 3)))
+        t += length
+    return out, spans
 
 
 def _case_for(branch: str) -> Complaint | None:
@@ -102,7 +129,7 @@ def seed(stdout=None, options=None) -> None:
         for call in CALLS:
             rec = CallRecording.objects.filter(original_name=call.name).first()
             if rec is None:
-                path = _synthesise(call, Path(tmp))
+                path, _numbers = synthesise(call, Path(tmp))
                 complaint = _case_for(call.branch) if call.linked else None
                 upload = SimpleUploadedFile(call.name, path.read_bytes(), content_type="audio/wav")
                 rec = services.recording_upload(

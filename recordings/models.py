@@ -44,6 +44,8 @@ class CallRecording(models.Model):
     class Redaction(models.TextChoices):
         PENDING = "pending", _("待处理")
         OK = "ok", _("已脱敏")
+        REVIEW = "review", _("脱敏待复核")
+        NONE = "none", _("无语音，无需脱敏")
         FAILED = "failed", _("无法可靠脱敏")
 
     class Suspect(models.TextChoices):
@@ -105,6 +107,19 @@ class CallRecording(models.Model):
     redaction = models.CharField(_("脱敏"), max_length=10, choices=Redaction.choices, default=Redaction.PENDING)
     redaction_note = models.TextField(_("脱敏说明"), blank=True)
     sensitive_count = models.PositiveIntegerField(default=0)
+    # What the listening copy mutes: [[start, end, reason], ...] and seconds per reason
+    # (number / cue / low_confidence / uncovered / email / untimed), from recordings.deid.
+    mute_spans = models.JSONField(default=list, blank=True)
+    muted_seconds = models.JSONField(default=dict, blank=True)
+    redaction_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("脱敏复核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    redaction_reviewed_at = models.DateTimeField(_("脱敏复核时间"), null=True, blank=True)
 
     # Suspected-complaint scan of unlinked recordings.
     suspect = models.CharField(_("疑似投诉"), max_length=10, choices=Suspect.choices, default="", blank=True)

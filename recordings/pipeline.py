@@ -23,6 +23,19 @@ class Transcript:
     model: str
     segments: list[SegmentText] = field(default_factory=list)
     confidences: list[float | None] = field(default_factory=list)
+    # voice-activity regions of the audio; None when VAD did not run (de-identification then
+    # cannot rule out uncovered speech and asks for review)
+    speech: list[tuple[float, float]] | None = None
+
+
+def segment_confidence(word_probs: list[float], avg_logprob: float | None) -> float | None:
+    """A segment's own confidence: the geometric mean of its word probabilities. (The
+    decoder's avg_logprob belongs to a whole 30 s window, so every segment of a window
+    carried the same value.)"""
+    probs = [p for p in word_probs if p is not None and p > 0]
+    if probs:
+        return round(math.exp(sum(math.log(p) for p in probs) / len(probs)), 4)
+    return round(math.exp(avg_logprob), 4) if avg_logprob is not None else None
 
 
 def transcribe_audio(
@@ -41,9 +54,10 @@ def transcribe_audio(
         duration_s=float(result.duration_s or 0.0),
         engine=result.engine,
         model=result.model,
+        speech=None if result.speech is None else [tuple(r) for r in result.speech],
     )
     for seg in result.segments:
         words = tuple(Word(start=w.start, end=w.end, text=w.text, prob=round(w.probability, 4)) for w in seg.words)
         out.segments.append(SegmentText(start=seg.start, end=seg.end, text=seg.text, words=words))
-        out.confidences.append(round(math.exp(seg.avg_logprob), 4) if seg.avg_logprob is not None else None)
+        out.confidences.append(segment_confidence([w.probability for w in seg.words], seg.avg_logprob))
     return out

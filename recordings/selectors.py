@@ -129,6 +129,8 @@ def recording_in_scope(user: User, pk: int) -> CallRecording:
 
 
 def redacted_playable(rec: CallRecording) -> bool:
+    """The listening copy may reach listeners: de-identified with every layer, or released
+    by a reviewer. (Flagging and the front-line feed require this.)"""
     return (
         rec.status == CallRecording.Status.DONE
         and rec.redaction == CallRecording.Redaction.OK
@@ -136,9 +138,25 @@ def redacted_playable(rec: CallRecording) -> bool:
     )
 
 
+def can_review_redaction(user: User) -> bool:
+    """Who may listen to a held-back listening copy and release it: those who may hear the
+    original anyway (they compare the two)."""
+    return can_hear_original(user)
+
+
+def awaiting_redaction_review(rec: CallRecording) -> bool:
+    return (
+        rec.status == CallRecording.Status.DONE
+        and rec.redaction == CallRecording.Redaction.REVIEW
+        and bool(rec.redacted_file)
+    )
+
+
 def playable_versions(user: User, rec: CallRecording) -> list[str]:
     versions = []
-    if redacted_playable(rec):
+    if redacted_playable(rec) or (
+        awaiting_redaction_review(rec) and can_review_redaction(user) and not getattr(rec, "via_flag_only", False)
+    ):
         versions.append(ListeningEvent.Version.REDACTED)
     if can_hear_original(user) and not getattr(rec, "via_flag_only", False) and rec.file:
         versions.append(ListeningEvent.Version.ORIGINAL)
@@ -153,7 +171,9 @@ def unplayable_reason(user: User, rec: CallRecording) -> str:
     if rec.status == CallRecording.Status.FAILED:
         return _("转写失败：%(reason)s") % {"reason": rec.failure_reason}
     if rec.status == CallRecording.Status.NO_SPEECH:
-        return _("录音中未检测到语音，无脱敏版本。")
+        return _("录音中未检测到语音，无需脱敏。")
+    if rec.redaction == CallRecording.Redaction.REVIEW:
+        return _("脱敏录音待总行复核，复核放行后可播放：%(note)s") % {"note": rec.redaction_note}
     if rec.redaction == CallRecording.Redaction.FAILED:
         return _("无法可靠脱敏，脱敏录音不可播放：%(note)s") % {"note": rec.redaction_note}
     return ""

@@ -22,4 +22,5 @@ urlpatterns = [
     path("<id:pk>/link/", views.link, name="link"),
     path("<id:pk>/retry/", views.retry, name="retry"),
     path("<id:pk>/dismiss/", views.dismiss, name="dismiss"),
+    path("<id:pk>/release/", views.release, name="release"),
 ]

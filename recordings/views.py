@@ -343,6 +343,33 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def release(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reviewer releases (or rejects) a held-back listening copy."""
+    if not selectors.can_review_redaction(request.user):
+        raise Http404
+    if request.POST.get("decision") == "reject":
+        return _post_action(
+            request,
+            pk,
+            lambda rec: services.recording_redaction_reject(
+                actor=request.user, recording=rec, reason=request.POST.get("note", "")
+            ),
+            _("已驳回：该脱敏录音不会被播放。"),
+            scope_only=True,
+        )
+    return _post_action(
+        request,
+        pk,
+        lambda rec: services.recording_redaction_release(
+            actor=request.user, recording=rec, note=request.POST.get("note", "")
+        ),
+        _("已放行：脱敏录音可推送收听。"),
+        scope_only=True,
+    )
+
+
+@login_required
+@require_POST
 def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     return _post_action(
         request,

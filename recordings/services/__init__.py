@@ -10,6 +10,7 @@ from .listening import (
     suspect_dismiss,
 )
 from .playback import original_playable_path
+from .review import recording_redaction_reject, recording_redaction_release
 from .transcription import (
     recording_enqueue_on_commit,
     recording_retry,
@@ -28,6 +29,8 @@ __all__ = [
     "recording_enqueue_on_commit",
     "recording_flag",
     "recording_link",
+    "recording_redaction_reject",
+    "recording_redaction_release",
     "recording_retry",
     "recording_transcribe",
     "recording_unflag",

@@ -26,9 +26,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import complaint_cues
+from ..deid import DeidPlan, plan_listening_copy
 from ..models import CallRecording, TranscriptSegment
 from ..pipeline import Transcript, transcribe_audio
-from ..redaction import RedactionPlan, plan_redaction
 
 log = logging.getLogger(__name__)
 S = CallRecording.Status
@@ -109,15 +109,9 @@ def recording_transcribe(*, recording_id: int) -> str:
                 language=rec.language,
                 cpu_threads=settings.TRANSCRIPTION_CPU_THREADS,
             )
-            duration = transcript.duration_s or rec.duration_s
-            plan = plan_redaction(
-                transcript.segments,
-                language="en" if transcript.language.startswith("en") else "zh",
-                pad_s=settings.RECORDING_MUTE_PAD_S,
-                duration_s=duration,
-            )
-            redacted_name, note = "", "; ".join(plan.problems)
-            if transcript.segments and plan.confident:
+            plan = listening_plan(transcript, duration_s=transcript.duration_s or rec.duration_s or 0.0)
+            redacted_name, note = "", ""
+            if has_speech(transcript, plan):
                 redacted_name, note = _render_redacted(rec, wav, plan, attempt)
         return _store(rec.pk, attempt, transcript, plan, redacted_name, note)
     except audio.AudioRejected as exc:
@@ -128,6 +122,23 @@ def recording_transcribe(*, recording_id: int) -> str:
     except Exception as exc:  # unexpected (disk, memory, database): retried a bounded number of times
         log.exception("transcription of recording %s failed (attempt %s)", rec.pk, attempt)
         return _fail(rec.pk, attempt, f"{type(exc).__name__}: {_scrub(exc)}", permanent=False)
+
+
+def listening_plan(transcript: Transcript, *, duration_s: float) -> DeidPlan:
+    """The de-identification plan for a transcript, as the product stores and renders it
+    (shared with ``manage.py transcribe --redact`` and bench/redaction.py)."""
+    return plan_listening_copy(
+        transcript.segments,
+        speech=transcript.speech,
+        language="en" if transcript.language.startswith("en") else "zh",
+        duration_s=float(duration_s),
+        pad_s=settings.RECORDING_MUTE_PAD_S,
+    )
+
+
+def has_speech(transcript: Transcript, plan: DeidPlan) -> bool:
+    """Speech to hide: a transcript, or speech the recogniser produced no text for."""
+    return bool(transcript.segments) or plan.uncovered_s > 0
 
 
 def _user_reason(exc: Exception) -> str:
@@ -143,13 +154,13 @@ def _scrub(exc: Exception) -> str:
     return re.sub(r"(/[^\s:'\"]+)+", "<file>", str(exc))[:500]
 
 
-def _render_redacted(rec: CallRecording, wav: Path, plan: RedactionPlan, attempt: int) -> tuple[str, str]:
+def _render_redacted(rec: CallRecording, wav: Path, plan: DeidPlan, attempt: int) -> tuple[str, str]:
     """Render the tone-over-spans copy and store it; ("", reason) when rendering fails."""
     out = wav.with_name("redacted.wav")
     try:
         from ..speech import redact_audio
 
-        redact_audio.render_redacted(wav, out, plan.mute)
+        redact_audio.render_redacted(wav, out, plan.mute_times)
         if not out.is_file() or out.stat().st_size == 0:
             raise RuntimeError("no output")
     except Exception as exc:
@@ -161,7 +172,7 @@ def _render_redacted(rec: CallRecording, wav: Path, plan: RedactionPlan, attempt
 
 
 def _store(
-    recording_id: int, attempt: int, transcript: Transcript, plan: RedactionPlan, redacted_name: str, note: str
+    recording_id: int, attempt: int, transcript: Transcript, plan: DeidPlan, redacted_name: str, note: str
 ) -> str:
     with transaction.atomic():
         rec = CallRecording.objects.select_for_update().get(pk=recording_id)
@@ -194,7 +205,7 @@ def _store(
             ]
         )
         now = timezone.now()
-        rec.status = S.DONE if transcript.segments else S.NO_SPEECH
+        rec.status = S.DONE if has_speech(transcript, plan) else S.NO_SPEECH
         rec.finished_at = now
         rec.lease_until = None
         rec.failure_reason = ""
@@ -204,12 +215,7 @@ def _store(
         if transcript.duration_s and not rec.duration_s:
             rec.duration_s = transcript.duration_s
         rec.sensitive_count = plan.findings
-        if not transcript.segments:
-            rec.redaction, rec.redaction_note, rec.redacted_file = CallRecording.Redaction.PENDING, "", ""
-        elif redacted_name:
-            rec.redaction, rec.redaction_note, rec.redacted_file = CallRecording.Redaction.OK, "", redacted_name
-        else:
-            rec.redaction, rec.redaction_note, rec.redacted_file = CallRecording.Redaction.FAILED, note[:2000], ""
+        _set_redaction(rec, transcript, plan, redacted_name, note)
         if rec.complaint_id is None and rec.suspect in ("", CallRecording.Suspect.OPEN):
             pairs = zip(transcript.segments, plan.segments, strict=True)
             score, hits = complaint_cues.scan([(seg.start, p.redacted) for seg, p in pairs])
@@ -219,6 +225,23 @@ def _store(
         if old_redacted and old_redacted != redacted_name:
             transaction.on_commit(lambda: default_storage.delete(old_redacted))
         return rec.status
+
+
+def _set_redaction(rec: CallRecording, transcript: Transcript, plan: DeidPlan, redacted_name: str, note: str) -> None:
+    """The honest redaction status: ``ok`` only when every layer ran and nothing asks for a
+    listen; ``review`` holds the copy back from listeners until a reviewer releases it."""
+    R = CallRecording.Redaction
+    rec.mute_spans = [[a, b, reason] for a, b, reason in plan.mute]
+    rec.muted_seconds = {k: v for k, v in plan.muted_s.items() if v} | {"total": plan.muted_total_s}
+    rec.redaction_reviewed_by, rec.redaction_reviewed_at = None, None
+    if not has_speech(transcript, plan):
+        rec.redaction, rec.redaction_note, rec.redacted_file = R.NONE, "", ""
+    elif not redacted_name:
+        rec.redaction, rec.redaction_note, rec.redacted_file = R.FAILED, note[:2000], ""
+    elif plan.review:
+        rec.redaction, rec.redaction_note, rec.redacted_file = R.REVIEW, "; ".join(plan.review)[:2000], redacted_name
+    else:
+        rec.redaction, rec.redaction_note, rec.redacted_file = R.OK, "", redacted_name
 
 
 def _fail(recording_id: int, attempt: int, reason: str, *, permanent: bool) -> str:

@@ -48,6 +48,11 @@ VAD_SPEECH_PAD_MS = 400
 # Speech chunks closer than this are decoded as one clip, pause included (fewer 30 s windows,
 # no splices inside a sentence); longer pauses are skipped entirely.
 CLIP_MERGE_GAP_S = 5.0
+# Speech regions for the de-identification check (``speech_regions``): tighter than the clips
+# (short padding, short pauses split), so speech that no transcript word covers shows up.
+COVERAGE_VAD_THRESHOLD = 0.5
+COVERAGE_MIN_SILENCE_MS = 300
+COVERAGE_SPEECH_PAD_MS = 60
 
 # Hallucination filter, applied to every segment after VAD (which removes most silence).
 #
@@ -118,6 +123,8 @@ class TranscriptionResult:
     segments: list[Segment]
     engine: str
     model: str
+    # Voice-activity regions of the whole file (``speech_regions``); None when VAD did not run.
+    speech: list[tuple[float, float]] | None = None
 
     @property
     def has_speech(self) -> bool:
@@ -265,9 +272,15 @@ class FasterWhisperEngine:
                 # bench/results/stt-2026-11-25.md). Clips keep short pauses in place and skip
                 # only long silences, which is what stops hallucinations on silence.
                 clips = speech_clips(audio)
+                speech = speech_regions(audio)
                 if not clips:
                     return TranscriptionResult(
-                        language=lang or "", duration_s=duration, segments=[], engine=self.name, model=self.model_spec
+                        language=lang or "",
+                        duration_s=duration,
+                        segments=[],
+                        engine=self.name,
+                        model=self.model_spec,
+                        speech=speech,
                     )
                 raw, info = self._model.transcribe(
                     audio,
@@ -306,6 +319,7 @@ class FasterWhisperEngine:
             segments=postprocess(segments, language=detected, duration_s=duration),
             engine=self.name,
             model=self.model_spec,
+            speech=speech,
         )
 
 
@@ -358,9 +372,15 @@ class OpenAIWhisperEngine:
             raise TranscriptionError(f"openai-whisper could not read {path}: {exc}") from exc
         duration = len(audio) / SAMPLE_RATE
         clips = speech_clips(audio)
+        speech = speech_regions(audio)
         if not clips:
             return TranscriptionResult(
-                language=lang or "", duration_s=duration, segments=[], engine=self.name, model=self.model_spec
+                language=lang or "",
+                duration_s=duration,
+                segments=[],
+                engine=self.name,
+                model=self.model_spec,
+                speech=speech,
             )
         with self._lock, torch.no_grad():
             _limit_threads(self.cpu_threads)
@@ -404,6 +424,7 @@ class OpenAIWhisperEngine:
             segments=postprocess(segments, language=lang, duration_s=duration),
             engine=self.name,
             model=self.model_spec,
+            speech=speech,
         )
 
 
@@ -449,6 +470,22 @@ def speech_clips(audio, *, merge_gap_s: float = CLIP_MERGE_GAP_S) -> list[tuple[
         if e - s >= 0.1:
             out.append((s, e))
     return out
+
+
+def speech_regions(audio) -> list[tuple[float, float]]:
+    """Every stretch of speech (seconds), tightly: what a listening copy must account for."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(
+        audio,
+        VadOptions(
+            threshold=COVERAGE_VAD_THRESHOLD,
+            min_silence_duration_ms=COVERAGE_MIN_SILENCE_MS,
+            speech_pad_ms=COVERAGE_SPEECH_PAD_MS,
+        ),
+        sampling_rate=SAMPLE_RATE,
+    )
+    return [(round(c["start"] / SAMPLE_RATE, 3), round(c["end"] / SAMPLE_RATE, 3)) for c in chunks]
 
 
 def _language_for_model(language: str, multilingual: bool, model_spec: str) -> str | None:
@@ -523,5 +560,6 @@ __all__ = [
     "get_engine",
     "postprocess",
     "speech_clips",
+    "speech_regions",
     "to_simplified",
 ]

@@ -9,13 +9,16 @@ import subprocess
 
 import numpy as np
 import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from recordings.models import CallRecording
 from recordings.pipeline import Transcript
 from recordings.redaction import SegmentText
-from recordings.services import recording_transcribe, recording_upload, recordings_sweep
+from recordings.services import recording_flag, recording_transcribe, recording_upload, recordings_sweep
 from tests.complaints.factories import ComplaintFactory
 
 from .conftest import read_wav, silence, tts, upload_of
@@ -73,10 +76,20 @@ def test_job_end_to_end_on_a_real_call(people, bj_case, card_call_wav, tmp_path)
     assert _dominant_hz(orig[int((start + 0.05) * rate) : int((end - 0.05) * rate)], rate) != pytest.approx(
         1000, abs=20
     )
+    # Untouched before the first cue word ("card number ...") and its padding: the complaint
+    # itself stays audible.
     first_words = segs[0].words
-    clean_until = int(max(0.0, min(w["start"] for w in digit_words) - 0.35) * rate)
+    cue = next(w for s in segs for w in s.words if w["text"].strip(" .,").lower() == "number")
+    pad = settings.RECORDING_MUTE_PAD_S
+    assert pad >= 0.2  # the configured padding, not zero
+    clean_until = int((cue["end"] - pad - 0.02) * rate)
     head = slice(int(first_words[0]["start"] * rate), clean_until)
-    assert np.allclose(red[head], orig[head], atol=2)
+    assert clean_until > rate and np.allclose(red[head], orig[head], atol=2)
+    # Every stored mute span reaches past the words it hides by the padding.
+    spans = [(a, b) for a, b, _reason in rec.mute_spans]
+    for w in digit_words:
+        assert any(a <= w["start"] - pad + 1e-3 and w["end"] + pad - 1e-3 <= b for a, b in spans), w
+    assert rec.muted_seconds["total"] >= sum(w["end"] - w["start"] for w in digit_words)
 
 
 def test_rerun_is_idempotent_and_a_stale_job_is_requeued_and_stored_once(people, bj_case, tmp_path):
@@ -156,26 +169,77 @@ def test_bounded_attempts_and_sweeper_gives_up(people, bj_case, tmp_path, settin
     assert len(callbacks) == 1
 
 
-def test_fail_closed_when_words_have_no_times(client, people, bj_case, tmp_path, monkeypatch):
-    """An engine result without word timestamps: the numbers cannot be placed in the audio,
-    so the text is masked but no redacted audio is offered to non-privileged users."""
-    rec = _upload(people, bj_case, silence(tmp_path / "s.wav", 3))
+def test_text_without_word_times_is_muted_whole_and_held_for_review(client, people, bj_case, tmp_path, monkeypatch):
+    """An engine result without word timestamps: the numbers cannot be placed in the audio, so
+    the whole segment is muted and masked, and the copy is held back until a head-office
+    reviewer has listened to it and released it."""
+    rec = _upload(people, bj_case, tts(tmp_path / "s.wav", "My card number is six two two two."))
 
     def no_word_times(wav, **kwargs):
-        seg = SegmentText(0.0, 3.0, "My card number is 6222 0212 3456 7890.", ())
+        seg = SegmentText(0.0, 2.5, "My card number is 6222 0212 3456 7890.", ())
         return Transcript(
-            language="en", duration_s=3.0, engine="faster-whisper", model="x", segments=[seg], confidences=[0.9]
+            language="en",
+            duration_s=3.0,
+            engine="faster-whisper",
+            model="x",
+            segments=[seg],
+            confidences=[0.9],
+            speech=[(0.1, 2.4)],
         )
 
     monkeypatch.setattr("recordings.services.transcription.transcribe_audio", no_word_times)
     assert recording_transcribe(recording_id=rec.pk) == "done"
     rec.refresh_from_db()
-    assert rec.redaction == CallRecording.Redaction.FAILED and not rec.redacted_file
-    assert "without word times" in rec.redaction_note
-    assert "6222" not in rec.segments.get().text_redacted
+    assert rec.redaction == CallRecording.Redaction.REVIEW and rec.redacted_file
+    assert "without reliable word times" in rec.redaction_note
+    assert rec.mute_spans == [[0.0, pytest.approx(2.8), "untimed"]]  # the whole segment, padded
+    red, rate = read_wav(rec.redacted_file.path)
+    assert abs(_dominant_hz(red[int(0.1 * rate) : int(2.4 * rate)], rate) - 1000) < 20
+    segment = rec.segments.get()
+    assert not re.search(r"\d", segment.text_redacted) and "number" in segment.text_redacted
+
+    # Held back: the handler and the flag form cannot have it; the reviewer can listen first.
     client.force_login(people.bj_handler)
     assert client.get(reverse("recordings:audio", args=[rec.pk, "redacted"])).status_code == 404
-    assert "无法可靠脱敏" in client.get(reverse("recordings:detail", args=[rec.pk])).content.decode()
+    assert "待总行复核" in client.get(reverse("recordings:detail", args=[rec.pk])).content.decode()
+    with pytest.raises(ValidationError):
+        recording_flag(actor=people.ho_officer, recording=rec, note="典型", audience_roles=["branch_manager"])
+    client.force_login(people.ho_officer)
+    release = reverse("recordings:release", args=[rec.pk])
+    client.post(release, {"decision": "release"})
+    rec.refresh_from_db()
+    assert rec.redaction == CallRecording.Redaction.REVIEW  # not listened yet: refused
+    assert client.get(reverse("recordings:audio", args=[rec.pk, "redacted"])).status_code in (200, 206)
+    client.post(release, {"decision": "release", "note": "已完整收听，无敏感信息"})
+    rec.refresh_from_db()
+    assert rec.redaction == CallRecording.Redaction.OK and rec.redaction_reviewed_by == people.ho_officer
+    assert AuditEvent.objects.filter(action="recording.redaction_release", object_id=str(rec.pk)).exists()
+    client.force_login(people.bj_handler)
+    assert client.get(reverse("recordings:audio", args=[rec.pk, "redacted"])).status_code in (200, 206)
+
+
+def test_a_reviewer_can_reject_a_held_copy_and_it_is_never_played(client, people, bj_case, tmp_path, monkeypatch):
+    rec = _upload(people, bj_case, tts(tmp_path / "s.wav", "My card number is six two two two."))
+    monkeypatch.setattr(
+        "recordings.services.transcription.transcribe_audio",
+        lambda wav, **kw: Transcript(
+            language="en",
+            duration_s=3.0,
+            engine="faster-whisper",
+            model="x",
+            segments=[SegmentText(0.0, 2.5, "six two two two", ())],
+            confidences=[0.9],
+            speech=[(0.1, 2.4)],
+        ),
+    )
+    recording_transcribe(recording_id=rec.pk)
+    client.force_login(people.bj_handler)  # not a reviewer
+    assert client.post(reverse("recordings:release", args=[rec.pk]), {"decision": "release"}).status_code == 404
+    client.force_login(people.ho_officer)
+    client.post(reverse("recordings:release", args=[rec.pk]), {"decision": "reject", "note": "仍能听到卡号尾号"})
+    rec.refresh_from_db()
+    assert rec.redaction == CallRecording.Redaction.FAILED and "仍能听到卡号尾号" in rec.redaction_note
+    assert client.get(reverse("recordings:audio", args=[rec.pk, "redacted"])).status_code == 404
 
 
 def test_a_job_held_by_a_live_worker_is_not_taken_twice(people, bj_case, tmp_path):

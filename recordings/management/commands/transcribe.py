@@ -1,9 +1,12 @@
 """Transcribe an audio file with the configured (or given) engine: for operators and benchmarks.
 
-    manage.py transcribe call.wav [--engine openai-whisper] [--model pkg:tiny.en] [--language en] [--json]
+    manage.py transcribe call.wav [--engine openai-whisper] [--model pkg:tiny.en] [--language auto] [--json]
+    manage.py transcribe call.wav --redact [--audio-out listening.wav] [--json]
 
 Prints the segments (the ORIGINAL text: operators run this on files they hold) with
-timings; ``--redact`` prints the redacted text instead. Nothing is stored.
+timings. ``--redact`` prints only the de-identified text, the mute spans with their reasons
+and the status the product would store (no raw text at all), and ``--audio-out`` writes the
+listening copy exactly as the product would store it. Nothing is stored in the database.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from recordings.pipeline import transcribe_audio
-from recordings.redaction import plan_redaction
+from recordings.services.transcription import has_speech, listening_plan
 
 
 class Command(BaseCommand):
@@ -29,10 +32,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--model", default=settings.TRANSCRIPTION_MODEL, help="pkg:base, pkg:tiny.en, a name or a path"
         )
-        parser.add_argument("--language", default="zh", help="zh, en or auto")
+        parser.add_argument("--language", default="auto", choices=["zh", "en", "auto"], help="zh, en or auto")
         parser.add_argument("--threads", type=int, default=settings.TRANSCRIPTION_CPU_THREADS)
         parser.add_argument("--json", action="store_true", help="print JSON")
-        parser.add_argument("--redact", action="store_true", help="print redacted text and the mute spans")
+        parser.add_argument("--redact", action="store_true", help="print de-identified text and the mute spans only")
+        parser.add_argument("--audio-out", help="with --redact: write the listening copy (.wav, .mp3, .ogg, .m4a)")
 
     def handle(self, *args, **o):
         from recordings.speech import audio
@@ -46,6 +50,8 @@ class Command(BaseCommand):
             )
         except audio.AudioRejected as exc:
             raise CommandError(str(exc)) from exc
+        if o["audio_out"] and not o["redact"]:
+            raise CommandError("--audio-out needs --redact (the listening copy is the de-identified one).")
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="voc-transcribe-") as tmp:
             wav = audio.decode_to_wav16k(src, Path(tmp) / "a.wav", timeout_s=120 + 0.5 * info.duration_s)
@@ -57,10 +63,15 @@ class Command(BaseCommand):
                 language=o["language"],
                 cpu_threads=o["threads"],
             )
+            plan = listening_plan(t, duration_s=t.duration_s or info.duration_s)
+            if o["audio_out"] and has_speech(t, plan):
+                from recordings.speech import redact_audio
+
+                try:
+                    redact_audio.render_redacted(wav, o["audio_out"], plan.mute_times)
+                except redact_audio.RedactionError as exc:
+                    raise CommandError(f"The listening copy could not be written: {exc}") from exc
         elapsed = time.perf_counter() - started
-        plan = plan_redaction(
-            t.segments, language="en" if t.language.startswith("en") else "zh", duration_s=info.duration_s
-        )
         texts = [p.redacted if o["redact"] else p.text for p in plan.segments]
         if o["json"]:
             out = {
@@ -77,14 +88,24 @@ class Command(BaseCommand):
                 ],
             }
             if o["redact"]:
-                out["mute"] = plan.mute
-                out["redaction_confident"] = plan.confident
+                out["redaction"] = plan.status if has_speech(t, plan) else "none"
+                out["review"] = plan.review
+                out["mute"] = [{"start": a, "end": b, "reason": r} for a, b, r in plan.mute]
+                out["muted_seconds"] = plan.muted_s | {"total": plan.muted_total_s}
+                out["uncovered_speech_s"] = plan.uncovered_s
+                if o["audio_out"]:
+                    out["audio_out"] = o["audio_out"] if has_speech(t, plan) else None
             self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))
             return
         for seg, text in zip(t.segments, texts, strict=True):
             self.stdout.write(f"[{seg.start:7.2f} → {seg.end:7.2f}] {text}")
         if not t.segments:
             self.stdout.write("(no speech)")
+        if o["redact"]:
+            status = plan.status if has_speech(t, plan) else "none"
+            self.stdout.write(f"redaction: {status}; muted {plan.muted_total_s:.1f} s " + str(plan.muted_s))
+            for reason in plan.review:
+                self.stdout.write(f"needs review: {reason}")
         self.stderr.write(
             f"{t.engine} {t.model} lang={t.language} audio={info.duration_s:.1f}s elapsed={elapsed:.1f}s "
             f"rtf={elapsed / info.duration_s if info.duration_s else 0:.3f}"

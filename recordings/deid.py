@@ -1,0 +1,483 @@
+"""Plan a listening copy that is de-identified by construction.
+
+Pure (no Django). Muting only what the recogniser *recognised* as digits leaks whenever it
+hears "Nero" for zero, "伞" for 三, or skips a stretch of speech. So this planner works the
+other way round: a stretch of speech is kept only when the transcript covers it with words
+that are confidently not personal data; everything else is muted. Layers, any one of which
+mutes (the ``reason`` recorded with each span):
+
+``number``          number-like words: digits, number words (English and Chinese, incl. 幺 两 洞),
+                    letters mixed with digits, and the engines' near-misses for digits
+                    (``deid_lexicon.json``) when they sit next to other number-like words;
+``cue``             after a cue word (card, phone, ID, 卡号, 手机, 验证码 ...) until confident
+                    non-number words resume or a horizon passes;
+``low_confidence``  words below a probability threshold next to a number-like run;
+``uncovered``       speech that voice activity detection heard but no transcript word covers;
+``email``           e-mail addresses and spelled letters ("j dot smith at example dot com");
+``untimed``         text that cannot be placed in time (its whole segment is muted).
+
+The redacted text masks exactly the words whose audio is muted, and is checked once more by
+``complaints.pii.find_sensitive``: anything it still finds mutes (and masks) its whole segment.
+
+The status is ``ok`` only when every layer ran (word times and VAD regions were available)
+and the transcript covers the speech with enough confidence; otherwise ``needs_review``: the
+copy is still muted as well as possible, but a person must listen before it is released.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from complaints.pii import find_sensitive
+
+from .redaction import SegmentText, Word, mask_label, merge_spans
+
+REASONS = ("number", "cue", "low_confidence", "uncovered", "email", "untimed")
+
+# Tuned on bench/redaction.py's evaluation set (see bench/results/redaction-*.md).
+LOW_PROB = 0.45  # a word below this is not "confidently" anything
+RUN_GAP_S = 1.2  # number-like words closer than this belong to one spoken number
+MIN_RUN_WEIGHT = 2  # digits in a run before it is muted (a lone "two" is not an identifier)
+BRIDGE_S = 2.0  # words between two muted numbers closer than this are muted too ("6 20 22 银行服务 六七八")
+# A number is usually read as one stretch of speech: a muted number reaches to the edge of the
+# voice-activity region it lies in when that edge is this close (the recogniser's word times
+# drift, and it turns the last digits into words: "银行" for "jiu3 ling2").
+REGION_EDGE_S = 1.0
+NEAR_ONLY_RUN = 3  # near-misses alone ("Nero Ine for") that make a number
+CUE_HORIZON_S = 15.0  # a cue window never lasts longer than this
+CUE_RESUME_WORDS = 3  # confident plain words (English) that end a cue window
+CUE_RESUME_CHARS = 4  # confident plain characters (Chinese) that end a cue window
+COVER_SLACK_S = 0.25  # word timestamps are approximate: a word covers this much around it
+# A "word" longer than this is the aligner stretching a token over speech it did not
+# recognise (seen: one "�" token spanning a 5 s card number); it covers nothing.
+MAX_WORD_S = 1.5
+UNCOVERED_MIN_S = 0.3  # shorter gaps between words are not "speech without words"
+REVIEW_UNCOVERED_S = 1.5  # more uncovered speech than this: a person must listen first
+REVIEW_MEAN_PROB = 0.5  # mean word probability below this: a person must listen first
+
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+_HAS_DIGIT = re.compile(r"\d", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_SENTENCE_END = re.compile(r"[.!?。！？]\s*$")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict:
+    data = json.loads((Path(__file__).with_name("deid_lexicon.json")).read_text(encoding="utf-8"))
+    return {
+        "en_numbers": frozenset(data["en_numbers"]),
+        "en_near": frozenset(data["en_near_misses"]),
+        "zh_numerals": frozenset(data["zh_numerals"]),
+        "zh_near": frozenset(data["zh_near_misses"]) - frozenset(data["zh_numerals"]),
+        "cues_en": frozenset(data["cues_en"]),
+        "cues_zh": tuple(sorted(data["cues_zh"], key=len, reverse=True)),
+        "email_en": frozenset(data["email_words_en"]),
+        "email_zh": frozenset(data["email_words_zh"]),
+        "fillers_en": frozenset(data["fillers_en"]),
+        "fillers_zh": frozenset(data["fillers_zh"]),
+    }
+
+
+# --------------------------------------------------------------------------- words
+
+
+@dataclass
+class Token:
+    seg: int  # segment index
+    a: int  # character range in the segment text
+    b: int
+    start: float
+    end: float
+    text: str
+    prob: float | None
+    weight: int = 0  # digits this word stands for
+    near: bool = False  # a word the engines write for a digit
+    letter: bool = False  # a spelled letter or an e-mail word
+    email: bool = False  # an e-mail address itself
+    cue: bool = False
+    filler: bool = False  # does not break a spoken number ("six, uh, two")
+    reasons: set[str] = field(default_factory=set)
+
+    @property
+    def confident(self) -> bool:
+        return self.prob is None or self.prob >= LOW_PROB
+
+    @property
+    def numberish(self) -> bool:
+        return self.weight > 0 or self.near or self.letter or self.email
+
+    @property
+    def plain(self) -> bool:
+        return not (self.numberish or self.cue or self.filler)
+
+
+def classify(token: Token) -> Token:
+    """Set the number/near/letter/email/cue/filler marks of one recognised word."""
+    lex = lexicon()
+    raw = unicodedata.normalize("NFKC", token.text).strip().lower()
+    core = _PUNCT.sub("", raw)
+    if "@" in raw:
+        token.email = True
+    if not core:
+        token.filler = True
+        return token
+    digits = len(_HAS_DIGIT.findall(core))
+    token.weight = digits
+    if _CJK.search(core):
+        numerals = sum(ch in lex["zh_numerals"] for ch in core)
+        near = sum(ch in lex["zh_near"] for ch in core)
+        if digits + numerals and digits + numerals + near == len(core):
+            token.weight = digits + numerals  # 六二二二, 伞零
+        elif numerals:
+            token.near = True  # 三个, 一下, 两天: counts only next to a number
+        elif near == len(core):
+            token.near = True  # 伞, 就, 是: what the engines write for 三, 九, 四
+        token.letter = all(ch in lex["email_zh"] for ch in core)
+        token.cue = any(cue in core for cue in lex["cues_zh"])
+        token.filler = not token.numberish and all(ch in lex["fillers_zh"] for ch in core)
+        return token
+    words = raw.replace("-", " ").split()
+    for word in words:
+        w = _PUNCT.sub("", word)
+        if w in lex["en_numbers"]:
+            token.weight += 1
+        elif w in lex["en_near"]:
+            token.near = True
+        elif w in lex["cues_en"]:
+            token.cue = True
+    if token.weight == 0 and not token.email:
+        if re.fullmatch(r"[a-z]", core) and core not in ("a", "i") or core in lex["email_en"]:
+            token.letter = True
+        elif core in lex["fillers_en"]:
+            token.filler = True
+    return token
+
+
+def _tokens(segments: Sequence[SegmentText], texts: list[str]) -> tuple[list[Token], list[int]]:
+    """Timed words of every segment with their character ranges; segments that cannot be
+    timed (no words, or words that do not rebuild the text) are returned as ``untimed``."""
+    tokens: list[Token] = []
+    untimed: list[int] = []
+    for i, (seg, text) in enumerate(zip(segments, texts, strict=True)):
+        if not seg.words:
+            if text.strip():
+                untimed.append(i)
+            continue
+        cursor, seg_tokens = 0, []
+        for w in seg.words:
+            t = w.text.strip()
+            if not t:
+                continue
+            at = text.find(t, cursor)
+            if at < 0 or text[cursor:at].strip() or not (w.end >= w.start >= 0):
+                seg_tokens = None
+                break
+            seg_tokens.append(classify(Token(i, at, at + len(t), float(w.start), float(w.end), t, w.prob)))
+            cursor = at + len(t)
+        if seg_tokens is None or text[cursor:].strip():
+            untimed.append(i)  # characters no timed word covers: fail closed
+            continue
+        tokens.extend(seg_tokens)
+    tokens.sort(key=lambda t: (t.start, t.seg, t.a))
+    return tokens, untimed
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _number_runs(tokens: list[Token]) -> None:
+    """Layers 1 and 3: runs of number-like words (and the doubtful words next to them)."""
+    i = 0
+    while i < len(tokens):
+        if not tokens[i].numberish:
+            i += 1
+            continue
+        run = [i]
+        j = i + 1
+        while j < len(tokens) and tokens[j].start - tokens[run[-1]].end <= RUN_GAP_S:
+            t = tokens[j]
+            if t.numberish or t.filler or not t.confident:
+                run.append(j)
+                j += 1
+            else:
+                break
+        # a doubtful word just before the run belongs to it too ("fam six two")
+        k = i - 1
+        while k >= 0 and not tokens[k].confident and tokens[run[0]].start - tokens[k].end <= RUN_GAP_S:
+            run.insert(0, k)
+            k -= 1
+        while run and tokens[run[-1]].filler:
+            run.pop()
+        members = [tokens[n] for n in run]
+        weight = sum(t.weight for t in members)
+        near = sum(t.near for t in members)
+        letters = sum(t.letter for t in members)
+        doubtful = sum(not t.confident and not t.numberish for t in members)
+        is_email = any(t.email for t in members) or letters >= 3
+        is_number = weight >= MIN_RUN_WEIGHT or weight + near + doubtful >= NEAR_ONLY_RUN
+        if is_email or is_number:
+            for t in members:
+                if t.numberish or t.weight:
+                    t.reasons.add("email" if (t.email or t.letter) and is_email and not t.weight else "number")
+                elif not t.confident:
+                    t.reasons.add("low_confidence")
+                else:
+                    t.reasons.add("number")  # a filler inside a spoken number
+        i = max(j, i + 1)
+
+
+def _number_extents(tokens: list[Token], speech: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Around muted numbers: the words bridging two of them, and the rest of the speech
+    region up to a close edge (see BRIDGE_S and REGION_EDGE_S). Bridged words are marked too."""
+    muted = [t for t in tokens if "number" in t.reasons]
+    extents: list[tuple[float, float]] = []
+    for a, b in zip(muted, muted[1:], strict=False):
+        if b.start - a.end <= BRIDGE_S and b.start > a.end:
+            extents.append((a.end, b.start))
+            for t in tokens:
+                if t.start >= a.end and t.end <= b.start and not t.reasons:
+                    t.reasons.add("number")
+    for s0, s1 in speech:
+        inside = [t for t in muted if t.start < s1 and s0 < t.end]
+        if inside and 0 < min(t.start for t in inside) - s0 <= REGION_EDGE_S:
+            extents.append((s0, min(t.start for t in inside)))
+        if inside and 0 < s1 - max(t.end for t in inside) <= REGION_EDGE_S:
+            extents.append((max(t.end for t in inside), s1))
+    return extents
+
+
+def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, float]]:
+    """Layer 2: after a cue, mute until confident plain words resume (or the horizon)."""
+    windows = []
+    for i, cue in enumerate(tokens):
+        if not cue.cue or _SENTENCE_END.search(cue.text):
+            continue  # "... on my credit card." names no number
+        horizon = cue.end + CUE_HORIZON_S
+        end = min(horizon, duration_s)
+        plain_words = plain_chars = 0
+        resume_at = None
+        for t in tokens[i + 1 :]:
+            if t.start >= horizon:
+                break
+            if _SENTENCE_END.search(t.text):
+                end = t.end  # the sentence that named the number is over
+                break
+            if t.filler and not t.reasons:
+                continue  # "and", "the", 嗯: neither resumes nor interrupts
+            if t.cue and not t.weight and not t.reasons:
+                end = (resume_at or t).start  # "card number": the next cue's window takes over
+                break
+            if t.confident and not (t.reasons or t.weight or t.letter or t.email):
+                # a plain word (or a near-miss no number claimed: "phone line")
+                if resume_at is None:
+                    resume_at = t
+                plain_words += 1
+                plain_chars += len(_PUNCT.sub("", t.text))
+                cjk = bool(_CJK.search(t.text))
+                if (cjk and plain_chars >= CUE_RESUME_CHARS) or (not cjk and plain_words >= CUE_RESUME_WORDS):
+                    end = resume_at.start
+                    break
+            else:
+                plain_words = plain_chars = 0
+                resume_at = None
+        inside = [t for t in tokens[i + 1 :] if t.start < end]
+        if end > cue.end and (inside or end - cue.end >= UNCOVERED_MIN_S):
+            windows.append((cue.end, end))
+            for t in tokens[i + 1 :]:
+                if t.start >= end:
+                    break
+                if _overlap(t.start, t.end, cue.end, end) >= 0.5 * max(t.end - t.start, 1e-3):
+                    t.reasons.add("cue")
+    return windows
+
+
+def _uncovered(tokens: list[Token], speech: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Layer 4: speech regions that no transcript word covers."""
+    covered = merge_spans([(t.start, t.end) for t in tokens if t.end - t.start <= _max_length(t)], pad_s=COVER_SLACK_S)
+    out = []
+    for s0, s1 in speech:
+        pos = s0
+        for c0, c1 in covered:
+            if c1 <= pos or c0 >= s1:
+                continue
+            if c0 - pos >= UNCOVERED_MIN_S:
+                out.append((pos, c0))
+            pos = max(pos, c1)
+        if s1 - pos >= UNCOVERED_MIN_S:
+            out.append((pos, s1))
+    return out
+
+
+def _max_length(t: Token) -> float:
+    """How long the spoken form of this token can plausibly last ("6222021234567890" takes
+    seconds, "铁" does not)."""
+    core = _PUNCT.sub("", t.text)
+    syllables = sum(ch.isdigit() or bool(_CJK.match(ch)) for ch in core)
+    return MAX_WORD_S + 0.45 * syllables + 0.08 * (len(core) - syllables)
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass
+class SegmentPlan:
+    text: str
+    redacted: str
+    spans: list[tuple[int, int, str]] = field(default_factory=list)  # masked char spans (start, end, kind)
+    untimed: bool = False
+
+
+@dataclass
+class DeidPlan:
+    segments: list[SegmentPlan]
+    mute: list[tuple[float, float, str]]  # padded, merged, clamped; reason of the longest part
+    muted_s: dict[str, float]  # seconds muted per reason (each reason's spans padded and merged)
+    uncovered_s: float
+    mean_prob: float | None
+    layers: list[str]  # layers that ran
+    review: list[str]  # why a person must listen before release (empty: ok)
+    findings: int  # masked stretches in the text
+
+    @property
+    def status(self) -> str:
+        return "needs_review" if self.review else "ok"
+
+    @property
+    def mute_times(self) -> list[tuple[float, float]]:
+        return [(a, b) for a, b, _r in self.mute]
+
+    @property
+    def muted_total_s(self) -> float:
+        return round(sum(b - a for a, b, _r in self.mute), 3)
+
+
+def plan_listening_copy(
+    segments: Sequence[SegmentText],
+    *,
+    speech: Sequence[tuple[float, float]] | None,
+    language: str = "zh",
+    duration_s: float,
+    pad_s: float,
+) -> DeidPlan:
+    """The mute spans and masked text for one transcript (see the module docstring).
+
+    ``speech`` are the voice-activity regions of the same audio; ``None`` means VAD did not
+    run, so uncovered speech cannot be ruled out and the plan needs review."""
+    texts = [_segment_text(s) for s in segments]
+    tokens, untimed = _tokens(segments, texts)
+    _number_runs(tokens)
+    extents = _number_extents(tokens, speech or [])
+    windows = _cue_windows(tokens, duration_s)
+    uncovered = _uncovered(tokens, speech or [])
+    spans: dict[str, list[tuple[float, float]]] = {r: [] for r in REASONS}
+    for t in tokens:
+        for r in t.reasons:
+            spans[r].append((t.start, t.end))
+    for i in untimed:
+        spans["untimed"].append((segments[i].start, segments[i].end))
+    spans["uncovered"] = uncovered
+    spans["number"] += extents
+    spans["cue"] += windows  # the time between words too: a number the recogniser dropped
+
+    plans = _mask_text(segments, texts, tokens, untimed, spans, language, duration_s)
+    leftover = [i for i, p in enumerate(plans) if not p.untimed and find_sensitive(p.redacted)]
+    for i in leftover:  # the text check disagrees: fail closed on the whole segment
+        spans["untimed"].append((segments[i].start, segments[i].end))
+        plans[i].redacted, plans[i].untimed = mask_label("digits", language), True
+        plans[i].spans = [(0, len(plans[i].text), "digits")]
+
+    mute = _merge_with_reasons(spans, pad_s=pad_s, duration_s=duration_s)
+    muted_s = {
+        r: round(sum(b - a for a, b in merge_spans(s, pad_s=pad_s, duration_s=duration_s)), 3) for r, s in spans.items()
+    }
+    probs = [t.prob for t in tokens if t.prob is not None]
+    mean_prob = round(sum(probs) / len(probs), 4) if probs else None
+    uncovered_s = round(sum(b - a for a, b in uncovered), 3)
+
+    layers = ["number", "cue", "low_confidence", "email"] if tokens or not texts else []
+    review: list[str] = []
+    if speech is None:
+        review.append("voice activity detection did not run: uncovered speech cannot be ruled out")
+    else:
+        layers.append("uncovered")
+    if untimed or leftover:
+        review.append(f"{len(set(untimed) | set(leftover))} segment(s) without reliable word times (muted whole)")
+    if uncovered_s > REVIEW_UNCOVERED_S:
+        review.append(f"{uncovered_s:.1f} s of speech has no transcript (muted)")
+    if mean_prob is not None and mean_prob < REVIEW_MEAN_PROB:
+        review.append(f"low recognition confidence (mean word probability {mean_prob:.2f})")
+    if any(not seg.words for seg in segments) and not untimed:
+        review.append("segments without word times")
+    findings = sum(len(p.spans) for p in plans)
+    return DeidPlan(plans, mute, muted_s, uncovered_s, mean_prob, layers, review, findings)
+
+
+def _segment_text(seg: SegmentText) -> str:
+    if not seg.words:
+        return seg.text.strip()
+    return "".join(w.text for w in seg.words).strip()
+
+
+def _mask_text(segments, texts, tokens, untimed, spans, language, duration_s) -> list[SegmentPlan]:
+    """Mask every word whose audio is muted: selected by a layer, or at least half inside
+    the final (padded) mute. Neighbouring masked words become one label."""
+    plans = [SegmentPlan(text=t, redacted=t) for t in texts]
+    for i in untimed:
+        plans[i].untimed = True
+        plans[i].redacted = mask_label("digits", language) if texts[i] else ""
+        plans[i].spans = [(0, len(texts[i]), "digits")] if texts[i] else []
+    # unpadded: the padding protects the audio edges, it does not make neighbouring words PII
+    final = merge_spans([s for v in spans.values() for s in v], pad_s=0.0, duration_s=duration_s)
+    by_seg: dict[int, list[Token]] = {}
+    for t in tokens:
+        inside = sum(_overlap(t.start, t.end, a, b) for a, b in final)
+        if t.reasons or (t.end > t.start and inside >= 0.5 * (t.end - t.start)):
+            by_seg.setdefault(t.seg, []).append(t)
+    for i, masked in by_seg.items():
+        masked.sort(key=lambda t: t.a)
+        groups: list[list[Token]] = []
+        for t in masked:
+            if groups and not texts[i][groups[-1][-1].b : t.a].strip(" ,，.。、-—"):
+                groups[-1].append(t)
+            else:
+                groups.append([t])
+        plans[i].spans = [(g[0].a, g[-1].b, _kind(texts[i][g[0].a : g[-1].b], g)) for g in groups]
+        out, pos = [], 0
+        for a, b, kind in plans[i].spans:
+            out += [texts[i][pos:a], mask_label(kind, language)]
+            pos = b
+        out.append(texts[i][pos:])
+        plans[i].redacted = "".join(out)
+    return plans
+
+
+def _kind(text: str, group: list[Token]) -> str:
+    if any(t.email or t.letter for t in group) and not any(t.weight for t in group):
+        return "email"
+    found = find_sensitive(text)
+    return found[0].kind if found else "digits"
+
+
+def _merge_with_reasons(
+    spans: dict[str, list[tuple[float, float]]], *, pad_s: float, duration_s: float
+) -> list[tuple[float, float, str]]:
+    merged = merge_spans([s for v in spans.values() for s in v], pad_s=pad_s, duration_s=duration_s)
+    out = []
+    for a, b in merged:
+        share = {r: sum(_overlap(a, b, max(0.0, x - pad_s), y + pad_s) for x, y in v) for r, v in spans.items()}
+        reason = max(REASONS, key=lambda r: share[r])
+        out.append((round(a, 3), round(b, 3), reason))
+    return out
+
+
+__all__ = ["REASONS", "DeidPlan", "SegmentPlan", "Word", "plan_listening_copy", "classify", "lexicon"]
