@@ -19,7 +19,7 @@ class UploadForm(forms.Form):
         error_messages={"required": _("请选择录音文件 / Choose a file"), "empty": _("文件为空 / The file is empty")},
         widget=forms.ClearableFileInput(attrs={"accept": "audio/*,.wav,.mp3,.m4a,.aac,.amr,.ogg,.opus"}),
     )
-    language = forms.ChoiceField(label=_("语言"), choices=CallRecording.Language.choices, initial="zh")
+    language = forms.ChoiceField(label=_("语言"), choices=CallRecording.Language.choices, initial="auto")
     call_started_at = forms.DateTimeField(
         validators=[plausible_date],
         label=_("通话时间"),

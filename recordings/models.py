@@ -87,7 +87,7 @@ class CallRecording(models.Model):
         related_name="+",
     )
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices, default=Channel.HOTLINE)
-    language = models.CharField(_("语言"), max_length=5, choices=Language.choices, default=Language.ZH)
+    language = models.CharField(_("语言"), max_length=5, choices=Language.choices, default=Language.AUTO)
 
     # Transcription job.
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)

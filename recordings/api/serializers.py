@@ -14,7 +14,9 @@ class UploadInSerializer(serializers.Serializer):
     complaint = serializers.CharField(
         required=False, allow_blank=True, help_text="Case reference, e.g. VOC-2026-0000001"
     )
-    language = serializers.ChoiceField(choices=CallRecording.Language.choices, default="zh")
+    language = serializers.ChoiceField(
+        choices=CallRecording.Language.choices, default="auto", help_text="zh, en, or auto (detected per call)"
+    )
     call_started_at = PlausibleDateTimeField(required=False, allow_null=True)
     direction = serializers.ChoiceField(choices=CallRecording.Direction.choices, default="inbound")
     channel = serializers.ChoiceField(choices=CallRecording.Channel.choices, default="hotline")
@@ -36,7 +38,8 @@ class RecordingOutSerializer(serializers.Serializer):
     size_bytes = serializers.IntegerField()
     audio_format = serializers.CharField()
     duration_s = serializers.FloatField(allow_null=True)
-    language = serializers.CharField()
+    language = serializers.CharField(help_text="as requested at upload (zh, en or auto)")
+    detected_language = serializers.CharField(help_text="the language the recogniser used")
     direction = serializers.CharField()
     channel = serializers.CharField()
     call_started_at = PlausibleDateTimeField(allow_null=True)
@@ -48,6 +51,9 @@ class RecordingOutSerializer(serializers.Serializer):
     model = serializers.CharField(source="model_name")
     redaction = serializers.CharField()
     redaction_note = serializers.CharField()
+    muted_seconds = serializers.DictField(
+        child=serializers.FloatField(), help_text="seconds muted in the listening copy, per reason and in total"
+    )
     playable_versions = serializers.ListField(child=serializers.CharField())
     created_at = PlausibleDateTimeField()
     finished_at = PlausibleDateTimeField(allow_null=True)

@@ -97,7 +97,7 @@ def recording_upload(
     uploaded_by: User,
     upload,
     complaint=None,
-    language: str = CallRecording.Language.ZH,
+    language: str = CallRecording.Language.AUTO,
     call_started_at=None,
     direction: str = CallRecording.Direction.INBOUND,
     channel: str = CallRecording.Channel.HOTLINE,

@@ -250,3 +250,22 @@ def test_a_job_held_by_a_live_worker_is_not_taken_twice(people, bj_case, tmp_pat
     assert recordings_sweep() == {"requeued": 0, "failed": 0, "resent": 0}
     rec.refresh_from_db()
     assert rec.status == S.PROCESSING and rec.attempts == 1 and rec.lease_until == lease
+
+
+def test_language_defaults_to_auto_and_the_detected_language_is_kept_and_shown(client, people, bj_case, tmp_path):
+    wav = tts(tmp_path / "en.wav", "I want to complain. My phone number is 1 3 8 1 2 3 4 5 6 7 8. Thank you.")
+    client.force_login(people.bj_handler)
+    resp = client.post(reverse("recordings_api:list"), {"file": upload_of(wav), "complaint": bj_case.reference})
+    assert resp.status_code == 201, resp.content
+    rec = CallRecording.objects.get(pk=resp.json()["id"])
+    assert rec.language == "auto"
+    assert recording_transcribe(recording_id=rec.pk) == "done"
+    rec.refresh_from_db()
+    assert rec.detected_language == "en"
+    redacted = " ".join(rec.segments.values_list("text_redacted", flat=True))
+    assert "removed]" in redacted and "已隐去" not in redacted  # English placeholders for an English call
+    detail = client.get(reverse("recordings_api:detail", args=[rec.pk])).json()
+    assert detail["language"] == "auto" and detail["detected_language"] == "en"
+    assert detail["muted_seconds"]["total"] > 0
+    page = client.get(reverse("recordings:detail", args=[rec.pk])).content.decode()
+    assert "英语" in page and "共静音" in page
