@@ -308,3 +308,8 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_AGE", default=8 * 3600)
+
+# --- Web hardening (voc/hardening.py) ---------------------------------------
+from voc.hardening import apply as _apply_hardening  # noqa: E402
+
+_apply_hardening(globals())
