@@ -380,7 +380,7 @@ def _glued_before(work: str, i: int) -> bool:
 def _runs(work: str, scan: _Scan):
     """Yield (start, end) of digit runs, trimmed of a stray X, of a lone Chinese numeral
     glued to written digits (6222…7890一直 → 一 is a word, not a digit) and of a lone
-    number word beside written digits (one 13812345678)."""
+    number word beside written digits (13812345678 one more thing)."""
     for m in _RUN.finditer(work):
         start, end = m.span()
         if work[end - 1] in "Xx" and sum(c.isdigit() for c in work[start:end]) != 17:
@@ -389,8 +389,11 @@ def _runs(work: str, scan: _Scan):
             start += 1
         if end - start > 1 and scan.origin(end - 1) == "c" and scan.origin(end - 2) == "w":
             end -= 1
-        start = _past_lone_word(work, scan, start, end, 1)
-        end = _past_lone_word(work, scan, end - 1, start - 1, -1) + 1
+        # ... but only when 8+ digits remain: a number word never lets a run fall under 8
+        trimmed_start = _past_lone_word(work, scan, start, end, 1)
+        trimmed_end = _past_lone_word(work, scan, end - 1, trimmed_start - 1, -1) + 1
+        if sum(c.isdigit() for c in work[trimmed_start:trimmed_end]) >= 8:
+            start, end = trimmed_start, trimmed_end
         yield start, end
 
 

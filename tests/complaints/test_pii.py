@@ -265,6 +265,11 @@ def test_letter_prefixed_run_of_8_or_more_digits_is_still_masked():
         ("one three double eight one two three four triple five", "138****4555"),  # 13881234555
         ("six two two two zero two one two three four five six seven eight nine four", "622202******7894"),
         ("one one zero one zero one one nine nine oh oh three oh seven one two three X", "1****************X"),
+        ("card six two two two, oh, oh two one two three four five six seven eight nine four",
+         "card 622200*******7894"),  # "oh" between number words across a comma is a zero
+        ("1234567 oh", "********"),  # ... and after digits; the run reaches 8 digits
+        ("1234567 eight", "********"),
+        ("13812345678 one more thing", "138******** one more thing"),  # a lone word after 8+ digits
         ("phone one two three", "phone ***"),  # a cue makes a short run sensitive, as with digits
         ("安全码 one two three", "安全码 ***"),
         # Chinese numerals, radio forms included (洞 = 0, 拐 = 7, 勾 = 9)
@@ -305,6 +310,7 @@ def test_numbers_in_words_and_odd_groupings_are_masked_whole(text, masked):
         "I have one card and two accounts",
         "Room one oh one, floor two",
         "于2026.11.25办理，2026/11/25到账，25/11/2026补登",
+        "Oh, 13 people called",  # a lone "Oh" before digits is an interjection
         "利率3.85%，金额1,200.50元",
         "版本6.3.1",
         "共500.00. 6222",  # a dot followed by a space ends a sentence
@@ -315,6 +321,12 @@ def test_numbers_in_words_and_odd_groupings_are_masked_whole(text, masked):
 def test_words_dates_and_decimals_that_are_not_identifiers_stay(text):
     assert find_sensitive(text) == []
     assert mask_text(text) == text
+
+
+def test_a_date_needs_a_real_month_and_day():
+    assert mask_text("2026.13.45") == "********"
+    assert mask_text("2026.13.25") == "********"
+    assert mask_text("2026-11-25 与 2026/02/30") == "2026-11-25 与 2026/02/30"  # day 30 is in range
 
 
 def test_a_spelled_out_number_is_found_as_a_span_of_the_original_words():
@@ -566,7 +578,14 @@ def texts_with_secrets(draw):
     parts = [draw(filler)]
     for _kind, _digits, text in secrets:  # something always stands between two secrets
         parts += [draw(joiner), text, draw(joiner), draw(filler), draw(st.sampled_from(FILLER_TOKENS))]
-    return "".join(parts), secrets
+    joined = ""
+    for part in filter(None, parts):  # a number word never runs into other letters ("onecard")
+        joined += (
+            " " + part
+            if joined and joined[-1].isascii() and joined[-1].isalpha() and part[0].isascii() and part[0].isalpha()
+            else part
+        )
+    return joined, secrets
 
 
 property_settings = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
