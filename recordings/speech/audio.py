@@ -176,7 +176,7 @@ def validate_upload(
     """Run every upload check in order and return the probe result, or raise ``AudioRejected``.
 
     Order: empty file, size cap, magic bytes, ffprobe (corrupt/truncated header), audio stream
-    present, non-zero duration, duration cap. Cheap checks come first so an oversized or
+    present, non-zero duration, a duration the file's size can hold, duration cap. Cheap checks come first so an oversized or
     non-audio upload never reaches ffprobe.
     """
     size = os.path.getsize(path)
