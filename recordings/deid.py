@@ -60,6 +60,15 @@ MAX_WORD_S = 1.5
 UNCOVERED_MIN_S = 0.3  # shorter gaps between words are not "speech without words"
 REVIEW_UNCOVERED_S = 1.5  # more uncovered speech than this: a person must listen first
 REVIEW_MEAN_PROB = 0.5  # mean word probability below this: a person must listen first
+# Speech is kept on the strength of confident words; when too many of the words it keeps are
+# doubtful, nothing vouches for that audio: a person must listen first.
+REVIEW_DOUBTFUL_KEPT = 0.15
+# Decoding loops: Whisper, lost in speech it cannot read (digits in noise), repeats a token or a
+# phrase ("河 河 河 河", "你可依靠，你可依靠，…", a whole sentence twice). Repeated words are no
+# evidence that the speech under them is harmless: they cover nothing and are not "confident".
+LOOP_SAME_TOKEN = 3  # the same token this many times in a row
+LOOP_PHRASE = 4  # a phrase of this many tokens (or CJK characters) said before in the call
+REVIEW_LOOP_S = 2.0  # more speech than this under repeated words: a person must listen first
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _HAS_DIGIT = re.compile(r"\d", re.UNICODE)
@@ -102,11 +111,12 @@ class Token:
     email: bool = False  # an e-mail address itself
     cue: bool = False
     filler: bool = False  # does not break a spoken number ("six, uh, two")
+    repeat: bool = False  # part of a decoding loop: evidence of nothing
     reasons: set[str] = field(default_factory=set)
 
     @property
     def confident(self) -> bool:
-        return self.prob is None or self.prob >= LOW_PROB
+        return not self.repeat and (self.prob is None or self.prob >= LOW_PROB)
 
     @property
     def numberish(self) -> bool:
@@ -141,6 +151,10 @@ def classify(token: Token) -> Token:
         token.letter = all(ch in lex["email_zh"] for ch in core)
         token.cue = any(cue in core for cue in lex["cues_zh"])
         token.filler = not token.numberish and all(ch in lex["fillers_zh"] for ch in core)
+        return token
+    acronym = re.fullmatch(r"([A-Z]{2,6})s?", _PUNCT.sub("", unicodedata.normalize("NFKC", token.text).strip()))
+    if acronym:
+        token.weight += len(acronym.group(1))  # "HBO" for "eight three oh": each letter may be a digit
         return token
     words = raw.replace("-", " ").split()
     for word in words:
@@ -297,9 +311,43 @@ def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, fl
     return windows
 
 
+def _mark_loops(tokens: list[Token]) -> float:
+    """Mark the tokens of decoding loops (see LOOP_*); returns the seconds they span."""
+    norm = [_PUNCT.sub("", t.text).lower() for t in tokens]
+    i = 0
+    while i < len(tokens):  # the same token again and again
+        j = i
+        while j + 1 < len(tokens) and norm[j + 1] == norm[i] and norm[i]:
+            j += 1
+        if j - i + 1 >= LOOP_SAME_TOKEN:
+            for t in tokens[i : j + 1]:
+                t.repeat = True
+        i = j + 1
+    seen: set[tuple[str, ...]] = set()
+    for i in range(len(tokens)):  # a phrase said before (the first time is kept)
+        if not norm[i]:
+            continue
+        units, k = 0, i
+        while k < len(tokens) and units < LOOP_PHRASE:
+            if norm[k]:  # a Chinese character or a whole English word is one unit
+                units += len(norm[k]) if _CJK.search(norm[k]) else 1
+            k += 1
+        gram = tuple(x for x in norm[i:k] if x)
+        if units < LOOP_PHRASE or len(gram) < 2:
+            continue
+        if gram in seen:
+            for t in tokens[i:k]:
+                t.repeat = True
+        seen.add(gram)
+    return sum(t.end - t.start for t in tokens if t.repeat)
+
+
 def _uncovered(tokens: list[Token], speech: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Layer 4: speech regions that no transcript word covers."""
-    covered = merge_spans([(t.start, t.end) for t in tokens if t.end - t.start <= _max_length(t)], pad_s=COVER_SLACK_S)
+    """Layer 4: speech regions that no transcript word covers (words of a decoding loop and
+    words stretched far beyond their spoken length cover nothing)."""
+    covered = merge_spans(
+        [(t.start, t.end) for t in tokens if not t.repeat and t.end - t.start <= _max_length(t)], pad_s=COVER_SLACK_S
+    )
     out = []
     for s0, s1 in speech:
         pos = s0
@@ -375,6 +423,7 @@ def plan_listening_copy(
     run, so uncovered speech cannot be ruled out and the plan needs review."""
     texts = [_segment_text(s) for s in segments]
     tokens, untimed = _tokens(segments, texts)
+    loop_s = _mark_loops(tokens)
     _number_runs(tokens)
     extents = _number_extents(tokens, speech or [])
     windows = _cue_windows(tokens, duration_s)
@@ -414,6 +463,12 @@ def plan_listening_copy(
         review.append(f"{len(set(untimed) | set(leftover))} segment(s) without reliable word times (muted whole)")
     if uncovered_s > REVIEW_UNCOVERED_S:
         review.append(f"{uncovered_s:.1f} s of speech has no transcript (muted)")
+    if loop_s > REVIEW_LOOP_S:
+        review.append(f"the recogniser repeated itself over {loop_s:.1f} s (a decoding loop)")
+    kept = [t for t in tokens if not t.reasons and not t.filler]
+    doubtful = sum(not t.confident for t in kept)
+    if kept and doubtful / len(kept) >= REVIEW_DOUBTFUL_KEPT:
+        review.append(f"{doubtful} of {len(kept)} words kept audible were recognised with low confidence")
     if mean_prob is not None and mean_prob < REVIEW_MEAN_PROB:
         review.append(f"low recognition confidence (mean word probability {mean_prob:.2f})")
     if any(not seg.words for seg in segments) and not untimed:

@@ -209,3 +209,25 @@ def test_any_spoken_number_is_muted_in_audio_and_text(before, number, after):
     assert not re.search(r"\d", red.replace("[number removed]", ""))
     assert not any(d.strip() in red.split() for d in _DIGITS)
     assert not find_sensitive(red)
+
+
+def test_a_decoding_loop_covers_nothing_and_needs_review():
+    # Whisper lost in a spoken number: "河 河 河 河" and a phrase said again
+    first = seg("我", "要", "投诉", "你们", "银行", start=0.0)
+    loop = seg("你", "可", "依", "靠", "你", "可", "依", "靠", "河", "河", "河", "河", start=3.0)
+    p = plan(first, loop, speech=[(0.0, 2.4), (3.0, 8.9)], language="zh")
+    assert muted(p, 5.0, 8.9) and p.muted_s["uncovered"] >= 3.5  # the repeated words cover nothing
+    assert not touched(p, 0.0, 1.9)  # the first time a phrase is said it counts
+    assert p.status == "needs_review" and any("repeated itself" in r for r in p.review)
+
+
+def test_english_phrases_said_once_are_not_a_loop():
+    s = seg(" The", " fee", " was", " too", " high", ".", " The", " branch", " said", " the", " fee", " stays", ".")
+    p = plan(s)
+    assert p.muted_total_s == 0 and p.status == "ok"
+
+
+def test_many_doubtful_words_kept_audible_need_review():
+    s = seg(" I", (" want", 0.3), " to", (" complain", 0.2), " about", (" your", 0.3), " service", " today")
+    p = plan(s)
+    assert p.status == "needs_review" and any("low confidence" in r for r in p.review)
