@@ -1,22 +1,12 @@
-"""Plan the redaction of a transcript: masked text per segment and the audio spans to mute.
-
-Pure (no Django). ``complaints.pii.find_sensitive`` runs over the WHOLE transcript
-(segments joined by a space) because VAD cuts at pauses, and a card number read digit
-by digit often straddles two segments; each finding is then split back onto the
-segments it covers. A sensitive stretch of text is mapped to audio time through the
-word timestamps; when a segment with a finding has no usable word times the plan is
-marked ``confident=False`` and callers must fail closed (no redacted audio is offered).
+"""Shared pieces of transcript redaction: the timed-word values the speech layer produces,
+the labels that replace masked text, and span merging. The planner that decides what to
+mute is ``recordings.deid`` (pure, no Django).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-from complaints.pii import find_sensitive
-
-from .speech.redact_audio import RedactionError, char_spans_to_time_spans
+from dataclasses import dataclass
 
 # What replaces a sensitive stretch in the text users see: no digit survives, so a
 # mis-transcribed number can never leak through a partial mask.
@@ -40,34 +30,6 @@ LABELS_EN = {
 }
 
 
-# Whisper sometimes spells digits out in English ("six, two, two, two, ..."): read them as
-# digits before looking for numbers, so a spelled-out card number is masked too.
-_EN_DIGIT_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
-}  # fmt: skip
-_EN_DIGIT_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(_EN_DIGIT_WORDS) + r")(?![A-Za-z])", re.IGNORECASE)
-
-
-def find_sensitive_spoken(text: str) -> list[tuple[int, int, str]]:
-    """``find_sensitive`` over ``text`` with English digit words read as digits; spans
-    (start, end, kind) are offsets into the ORIGINAL text."""
-    norm: list[str] = []
-    spans: list[tuple[int, int]] = []  # original span of each normalised character
-    pos = 0
-    for m in _EN_DIGIT_RE.finditer(text):
-        for i in range(pos, m.start()):
-            norm.append(text[i])
-            spans.append((i, i + 1))
-        norm.append(_EN_DIGIT_WORDS[m.group(1).lower()])
-        spans.append(m.span())
-        pos = m.end()
-    for i in range(pos, len(text)):
-        norm.append(text[i])
-        spans.append((i, i + 1))
-    return [(spans[f.start][0], spans[f.end - 1][1], f.kind) for f in find_sensitive("".join(norm))]
-
-
 def mask_label(kind: str, language: str) -> str:
     if language == "en":
         return f"[{LABELS_EN.get(kind, 'number')} removed]"
@@ -88,82 +50,6 @@ class SegmentText:
     end: float
     text: str
     words: tuple[Word, ...] = ()
-
-
-@dataclass
-class SegmentPlan:
-    text: str
-    redacted: str
-    spans: list[tuple[int, int, str]] = field(default_factory=list)  # char spans in ``text``
-    times: list[tuple[float, float]] = field(default_factory=list)  # audio spans (unpadded)
-    unresolved: bool = False  # a finding here could not be placed in time
-
-
-@dataclass
-class RedactionPlan:
-    segments: list[SegmentPlan]
-    mute: list[tuple[float, float]]  # padded, merged, clamped
-    findings: int
-    problems: list[str]
-
-    @property
-    def confident(self) -> bool:
-        return not self.problems
-
-
-def segment_text(seg: SegmentText) -> str:
-    """The segment text as built from its words (so char offsets map onto words)."""
-    if not seg.words:
-        return seg.text.strip()
-    return "".join(w.text for w in seg.words).strip()
-
-
-def plan_redaction(
-    segments: Sequence[SegmentText], *, language: str = "zh", pad_s: float = 0.3, duration_s: float | None = None
-) -> RedactionPlan:
-    texts = [segment_text(seg) for seg in segments]
-    offsets, pos = [], 0
-    for text in texts:
-        offsets.append(pos)
-        pos += len(text) + 1  # the joining space
-    joined = " ".join(texts)
-    findings = find_sensitive_spoken(joined)
-
-    plans = [SegmentPlan(text=t, redacted=t) for t in texts]
-    for start, end, kind in findings:
-        for i, text in enumerate(texts):
-            a, b = max(start - offsets[i], 0), min(end - offsets[i], len(text))
-            if a < b and text[a:b].strip():
-                plans[i].spans.append((a, b, kind))
-
-    problems: list[str] = []
-    for i, (seg, plan) in enumerate(zip(segments, plans, strict=True)):
-        if not plan.spans:
-            continue
-        plan.redacted = _apply_masks(plan.text, plan.spans, language)
-        if not seg.words:
-            plan.unresolved = True
-        else:
-            try:
-                # Strict: every visible character of a span must lie inside a timed word.
-                plan.times = char_spans_to_time_spans(seg.words, plan.text, [(a, b) for a, b, _k in plan.spans])
-            except RedactionError:
-                plan.unresolved = True
-        if plan.unresolved:
-            problems.append(f"segment {i} ({seg.start:.1f}-{seg.end:.1f} s): sensitive text without word times")
-    mute = merge_spans([t for p in plans for t in p.times], pad_s=pad_s, duration_s=duration_s)
-    return RedactionPlan(segments=plans, mute=mute, findings=len(findings), problems=problems)
-
-
-def _apply_masks(text: str, spans: list[tuple[int, int, str]], language: str) -> str:
-    out, pos = [], 0
-    for a, b, kind in sorted(spans):
-        if a < pos:
-            continue
-        out += [text[pos:a], mask_label(kind, language)]
-        pos = b
-    out.append(text[pos:])
-    return "".join(out)
 
 
 def merge_spans(

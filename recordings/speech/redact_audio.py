@@ -1,10 +1,7 @@
-"""Audio redaction: find where sensitive words were spoken and replace them with a tone.
+"""Audio redaction: render a playable copy of a recording with given time spans replaced by a
+tone. Django-free. What to mute is decided by ``recordings.deid``.
 
-Django-free. The PII detector (``complaints.pii.find_sensitive(text)``) reports character spans
-in the transcript text; this module maps them to times through the word timestamps and renders a
-playable copy of the recording with those times replaced by a tone.
-
-It fails closed (DOMAIN.md "Privacy"): whenever a span cannot be placed in time with certainty,
+It fails closed (DOMAIN.md "Privacy"): whenever the audio cannot be read or written in full,
 ``RedactionError`` is raised and no output file is written, so the caller marks the recording
 as not playable instead of playing unredacted audio.
 """
@@ -17,122 +14,19 @@ import os
 import subprocess
 import tempfile
 import wave
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 TimeSpan = tuple[float, float]
-CharSpan = tuple[int, int]
 
-DEFAULT_PAD_S = 0.3
 TONE_LEVEL = 0.25  # of full scale: clearly audible, not painful
 _BLOCK_FRAMES = 16_000 * 10
 
 
 class RedactionError(RuntimeError):
     """Sensitive audio could not be located or masked; the recording must not be played."""
-
-
-class _TimedWord(Protocol):
-    start: float
-    end: float
-    text: str
-
-
-# --------------------------------------------------------------------------- text -> time
-
-
-def align_words(words: Sequence[_TimedWord], text: str) -> list[CharSpan]:
-    """Character range of each word inside ``text`` (words in order, as Whisper produced them).
-
-    ``text`` is the transcript built from the same words (``TranscriptionResult.text``); between
-    words only whitespace may be skipped. Words with no visible text get an empty range.
-    """
-    ranges: list[CharSpan] = []
-    cursor = 0
-    for w in words:
-        token = w.text.strip()
-        if not token:
-            ranges.append((cursor, cursor))
-            continue
-        idx = text.find(token, cursor)
-        if idx < 0 or text[cursor:idx].strip():
-            raise RedactionError(
-                f"Transcript text does not match its word timestamps near offset {cursor} (word {token!r})."
-            )
-        ranges.append((idx, idx + len(token)))
-        cursor = idx + len(token)
-    return ranges
-
-
-def char_spans_to_time_spans(
-    words: Sequence[_TimedWord], text: str, char_spans: Iterable[CharSpan | object]
-) -> list[TimeSpan]:
-    """Time span (first word start, last word end) of the words overlapping each character span.
-
-    ``char_spans`` are ``(start, end)`` pairs or objects with ``.start``/``.end`` (e.g. a PII
-    ``Finding``), offsets into ``text``, end exclusive. A span partly inside a word takes the
-    whole word. Raises ``RedactionError`` if any visible character of a span is not covered by a
-    timed word.
-    """
-    ranges = align_words(words, text)
-    out: list[TimeSpan] = []
-    for span in char_spans:
-        start, end = _char_span(span)
-        if not 0 <= start < end <= len(text):
-            raise RedactionError(f"Character span ({start}, {end}) is outside the transcript (length {len(text)}).")
-        hit = [i for i, (ws, we) in enumerate(ranges) if ws < end and we > start]
-        covered = set()
-        for i in hit:
-            covered.update(range(max(ranges[i][0], start), min(ranges[i][1], end)))
-        missing = [p for p in range(start, end) if p not in covered and not text[p].isspace()]
-        if missing or not hit:
-            raise RedactionError(f"No word timestamps cover characters {start}-{end} of the transcript.")
-        t0 = min(words[i].start for i in hit)
-        t1 = max(words[i].end for i in hit)
-        if not (math.isfinite(t0) and math.isfinite(t1)):
-            raise RedactionError(f"Word timestamps for characters {start}-{end} are not finite.")
-        out.append((float(t0), float(max(t0, t1))))
-    return out
-
-
-def merge_time_spans(spans: Iterable[TimeSpan], *, duration_s: float, pad_s: float = 0.0) -> list[TimeSpan]:
-    """Pad each span, clamp it to [0, duration], and merge overlapping or touching spans."""
-    padded = []
-    for start, end in spans:
-        s = max(0.0, float(start) - pad_s)
-        e = min(float(duration_s), float(end) + pad_s)
-        if e > s:
-            padded.append((s, e))
-    padded.sort()
-    merged: list[TimeSpan] = []
-    for s, e in padded:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
-
-
-def spans_to_mute(
-    words: Sequence[_TimedWord],
-    findings_spans: Iterable[CharSpan | object],
-    *,
-    text: str,
-    duration_s: float,
-    pad_s: float = DEFAULT_PAD_S,
-) -> list[TimeSpan]:
-    """Times to replace for the given findings: word times, padded, merged, clamped."""
-    return merge_time_spans(char_spans_to_time_spans(words, text, findings_spans), duration_s=duration_s, pad_s=pad_s)
-
-
-def _char_span(span) -> CharSpan:
-    if hasattr(span, "start") and hasattr(span, "end"):
-        return int(span.start), int(span.end)
-    start, end = span
-    return int(start), int(end)
 
 
 # --------------------------------------------------------------------------- rendering

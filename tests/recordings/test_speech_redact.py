@@ -1,36 +1,21 @@
-"""Audio redaction: character spans -> word times -> a tone over exactly those times. No Django."""
+"""Audio redaction: a tone over exactly the planned times, on synthetic and real transcriptions."""
 
 from __future__ import annotations
 
 import re
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from recordings.deid import plan_listening_copy
+from recordings.pipeline import transcribe_audio
 from recordings.speech.audio import decode_to_wav16k, probe
-from recordings.speech.engines import Word, get_engine
-from recordings.speech.redact_audio import (
-    RedactionError,
-    align_words,
-    char_spans_to_time_spans,
-    merge_time_spans,
-    render_redacted,
-    spans_to_mute,
-)
+from recordings.speech.redact_audio import RedactionError, render_redacted
 from tests.recordings import audio_factory as af
 
 needs_tools = pytest.mark.skipif(not af.tools_available(), reason="needs espeak-ng, sox, ffmpeg")
-
-
-@dataclass
-class Finding:  # the shape of complaints.pii.Finding
-    kind: str
-    start: int
-    end: int
-    text: str
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
@@ -44,75 +29,6 @@ def band_energy(x: np.ndarray, rate: int, hz: float, width: float = 50) -> float
     freqs = np.fft.rfftfreq(len(x), 1 / rate)
     total = spectrum.sum()
     return float(spectrum[(freqs > hz - width) & (freqs < hz + width)].sum() / total) if total else 0.0
-
-
-# --------------------------------------------------------------------------- text -> time
-
-EN_WORDS = [
-    Word(0.0, 0.4, " My", 0.9),
-    Word(0.4, 0.8, " card", 0.9),
-    Word(0.8, 1.1, " is", 0.9),
-    Word(1.2, 2.9, " 6222021234567890.", 0.8),
-    Word(3.0, 3.4, " Thanks.", 0.9),
-]
-EN_TEXT = "My card is 6222021234567890. Thanks."
-
-ZH_WORDS = [
-    Word(0.0, 0.3, "卡", 0.9),
-    Word(0.3, 0.6, "号", 0.9),
-    Word(0.6, 1.0, "是", 0.9),
-    Word(1.0, 1.5, "6222", 0.9),
-    Word(1.5, 2.0, "0212", 0.9),
-    Word(2.0, 2.4, "。", 0.9),
-]
-ZH_TEXT = "卡号是62220212。"
-
-
-def test_words_are_located_in_the_transcript():
-    assert align_words(EN_WORDS, EN_TEXT) == [(0, 2), (3, 7), (8, 10), (11, 28), (29, 36)]
-    # segments joined with a space (TranscriptionResult.text): the joiner is skipped
-    two = [Word(0, 1, "银行", 0.9), Word(5, 6, "服务", 0.9)]
-    assert align_words(two, "银行 服务") == [(0, 2), (3, 5)]
-
-
-def test_a_digit_span_maps_to_the_times_of_the_words_it_touches():
-    start = EN_TEXT.index("6222")
-    # only the digits (not the trailing full stop) are sensitive; the whole word is muted
-    assert char_spans_to_time_spans(EN_WORDS, EN_TEXT, [(start, start + 16)]) == [(1.2, 2.9)]
-    # a span inside one Chinese "word" piece and across two of them
-    s = ZH_TEXT.index("6222")
-    assert char_spans_to_time_spans(ZH_WORDS, ZH_TEXT, [(s + 1, s + 3), (s, s + 8)]) == [(1.0, 1.5), (1.0, 2.0)]
-    # findings objects with .start/.end work as spans
-    finding = Finding("card", s, s + 8, "62220212")
-    assert char_spans_to_time_spans(ZH_WORDS, ZH_TEXT, [finding]) == [(1.0, 2.0)]
-
-
-def test_spans_are_padded_merged_and_clamped():
-    assert merge_time_spans([(1.0, 2.0), (2.4, 3.0), (9.9, 10.5)], duration_s=10.0, pad_s=0.3) == [
-        (0.7, 3.3),
-        (9.6, 10.0),
-    ]
-    assert merge_time_spans([(0.1, 0.2)], duration_s=5, pad_s=0.3) == [(0.0, 0.5)]
-    assert merge_time_spans([(3.0, 4.0), (1.0, 2.0)], duration_s=5) == [(1.0, 2.0), (3.0, 4.0)]  # sorted
-    assert merge_time_spans([(6.0, 7.0)], duration_s=5) == []  # beyond the end
-
-
-def test_spans_to_mute_combines_mapping_padding_and_merging():
-    s = ZH_TEXT.index("6222")
-    findings = [Finding("card", s, s + 4, "6222"), Finding("card", s + 4, s + 8, "0212")]
-    assert spans_to_mute(ZH_WORDS, findings, text=ZH_TEXT, duration_s=2.1, pad_s=0.3) == [(0.7, 2.1)]
-    assert spans_to_mute(ZH_WORDS, [], text=ZH_TEXT, duration_s=2.1) == []
-
-
-def test_mapping_fails_closed():
-    with pytest.raises(RedactionError, match="does not match"):
-        align_words(EN_WORDS, "My card is something else entirely")
-    with pytest.raises(RedactionError, match="outside"):
-        char_spans_to_time_spans(EN_WORDS, EN_TEXT, [(30, 99)])
-    # a segment whose words are missing: its text cannot be placed in time
-    text = "卡号是 62220212"
-    with pytest.raises(RedactionError, match="No word timestamps"):
-        char_spans_to_time_spans(ZH_WORDS[:3], text, [(4, 12)])
 
 
 # --------------------------------------------------------------------------- rendering
@@ -191,18 +107,17 @@ def test_spoken_number_is_toned_out_of_a_real_transcription(tmp_path):
     digits_to = digits_from + probe(parts[1]).duration_s
     call = af.concat(tmp_path / "call.wav", *parts)
     wav = decode_to_wav16k(call, tmp_path / "call16k.wav", timeout_s=30)
-    result = get_engine("faster-whisper", model_spec="pkg:tiny.en", cache_dir=af.model_cache_dir()).transcribe(
-        wav, "en"
+    t = transcribe_audio(
+        wav, engine_name="faster-whisper", model_spec="pkg:tiny.en", cache_dir=af.model_cache_dir(), language="en"
     )
-    # stand-in for complaints.pii.find_sensitive: a run of spoken digits
-    match = re.search(rf"{DIGIT_WORD}(?:[\s,.-]+{DIGIT_WORD})*", result.text, re.IGNORECASE)
-    assert match, result.text
-    spans = spans_to_mute(result.words, [match.span()], text=result.text, duration_s=result.duration_s, pad_s=0.3)
-    assert len(spans) == 1
+    assert re.search(rf"{DIGIT_WORD}", " ".join(s.text for s in t.segments), re.IGNORECASE)
+    plan = plan_listening_copy(t.segments, speech=t.speech, language="en", duration_s=t.duration_s, pad_s=0.3)
+    spans = plan.mute_times
+    assert len(spans) == 1, plan.mute
     start, end = spans[0]
-    # the tone covers the spoken digits and little else
-    assert digits_from - 0.5 <= start <= digits_from + 0.5, (spans, result.words)
-    assert digits_to - 0.6 <= end <= digits_to + 0.5, (spans, result.words)
+    # the tone covers the spoken digits (from the cue "number" on) and not the thanks after them
+    assert digits_from - 1.0 <= start <= digits_from + 0.2, (plan.mute, t.segments)
+    assert digits_to - 0.2 <= end <= digits_to + 0.6, (plan.mute, t.segments)
 
     out = render_redacted(wav, tmp_path / "call-redacted.wav", spans)
     before, rate = read_wav(wav)
