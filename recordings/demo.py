@@ -25,7 +25,7 @@ from accounts import roles
 from accounts.models import User
 from complaints.models import Complaint
 
-from .models import CallRecording
+from .models import CallRecording, ListeningEvent
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,11 @@ def seed(stdout=None, options=None) -> None:
             if rec.status in (CallRecording.Status.QUEUED, CallRecording.Status.PROCESSING):
                 services.recording_transcribe(recording_id=rec.pk)
                 transcribed += 1
+                rec.refresh_from_db()
+            if officer and rec.redaction == CallRecording.Redaction.REVIEW:
+                # The demo shows the review step done: head office listened, then released it.
+                services.listening_event_record(user=officer, recording=rec, version=ListeningEvent.Version.REDACTED)
+                services.recording_redaction_release(actor=officer, recording=rec, note="演示：已完整收听，放行")
                 rec.refresh_from_db()
             if call.flag_note and officer and not hasattr(rec, "flag") and rec.redaction == CallRecording.Redaction.OK:
                 services.recording_flag(

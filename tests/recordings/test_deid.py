@@ -231,3 +231,11 @@ def test_many_doubtful_words_kept_audible_need_review():
     s = seg(" I", (" want", 0.3), " to", (" complain", 0.2), " about", (" your", 0.3), " service", " today")
     p = plan(s)
     assert p.status == "needs_review" and any("low confidence" in r for r in p.review)
+
+
+def test_a_segment_carries_its_own_confidence_from_its_words():
+    from recordings.pipeline import segment_confidence
+
+    assert segment_confidence([0.9, 0.9, 0.9], -0.1) == pytest.approx(0.9)
+    assert segment_confidence([0.9, 0.1], -0.1) == pytest.approx(0.3)  # geometric mean: a doubtful word shows
+    assert segment_confidence([], -0.5) == pytest.approx(0.6065, abs=1e-4)  # no words: the decoder's figure

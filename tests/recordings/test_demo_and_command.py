@@ -130,3 +130,23 @@ def test_transcribe_audio_out_needs_redact(tmp_path):
     wav = tts(tmp_path / "a.wav", "hello")
     with pytest.raises(CommandError, match="--redact"):
         call_command("transcribe", str(wav), "--audio-out", str(tmp_path / "x.wav"))
+
+
+@pytest.mark.slow
+def test_demo_seed_shows_the_review_step_done_and_flags_only_released_copies(db, settings):
+    from recordings.models import ListeningEvent
+
+    settings.TRANSCRIPTION_MODEL = "pkg:base"
+    accounts_demo.seed()
+    for code in ("BJ-CY", "SH-PD"):
+        ComplaintFactory(responsible_org=Organisation.objects.get(code=code))
+    demo.seed(stdout=io.StringIO(), options={})
+    recs = list(CallRecording.objects.all())
+    assert len(recs) == 3 and all(r.status == CallRecording.Status.DONE for r in recs)
+    assert all(r.redaction == CallRecording.Redaction.OK for r in recs)
+    for r in recs:
+        if r.redaction_reviewed_by is not None:  # held for review: released only after a play
+            assert r.redaction_reviewed_by.username == "ho_officer"
+            assert ListeningEvent.objects.filter(recording=r, user=r.redaction_reviewed_by).exists()
+    flagged = [r for r in recs if hasattr(r, "flag")]
+    assert len(flagged) == 2 and all(r.redaction == CallRecording.Redaction.OK for r in flagged)

@@ -122,9 +122,11 @@ def test_silence_is_no_speech_with_zero_segments(client, people, bj_case, tmp_pa
     assert recording_transcribe(recording_id=rec.pk) == "no_speech"
     rec.refresh_from_db()
     assert rec.status == S.NO_SPEECH and rec.segments.count() == 0 and not rec.redacted_file
+    assert rec.redaction == CallRecording.Redaction.NONE  # "nothing to redact", not "pending"
+    assert rec.muted_seconds == {"total": 0}
     client.force_login(people.bj_handler)
     panel = client.get(reverse("recordings:case_panel", args=[bj_case.reference])).content.decode()
-    assert "未检测到语音" in panel
+    assert "未检测到语音" in panel and "无需脱敏" in panel
 
 
 def test_short_speech_inside_long_silence_is_found(people, bj_case, tmp_path):
