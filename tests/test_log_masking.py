@@ -233,3 +233,20 @@ def test_gunicorn_access_and_error_lines_carry_no_number(capsys):
     assert '"GET /complaints/ HTTP/1.1" 200 512' in out
     assert "worker failed on 138****5678" in out
     assert _leaks(out) == [] and ID_NUMBER not in out
+
+
+def test_handlers_a_library_installs_at_import_are_masked_too():
+    """torch (openai-whisper) attaches stream handlers to its own loggers when imported; the
+    engine puts the mask on them, so a later library log line cannot carry a number out."""
+    import torch  # noqa: F401 - the import installs torch's handlers
+
+    from recordings.speech.models import mask_library_log_handlers
+
+    mask_library_log_handlers()
+    unmasked = [
+        name
+        for name, hs in _configured_handlers().items()
+        for h in hs
+        if not any(isinstance(f, MaskPIIFilter) for f in h.filters)
+    ]
+    assert unmasked == []

@@ -20,7 +20,13 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .models import ModelError, checkpoint_metadata, resolve_model, resolve_openai_checkpoint
+from .models import (
+    ModelError,
+    checkpoint_metadata,
+    mask_library_log_handlers,
+    resolve_model,
+    resolve_openai_checkpoint,
+)
 
 LANGUAGES = ("zh", "en", "auto")
 ENGINE_NAMES = ("faster-whisper", "openai-whisper")
@@ -339,6 +345,8 @@ class OpenAIWhisperEngine:
     def __init__(self, *, model_spec: str, cache_dir: Path, cpu_threads: int, device: str = "cpu"):
         import torch
         import whisper
+
+        mask_library_log_handlers()
 
         self.model_spec = model_spec
         checkpoint = resolve_openai_checkpoint(model_spec, cache_dir=Path(cache_dir))

@@ -376,6 +376,7 @@ def convert_ct2_to_openai(ct2_dir: Path, out_file: Path) -> Path:
     """
     import torch  # heavy: imported only when converting
 
+    mask_library_log_handlers()
     ct2_dir, out_file = Path(ct2_dir), Path(out_file)
     model_bin = ct2_dir / "model.bin"
     if not model_bin.is_file():
@@ -540,3 +541,13 @@ def _openai_layout(variables: dict) -> tuple[dict, dict[str, tuple[str, int, int
         mlp(dst, src)
     norm("decoder.ln", "decoder/layer_norm")
     return dims, m
+
+
+def mask_library_log_handlers() -> None:
+    """torch attaches its own log handlers at import: they get the project's PII mask too
+    (the speech layer stays Django-free when the project's logging is not there)."""
+    try:
+        from voc.log_filters import mask_every_handler
+    except ImportError:
+        return
+    mask_every_handler()
