@@ -28,6 +28,16 @@ def links_for(user) -> list[NavLink]:
                 key="listen",
             )
         )
+    if selectors.can_review_redaction(user):
+        links.append(
+            NavLink(
+                section,
+                _("脱敏待复核"),
+                reverse("recordings:list") + "?redaction=review",
+                _("自动脱敏未能完全确认的录音：收听后放行或驳回"),
+                key="redaction_review",
+            )
+        )
     if selectors.can_see_suspects(user):
         links.append(
             NavLink(

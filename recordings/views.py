@@ -167,12 +167,24 @@ def recording_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=state)
     if request.GET.get("unlinked"):
         qs = qs.filter(complaint__isnull=True)
+    redaction = request.GET.get("redaction", "")
+    if redaction in CallRecording.Redaction.values:
+        qs = qs.filter(redaction=redaction)
+    if redaction == CallRecording.Redaction.REVIEW:
+        qs = qs.order_by("finished_at", "pk")  # the review queue: oldest first
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     form = UploadForm() if selectors.can_upload(request.user) else None
     return render(
         request,
         "recordings/list.html",
-        {"page": page, "form": form, "status": state, "statuses": CallRecording.Status.choices},
+        {
+            "page": page,
+            "form": form,
+            "status": state,
+            "statuses": CallRecording.Status.choices,
+            "redaction": redaction,
+            "redactions": CallRecording.Redaction.choices,
+        },
     )
 
 

@@ -119,3 +119,21 @@ def test_queue_positions_count_the_whole_queue_in_one_query(client, people, esta
         make_recording(estate.bj_cases[0], status=queued, tag=f"q{i}")
     with django_assert_max_num_queries(len(three.captured_queries)):
         assert len(client.get(url).json()["results"]) == 9
+
+
+def test_the_review_queue_lists_held_copies_oldest_first_for_reviewers_only(client, people, org_tree):
+    from django.utils import timezone
+
+    from tests.complaints.factories import ComplaintFactory
+
+    bj, sh = ComplaintFactory(responsible_org=org_tree.bj), ComplaintFactory(responsible_org=org_tree.sh)
+    newer, older, fine = (make_recording(c, tag=t) for c, t in ((bj, "n"), (sh, "o"), (bj, "f")))
+    now = timezone.now()
+    CallRecording.objects.filter(pk=newer.pk).update(redaction="review", finished_at=now)
+    CallRecording.objects.filter(pk=older.pk).update(redaction="review", finished_at=now - timezone.timedelta(hours=1))
+    assert any(link.key == "redaction_review" for link in links_for(people.ho_officer))
+    assert not any(link.key == "redaction_review" for link in links_for(people.bj_handler))
+    client.force_login(people.ho_officer)
+    page = client.get(reverse("recordings:list"), {"redaction": "review"})
+    assert [r.pk for r in page.context["page"]] == [older.pk, newer.pk]
+    assert "脱敏待复核" in page.content.decode() and fine.original_name not in page.content.decode()
