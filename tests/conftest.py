@@ -162,8 +162,10 @@ def page(browser, live_server):
     pg = context.new_page()
     pg.set_default_timeout(15000)
     pg.base_url = live_server.url
+    violations = _watch_csp(context, pg)
     yield pg
     context.close()
+    assert violations == [], "Content-Security-Policy violations in the browser console"
 
 
 @pytest.fixture
@@ -175,8 +177,28 @@ def phone_page(browser, live_server):
     pg = context.new_page()
     pg.set_default_timeout(15000)
     pg.base_url = live_server.url
+    violations = _watch_csp(context, pg)
     yield pg
     context.close()
+    assert violations == [], "Content-Security-Policy violations in the browser console"
+
+
+def _watch_csp(context, pg) -> list[str]:
+    """Every journey doubles as a Content-Security-Policy check (voc/hardening.py): whatever the
+    policy blocks (an inline script, style or handler) is reported on the console, and the page
+    fixtures fail the test on any such report."""
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => console.error("
+        "'Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile))"
+    )
+    violations: list[str] = []
+    pg.on(
+        "console",
+        lambda msg: (
+            violations.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None
+        ),
+    )
+    return violations
 
 
 def browser_login(pg, username: str, password: str = "pw-test-123") -> None:

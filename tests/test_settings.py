@@ -95,3 +95,21 @@ def test_defaults_are_sqlite_wal_and_filesystem_broker():
     assert Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"]).is_relative_to(settings.VAR_DIR)
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1
+
+
+def _debug_setting(**env: str) -> str:
+    if os.environ.get("DJANGO_DEBUG"):
+        pytest.skip("DJANGO_DEBUG is set in this shell")
+    code = "from django.conf import settings; print(settings.DEBUG)"
+    result = _manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_debug_is_off_unless_a_developer_switches_it_on():
+    """The quick start runs without DEBUG (a 404 would list every URL, a 500 show a traceback);
+    DJANGO_DEBUG=1 turns it on for development, never in production."""
+    assert _debug_setting() == "False"
+    assert _debug_setting(DJANGO_DEBUG="1") == "True"
+    production = {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **PII_KEYS}
+    assert _debug_setting(DJANGO_DEBUG="1", **production) == "False"

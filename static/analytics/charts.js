@@ -27,4 +27,16 @@
       });
     }
   };
+  // <canvas data-chart="top|trend" data-source="json_script id">: drawn once the page is parsed
+  // (no inline script: Content-Security-Policy).
+  function drawAll() {
+    document.querySelectorAll("canvas[data-chart]").forEach(function (c) {
+      if (c.dataset.chart === "top") {
+        window.vocCharts.top(c.id, c.dataset.source, c.dataset.currentLabel, c.dataset.previousLabel);
+      } else if (c.dataset.chart === "trend") {
+        window.vocCharts.trend(c.id, c.dataset.source);
+      }
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", drawAll); } else { drawAll(); }
 })();

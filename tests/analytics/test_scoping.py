@@ -41,7 +41,7 @@ ENDPOINTS = {
     ),
     "trends_page": (
         reverse("analytics:trends") + "?by=org",
-        lambda r: sum(int(v) for v in re.findall(r'<td style="--heat:\d+"><a [^>]*>(\d+)</a>', r.content.decode())),
+        lambda r: sum(int(v) for v in re.findall(r'<td class="heat-\d+"><a [^>]*>(\d+)</a>', r.content.decode())),
     ),
     "rising_page": (reverse("analytics:rising"), None),
     "export_cases_csv": (reverse("analytics:export", args=["cases", "csv"]), lambda r: len(_csv(r))),
