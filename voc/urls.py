@@ -2,8 +2,9 @@ from importlib.util import find_spec
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from voc.params import IdConverter
@@ -18,8 +19,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Signed-in users only (SERVE_PERMISSIONS in voc/hardening.py); the split view serves the
+    # Swagger UI set-up as a script file, as the Content-Security-Policy allows no inline script.
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]
+
+# API paths answer errors in JSON, pages with templates/400.html, 403.html, 404.html, 500.html.
+handler400 = "voc.errors.bad_request"
+handler403 = "voc.errors.permission_denied"
+handler404 = "voc.errors.page_not_found"
+handler500 = "voc.errors.server_error"
 
 # Each app owns its pages (``<app>/urls.py``) and its API (``<app>/api/urls.py``).
 for app in ("complaints", "workflow", "recordings", "analytics"):
