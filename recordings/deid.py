@@ -144,6 +144,8 @@ def classify(token: Token) -> Token:
         near = sum(ch in lex["zh_near"] for ch in core)
         if digits + numerals and digits + numerals + near == len(core):
             token.weight = digits + numerals  # 六二二二, 伞零
+        elif numerals >= 2:
+            token.weight = digits + numerals  # 卡号六二二二: a number inside a longer token
         elif numerals:
             token.near = True  # 三个, 一下, 两天: counts only next to a number
         elif near == len(core):
@@ -416,11 +418,14 @@ def plan_listening_copy(
     language: str = "zh",
     duration_s: float,
     pad_s: float,
+    text_check=find_sensitive,
 ) -> DeidPlan:
     """The mute spans and masked text for one transcript (see the module docstring).
 
     ``speech`` are the voice-activity regions of the same audio; ``None`` means VAD did not
-    run, so uncovered speech cannot be ruled out and the plan needs review."""
+    run, so uncovered speech cannot be ruled out and the plan needs review. ``text_check``
+    finds personal data in the masked text (``complaints.pii.find_sensitive``): whatever it
+    still finds mutes its whole segment."""
     texts = [_segment_text(s) for s in segments]
     tokens, untimed = _tokens(segments, texts)
     loop_s = _mark_loops(tokens)
@@ -439,7 +444,7 @@ def plan_listening_copy(
     spans["cue"] += windows  # the time between words too: a number the recogniser dropped
 
     plans = _mask_text(segments, texts, tokens, untimed, spans, language, duration_s)
-    leftover = [i for i, p in enumerate(plans) if not p.untimed and find_sensitive(p.redacted)]
+    leftover = [i for i, p in enumerate(plans) if not p.untimed and text_check(p.redacted)]
     for i in leftover:  # the text check disagrees: fail closed on the whole segment
         spans["untimed"].append((segments[i].start, segments[i].end))
         plans[i].redacted, plans[i].untimed = mask_label("digits", language), True

@@ -108,10 +108,11 @@ def test_the_cue_window_ends_at_its_horizon():
 
 def test_a_muted_number_reaches_close_region_edges_and_bridges_to_the_next_number():
     # the recogniser turned the middle of a number into words ("银行服务") and drifted
-    s = seg("卡号", "6", "20", "22", ("银行", 0.6), ("服务", 0.5), "六", "七", "八")
+    s = seg("您好", "6", "20", "22", ("银行", 0.6), ("服务", 0.5), "六", "七", "八")
     tail = seg("我", "要求", "退款", "谢谢", "你们", "处理", start=6.0)
-    p = plan(s, tail, speech=[(0.4, 4.6), (6.0, 8.9)], language="zh")
-    assert muted(p, 0.5, 4.6)  # the number, the words bridging it, up to the end of its region
+    p = plan(s, tail, speech=[(0.4, 4.9), (6.0, 8.9)], language="zh")
+    assert muted(p, 0.4, 4.9)  # the number, the words bridging it, up to both edges of its region
+    assert "银行" not in p.segments[0].redacted and p.segments[0].redacted.startswith("您好")
     assert not touched(p, 6.5, 8.9) and p.segments[1].redacted == "我要求退款谢谢你们处理"
     assert "银行" not in p.segments[0].redacted
     # the words of a turn far from the number stay
@@ -147,8 +148,8 @@ def test_without_voice_activity_regions_the_plan_is_not_ok():
 
 
 def test_low_overall_confidence_needs_review():
-    p = plan(seg(" Hello", " there", " I", " am", " upset", prob=0.3))
-    assert p.status == "needs_review" and any("confidence" in r for r in p.review)
+    p = plan(seg(" Hello", " there", " I", " am", " upset", prob=0.48))  # each word just "confident"
+    assert p.status == "needs_review" and any("mean word probability" in r for r in p.review)
 
 
 def test_spelled_email_address_is_muted():
@@ -239,3 +240,37 @@ def test_a_segment_carries_its_own_confidence_from_its_words():
     assert segment_confidence([0.9, 0.9, 0.9], -0.1) == pytest.approx(0.9)
     assert segment_confidence([0.9, 0.1], -0.1) == pytest.approx(0.3)  # geometric mean: a doubtful word shows
     assert segment_confidence([], -0.5) == pytest.approx(0.6065, abs=1e-4)  # no words: the decoder's figure
+
+
+def test_near_misses_alone_make_a_number():
+    s = seg(" it", " is", " Nero", " Ine", (" fam", 0.2), " and", " then", " we", " left")
+    p = plan(s)
+    assert muted(p, word_times(s, "Nero")[0], word_times(s, "fam")[1]) and not touched(p, *word_times(s, "left"))
+
+
+def test_two_digits_together_are_muted_as_a_fragment_of_a_number():
+    s = seg(" it", " was", " 47", " last", " week", " really")
+    assert muted(plan(s), *word_times(s, "47"))
+
+
+def test_a_number_inside_a_longer_chinese_token_is_muted():
+    s = seg("你好", "我的卡号六二二二零二一二", "请", "尽快", "处理", "谢谢")
+    p = plan(s, language="zh")
+    assert muted(p, *word_times(s, "我的卡号六二二二零二一二")) and not re.search("[六二零一]", p.segments[0].redacted)
+    assert not p.segments[0].untimed and p.muted_s["number"] > 0  # the number layer, not the text check
+
+
+def test_whatever_the_text_check_still_finds_mutes_its_whole_segment():
+    s = seg(" please", " note", " reference", " alpha", " bravo", " charlie", " thanks", " bye")
+    p = plan_listening_copy(
+        [s], speech=[(s.start, s.end)], language="en", duration_s=10, pad_s=PAD,
+        text_check=lambda text: ["alpha"] if "alpha" in text else [],
+    )  # fmt: skip
+    assert muted(p, s.start, s.end) and p.segments[0].untimed and p.status == "needs_review"
+    assert "alpha" not in p.segments[0].redacted
+
+
+def test_a_word_stretched_over_seconds_of_speech_covers_none_of_it():
+    s = SegmentText(0.0, 6.0, "Hello", (Word(0.0, 6.0, " Hello", 0.95),))
+    p = plan(s, speech=[(0.0, 6.0)])
+    assert p.uncovered_s >= 5.0 and muted(p, 1.0, 6.0) and p.status == "needs_review"
