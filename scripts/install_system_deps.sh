@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Idempotent install of the Debian packages the project needs at run time and in tests:
+# Idempotent install of the Debian packages the project needs.
+# At run time (all installs):
 #   ffmpeg     - ffprobe/ffmpeg for validating and decoding uploaded recordings (and openai-whisper)
-#   espeak-ng  - synthetic speech for the speech tests and benchmark
+#   gettext    - msgfmt for compilemessages (English translations)
+# For development and tests only (skipped with --runtime, which scripts/bootstrap passes
+# under DJANGO_ENV=production: a server gets no test tooling or test data):
+#   espeak-ng  - synthetic speech for the demo calls, the speech tests and benchmark
 #   sox        - audio conversion/measurement in tests
 #   chromium   - headless browser journeys (Playwright with executable_path=/usr/bin/chromium)
 #   fonts-wqy-zenhei - a CJK font so browser screenshots show the Chinese UI
-#   gettext    - msgfmt for compilemessages (English translations)
 #   pocketsphinx-testdata - real read speech (LibriVox) with reference transcripts: accuracy test and bench/stt.py
 # Installs only what is missing (checked with dpkg -s); runs apt-get update only when
 # something must be installed. Safe to run repeatedly.
 set -euo pipefail
 
-PACKAGES=(ffmpeg espeak-ng sox chromium fonts-wqy-zenhei gettext pocketsphinx-testdata)
+PACKAGES=(ffmpeg gettext)
+if [ "${1:-}" != "--runtime" ]; then
+  PACKAGES+=(espeak-ng sox chromium fonts-wqy-zenhei pocketsphinx-testdata)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
