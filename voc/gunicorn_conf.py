@@ -1,4 +1,4 @@
-"""gunicorn settings: ``gunicorn -c python:voc.gunicorn_conf voc.wsgi -b 0.0.0.0:8000 -w 4``.
+"""gunicorn settings: ``gunicorn -c python:voc.gunicorn_conf voc.wsgi -b 127.0.0.1:8000 -w 4``.
 
 No phone, ID or card number reaches gunicorn's logs. The application never puts one in a
 URL (number lookups and the list search are POSTs); on top of that the access line names
@@ -23,3 +23,8 @@ logconfig_dict = {
         "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
     },
 }
+
+# Whether a request came in over https is Django's decision alone (SECURE_PROXY_SSL_HEADER, set
+# only when VOC_TRUSTED_PROXIES > 0). gunicorn's own rule would believe X-Forwarded-Proto from
+# any client on this machine (forwarded_allow_ips defaults to 127.0.0.1), whatever the setting says.
+secure_scheme_headers: dict[str, str] = {}

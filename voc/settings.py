@@ -120,6 +120,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # libpq waits forever for an unreachable server by default; fail a request (and /healthz) instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=10)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -225,6 +229,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "workflow-escalate-deadlines": {"task": "workflow.escalate_deadlines", "schedule": crontab(minute="*/15")},
 }
 
+# /healthz (voc.health) asks the workers over the broker: how long it waits for their answers
+# (Redis answers in milliseconds; the filesystem transport polls once a second), how long a web
+# process reuses the answer (a flood of probes cannot tie up the web workers), and the queues
+# that must each have a worker.
+HEALTH_WORKER_TIMEOUT_S = env.float(
+    "VOC_HEALTH_WORKER_TIMEOUT_S", default=3.0 if CELERY_BROKER_URL.startswith("filesystem://") else 1.0
+)
+HEALTH_WORKER_CACHE_S = env.float("VOC_HEALTH_WORKER_CACHE_S", default=10.0)
+HEALTH_QUEUES = env.list("VOC_HEALTH_QUEUES", default=["default", "transcription"])
+
 # --- Analytics (Celery) ---------------------------------------------------
 # The rollup refresh queued after each complaint change is short and must not wait
 # behind a transcription backlog: every analytics task runs on the default queue.
@@ -297,12 +311,26 @@ LOGGING = {
 # --- Production hardening -------------------------------------------------
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers and monitors probe /healthz (voc.health) over plain http inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+    # X-Forwarded-Proto says "this came in over https" only when a proxy we trust set it;
+    # without one, any client could send the header and pass as https.
+    if TRUSTED_PROXY_COUNT > 0:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # HSTS starts short (an hour): a certificate or proxy mistake locks browsers out only
+    # that long. Raise DJANGO_HSTS_SECONDS (e.g. 31536000) once https is known to work.
+    # includeSubDomains and preload bind every host of the domain, and preload cannot be
+    # taken back quickly, so both are opt-in; the deploy checks that only say "not set"
+    # (security.W005, W021) are silenced while they are off on purpose.
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"

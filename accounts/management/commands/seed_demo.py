@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts import demo as accounts_demo
 from accounts import roles
@@ -21,6 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--quick", action="store_true", help="Small data set, skip slow steps (tests, CI).")
 
     def handle(self, *args, **options):
+        # Demo users share one published password, and one of them is a superuser.
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo refuses to run with production settings (DJANGO_ENV=production): "
+                "its users share the public demo password and include a superuser named 'admin'."
+            )
         users = accounts_demo.seed(stdout=self.stdout)
         for app in DEMO_APPS:
             try:
