@@ -92,7 +92,8 @@ class CallRecording(models.Model):
     # Transcription job.
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     failure_reason = models.TextField(_("失败原因"), blank=True)
-    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)  # claims, ever increasing
+    losses = models.PositiveSmallIntegerField(_("进程中断次数"), default=0)  # claims whose worker vanished
     queued_at = models.DateTimeField(_("排队时间"), null=True, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)  # last time a task was sent to the broker
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)

@@ -249,10 +249,13 @@ CELERY_TASK_ROUTES["analytics.*"] = {"queue": "default"}
 RECORDING_MAX_BYTES = env.int("VOC_RECORDING_MAX_BYTES", default=200 * 1024 * 1024)
 RECORDING_MAX_DURATION_S = env.float("VOC_RECORDING_MAX_DURATION_S", default=3 * 3600)
 RECORDING_MAX_ATTEMPTS = env.int("VOC_RECORDING_MAX_ATTEMPTS", default=3)
-# A job in "processing" owns the recording until started + base + factor x duration;
-# after that the sweeper assumes the worker died and queues it again.
-RECORDING_LEASE_BASE_S = env.int("VOC_RECORDING_LEASE_BASE_S", default=60)
-RECORDING_LEASE_FACTOR = env.float("VOC_RECORDING_LEASE_FACTOR", default=2.0)
+# A job in "processing" holds a lease that its worker renews every RECORDING_HEARTBEAT_S
+# while it works; a lease not renewed for RECORDING_LEASE_TTL_S means the worker is gone, and
+# the job is taken over (by a redelivered message or the sweeper) at once. Losing a worker
+# does not use up an attempt; RECORDING_MAX_LOSSES bounds a file that keeps killing workers.
+RECORDING_HEARTBEAT_S = env.float("VOC_RECORDING_HEARTBEAT_S", default=5.0)
+RECORDING_LEASE_TTL_S = env.float("VOC_RECORDING_LEASE_TTL_S", default=30.0)
+RECORDING_MAX_LOSSES = env.int("VOC_RECORDING_MAX_LOSSES", default=5)
 # A queued job older than this is sent to the broker again (the filesystem broker
 # loses a task whose worker was killed); duplicates are harmless, the job is idempotent.
 RECORDING_QUEUED_STALE_S = env.int("VOC_RECORDING_QUEUED_STALE_S", default=600)
@@ -264,7 +267,7 @@ TRANSCRIPTION_CPU_THREADS = env.int("VOC_TRANSCRIPTION_CPU_THREADS", default=1)
 # The sweeper runs on the default queue: behind a transcription backlog it would come too late.
 CELERY_BEAT_SCHEDULE["recordings-sweep"] = {
     "task": "recordings.tasks.recordings_sweep",
-    "schedule": 90.0,
+    "schedule": 30.0,
     "options": {"queue": "default"},
 }
 

@@ -1,13 +1,15 @@
 """The transcription job and its sweeper.
 
-A job claims the recording (queued → processing, with a lease derived from the audio
-duration), does the slow work outside any transaction, and stores the result in one
-transaction only if it still holds the claim. So:
+A job claims the recording (queued → processing, with a short lease that a heartbeat thread
+renews while the job works), does the slow work outside any transaction, and stores the
+result in one transaction only if it still holds the claim. So:
 - a done / no-speech / failed recording is never redone (idempotent on redelivery);
 - segments are replaced atomically, a rerun stores them once;
-- a worker killed mid-job leaves "processing" past its lease; ``recordings_sweep``
-  queues it again (bounded by RECORDING_MAX_ATTEMPTS) and re-sends queued jobs the
-  broker may have lost.
+- a worker killed mid-job stops renewing its lease: within RECORDING_LEASE_TTL_S a
+  redelivered message takes the job over, or ``recordings_sweep`` queues it again. A lost
+  worker does not use up an attempt (RECORDING_MAX_ATTEMPTS counts jobs that failed);
+  RECORDING_MAX_LOSSES stops a file that keeps killing workers. The sweeper also re-sends
+  queued jobs the broker may have lost.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import datetime as dt
 import logging
 import re
 import tempfile
+import threading
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -52,9 +55,59 @@ def recording_enqueue_on_commit(recording_id: int, *, countdown: int = 0) -> Non
     transaction.on_commit(lambda: _send(recording_id, countdown))
 
 
-def _lease(duration_s: float | None, now: dt.datetime) -> dt.datetime:
-    seconds = settings.RECORDING_LEASE_BASE_S + settings.RECORDING_LEASE_FACTOR * float(duration_s or 0)
-    return now + dt.timedelta(seconds=seconds)
+def _lease(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=settings.RECORDING_LEASE_TTL_S)
+
+
+def _failed_attempts(rec: CallRecording) -> int:
+    """Claims that ended in an error (or are running): lost workers do not count."""
+    return rec.attempts - rec.losses
+
+
+class _Heartbeat:
+    """Renews the job's lease every RECORDING_HEARTBEAT_S from a thread of its own (with its
+    own database connection) while the slow work runs; stops at the end of the ``with``."""
+
+    def __init__(self, recording_id: int, attempt: int):
+        self.recording_id, self.attempt = recording_id, attempt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{recording_id}", daemon=True)
+
+    def __enter__(self):
+        if settings.RECORDING_HEARTBEAT_S > 0:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(settings.RECORDING_HEARTBEAT_S):
+                self.beat()
+        finally:
+            connection.close()  # this thread's connection
+
+    def beat(self) -> bool:
+        """One renewal; False when the claim is no longer ours (or the row is busy)."""
+        try:
+            with transaction.atomic():
+                # skip_locked: never wait behind a transaction that holds the row
+                row = (
+                    CallRecording.objects.select_for_update(skip_locked=True)
+                    .filter(pk=self.recording_id, status=S.PROCESSING, attempts=self.attempt)
+                    .first()
+                )
+                if row is None:
+                    return False
+                row.lease_until = _lease(timezone.now())
+                row.save(update_fields=["lease_until"])
+                return True
+        except Exception:  # a heartbeat must never kill the job; the lease then simply expires
+            log.warning("lease renewal of recording %s failed", self.recording_id, exc_info=True)
+            return False
 
 
 # --- the job -------------------------------------------------------------------------
@@ -68,15 +121,23 @@ def _claim(recording_id: int) -> CallRecording | None:
     now = timezone.now()
     if rec.status == S.PROCESSING and rec.lease_until and rec.lease_until > now:
         return None  # another worker holds a live lease
-    if rec.attempts >= settings.RECORDING_MAX_ATTEMPTS:
+    if rec.status == S.PROCESSING:  # a redelivered job whose worker stopped renewing its lease
+        rec.losses += 1
+        if rec.losses >= settings.RECORDING_MAX_LOSSES:
+            _mark_failed(rec, _LOST_TOO_OFTEN, now)
+            return None
+    if _failed_attempts(rec) >= settings.RECORDING_MAX_ATTEMPTS:
         _mark_failed(rec, rec.failure_reason or "too many attempts / 重试次数已用尽", now)
         return None
     rec.status = S.PROCESSING
     rec.attempts += 1
     rec.started_at = now
-    rec.lease_until = _lease(rec.duration_s, now)
-    rec.save(update_fields=["status", "attempts", "started_at", "lease_until", "updated_at"])
+    rec.lease_until = _lease(now)
+    rec.save(update_fields=["status", "attempts", "losses", "started_at", "lease_until", "updated_at"])
     return rec
+
+
+_LOST_TOO_OFTEN = "转写进程多次中断 / the worker stopped during transcription too many times"
 
 
 def _mark_failed(rec: CallRecording, reason: str, now: dt.datetime) -> None:
@@ -97,7 +158,7 @@ def recording_transcribe(*, recording_id: int) -> str:
         return "skipped"
     attempt = rec.attempts
     try:
-        with tempfile.TemporaryDirectory(prefix="voc-rec-") as tmp:
+        with _Heartbeat(rec.pk, attempt), tempfile.TemporaryDirectory(prefix="voc-rec-") as tmp:
             wav = Path(tmp) / "audio16k.wav"
             # Decoding is fast; the timeout only stops a hostile or broken file.
             audio.decode_to_wav16k(Path(rec.file.path), wav, timeout_s=120 + 0.5 * float(rec.duration_s or 0))
@@ -113,6 +174,7 @@ def recording_transcribe(*, recording_id: int) -> str:
             redacted_name, note = "", ""
             if has_speech(transcript, plan):
                 redacted_name, note = _render_redacted(rec, wav, plan, attempt)
+        _reconnect_if_dropped()
         return _store(rec.pk, attempt, transcript, plan, redacted_name, note)
     except audio.AudioRejected as exc:
         return _fail(rec.pk, attempt, str(exc), permanent=True)
@@ -122,6 +184,13 @@ def recording_transcribe(*, recording_id: int) -> str:
     except Exception as exc:  # unexpected (disk, memory, database): retried a bounded number of times
         log.exception("transcription of recording %s failed (attempt %s)", rec.pk, attempt)
         return _fail(rec.pk, attempt, f"{type(exc).__name__}: {_scrub(exc)}", permanent=False)
+
+
+def _reconnect_if_dropped() -> None:
+    """Minutes of transcription are a long time for a database connection (a restart, an idle
+    timeout): check it before storing, so the result is saved instead of lost to a dead socket."""
+    if connection.connection is not None and not connection.in_atomic_block and not connection.is_usable():
+        connection.close()
 
 
 def listening_plan(transcript: Transcript, *, duration_s: float) -> DeidPlan:
@@ -250,7 +319,7 @@ def _fail(recording_id: int, attempt: int, reason: str, *, permanent: bool) -> s
         if rec.status != S.PROCESSING or rec.attempts != attempt:
             return "skipped"
         now = timezone.now()
-        if permanent or rec.attempts >= settings.RECORDING_MAX_ATTEMPTS:
+        if permanent or _failed_attempts(rec) >= settings.RECORDING_MAX_ATTEMPTS:
             _mark_failed(rec, reason, now)
             return rec.status
         rec.status = S.QUEUED
@@ -278,15 +347,16 @@ def recordings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             rec = CallRecording.objects.select_for_update().get(pk=pk)
             if rec.status != S.PROCESSING or not rec.lease_until or rec.lease_until >= now:
                 continue
-            if rec.attempts >= settings.RECORDING_MAX_ATTEMPTS:
-                _mark_failed(rec, "转写进程多次中断 / the worker stopped during transcription too many times", now)
+            rec.losses += 1  # the worker vanished: not an attempt that failed
+            if rec.losses >= settings.RECORDING_MAX_LOSSES:
+                _mark_failed(rec, _LOST_TOO_OFTEN, now)
                 failed += 1
                 continue
             rec.status = S.QUEUED
             rec.queued_at = now
             rec.lease_until = None
             rec.failure_reason = "转写进程中断，已重新排队 / the worker stopped; queued again"
-            rec.save(update_fields=["status", "queued_at", "lease_until", "failure_reason", "updated_at"])
+            rec.save(update_fields=["status", "losses", "queued_at", "lease_until", "failure_reason", "updated_at"])
             recording_enqueue_on_commit(rec.pk)
             requeued += 1
     cutoff = now - dt.timedelta(seconds=settings.RECORDING_QUEUED_STALE_S)
@@ -308,8 +378,8 @@ def recording_retry(*, actor, recording: CallRecording) -> CallRecording:
     rec = CallRecording.objects.select_for_update().get(pk=recording.pk)
     if rec.status != S.FAILED:
         return rec
-    rec.status, rec.attempts, rec.queued_at, rec.failure_reason = S.QUEUED, 0, timezone.now(), ""
-    rec.save(update_fields=["status", "attempts", "queued_at", "failure_reason", "updated_at"])
+    rec.status, rec.attempts, rec.losses, rec.queued_at, rec.failure_reason = S.QUEUED, 0, 0, timezone.now(), ""
+    rec.save(update_fields=["status", "attempts", "losses", "queued_at", "failure_reason", "updated_at"])
     audit_record(actor=actor, action="recording.retry", obj=rec)
     recording_enqueue_on_commit(rec.pk)
     return rec

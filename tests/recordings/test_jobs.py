@@ -153,11 +153,19 @@ def test_missing_original_fails_with_a_reason_not_a_crash(people, bj_case, tmp_p
 
 def test_bounded_attempts_and_sweeper_gives_up(people, bj_case, tmp_path, settings, django_capture_on_commit_callbacks):
     rec = _upload(people, bj_case, silence(tmp_path / "s.wav", 2))
+    expired = timezone.now() - dt.timedelta(seconds=5)
+    # A lost worker does not use up an attempt: after MAX_ATTEMPTS claims whose workers all
+    # vanished, the job is queued again rather than failed...
+    n = settings.RECORDING_MAX_ATTEMPTS
+    CallRecording.objects.filter(pk=rec.pk).update(status=S.PROCESSING, attempts=n, losses=n - 1, lease_until=expired)
+    assert recordings_sweep()["requeued"] == 1
+    rec.refresh_from_db()
+    assert rec.status == S.QUEUED and rec.losses == n
+    # ...but a file that keeps killing workers stops after RECORDING_MAX_LOSSES.
     CallRecording.objects.filter(pk=rec.pk).update(
-        status=S.PROCESSING,
-        attempts=settings.RECORDING_MAX_ATTEMPTS,
-        lease_until=timezone.now() - dt.timedelta(seconds=5),
-    )
+        status=S.PROCESSING, attempts=settings.RECORDING_MAX_LOSSES, losses=settings.RECORDING_MAX_LOSSES - 1,
+        lease_until=expired,
+    )  # fmt: skip
     assert recordings_sweep()["failed"] == 1
     rec.refresh_from_db()
     assert rec.status == S.FAILED and "too many times" in rec.failure_reason
@@ -242,6 +250,30 @@ def test_a_reviewer_can_reject_a_held_copy_and_it_is_never_played(client, people
     rec.refresh_from_db()
     assert rec.redaction == CallRecording.Redaction.FAILED and "仍能听到卡号尾号" in rec.redaction_note
     assert client.get(reverse("recordings:audio", args=[rec.pk, "redacted"])).status_code == 404
+
+
+def test_a_redelivered_job_takes_over_as_soon_as_the_lease_is_not_renewed(people, bj_case, tmp_path):
+    rec = _upload(people, bj_case, tts(tmp_path / "s.wav", "I want to complain about the fee."))
+    CallRecording.objects.filter(pk=rec.pk).update(
+        status=S.PROCESSING, attempts=1, lease_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert recording_transcribe(recording_id=rec.pk) == "done"  # no sweeper needed
+    rec.refresh_from_db()
+    assert rec.attempts == 2 and rec.losses == 1  # the lost claim did not use up an attempt
+
+
+def test_the_lease_is_short_and_the_heartbeat_renews_it(people, bj_case, tmp_path, settings):
+    from recordings.services.transcription import _claim, _Heartbeat
+
+    rec = _upload(people, bj_case, silence(tmp_path / "s.wav", 600))  # ten minutes of audio
+    claimed = _claim(rec.pk)
+    ttl = (claimed.lease_until - timezone.now()).total_seconds()
+    assert 0 < ttl <= settings.RECORDING_LEASE_TTL_S <= 60  # not "60 s + 2 x the audio"
+    CallRecording.objects.filter(pk=rec.pk).update(lease_until=timezone.now())
+    assert _Heartbeat(rec.pk, claimed.attempts).beat()
+    renewed = CallRecording.objects.get(pk=rec.pk).lease_until
+    assert renewed > timezone.now() + dt.timedelta(seconds=settings.RECORDING_LEASE_TTL_S - 5)
+    assert not _Heartbeat(rec.pk, claimed.attempts + 1).beat()  # not our claim: nothing renewed
 
 
 def test_a_job_held_by_a_live_worker_is_not_taken_twice(people, bj_case, tmp_path):

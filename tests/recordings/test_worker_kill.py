@@ -5,10 +5,9 @@ once.
 Real parts: two ``celery worker --pool solo`` subprocesses, a filesystem broker in a temp dir,
 the PostgreSQL test database (a subprocess cannot see pytest-django's in-memory SQLite, so
 the test is PostgreSQL-only), the upload service, faster-whisper tiny.en on ~80 s of espeak
-speech. The only shortened thing is the lease: the workers compute it with the normal
-formula (``RECORDING_LEASE_BASE_S + FACTOR x duration``) from a smaller base and factor set
-in their environment, so the sweeper sees a genuinely expired lease after ~20 s instead of
-minutes. Time is not moved in the database.
+speech. The worker renews its short lease by a heartbeat while it works; the test shortens
+the heartbeat and the lease (set in the workers' environment) so a dead worker's lease runs
+out in seconds. Time is not moved in the database.
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ SENTENCES = [
 CALL_TEXT = " ".join(SENTENCES * 4)
 EXPECTED_WORDS = ("complain", "annual fee", "credit card", "charged", "refund", "branch", "manager")
 
-LEASE_BASE_S, LEASE_FACTOR = 12, 0.1  # ~20 s for this call: well above a clean job here (~5-10 s)
+HEARTBEAT_S, LEASE_TTL_S = 1, 4  # production: 5 s and 30 s
 
 
 def _row(pk: int) -> CallRecording:
@@ -72,8 +71,8 @@ def test_worker_killed_mid_transcription_completes_exactly_once_after_restart(or
         "VOC_TRANSCRIPTION_MODEL": "pkg:tiny.en",
         "VOC_TRANSCRIPTION_MODEL_CACHE": str(MODEL_CACHE),
         "VOC_RECORDING_MAX_ATTEMPTS": "3",
-        "VOC_RECORDING_LEASE_BASE_S": str(LEASE_BASE_S),
-        "VOC_RECORDING_LEASE_FACTOR": str(LEASE_FACTOR),
+        "VOC_RECORDING_HEARTBEAT_S": str(HEARTBEAT_S),
+        "VOC_RECORDING_LEASE_TTL_S": str(LEASE_TTL_S),
     }
     workers: list[Worker] = []
 
@@ -100,20 +99,25 @@ def test_worker_killed_mid_transcription_completes_exactly_once_after_restart(or
                 interval=0.05,
                 what=lambda: f"the first worker to claim the job; its log:\n{first.log()}",
             )
-            time.sleep(1.0)  # let it get into decoding / transcription
+            first_lease = _row(rec.pk).lease_until
+            time.sleep(2.5)  # let it get into decoding / transcription (and beat twice)
             assert _row(rec.pk).status == S.PROCESSING, "the job finished before the kill: make the call longer"
+            assert _row(rec.pk).lease_until > first_lease  # the heartbeat renews the lease while it works
             first.kill9()
+            killed_at = timezone.now()
 
             stuck = _row(rec.pk)
             assert first.proc.returncode == -9
             assert stuck.status == S.PROCESSING and stuck.attempts == 1
             assert stuck.finished_at is None and stuck.segments.count() == 0
             assert stuck.lease_until and stuck.lease_until > timezone.now()
+            # The dead worker's lease runs out within one lease time of the kill (not minutes).
+            assert (stuck.lease_until - killed_at).total_seconds() <= LEASE_TTL_S + 0.5
+            # A live lease is not taken away: the sweeper leaves the job alone...
+            assert recordings_sweep()["requeued"] == 0
 
             second = start("second")
             second.wait_ready()
-            # A live lease is not taken away: the sweeper leaves the job alone...
-            assert recordings_sweep()["requeued"] == 0
             assert _row(rec.pk).status == S.PROCESSING and _row(rec.pk).attempts == 1
             # ...and nothing else picks it up: kombu's filesystem transport deletes a message when a
             # worker fetches it, so the killed worker's message died with it; only the sweeper helps.
@@ -136,7 +140,7 @@ def test_worker_killed_mid_transcription_completes_exactly_once_after_restart(or
 
     done = _row(rec.pk)
     assert done.status == S.DONE, f"{done.status}: {done.failure_reason}\n{second.log()}"
-    assert done.attempts == 2 and done.lease_until is None and done.finished_at
+    assert done.attempts == 2 and done.losses == 1 and done.lease_until is None and done.finished_at
     assert done.model_name == "pkg:tiny.en"
     segs = list(done.segments.order_by("index"))
     assert [s.index for s in segs] == list(range(len(segs)))
