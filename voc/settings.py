@@ -52,7 +52,8 @@ COMPLAINT_PUBLIC_RATE = env("VOC_PUBLIC_COMPLAINT_RATE", default="5/hour")
 TRUSTED_PROXY_COUNT = env.int("VOC_TRUSTED_PROXIES", default=0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin whose site writes an audit event for every admin change.
+    "accounts.admin_audit.AuditedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
