@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from . import roles as role_names
+from .directory import PARENT_KIND, Directory, DirectoryError
 from .models import AuditEvent, Organisation, RoleGrant, User
 
 
@@ -231,3 +233,260 @@ def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
     return qs.update(read_at=timezone.now())
+
+
+# --- Onboarding: the directory file and the first administrator -------------------------
+
+
+@dataclass
+class DirectoryReport:
+    """What ``directory_apply`` did (or, in a dry run, would do)."""
+
+    created_orgs: list[str] = field(default_factory=list)
+    updated_orgs: list[tuple[str, list[str]]] = field(default_factory=list)
+    unchanged_orgs: int = 0
+    created_users: list[User] = field(default_factory=list)
+    updated_users: list[tuple[str, list[str]]] = field(default_factory=list)
+    unchanged_users: int = 0
+    missing_orgs: list[str] = field(default_factory=list)
+    missing_users: list[str] = field(default_factory=list)
+    deactivated_users: list[str] = field(default_factory=list)
+    kept_superusers: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created_orgs or self.updated_orgs or self.created_users or self.updated_users) or bool(
+            self.deactivated_users
+        )
+
+
+def _directory_check(directory: Directory, orgs: dict[str, Organisation]) -> list[str]:
+    """Rules that need the database: parents and user orgs exist (in the file or already),
+    a parent is one level up, head-office roles only at head office."""
+    in_file = {r.code: r.kind for r in directory.orgs}
+
+    def kind_of(code: str) -> str | None:
+        return in_file.get(code) or (orgs[code].kind if code in orgs else None)
+
+    problems: list[str] = []
+    for r in directory.orgs:
+        if not r.parent:
+            continue
+        parent_kind, wanted = kind_of(r.parent), PARENT_KIND[r.kind]
+        if parent_kind is None:
+            problems.append(f"{r.where}: parent {r.parent!r} is neither in the file nor in the database")
+        elif parent_kind != wanted:
+            problems.append(f"{r.where}: the parent of a {r.kind} must be a {wanted}; {r.parent} is a {parent_kind}")
+    for u in directory.users:
+        kind = kind_of(u.org)
+        if kind is None:
+            problems.append(f"{u.where}: organisation {u.org!r} is neither in the file nor in the database")
+            continue
+        misplaced = role_names.misplaced_roles(u.roles, at_head_office=kind == Organisation.Kind.HEAD_OFFICE)
+        if misplaced:
+            problems.append(f"{u.where}: role(s) {sorted(misplaced)} are held at head office only, not at {u.org}")
+    return problems
+
+
+def _messages(exc: ValidationError) -> str:
+    return "; ".join(str(m) for m in exc.messages)
+
+
+@transaction.atomic
+def directory_apply(
+    *,
+    directory: Directory,
+    deactivate_missing: bool = False,
+    dry_run: bool = False,
+    actor: User | None = None,
+    run_by: str = "",
+) -> DirectoryReport:
+    """Make the organisation tree and the users match the directory file, in one transaction.
+
+    Rules: everything is checked before anything is written, and any problem (naming its file
+    and line) leaves the database untouched (``DirectoryError``). Rows equal to the database
+    are not written, so a second run changes nothing. Empty optional values leave the stored
+    value as it is. Nothing is deleted: organisations and active users absent from the file
+    are reported; with ``deactivate_missing`` those users are deactivated, except superusers
+    (the way back in). New users get an unusable password (``user_password_link`` lets them set
+    one). One ``directory.load`` audit event records what changed (names of fields, no values).
+    """
+    orgs = {o.code: o for o in Organisation.objects.select_related("parent")}
+    problems = _directory_check(directory, orgs)
+    if problems:
+        raise DirectoryError(problems)
+    report = DirectoryReport()
+    level = {Organisation.Kind.HEAD_OFFICE: 0, Organisation.Kind.BRANCH: 1, Organisation.Kind.SUB_BRANCH: 2}
+    for r in sorted(directory.orgs, key=lambda r: level[r.kind]):
+        current = orgs.get(r.code)
+        parent = orgs[r.parent] if r.parent else None
+        wanted = {
+            "name_zh": r.name_zh,
+            "name_en": r.name_en if r.name_en is not None else (current.name_en if current else ""),
+            "kind": r.kind,
+            "parent": parent.code if parent else "",
+            "is_active": r.active if r.active is not None else (current.is_active if current else True),
+        }
+        if current is not None:
+            have = {
+                "name_zh": current.name_zh,
+                "name_en": current.name_en,
+                "kind": current.kind,
+                "parent": current.parent.code if current.parent else "",
+                "is_active": current.is_active,
+            }
+            changed = [k for k in wanted if wanted[k] != have[k]]
+            if not changed:
+                report.unchanged_orgs += 1
+                continue
+        try:
+            orgs[r.code] = org_upsert(
+                code=r.code,
+                name_zh=wanted["name_zh"],
+                name_en=wanted["name_en"],
+                kind=r.kind,
+                parent=parent,
+                pk=current.pk if current else None,
+                is_active=wanted["is_active"],
+            )
+        except ValidationError as exc:
+            problems.append(f"{r.where}: {_messages(exc)}")
+            continue
+        if current is None:
+            report.created_orgs.append(r.code)
+        else:
+            report.updated_orgs.append((r.code, changed))
+    if problems:
+        raise DirectoryError(problems)
+
+    users = {u.username.lower(): u for u in User.objects.select_related("org").prefetch_related("role_grants")}
+    for r in directory.users:
+        current = users.get(r.username.lower())
+        org = orgs[r.org]
+        if current is None:
+            user = user_upsert(
+                username=r.username, org=org, roles=r.roles, display_name=r.name or "", email=r.email or ""
+            )
+            user.set_unusable_password()
+            user.is_active = r.active if r.active is not None else True
+            user.save(update_fields=["password", "is_active"])
+            report.created_users.append(user)
+            continue
+        wanted = {
+            "name": r.name if r.name is not None else current.display_name,
+            "email": r.email if r.email is not None else current.email,
+            "org": org.code,
+            "roles": sorted(r.roles),
+            "active": r.active if r.active is not None else True,
+        }
+        have = {
+            "name": current.display_name,
+            "email": current.email,
+            "org": current.org.code if current.org else "",
+            "roles": sorted(g.role for g in current.role_grants.all()),
+            "active": current.is_active,
+        }
+        changed = [k for k in wanted if wanted[k] != have[k]]
+        if not changed:
+            report.unchanged_users += 1
+            continue
+        user_upsert(
+            username=current.username,
+            org=org,
+            roles=r.roles,
+            display_name=wanted["name"],
+            email=wanted["email"],
+            is_staff=current.is_staff,
+            is_superuser=current.is_superuser,
+        )
+        if "active" in changed:
+            User.objects.filter(pk=current.pk).update(is_active=wanted["active"])
+        report.updated_users.append((current.username, changed))
+
+    in_file_orgs = {r.code for r in directory.orgs}
+    report.missing_orgs = sorted(code for code in orgs if code not in in_file_orgs)
+    listed = {r.username.lower() for r in directory.users}
+    for key, user in sorted(users.items()):
+        if key in listed or not user.is_active:
+            continue
+        if user.is_superuser:
+            report.kept_superusers.append(user.username)
+        elif deactivate_missing:
+            User.objects.filter(pk=user.pk).update(is_active=False)
+            report.deactivated_users.append(user.username)
+        else:
+            report.missing_users.append(user.username)
+
+    if dry_run:
+        transaction.set_rollback(True)
+    elif report.changed:
+        audit_record(
+            actor=actor,
+            action="directory.load",
+            sources=directory.sources,
+            run_by=run_by,
+            created_orgs=report.created_orgs,
+            updated_orgs=[{"code": c, "fields": f} for c, f in report.updated_orgs],
+            created_users=[u.username for u in report.created_users],
+            updated_users=[{"username": n, "fields": f} for n, f in report.updated_users],
+            deactivated_users=report.deactivated_users,
+        )
+    return report
+
+
+def user_password_link(*, user: User, base_url: str = "") -> str:
+    """A one-time link for ``user`` to set a password (Django's reset token: it stops working once
+    a password is set, or after ``PASSWORD_RESET_TIMEOUT``). Nothing is stored."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    path = reverse(
+        "accounts:password_set",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return base_url.rstrip("/") + path
+
+
+@transaction.atomic
+def administrator_ensure(
+    *, username: str, org: Organisation, email: str = "", display_name: str = "", password: str | None = None
+) -> tuple[User, bool]:
+    """Make ``username`` a superuser holding the admin role at head office; returns (user, created).
+
+    The admin role is a head-office role, so ``org`` must be the head office. Other roles the user
+    holds are kept; the password changes only when one is given (validated by the password
+    validators); a new user without one gets an unusable password. Writes ``admin.bootstrap``.
+    """
+    from django.contrib.auth.password_validation import validate_password
+
+    if org.kind != Organisation.Kind.HEAD_OFFICE:
+        raise ValidationError(f"The administrator must belong to the head office, not {org.code} ({org.kind}).")
+    existing = User.objects.filter(username=username).first()
+    if password is not None:
+        validate_password(password, user=existing or User(username=username, email=email))
+    held = set(existing.role_set) if existing else set()
+    user = user_upsert(
+        username=username,
+        org=org,
+        roles=held | {role_names.ADMIN},
+        password=password,
+        display_name=display_name or (existing.display_name if existing else ""),
+        email=email or (existing.email if existing else ""),
+        is_staff=True,
+        is_superuser=True,
+    )
+    if existing is None and password is None:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    audit_record(
+        actor=None, action="admin.bootstrap", obj=user, created=existing is None, password_set=password is not None
+    )
+    return user, existing is None
