@@ -12,6 +12,7 @@ replaced, not passed through (fail closed).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from complaints.pii import mask_text
@@ -21,9 +22,14 @@ _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", 
 _DONE = "_voc_pii_masked"
 
 
+# Timings printed at full float precision ("succeeded in 0.123456789s", Celery) read to the
+# mask as long digit runs; four decimals say as much and are never an identifier.
+_LONG_DECIMAL = re.compile(r"(?<![\d.])(\d{1,4}\.\d{4})\d+(?![\d.])")
+
+
 def _mask(text: str) -> str:
     try:
-        return mask_text(text)
+        return mask_text(_LONG_DECIMAL.sub(r"\1", text))
     except Exception:  # a masker bug must not let the text through
         return UNMASKABLE
 
