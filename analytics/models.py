@@ -28,7 +28,9 @@ class DailyRollup(models.Model):
     total = models.PositiveIntegerField(default=0)
     repeat = models.PositiveIntegerField(default=0)
     decided = models.PositiveIntegerField(default=0)
-    decided_in_15d = models.PositiveIntegerField(default=0)
+    # Decision told on time / late, as workflow.timeliness judged it (Complaint.decision_timely).
+    decided_on_time = models.PositiveIntegerField(default=0)
+    decided_late = models.PositiveIntegerField(default=0)
     extended = models.PositiveIntegerField(default=0)
     verification = models.PositiveIntegerField(default=0)
     with_result = models.PositiveIntegerField(default=0)

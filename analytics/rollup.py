@@ -19,8 +19,6 @@ from workflow.states import CaseState
 
 from .models import FIRST_RESPONSE_BOUNDS_H
 
-DECISION_DAYS = 15  # CBIRC Order 2020 No. 3: decide within 15 days of receipt
-
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """[start, end) of a local calendar day as aware datetimes."""
@@ -56,8 +54,6 @@ def verification_condition():
 def bucket_aggregates(day: date, org_ids: list[int]) -> list[dict]:
     """Aggregated rollup rows for one day and the given orgs (grouped in the database)."""
     start, end = day_bounds(day)
-    # Receipt day not counted; the 15th day ends at midnight (Civil Code Art. 201).
-    decision_deadline = end + timedelta(days=DECISION_DAYS)
     fr_counts = {
         f"fr_{h}h": Count(
             "id",
@@ -79,7 +75,8 @@ def bucket_aggregates(day: date, org_ids: list[int]) -> list[dict]:
             total=Count("id"),
             repeat=Count("id", filter=Q(is_repeat=True)),
             decided=Count("id", filter=Q(decided_at__isnull=False)),
-            decided_in_15d=Count("id", filter=Q(decided_at__lt=decision_deadline)),
+            decided_on_time=Count("id", filter=Q(decision_timely=True)),
+            decided_late=Count("id", filter=Q(decision_timely=False)),
             extended=Count("id", filter=Q(extension_level__gt=0)),
             verification=Count("id", filter=verification_condition()),
             with_result=Count("id", filter=~Q(result="")),

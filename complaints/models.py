@@ -215,6 +215,10 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
         related_name="assigned_complaints",
     )
     due_date = models.DateField(_("处理时限"), null=True, blank=True)
+    # The decision clock, written only by workflow.timeliness.timeliness_store (never by
+    # verification, whose own deadline is in due_date while it runs).
+    decision_due_date = models.DateField(_("答复时限"), null=True, blank=True)
+    decision_timely = models.BooleanField(_("按时答复"), null=True, blank=True)
     extension_level = models.PositiveSmallIntegerField(_("延期级别"), default=0)
     paused_since = models.DateTimeField(_("暂停开始"), null=True, blank=True)
     paused_days = models.PositiveIntegerField(_("已暂停天数"), default=0)

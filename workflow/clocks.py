@@ -46,10 +46,12 @@ __all__ = [
     "VERIFICATION_DAYS",
     "CalendarNotCovered",
     "ClockStatus",
+    "Timeliness",
     "DayCountPolicy",
     "WorkCalendar",
     "clock_status",
     "decision_due",
+    "decision_timeliness",
     "first_response_due",
     "load_calendar",
     "paused_days_between",
@@ -218,6 +220,67 @@ def clock_status(
         due_today=due_today,
         due_soon=due_soon,
         state=state,
+    )
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """Was the decision told to the customer in time? (the decision clock only, never 核实)."""
+
+    due_date: date  # the decision deadline: as it stood when the clock stopped, or at ``now``
+    extension_level: int
+    paused_days: int
+    informed_at: datetime | None  # the decision was first told to the customer
+    ended_at: datetime | None  # the case ended without a decision (withdrawn, merged, not accepted)
+    on_time: bool | None  # True/False once known; None while the deadline is still ahead
+    overdue: bool  # open, not answered, past the deadline at ``now``
+    paused: bool  # a pause is open at ``now`` (and the case is neither answered nor ended)
+
+
+def decision_timeliness(
+    *,
+    received_at: datetime,
+    now: datetime,
+    informed_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    extension_level: int = 0,
+    pauses: Iterable[Pause] = (),
+    calendar: WorkCalendar,
+    policy: DayCountPolicy = DEFAULT_POLICY,
+) -> Timeliness:
+    """The decision clock of one case, stopped when the customer was told (or the case ended).
+
+    * told: on time iff the date told is not after the deadline as it stood then
+      (pauses after that moment do not count);
+    * ended without a decision (withdrawn, merged, not accepted): late if the
+      deadline had already passed when it ended (the lateness stays), else unknown;
+    * still open: late once the deadline has passed unanswered (and not paused in
+      time), else unknown.
+    """
+    stop = informed_at or ended_at
+    at = min(stop, now) if stop is not None else now
+    status = clock_status(
+        received_at=received_at,
+        now=at,
+        extension_level=extension_level,
+        pauses=pauses,
+        calendar=calendar,
+        policy=policy,
+    )
+    if informed_at is not None and informed_at <= now:
+        on_time: bool | None = not status.overdue
+    else:
+        on_time = False if status.overdue else None
+    still_open = stop is None or stop > now
+    return Timeliness(
+        due_date=status.due_date,
+        extension_level=extension_level,
+        paused_days=status.paused_days,
+        informed_at=informed_at,
+        ended_at=ended_at,
+        on_time=on_time,
+        overdue=still_open and status.overdue,
+        paused=still_open and status.paused,
     )
 
 

@@ -363,5 +363,9 @@ def _seed_chunk(chunk, now, staff, root_causes, registered) -> int:
     _insert_rows(Pause, rows["pause"])
     _insert_rows(VerificationRequest, rows["verify"])
     _update_rows(updates)
+    # The decision clock's record, as the services would have left it after each event.
+    from .timeliness import timeliness_store
+
+    timeliness_store([c.pk for c in updates], now=now)
     # No analytics hook per chunk: the analytics demo runs next and rebuilds its rollups.
     return len(updates)

@@ -104,7 +104,7 @@ class CaseClock:
     paused: bool
     paused_since: datetime | None
     paused_days: int
-    decided_on_time: bool | None
+    decided_on_time: bool | None  # the decision clock (workflow.timeliness); None while open
     first_response_due: datetime
     first_response_at: datetime | None
     first_response_hours: float | None  # working hours from receipt to the branch's first response
@@ -114,6 +114,8 @@ class CaseClock:
     regulator_forward_due: date | None
     regulator_forwarded_in_time: bool | None
     calendar_estimated: bool = False  # the due date's year has no holiday data (counted Mon-Fri)
+    decision_due_date: date | None = None  # the decision deadline, also while a verification runs
+    decision_late: bool = False  # told late, or ended (or still open) past the decision deadline
 
 
 def clock_for(complaint: Complaint, *, now: datetime | None = None) -> CaseClock:
@@ -126,18 +128,23 @@ def clock_for(complaint: Complaint, *, now: datetime | None = None) -> CaseClock
     fr_hours = clocks.working_hours_between(received, fr_at, calendar=cal) if fr_at else None
     fr_late = fr_at > fr_due if fr_at else (complaint.status not in FINAL_STATES and timezone.localtime(now) > fr_due)
     status = complaint.status
-    due, days_left, paused, paused_days = complaint.due_date, None, False, complaint.paused_days
-    decided_on_time = None
+    # The decision clock comes from workflow.timeliness only; the verification clock
+    # (due_date while a verification runs) never decides whether the answer was on time.
+    from .timeliness import timeliness_of
+
+    timely = timeliness_of(complaint, now=now)
+    decided_on_time = timely.on_time
+    due, days_left, paused, paused_days = timely.due_date, None, False, timely.paused_days
     if status in OPEN_STATES and status != CaseState.VERIFICATION:
         cs = clock_now(complaint, now)
         due, days_left, paused, paused_days, state = cs.due_date, cs.days_left, cs.paused, cs.paused_days, cs.state
+        decided_on_time = None
     elif status == CaseState.VERIFICATION:
+        due = complaint.due_date
         days_left = (due - timezone.localtime(now).date()).days if due else None
         state = "overdue" if days_left is not None and days_left < 0 else "verification"
-    elif status in {CaseState.RESPONDED, CaseState.CLOSED} and complaint.responded_at:
+    elif status in {CaseState.RESPONDED, CaseState.CLOSED} and timely.informed_at:
         state = "decided"
-        if due:
-            decided_on_time = timezone.localtime(complaint.responded_at).date() <= due
     else:
         state = "ended"
     reg_due = reg_ok = None
@@ -163,6 +170,8 @@ def clock_for(complaint: Complaint, *, now: datetime | None = None) -> CaseClock
         regulator_forward_due=reg_due,
         regulator_forwarded_in_time=reg_ok,
         calendar_estimated=bool(due and state not in {"decided", "ended"} and not cal.covers(due)),
+        decision_due_date=timely.due_date,
+        decision_late=timely.on_time is False,
     )
 
 

@@ -1,18 +1,19 @@
 """Handling performance per org from the rollup (plus live overdue counts).
 
 Rates are computed in ``analytics.ranking`` (None when there is nothing to divide by).
-"Decided within 15 days" uses the received-day cohort: a case counts against the rate
-once its 15 days are over, or as soon as it is decided, so recent cases still inside
-their window do not drag the rate down.
+"Told on time" counts what ``workflow.timeliness`` decided for each case (the same answer
+as the case page and the export): a case counts once it is known — told on time, told
+late, or past its decision deadline unanswered — so cases still inside their window do
+not drag the rate down.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from workflow.states import OPEN_STATES
@@ -20,13 +21,13 @@ from workflow.states import OPEN_STATES
 from ..models import FIRST_RESPONSE_BOUNDS_H
 from ..periods import Period
 from ..ranking import median_from_cumulative, rate
-from ..rollup import DECISION_DAYS
 from .base import Scope, cached, child_of, complaints_in, org_index, rollups_in
 
 SUM_FIELDS = (
     "total",
     "decided",
-    "decided_in_15d",
+    "decided_on_time",
+    "decided_late",
     "extended",
     "verification",
     "with_result",
@@ -44,7 +45,7 @@ class PerformanceRow:
     org_name: str
     total: int
     decided: int
-    timely_rate: float | None  # % decided within 15 days (of cases due or decided)
+    timely_rate: float | None  # % told on time of those whose timeliness is known (workflow.timeliness)
     median_first_response_h: float | None
     overdue_open: int  # open now and past the due date (live)
     extension_rate: float | None
@@ -62,13 +63,13 @@ class PerformanceRow:
 
 
 def _row(code: str, name: str, s: dict, overdue: int) -> PerformanceRow:
-    timely_base = s["matured"] + s["decided_recent"]
+    timely_base = s["decided_on_time"] + s["decided_late"]
     return PerformanceRow(
         org_code=code,
         org_name=name,
         total=s["total"],
         decided=s["decided"],
-        timely_rate=rate(s["decided_in_15d"], timely_base),
+        timely_rate=rate(s["decided_on_time"], timely_base),
         median_first_response_h=median_from_cumulative(
             FIRST_RESPONSE_BOUNDS_H, [s[f"fr_{h}h"] for h in FIRST_RESPONSE_BOUNDS_H], s["fr_count"]
         ),
@@ -88,11 +89,8 @@ def performance(
     today = today or timezone.localdate()
 
     def compute():
-        cutoff = today - timedelta(days=DECISION_DAYS + 1)  # received on/before: window is over
         # Annotation names must differ from the column names they sum ("s_" prefix).
         aggregates = {f"s_{f}": Sum(f) for f in SUM_FIELDS}
-        aggregates["s_matured"] = Sum("total", filter=Q(day__lte=cutoff))
-        aggregates["s_decided_recent"] = Sum("decided", filter=Q(day__gt=cutoff))
         rows = [
             {"org_id": r.pop("org_id"), **{k[2:]: v for k, v in r.items()}}
             for r in rollups_in(scope, period).values("org_id").annotate(**aggregates).order_by()

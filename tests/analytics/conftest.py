@@ -28,9 +28,16 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 def make_case(org, day: date, *, a: str = "A0302", b: str = "B030202", c: str = "C03", **extra):
-    return ComplaintFactory(
+    """A case with its workflow columns set by hand; the decision clock's record
+    (``decision_timely``) then follows as the workflow would leave it."""
+    from workflow.timeliness import timeliness_store
+
+    case = ComplaintFactory(
         responsible_org=org, received_at=at(day), code_a=code(a), code_b=code(b), code_c=code(c), **extra
     )
+    timeliness_store([case.pk])
+    case.refresh_from_db()
+    return case
 
 
 @pytest.fixture(autouse=True)

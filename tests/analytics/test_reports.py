@@ -164,11 +164,13 @@ def test_weekly_job_notifies_head_office_once_per_code_and_week(users, sz_spike,
 
 
 def test_performance_numbers_from_workflow_columns(org_tree, users, today):
-    day = today - timedelta(days=30)
+    day = today - timedelta(days=50)
     make_case(
         org_tree.bj,
         day,
+        status="closed",
         decided_at=at(day + timedelta(days=10)),
+        responded_at=at(day + timedelta(days=10)),
         first_response_at=at(day, 11),
         result="upheld",
         redress_amount=Decimal("100.00"),
@@ -176,7 +178,10 @@ def test_performance_numbers_from_workflow_columns(org_tree, users, today):
     make_case(
         org_tree.bj,
         day,
-        decided_at=at(day + timedelta(days=20)),
+        # Extended to 30 days, told on day 40: late (told on day 20 it would have been on time).
+        status="closed",
+        decided_at=at(day + timedelta(days=40)),
+        responded_at=at(day + timedelta(days=40)),
         first_response_at=at(day, 13),
         result="not_upheld",
         extension_level=1,
@@ -190,7 +195,7 @@ def test_performance_numbers_from_workflow_columns(org_tree, users, today):
     bj = rows[0]
     assert (bj.total, bj.decided, bj.timely_rate, bj.extension_rate, bj.upheld_rate) == (2, 2, 50.0, 50.0, 50.0)
     assert (bj.redress_count, bj.redress_sum) == (1, Decimal("100.00"))
-    assert rows[1].overdue_open == 1 and rows[1].timely_rate == 0.0  # undecided after its 15 days
+    assert rows[1].overdue_open == 1 and rows[1].timely_rate == 0.0  # unanswered after its deadline
     assert (total.total, total.overdue_open) == (3, 1)
     # 1h, 3h, 2h: cumulative 1/2/3 at the 1h/2h/4h bounds; half (1.5) falls mid-way through (1h, 2h]
     assert total.median_first_response_h == pytest.approx(1.5)

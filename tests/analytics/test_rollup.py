@@ -33,8 +33,7 @@ def raw_counts() -> Counter:
         key = (day, c.responsible_org_id, c.code_b.code, c.channel)
         out[key + ("total",)] += 1
         out[key + ("repeat",)] += int(c.is_repeat)
-        deadline = at(day + timedelta(days=16), 0)
-        out[key + ("decided_in_15d",)] += int(c.decided_at is not None and c.decided_at < deadline)
+        out[key + ("decided_on_time",)] += int(c.decision_timely is True)
         out[key + ("fr_4h",)] += int(
             c.first_response_at is not None and c.first_response_at <= c.received_at + timedelta(hours=4)
         )
@@ -64,12 +63,12 @@ def monthly_counts() -> Counter:
 def rollup_counts() -> Counter:
     out: Counter = Counter()
     for r in DailyRollup.objects.values("day", "org_id", "code_b", "channel").annotate(
-        total_=Sum("total"), repeat_=Sum("repeat"), d15=Sum("decided_in_15d"), fr=Sum("fr_4h"), rc=Sum("redress_count")
+        total_=Sum("total"), repeat_=Sum("repeat"), d15=Sum("decided_on_time"), fr=Sum("fr_4h"), rc=Sum("redress_count")
     ):
         key = (r["day"], r["org_id"], r["code_b"], r["channel"])
         out[key + ("total",)] += r["total_"]
         out[key + ("repeat",)] += r["repeat_"]
-        out[key + ("decided_in_15d",)] += r["d15"]
+        out[key + ("decided_on_time",)] += r["d15"]
         out[key + ("fr_4h",)] += r["fr"]
         out[key + ("redress",)] += r["rc"]
     return +out
@@ -163,14 +162,16 @@ def test_rollup_rebuild_command_is_idempotent_and_drops_stale_rows(org_tree, tod
     ]
 
 
-def test_decided_within_15_days_counts_calendar_days_from_the_next_day(org_tree, today):
-    day = today - timedelta(days=40)
-    on_time = make_case(org_tree.bj, day, decided_at=at(day + timedelta(days=15), 23))
-    late = make_case(org_tree.bj, day, decided_at=at(day + timedelta(days=16), 0))
+def test_told_on_time_counts_what_the_decision_clock_says(org_tree, today):
+    """The rollup counts workflow.timeliness's answer: receipt day not counted, day 15 ends at midnight."""
+    day = today - timedelta(days=40)  # 2026-10-28: day 15 is Thursday 12 November, a working day
+    on_time = make_case(org_tree.bj, day, decided_at=at(day), responded_at=at(day + timedelta(days=15), 23))
+    late = make_case(org_tree.bj, day, decided_at=at(day), responded_at=at(day + timedelta(days=16), 0))
+    unanswered = make_case(org_tree.bj, day)  # past its deadline, still open: late
     rollup_rebuild()
     row = DailyRollup.objects.get()
-    assert (row.total, row.decided, row.decided_in_15d) == (2, 2, 1)
-    assert on_time.pk and late.pk
+    assert (row.total, row.decided, row.decided_on_time, row.decided_late) == (3, 2, 1, 2)
+    assert (on_time.decision_timely, late.decision_timely, unanswered.decision_timely) == (True, False, False)
 
 
 def test_hook_queues_the_refresh_instead_of_running_it(org_tree, today, monkeypatch):

@@ -124,7 +124,7 @@ def log(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> CaseTransition:
-    return CaseTransition.objects.create(
+    entry = CaseTransition.objects.create(
         complaint=complaint,
         action=action,
         from_state=from_state,
@@ -134,6 +134,18 @@ def log(
         data=data or {},
         at=at or timezone.now(),
     )
+    refresh_timeliness(complaint, now=entry.at)
+    return entry
+
+
+def refresh_timeliness(complaint: Complaint, *, now: datetime) -> None:
+    """After every logged event: the decision clock's columns follow (``workflow.timeliness``)."""
+    from ..timeliness import timeliness_store
+
+    if timeliness_store([complaint.pk], now=max(now, timezone.now())):
+        fresh = Complaint.objects.filter(pk=complaint.pk).values("due_date", "decision_due_date", "decision_timely")
+        for key, value in fresh.get().items():
+            setattr(complaint, key, value)
 
 
 def move(

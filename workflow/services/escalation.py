@@ -150,6 +150,20 @@ def _raise_alerts(
     setattr(result, kind, getattr(result, kind) + len(items))
 
 
+def timeliness_refresh_due(now: datetime) -> int:
+    """Cases whose decision deadline has passed unanswered become "late" in the stored record
+    (``Complaint.decision_timely``, read by analytics) as the job passes; the answer is
+    ``workflow.timeliness``'s, so a case paused in time stays unknown."""
+    from ..timeliness import timeliness_pending, timeliness_store
+
+    today = core.local(now).date()
+    ids = list(Complaint.objects.filter(timeliness_pending(today)).values_list("id", flat=True))
+    changed = timeliness_store(ids, now=now)
+    if changed:
+        core.changed(changed)
+    return len(changed)
+
+
 def escalation_run(*, now: datetime | None = None, due_soon_days: int | None = None) -> EscalationResult:
     """Mark and notify every new deadline event as of ``now``; safe to run any number of times.
 
@@ -157,6 +171,7 @@ def escalation_run(*, now: datetime | None = None, due_soon_days: int | None = N
     """
     now = core.now_or(now)
     result = EscalationResult()
+    timeliness_refresh_due(now)
     recipients = _Recipients()
     calendar = core.work_calendar()
     for kind, qs in candidate_querysets(now, due_soon_days=due_soon_days).items():
