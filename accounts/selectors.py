@@ -23,13 +23,23 @@ def sees_everything(user: User) -> bool:
     return user.is_superuser or user.at_head_office
 
 
+def subtree_of(org: Organisation) -> QuerySet[Organisation]:
+    """``org`` and every org below it: one indexed prefix match on the materialised path.
+
+    The prefix keeps the trailing separator: "HO/BJ" would also match "HO/BJS/" (codes may be
+    prefixes of one another, BJ and BJS, BJ-CY and BJ-CYN); "HO/BJ/" matches only BJ's subtree.
+    """
+    prefix = org.path if org.path.endswith("/") else f"{org.path}/"
+    return Organisation.objects.filter(path__startswith=prefix)
+
+
 def orgs_visible_to(user: User) -> QuerySet[Organisation]:
     """The organisations whose cases, numbers and recordings this user may see."""
     if sees_everything(user):
         return Organisation.objects.all()
     if not user.is_authenticated or not user.is_active or user.org is None:
         return Organisation.objects.none()
-    return Organisation.objects.filter(path__startswith=user.org.path)
+    return subtree_of(user.org)
 
 
 def org_ids_visible_to(user: User) -> frozenset[int] | None:

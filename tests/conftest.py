@@ -103,6 +103,28 @@ def org_tree(db) -> OrgTree:
     return OrgTree(ho=ho, bj=bj, bj_cy=bj_cy, sh=sh)
 
 
+@pytest.fixture(scope="module")
+def access_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The bank of ``tests/access_world.py`` (HO; BJ with BJ-CY and BJ-CYN; BJS: prefix codes,
+    unequal counts), built once per test module in a transaction rolled back at its end; each
+    test runs in a savepoint inside it. A new fixture: ``org_tree``'s exact counts stay as they are."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from tests.access_world import build_world
+
+    media = tmp_path_factory.mktemp("access-media")
+    fast = override_settings(MEDIA_ROOT=str(media), PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast:
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: str, org: Organisation, username: str | None = None) -> User:

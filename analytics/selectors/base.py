@@ -19,7 +19,7 @@ from django.db.models.functions import Concat, Substr
 from django.http import Http404
 
 from accounts.models import Organisation, User
-from accounts.selectors import org_visible_to, scope_to_user, sees_everything
+from accounts.selectors import org_visible_to, scope_to_user, sees_everything, subtree_of
 from complaints.models import ClassificationCode, Complaint
 
 from ..dimensions import PAIR_SEPARATOR, Dimension
@@ -61,7 +61,7 @@ def resolve_scope(user: User, org_code: str | None) -> Scope:
             raise Http404
     if org is None:
         return Scope(user, None, None)
-    ids = frozenset(Organisation.objects.filter(path__startswith=org.path).values_list("id", flat=True))
+    ids = frozenset(subtree_of(org).values_list("id", flat=True))
     return Scope(user, org, ids)
 
 

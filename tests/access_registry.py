@@ -1,0 +1,359 @@
+"""Every URL the product serves, listed once: who may use it and how to build its arguments.
+
+``tests/test_access_registry.py`` runs the unequal-fixture check (QUALITY.md) over every entry
+and walks Django's URL resolver: a route missing here fails the suite, so a new endpoint cannot
+skip the access check. ``tests/test_leak_scan.py`` walks the same entries looking for full card,
+mobile and ID numbers.
+
+An entry says:
+- ``roles``: the roles that may use the route (``ALL`` = any signed-in user, ``PUBLIC`` = anyone).
+  Everybody else gets 403 or 404 (never a page).
+- ``obj``: for a route about one object (``case``, ``recording``, ``improvement``), how its
+  arguments are built from that object. A branch user asking for another branch's object gets
+  404 — whatever their role, so the answer never tells that the object exists.
+- ``rows``: for lists, searches, exports and reports, what the response lists (case references,
+  recording ids, improvement ids); ``exact`` says whether that is everything the user may see
+  (a list) or a subset (an inbox that shows only what waits on the user).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from accounts import roles
+
+AGENT, HANDLER, MANAGER = roles.AGENT, roles.BRANCH_HANDLER, roles.BRANCH_MANAGER
+OFFICER, APPROVER, LISTENER = roles.HO_OFFICER, roles.HO_APPROVER, roles.LISTENING_MANAGER
+AUDITOR, ADMIN = roles.AUDITOR, roles.ADMIN
+
+ALL = frozenset(r for r, _ in roles.ROLE_CHOICES)
+PUBLIC = ALL | {"anonymous"}
+INTAKE = frozenset({AGENT, HANDLER, MANAGER, OFFICER, ADMIN})
+ANALYTICS = frozenset({OFFICER, APPROVER, MANAGER, LISTENER, AUDITOR, ADMIN})
+REMEDIATION = frozenset({OFFICER, APPROVER, MANAGER, ADMIN})
+UPLOAD = frozenset({AGENT, HANDLER, MANAGER, OFFICER, APPROVER, ADMIN})
+SUSPECTS = frozenset({AGENT, OFFICER, APPROVER, MANAGER, ADMIN})
+UNMASK = frozenset({OFFICER, APPROVER})
+AUDIT = frozenset({AUDITOR, ADMIN})
+
+# Namespaces left out on purpose, with the reason. Everything else must be listed.
+EXCLUDED_NAMESPACES = {
+    "admin": "Django admin: staff flag and model permissions, not the org rule (tests/accounts, tests/*/test_admin*)",
+}
+
+REF_RE = re.compile(r"VOC-\d{4}-\d{7,}")
+
+
+# --- what a response lists ------------------------------------------------------------------
+
+
+def refs(resp) -> set[str]:
+    """Case references anywhere in the body (HTML, JSON, CSV)."""
+    return set(REF_RE.findall(body_text(resp)))
+
+
+def rec_ids_html(resp) -> set[str]:
+    return {f"rec:{n}" for n in re.findall(r"/recordings/(\d+)/", body_text(resp))}
+
+
+def rec_ids_api(resp) -> set[str]:
+    return {f"rec:{row['id']}" for row in resp.json()["results"]}
+
+
+def improvement_ids_html(resp) -> set[str]:
+    return {f"imp:{n}" for n in re.findall(r"/analytics/improvements/(\d+)/", body_text(resp))}
+
+
+def improvement_ids_api(resp) -> set[str]:
+    return {f"imp:{row['id']}" for row in resp.json()}
+
+
+def improvement_ids_csv(resp) -> set[str]:
+    rows = list(csv.DictReader(io.StringIO(body_text(resp).lstrip("\ufeff"))))
+    return {f"imp:{row['id']}" for row in rows}
+
+
+def report_total(resp) -> int:
+    return int(resp.json()["total"])
+
+
+def body_bytes(resp) -> bytes:
+    if getattr(resp, "streaming", False):
+        content = b"".join(resp.streaming_content)
+        resp.streaming_content = [content]  # readable again by the next check
+        return content
+    return resp.content
+
+
+def body_text(resp) -> str:
+    return body_bytes(resp).decode("utf-8", errors="replace")
+
+
+def json_text(resp) -> str:
+    return json.dumps(resp.json(), ensure_ascii=False)
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # URL name ("namespace:name"); several entries may share a name (variants)
+    roles: frozenset[str]
+    obj: str = ""  # "case", "recording", "improvement": the route is about one object
+    args: Callable | None = None  # (object) -> URL args, or () -> URL args
+    method: str = "GET"
+    data: Callable | None = None  # (world) -> POST data / GET query
+    ok: frozenset[int] = frozenset({200})  # answers for a user who may use it
+    rows: Callable | None = None  # (response) -> set of keys it lists, or an int (a report total)
+    lists: str = ""  # what ``rows`` counts: "cases", "recordings", "unlinked", "improvements"
+    exact: bool = True  # rows must equal what the user may see (else: a subset of it)
+    variant: str = ""
+    note: str = ""
+    skip_leak_scan: bool = False
+    refused: frozenset[int] = frozenset({403, 404})  # answers for a role that may not use it
+    head_office: bool = False  # only users at head office may use it (whatever their role)
+    filter_outside_scope_404: bool = False  # ``data`` names an org; one outside the scope is a 404
+    same_for_all: bool = False  # no per-user data: one head-office and two branch users suffice
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.name}{'[' + self.variant + ']' if self.variant else ''}"
+
+
+def case_ref(case) -> list:
+    return [case.reference]
+
+
+def case_pk(case) -> list:
+    return [case.pk]
+
+
+def rec_pk(rec) -> list:
+    return [rec.pk]
+
+
+POST_OK = frozenset({200, 302, 400})
+
+REGISTRY: list[Route] = [
+    # --- voc/urls.py ---
+    Route("home", ALL),
+    Route("healthz", PUBLIC, ok=frozenset({200, 503}), same_for_all=True, note="service health, no customer data"),
+    Route("login", PUBLIC, ok=frozenset({200, 302})),
+    Route("logout", PUBLIC, method="POST", ok=frozenset({200, 302})),
+    Route("set_language", PUBLIC, method="POST", data=lambda w: {"language": "zh-hans"}, ok=frozenset({302})),
+    Route("api-schema", ALL, same_for_all=True, note="the OpenAPI document"),
+    Route("api-docs", ALL, same_for_all=True),
+    # --- accounts ---
+    Route("accounts:audit_log", AUDIT),
+    Route("accounts:notifications", ALL),
+    Route(
+        "accounts:password_set",
+        PUBLIC,
+        args=lambda: ["MQ", "0-invalid"],
+        same_for_all=True,
+        note="one-time link for new users; a wrong token shows 'link invalid'",
+    ),
+    # --- complaints: pages ---
+    Route("complaints:list", ALL, rows=refs, lists="cases"),
+    Route("complaints:list", ALL, data=lambda w: {"q": "年费"}, rows=refs, lists="cases", variant="search"),
+    Route("complaints:list", ALL, data=lambda w: {"org": "BJ"}, rows=refs, lists="cases@BJ", variant="org BJ"),
+    Route("complaints:list", ALL, data=lambda w: {"org": "BJ-CY"}, rows=refs, lists="cases@BJ-CY", variant="org BJ-CY"),
+    Route("complaints:intake", INTAKE),
+    Route(
+        "complaints:intake_customer",
+        INTAKE,
+        method="POST",
+        data=lambda w: {"mobile": w.mobiles["BJS"]},
+        rows=refs,
+        lists="cases@BJS",
+        note="another branch's customer: only cases the user may see",
+    ),
+    Route(
+        "complaints:intake_repeat_check",
+        INTAKE,
+        method="POST",
+        data=lambda w: {"mobile": w.mobiles["BJS"], "code_b": "B030202"},
+        rows=refs,
+        lists="cases@BJS",
+        exact=False,
+    ),
+    Route("complaints:public_form", PUBLIC, same_for_all=True),
+    Route("complaints:public_thanks", PUBLIC, ok=frozenset({200, 302}), note="without a submission: to the form"),
+    Route("complaints:taxonomy_search", ALL, data=lambda w: {"q": "年费"}, same_for_all=True),
+    Route("complaints:detail", ALL, obj="case", args=case_ref),
+    Route(
+        "complaints:link_repeat",
+        ALL,
+        obj="case",
+        args=case_ref,
+        method="POST",
+        ok=frozenset({302}),
+        note="no target named: every user who sees the case is sent back to it",
+    ),
+    Route("complaints:reveal_customer", UNMASK, obj="case", args=case_ref, method="POST"),
+    # --- complaints: API ---
+    Route("complaints_api:complaint_list", ALL, rows=refs, lists="cases"),
+    Route("complaints_api:complaint_list", ALL, data=lambda w: {"q": "年费"}, rows=refs, lists="cases", variant="q"),
+    Route(
+        "complaints_api:complaint_list",
+        ALL,
+        data=lambda w: {"org": "BJ"},
+        rows=refs,
+        lists="cases@BJ",
+        variant="org BJ",
+    ),
+    Route("complaints_api:complaint_detail", ALL, obj="case", args=case_ref),
+    Route("complaints_api:taxonomy", ALL, same_for_all=True),
+    # --- workflow ---
+    Route("workflow:inbox", ALL, rows=refs, lists="cases", exact=False),
+    Route("workflow:mine", ALL, rows=refs, lists="cases", exact=False),
+    Route("workflow:overview", ALL, head_office=True, note="deadline counts by branch"),
+    Route("workflow:approvals", frozenset({OFFICER, APPROVER, MANAGER}), rows=refs, lists="cases", exact=False),
+    Route("workflow:case", ALL, obj="case", args=case_pk),
+    Route(
+        "workflow:act",
+        ALL,
+        obj="case",
+        args=lambda c: [c.pk, "accept"],
+        method="POST",
+        ok=frozenset({302, 400, 403, 409}),
+        note="whether the action is allowed is the workflow's business (tests/workflow); here: scope",
+    ),
+    # --- recordings: pages ---
+    Route("recordings:list", ALL, rows=rec_ids_html, lists="recordings"),
+    Route("recordings:upload", UPLOAD, method="POST", ok=frozenset({400}), note="no file: a form error"),
+    Route("recordings:inbox", ALL, rows=rec_ids_html, lists="recordings", exact=False),
+    Route("recordings:suspected", SUSPECTS, rows=rec_ids_html, lists="unlinked", exact=False),
+    Route("recordings:plays", AUDIT),
+    Route("recordings:case", ALL, obj="case", args=case_ref),
+    Route("recordings:case_panel", UPLOAD, obj="case", args=case_ref, method="POST", ok=POST_OK),
+    Route("recordings:detail", ALL, obj="recording", args=rec_pk),
+    Route("recordings:status", ALL, obj="recording", args=rec_pk),
+    Route("recordings:audio", ALL, obj="recording", args=lambda r: [r.pk, "redacted"], skip_leak_scan=True),
+    Route("recordings:codes", ALL, obj="recording", args=rec_pk),
+    Route("recordings:flag", UNMASK, obj="recording", args=rec_pk, method="POST", ok=POST_OK),
+    Route(
+        "recordings:listened",
+        frozenset({LISTENER, MANAGER}),
+        obj="recording",
+        args=rec_pk,
+        method="POST",
+        ok=frozenset({404}),
+        note="for the audience of a flagged recording only; the world flags none, so 404 for all",
+    ),
+    Route("recordings:comment", ALL, obj="recording", args=rec_pk, method="POST", ok=POST_OK),
+    Route(
+        "recordings:link",
+        UPLOAD,
+        obj="recording",
+        args=rec_pk,
+        method="POST",
+        ok=POST_OK,
+        refused=frozenset({302}),
+        note="the service refuses other roles: back to the recording with a message",
+    ),
+    Route("recordings:retry", UNMASK, obj="recording", args=rec_pk, method="POST", ok=POST_OK),
+    Route(
+        "recordings:dismiss",
+        SUSPECTS,
+        obj="recording",
+        args=rec_pk,
+        method="POST",
+        ok=POST_OK,
+        refused=frozenset({302}),
+        note="the service refuses other roles: back to the recording with a message",
+    ),
+    Route("recordings:release", UNMASK, obj="recording", args=rec_pk, method="POST", ok=POST_OK),
+    # --- recordings: API ---
+    Route("recordings_api:list", ALL, rows=rec_ids_api, lists="recordings"),
+    Route("recordings_api:detail", ALL, obj="recording", args=rec_pk),
+    Route(
+        "recordings_api:audio",
+        ALL,
+        obj="recording",
+        args=lambda r: [r.pk, "redacted"],
+        skip_leak_scan=True,
+    ),
+    Route("recordings_api:code_suggestions", ALL, obj="recording", args=rec_pk),
+    # --- analytics: pages and exports ---
+    Route("analytics:top", ANALYTICS),
+    Route("analytics:cases", ANALYTICS, rows=refs, lists="cases"),
+    Route("analytics:rising", ANALYTICS),
+    Route("analytics:trends", ANALYTICS),
+    Route("analytics:performance", ANALYTICS),
+    *[
+        Route("analytics:export", ANALYTICS, args=lambda t=table, f=fmt: [t, f], variant=f"{table}.{fmt}")
+        for table in ("top", "rising", "performance", "heatmap")
+        for fmt in ("csv", "xlsx")
+    ],
+    Route("analytics:export", ANALYTICS, args=lambda: ["cases", "csv"], rows=refs, lists="cases", variant="cases.csv"),
+    Route("analytics:export", ANALYTICS, args=lambda: ["cases", "xlsx"], variant="cases.xlsx"),
+    Route(
+        "analytics:export",
+        ANALYTICS,
+        args=lambda: ["improvements", "csv"],
+        rows=improvement_ids_csv,
+        lists="improvements",
+        variant="improvements.csv",
+    ),
+    Route("analytics:export", ANALYTICS, args=lambda: ["improvements", "xlsx"], variant="improvements.xlsx"),
+    Route("analytics:improvements", ANALYTICS, rows=improvement_ids_html, lists="improvements"),
+    Route("analytics:improvement_new", REMEDIATION),
+    Route("analytics:improvement_detail", ANALYTICS, obj="improvement", args=lambda i: [i.pk]),
+    # --- analytics: API ---
+    Route("analytics_api:top", ANALYTICS, rows=report_total, lists="cases"),
+    Route(
+        "analytics_api:top",
+        ANALYTICS,
+        data=lambda w: {"org": "BJ"},
+        rows=report_total,
+        lists="cases@BJ",
+        filter_outside_scope_404=True,
+        variant="org BJ",
+    ),
+    Route(
+        "analytics:export",
+        ANALYTICS,
+        args=lambda: ["cases", "csv"],
+        data=lambda w: {"org": "BJ-CY"},
+        rows=refs,
+        lists="cases@BJ-CY",
+        filter_outside_scope_404=True,
+        variant="cases.csv org BJ-CY",
+    ),
+    Route("analytics_api:rising", ANALYTICS),
+    Route("analytics_api:trends", ANALYTICS),
+    Route("analytics_api:heatmap", ANALYTICS),
+    Route("analytics_api:performance", ANALYTICS),
+    Route("analytics_api:improvements", ANALYTICS, rows=improvement_ids_api, lists="improvements"),
+]
+
+
+def url_of(route: Route, obj=None) -> str:
+    from django.urls import reverse
+
+    if route.obj:
+        return reverse(route.name, args=route.args(obj))
+    return reverse(route.name, args=route.args() if route.args else None)
+
+
+def request_route(client, route: Route, world, obj=None):
+    """Ask for ``route`` (about ``obj``) the way the registry says, with the world's data."""
+    data = route.data(world) if route.data else {}
+    if route.method == "POST":
+        return client.post(url_of(route, obj), data)
+    return client.get(url_of(route, obj), data)
+
+
+def registered_names() -> set[str]:
+    return {r.name for r in REGISTRY}
+
+
+def route_by_id(route_id: str) -> Route:
+    return next(r for r in REGISTRY if r.id == route_id)
