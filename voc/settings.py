@@ -277,6 +277,7 @@ CELERY_BEAT_SCHEDULE["recordings-sweep"] = {
 WORKFLOW_FIRST_RESPONSE_HOURS = env.float("VOC_FIRST_RESPONSE_HOURS", default=2.0)
 # A case is "due soon" this many calendar days before its decision due date.
 WORKFLOW_DUE_SOON_DAYS = env.int("VOC_DUE_SOON_DAYS", default=3)
+WORKFLOW_UNMERGE_DAYS = env.int("VOC_UNMERGE_DAYS", default=30)  # head office may undo a merge this long
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -58,7 +58,7 @@ class CloseForm(ReasonForm):
     result = forms.ChoiceField(label=_("处理结果"), choices=Complaint.Result.choices)
     redress_type = forms.ChoiceField(label=_("补偿方式"), choices=_redress_choices)
     redress_amount = forms.DecimalField(label=_("补偿金额（元）"), required=False, max_digits=14, decimal_places=2)
-    root_cause = forms.CharField(label=_("根因代码（C 维度末级，如 C0301）"), max_length=12)
+    root_cause = forms.CharField(label=_("根因代码（C 维度末级，如 C0202）"), max_length=12)
 
 
 class PauseForm(ActionForm):
@@ -91,8 +91,10 @@ class VerificationDecideForm(ActionForm):
     comment = forms.CharField(label=_("核实意见"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class MergeForm(ReasonForm):
-    into_reference = forms.CharField(label=_("原投诉编号"), max_length=32)
+class MergeForm(ActionForm):
+    into_reference = forms.CharField(label=_("原投诉编号（较早的同一客户投诉）"), max_length=32)
+    reason = forms.CharField(label=_("合并理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    override_customer = forms.BooleanField(label=_("不同客户，总行确认合并"), required=False)
 
 
 class AssignForm(ReasonForm):

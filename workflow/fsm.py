@@ -89,6 +89,15 @@ class CaseWorkflowMixin:
     def close(self) -> None:
         pass
 
+    @transition(field=FIELD, source=S.RESPONDED, target=S.HO_REVIEW)
+    def close_changed(self) -> None:
+        """Closing with a result or redress other than the approved one: back to head-office review."""
+
+    @transition(field=FIELD, source=S.MERGED, target=RETURN_VALUE(*MERGEABLE))
+    def unmerge(self, back_to: str) -> str:
+        """Head office undoes a merge: back to the state the case was merged from."""
+        return back_to
+
     @transition(field=FIELD, source=PAUSABLE, target=S.PAUSED)
     def pause(self) -> None:
         """External appraisal, testing or assessment: the clock stops."""

@@ -75,7 +75,8 @@ RULES: dict[str, Rule] = {
     ),
     "decide_verification": Rule(gettext_lazy("核实结论"), ((R.HO_APPROVER, UPPER), (R.BRANCH_MANAGER, UPPER))),
     "withdraw": Rule(gettext_lazy("客户撤诉"), ((R.HO_OFFICER, HO), *HANDLER_WORK), needs_reason=True),
-    "merge": Rule(gettext_lazy("合并至原投诉"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, BRANCH))),
+    "merge": Rule(gettext_lazy("合并至原投诉"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, BRANCH)), needs_reason=True),
+    "unmerge": Rule(gettext_lazy("撤销合并"), HO_REVIEWERS, needs_reason=True),
     # actions that keep the state
     "assign": Rule(
         gettext_lazy("分派经办人"),

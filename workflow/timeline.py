@@ -37,6 +37,9 @@ EVENT_LABELS = {
     "extension_rejected": gettext_lazy("延期被驳回"),
     "add_involved": gettext_lazy("登记回避人员"),
     "due_date_recomputed": gettext_lazy("时限重算"),
+    "close_changed": gettext_lazy("办结结果与审核意见不一致，退回总行审核"),
+    "unmerge": gettext_lazy("撤销合并"),
+    "unmerged_out": gettext_lazy("合并已撤销"),
 }
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.complaints.factories import code
 from workflow import clocks, selectors, services
 from workflow.errors import ActionDenied, InvalidInput
 from workflow.hooks import work_calendar
@@ -120,7 +121,16 @@ def test_no_extension_once_overdue(investigating, staff):
 @pytest.fixture
 def responded(org_tree, staff, new_case):
     c = new_case(org_tree.bj, received_at=T0)
-    return put(c, "closed", responded_at=at(2026, 3, 10, 15), closed_at=at(2026, 3, 11))
+    return put(
+        c,
+        "closed",
+        responded_at=at(2026, 3, 10, 15),
+        closed_at=at(2026, 3, 11),
+        result="partly_upheld",
+        redress_type="fee_waiver",
+        redress_amount=50,
+        root_cause_code=code("C0202"),
+    )
 
 
 def test_verification_within_30_days_reopens_under_upper_level_with_own_clock(responded, staff, org_tree):
@@ -143,7 +153,15 @@ def test_verification_within_30_days_reopens_under_upper_level_with_own_clock(re
 
 
 def test_sub_branch_case_is_verified_by_its_branch(org_tree, staff, new_case):
-    c = put(new_case(org_tree.bj_cy, received_at=T0), "responded", responded_at=at(2026, 3, 10))
+    c = put(
+        new_case(org_tree.bj_cy, received_at=T0),
+        "responded",
+        responded_at=at(2026, 3, 10),
+        result="upheld",
+        redress_type="none",
+        redress_amount=0,
+        root_cause_code=code("C0202"),
+    )
     services.verification_request(
         complaint_id=c.pk, actor=staff.bj_manager, requested_on=date(2026, 3, 20), reason="不认可", now=at(2026, 3, 20)
     )

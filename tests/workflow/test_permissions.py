@@ -47,6 +47,7 @@ EXPECTED = {
     "decide_verification": ("verification", {"ho_approver"}),
     "withdraw": ("investigating", HANDLING | {"ho_officer"}),
     "merge": ("routed", {"ho_officer", "bj_manager"}),
+    "unmerge": ("merged", {"ho_officer", "ho_approver"}),
     "assign": ("accepted", {"bj_manager"}),
     "comment": ("investigating", HANDLING | {"ho_officer", "ho_approver"}),
     "request_extension": ("investigating", HANDLING),

@@ -196,9 +196,15 @@ def test_naming_the_current_handler_as_involved_unassigns_them(org_tree, staff, 
 
 def test_merge_closes_repeat_and_keeps_original_clock(org_tree, staff, new_case):
     original = new_case(org_tree.bj, received_at=at(2026, 3, 2))
-    repeat = new_case(org_tree.bj, received_at=at(2026, 3, 9))
+    repeat = new_case(org_tree.bj, received_at=at(2026, 3, 9), customer=original.customer)
     due_before = original.due_date
-    services.case_merge(complaint_id=repeat.pk, actor=staff.ho_officer, into_reference=original.reference)
+    services.case_merge(
+        complaint_id=repeat.pk,
+        actor=staff.ho_officer,
+        into_reference=original.reference,
+        reason="重复投诉",
+        now=at(2026, 3, 10),
+    )
     repeat, original = fresh(repeat), fresh(original)
     assert repeat.status == "merged" and repeat.merged_into == original and repeat.closed_at
     assert original.due_date == due_before and original.status == "registered"
@@ -209,7 +215,7 @@ def test_merge_into_itself_or_unknown_is_refused(org_tree, staff, new_case):
     c = new_case(org_tree.bj)
     for ref, msg in ((c.reference, "自身"), ("VOC-NOPE", "找不到")):
         with pytest.raises(InvalidInput, match=msg):
-            services.case_merge(complaint_id=c.pk, actor=staff.ho_officer, into_reference=ref)
+            services.case_merge(complaint_id=c.pk, actor=staff.ho_officer, into_reference=ref, reason="重复")
     assert fresh(c).status == "registered"
 
 
@@ -217,7 +223,7 @@ def test_merge_into_other_branch_case_not_visible_to_branch(org_tree, staff, new
     c = put(new_case(org_tree.bj), "routed")
     other = new_case(org_tree.sh)
     with pytest.raises(InvalidInput, match="找不到"):
-        services.case_merge(complaint_id=c.pk, actor=staff.bj_manager, into_reference=other.reference)
+        services.case_merge(complaint_id=c.pk, actor=staff.bj_manager, into_reference=other.reference, reason="重复")
 
 
 @pytest.mark.parametrize(

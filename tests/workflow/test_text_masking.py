@@ -173,8 +173,10 @@ def test_side_exits_mask_their_reason(org_tree, staff, new_case, exit_action):
     elif exit_action == "withdraw":
         services.case_withdraw(complaint_id=c.pk, actor=staff.bj_handler, reason=PII)
     elif exit_action == "merge":
-        original = new_case(org_tree.bj)
-        services.case_merge(complaint_id=c.pk, actor=staff.ho_officer, into_reference=original.reference, reason=PII)
+        original = new_case(org_tree.bj, received_at=at(2026, 3, 1), customer=c.customer)
+        services.case_merge(
+            complaint_id=c.pk, actor=staff.ho_officer, into_reference=original.reference, reason=PII, now=at(2026, 3, 5)
+        )
         merged_in = CaseTransition.objects.get(complaint=original, action="merged_in")
         assert merged_in.reason == MASKED
     else:

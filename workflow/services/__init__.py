@@ -15,6 +15,7 @@ from .case import (
     case_route,
     case_start_investigation,
     case_submit_for_review,
+    case_unmerge,
     case_withdraw,
 )
 from .clock import (
@@ -49,6 +50,7 @@ __all__ = [
     "case_route",
     "case_start_investigation",
     "case_submit_for_review",
+    "case_unmerge",
     "case_withdraw",
     "due_dates_recompute",
     "escalation_run",

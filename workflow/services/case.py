@@ -6,9 +6,10 @@ moved by the FSM, one ``CaseTransition`` appended (see ``core``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,8 +19,10 @@ from accounts.models import Organisation, User
 from accounts.selectors import org_visible_to, users_with_role_at
 from complaints.models import Complaint
 
-from ..errors import InvalidInput
+from ..errors import ActionDenied, InvalidInput
+from ..fsm import MERGEABLE
 from ..models import Assignment, Decision
+from ..states import FINAL_STATES, state_label
 from . import core, notify
 
 REDRESS_TYPES = {
@@ -251,6 +254,35 @@ def case_respond(*, complaint_id: int, actor: User, reason: str = "", expected_v
     return c
 
 
+def _approved_decision(c: Complaint) -> Decision | None:
+    return c.decisions.filter(review=Decision.Review.APPROVED).order_by("-version").first()
+
+
+def closing_record(c: Complaint) -> None:
+    """Every path to "closed" carries a result, a redress and a leaf root cause.
+
+    Called by ``core.move`` before any transition into "closed" (closing, a verification's
+    conclusion): what the case does not carry yet is taken from the approved decision;
+    without one, or without a leaf C code, the case does not close.
+    """
+    decision = _approved_decision(c)
+    if not c.result and decision is not None:
+        c.result = decision.proposed_result
+    if not c.redress_type and decision is not None:
+        c.redress_amount, c.redress_type = decision.redress_amount or Decimal("0"), decision.redress_type
+    if c.root_cause_code_id is None and decision is not None and decision.root_cause_code_id:
+        c.root_cause_code_id = decision.root_cause_code_id
+    if not c.result or not c.redress_type:
+        raise InvalidInput(_("办结须有处理结果和补偿方式（来自总行审核通过的处理意见）"))
+    if c.root_cause_code_id is None:
+        raise InvalidInput(_("办结须有根因代码（C 维度末级代码）"))
+    code = c.root_cause_code
+    parse_root_cause(code.code)  # a leaf C code in use (raises otherwise)
+
+
+CLOSING_FIELDS = ("result", "redress_amount", "redress_type", "root_cause_code")
+
+
 @transaction.atomic
 def case_close(
     *,
@@ -264,16 +296,64 @@ def case_close(
     expected_version=None,
     now=None,
 ) -> Complaint:
-    """Closing needs the result, the redress (amount and type) and a root-cause C leaf code."""
+    """Closing needs the result, the redress (amount and type) and a root-cause C leaf code.
+
+    They must be what head office approved: a result or redress that differs from the
+    approved decision is not closed but goes back to head-office review as a new draft
+    (the change and who asked for it are on the timeline).
+    """
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="close", expected_version=expected_version)
     reason = core.optional_text(reason)
-    c.result = parse_result(result)
-    c.redress_amount, c.redress_type = parse_redress(redress_amount, redress_type)
-    c.root_cause_code = parse_root_cause(root_cause)
+    result = parse_result(result)
+    amount, rtype = parse_redress(redress_amount, redress_type)
+    code = parse_root_cause(root_cause)
+    approved = _approved_decision(c)
+    if approved is None:
+        raise InvalidInput(_("没有总行审核通过的处理意见，不能办结"))
+    approved_amount = (approved.redress_amount or Decimal("0")).quantize(Decimal("0.01"))
+    if (result, rtype, amount) != (approved.proposed_result, approved.redress_type, approved_amount):
+        return _back_to_review(c, actor=actor, approved=approved, result=result, amount=amount, rtype=rtype,
+                               code=code, reason=reason, now=now)  # fmt: skip
+    c.result, c.redress_amount, c.redress_type, c.root_cause_code = result, amount, rtype, code
     c.closed_at = now
-    fields = ("result", "redress_amount", "redress_type", "root_cause_code", "closed_at")
+    fields = (*CLOSING_FIELDS, "closed_at")
     core.move(c, "close", actor=actor, now=now, fields=fields, reason=reason, data={"result": c.result})
+    return c
+
+
+def _back_to_review(c, *, actor, approved, result, amount, rtype, code, reason, now) -> Complaint:
+    """The closing result differs from the approved decision: a new draft goes to head office."""
+    version = approved.version + 1 + c.decisions.filter(version__gt=approved.version).count()
+    text = _("办结时结果与审核通过的处理意见不一致，提交总行重新审核。") + (f"\n{reason}" if reason else "")
+    Decision.objects.create(
+        complaint=c,
+        version=version,
+        text=text,
+        proposed_result=result,
+        redress_amount=amount,
+        redress_type=rtype,
+        root_cause_code=code,
+        author=actor,
+        created_at=now,
+    )
+    was = f"{approved.result_label} / {approved.redress_label} {approved.redress_amount or 0}"
+    core.move(
+        c,
+        "close_changed",
+        actor=actor,
+        now=now,
+        reason=reason or _("办结结果与审核通过的处理意见不一致"),
+        data={"version": version, "approved_version": approved.version, "approved": was, "result": result,
+              "redress_type": rtype, "redress_amount": str(amount)},
+    )  # fmt: skip
+    notify.notify(
+        notify.ho_staff(),
+        complaint=c,
+        kind="review_requested",
+        title=_("办结结果变更待审核：%(ref)s") % {"ref": c.reference},
+        key=f"review:{c.pk}:{version}",
+    )
     return c
 
 
@@ -287,14 +367,33 @@ def case_withdraw(*, complaint_id: int, actor: User, reason: str, expected_versi
     return c
 
 
+def merge_undo_days() -> int:
+    return int(getattr(settings, "WORKFLOW_UNMERGE_DAYS", 30))
+
+
 @transaction.atomic
 def case_merge(
-    *, complaint_id: int, actor: User, into_reference: str, reason: str = "", expected_version=None, now=None
+    *,
+    complaint_id: int,
+    actor: User,
+    into_reference: str,
+    reason: str = "",
+    override_customer: bool = False,
+    expected_version=None,
+    now=None,
 ) -> Complaint:
-    """A repeat case closes as merged and points to the original; the original's clock is untouched."""
+    """A repeat case closes as merged into the original; the original's clock is untouched.
+
+    Rules (so a merge cannot hide a complaint): a reason is required; the original is the
+    same customer's (another customer's only with a head-office override, reason given);
+    it is earlier (the earlier case survives) and still open (not closed, withdrawn,
+    merged or not accepted); a case past its decision deadline is never merged away.
+    """
+    from ..timeliness import timeliness_of
+
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="merge", expected_version=expected_version)
-    reason = core.optional_text(reason)
+    reason = core.require_text(reason, _("合并理由"))
     ref = (into_reference or "").strip()
     if not ref:
         raise InvalidInput(_("请填写原投诉编号"))
@@ -305,16 +404,30 @@ def case_merge(
         raise InvalidInput(_("不能合并到本投诉自身"))
     if target.status == "merged":
         raise InvalidInput(_("原投诉 %(ref)s 本身已合并，请合并到它的原投诉") % {"ref": ref})
+    if target.status in FINAL_STATES:
+        raise InvalidInput(
+            _("原投诉 %(ref)s 已「%(state)s」，不能合并到已结束的投诉")
+            % {"ref": ref, "state": state_label(target.status)}
+        )
+    if (target.received_at, target.pk) > (c.received_at, c.pk):
+        raise InvalidInput(_("只能把较晚的投诉合并到较早的投诉：%(ref)s 晚于本投诉") % {"ref": ref})
+    same_customer = c.customer_id is not None and c.customer_id == target.customer_id
+    if not same_customer:
+        if not override_customer:
+            raise InvalidInput(_("原投诉 %(ref)s 不是同一客户的投诉，不能合并") % {"ref": ref})
+        if not actor.at_head_office:
+            raise ActionDenied(_("合并不同客户的投诉须由总行确认"))
+    timely = timeliness_of(c, now=now)
+    if timely.overdue or timely.on_time is False:
+        raise InvalidInput(
+            _("本投诉已超过处理时限（%(due)s），不能合并：超期记录须保留在报表中")
+            % {"due": timely.due_date.isoformat()}
+        )
     c.merged_into, c.closed_at = target, now
-    core.move(
-        c,
-        "merge",
-        actor=actor,
-        now=now,
-        fields=("merged_into", "closed_at"),
-        reason=reason,
-        data={"into": target.reference, "into_id": target.pk},
-    )
+    data = {"into": target.reference, "into_id": target.pk, "due_date": timely.due_date.isoformat()}
+    if not same_customer:
+        data["customer_override"] = True
+    core.move(c, "merge", actor=actor, now=now, fields=("merged_into", "closed_at"), reason=reason, data=data)
     core.log(
         target,
         action="merged_in",
@@ -324,4 +437,34 @@ def case_merge(
         data={"from": c.reference},
         at=now,
     )
+    return c
+
+
+@transaction.atomic
+def case_unmerge(*, complaint_id: int, actor: User, reason: str, expected_version=None, now=None) -> Complaint:
+    """Head office undoes a merge within ``WORKFLOW_UNMERGE_DAYS``: the case goes back to the
+    state it was merged from, with its own clock (derived again from its receipt)."""
+    now = core.now_or(now)
+    c = core.lock_case(complaint_id, actor=actor, action="unmerge", expected_version=expected_version)
+    reason = core.require_text(reason, _("撤销合并的理由"))
+    merge = c.transitions.filter(action="merge").order_by("-at", "-id").first()
+    if merge is None or merge.from_state not in MERGEABLE:
+        raise InvalidInput(_("找不到合并记录，不能撤销"))
+    if now - merge.at > timedelta(days=merge_undo_days()):
+        raise InvalidInput(_("合并已超过 %(n)s 天，不能撤销") % {"n": merge_undo_days()})
+    target = c.merged_into
+    c.merged_into, c.closed_at = None, None
+    core.move(
+        c,
+        "unmerge",
+        actor=actor,
+        now=now,
+        fields=("merged_into", "closed_at"),
+        reason=reason,
+        data={"from": target.reference if target else ""},
+        args=(merge.from_state,),
+    )
+    if target is not None:
+        core.log(target, action="unmerged_out", actor=actor, from_state=target.status, reason=reason,
+                 data={"from": c.reference}, at=now)  # fmt: skip
     return c

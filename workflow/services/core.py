@@ -168,6 +168,12 @@ def move(
             _("当前状态「%(state)s」不能执行「%(action)s」")
             % {"state": _state_label(from_state), "action": permissions.label(action)}
         ) from None
+    if complaint.status == "closed":
+        # Every path to "closed" (closing, a verification's conclusion) carries the record.
+        from .case import CLOSING_FIELDS, closing_record
+
+        closing_record(complaint)
+        fields = (*fields, *CLOSING_FIELDS)
     save_case(complaint, ["status", *fields])
     entry = log(complaint, action=action, actor=actor, from_state=from_state, reason=reason, data=data, at=now)
     changed([complaint.pk])
