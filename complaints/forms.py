@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation
+from accounts.models import Organisation, User
 from accounts.selectors import orgs_visible_to
 from voc.validators import plausible_date
 
@@ -95,12 +95,25 @@ class IntakeForm(forms.Form):
     is_group_impact = forms.BooleanField(label=_("群体性/监管影响"), required=False)
     has_media_risk = forms.BooleanField(label=_("舆情风险"), required=False)
     repeat_of = forms.CharField(required=False, widget=forms.HiddenInput)
+    involved_staff = forms.ModelMultipleChoiceField(
+        label=_("涉及员工（回避）"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_("客户投诉所涉及的本行员工，可多选"),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         orgs = orgs_visible_to(user).order_by("path")
         self.fields["home_org"].queryset = orgs
         self.fields["card_issuing_org"].queryset = orgs
+        self.fields["involved_staff"].queryset = (
+            User.objects.filter(is_active=True, org__isnull=False)
+            .select_related("org")
+            .order_by("org__path", "username")
+        )
+        self.fields["involved_staff"].label_from_instance = lambda u: f"{u} · {u.org.name_zh}"
         if not self.is_bound:
             self.initial["form_token"] = uuid.uuid4().hex
 
@@ -136,7 +149,10 @@ class IntakeForm(forms.Form):
             "is_group_impact",
             "has_media_risk",
         )
-        return {k: d[k] for k in keys} | {"customer": self.customer_input()}
+        return {k: d[k] for k in keys} | {
+            "customer": self.customer_input(),
+            "involved_staff": list(d.get("involved_staff") or ()),
+        }
 
 
 class PublicComplaintForm(forms.Form):

@@ -103,7 +103,31 @@ SPECS: dict[str, ActionSpec] = {
             style="danger",
             open=True,
         ),
-        ActionSpec("respond", forms.ReasonForm, _reason(services.case_respond), style="primary", open=True),
+        ActionSpec(
+            "respond",
+            forms.RespondForm,
+            lambda d, cid, user, v: services.case_respond(
+                complaint_id=cid,
+                actor=user,
+                reason=d.get("reason", ""),
+                informed_via=d["informed_via"],
+                informed_on=d.get("informed_on"),
+                expected_version=v,
+            ),
+            style="primary",
+            open=True,
+        ),
+        ActionSpec(
+            "record_informed",
+            forms.InformedForm,
+            lambda d, cid, user, v: services.decision_informed_record(
+                complaint_id=cid,
+                actor=user,
+                informed_via=d["informed_via"],
+                informed_on=d["informed_on"],
+                expected_version=v,
+            ),
+        ),
         ActionSpec(
             "close",
             forms.CloseForm,
@@ -121,11 +145,26 @@ SPECS: dict[str, ActionSpec] = {
             open=True,
         ),
         ActionSpec(
-            "pause",
+            "request_pause",
             forms.PauseForm,
             lambda d, cid, user, v: services.case_pause(
-                complaint_id=cid, actor=user, reason=d["pause_reason"], note=d["note"], expected_version=v
+                complaint_id=cid,
+                actor=user,
+                reason=d["pause_reason"],
+                note=d["note"],
+                reference=d.get("reference", ""),
+                evidence=d.get("evidence"),
+                expected_end=d["expected_end"],
+                expected_version=v,
             ),
+        ),
+        ActionSpec(
+            "decide_pause",
+            forms.DecideForm,
+            lambda d, cid, user, v: services.pause_decide(
+                complaint_id=cid, actor=user, approve=d["decision"] == "approve", comment=d.get("comment", "")
+            ),
+            open=True,
         ),
         ActionSpec("resume", forms.ReasonForm, _reason(services.case_resume), style="primary", open=True),
         ActionSpec(
@@ -152,17 +191,47 @@ SPECS: dict[str, ActionSpec] = {
             "request_verification",
             forms.VerificationRequestForm,
             lambda d, cid, user, v: services.verification_request(
-                complaint_id=cid, actor=user, requested_on=d["requested_on"], reason=d["reason"], expected_version=v
+                complaint_id=cid,
+                actor=user,
+                requested_on=d["requested_on"],
+                requested_via=d["requested_via"],
+                reason=d["reason"],
+                expected_version=v,
             ),
         ),
         ActionSpec(
             "decide_verification",
             forms.VerificationDecideForm,
             lambda d, cid, user, v: services.verification_decide(
-                complaint_id=cid, actor=user, outcome=d["outcome"], comment=d["comment"], expected_version=v
+                complaint_id=cid,
+                actor=user,
+                outcome=d["outcome"],
+                comment=d["comment"],
+                text=d.get("text", ""),
+                result=d.get("result", ""),
+                redress_amount=d.get("redress_amount"),
+                redress_type=d.get("redress_type", ""),
+                root_cause=d.get("root_cause", ""),
+                expected_version=v,
             ),
             style="primary",
             open=True,
+        ),
+        ActionSpec(
+            "approve_verification_change",
+            forms.DecideForm,
+            lambda d, cid, user, v: services.verification_change_review(
+                complaint_id=cid, actor=user, approve=d["decision"] == "approve", comment=d.get("comment", "")
+            ),
+            open=True,
+        ),
+        ActionSpec(
+            "withdraw_verification",
+            forms.ReasonForm,
+            lambda d, cid, user, v: services.verification_withdraw(
+                complaint_id=cid, actor=user, reason=d.get("reason", ""), expected_version=v
+            ),
+            style="danger",
         ),
         ActionSpec(
             "merge",
@@ -195,6 +264,13 @@ def permission_action(name: str, complaint) -> str | None:
     if name == "decide_extension":
         pending = selectors.pending_extension(complaint)
         return f"decide_extension_{pending.level}" if pending else None
+    if name == "decide_pause" and not complaint.pause_requests.filter(status="pending").exists():
+        return None
+    if (
+        name == "approve_verification_change"
+        and not complaint.decisions.filter(review="", from_verification__isnull=False).exists()
+    ):
+        return None
     return name if name in permissions.RULES else None
 
 

@@ -9,9 +9,12 @@ class WorkflowError(Exception):
     code = "workflow_error"
     http_status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, audit: dict | None = None) -> None:
         super().__init__(message)
         self.message = str(message)
+        # Set for refusals the case's log must keep (回避, independence): complaint id,
+        # attempted action, actor id, rule; ``services.refusals`` writes them after the rollback.
+        self.audit = audit
 
 
 class CaseNotFound(WorkflowError):

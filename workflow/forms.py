@@ -9,7 +9,7 @@ from accounts.models import Organisation
 from complaints.models import Complaint
 from voc.validators import plausible_date
 
-from .models import InvolvedStaff, Pause, VerificationRequest
+from .models import DeliveryChannel, InvolvedStaff, Pause, VerificationRequest
 from .services.case import REDRESS_TYPES
 
 
@@ -58,12 +58,44 @@ class CloseForm(ReasonForm):
     result = forms.ChoiceField(label=_("处理结果"), choices=Complaint.Result.choices)
     redress_type = forms.ChoiceField(label=_("补偿方式"), choices=_redress_choices)
     redress_amount = forms.DecimalField(label=_("补偿金额（元）"), required=False, max_digits=14, decimal_places=2)
+<<<<<<< workflow/forms.py
+    root_cause = forms.CharField(label=_("根因代码（C 维度末级，如 C0201）"), max_length=12)
+
+
+def _date_field(label, *, required=True):
+    return forms.DateField(
+        validators=[plausible_date], label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RespondForm(ReasonForm):
+    informed_via = forms.ChoiceField(label=_("告知客户方式"), choices=DeliveryChannel.choices)
+    informed_on = _date_field(_("客户收到日期（默认今天；信函可待送达后登记）"), required=False)
+
+
+class InformedForm(ActionForm):
+    informed_via = forms.ChoiceField(label=_("告知客户方式"), choices=DeliveryChannel.choices)
+    informed_on = _date_field(_("客户收到处理决定日期"))
+=======
     root_cause = forms.CharField(label=_("根因代码（C 维度末级，如 C0202）"), max_length=12)
+>>>>>>> /tmp/h8_mine
 
 
 class PauseForm(ActionForm):
-    pause_reason = forms.ChoiceField(label=_("暂停原因"), choices=Pause.Reason.choices)
-    note = forms.CharField(label=_("说明（鉴定机构、预计时间）"), max_length=500)
+    pause_reason = forms.ChoiceField(label=_("鉴定类型"), choices=Pause.Reason.choices)
+    reference = forms.CharField(label=_("鉴定委托编号/文书号"), required=False, max_length=100)
+    evidence = forms.FileField(label=_("委托书或证明文件（与编号二选一）"), required=False)
+    expected_end = _date_field(_("预计结束日期"))
+    note = forms.CharField(label=_("说明（鉴定机构等）"), max_length=500)
+
+
+class DecideForm(ActionForm):
+    """Approve or reject (the button pressed); a reason is needed to reject."""
+
+    decision = forms.ChoiceField(choices=[("approve", _("批准")), ("reject", _("驳回"))], widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("审批意见（驳回时必填）"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ExtensionRequestForm(ActionForm):
@@ -83,12 +115,32 @@ class VerificationRequestForm(ActionForm):
     requested_on = forms.DateField(
         validators=[plausible_date], label=_("客户提出核实日期"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    requested_via = forms.ChoiceField(
+        label=_("客户提出方式"), choices=DeliveryChannel.choices, initial=DeliveryChannel.LETTER
+    )
     reason = forms.CharField(label=_("核实请求内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class VerificationDecideForm(ActionForm):
-    outcome = forms.ChoiceField(label=_("核实结论"), choices=VerificationRequest.Outcome.choices)
+    outcome = forms.ChoiceField(
+        label=_("核实结论"),
+        choices=[(k, v) for k, v in VerificationRequest.Outcome.choices if k != VerificationRequest.Outcome.WITHDRAWN],
+    )
     comment = forms.CharField(label=_("核实意见"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("变更后的处理意见（变更时必填，须经总行审批）"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    result = forms.ChoiceField(
+        label=_("变更后的处理结果"), choices=[("", "---------"), *Complaint.Result.choices], required=False
+    )
+    redress_type = forms.ChoiceField(
+        label=_("补偿方式"), choices=[("", "---------"), *REDRESS_TYPES.items()], required=False
+    )
+    redress_amount = forms.DecimalField(label=_("补偿金额（元）"), required=False, max_digits=14, decimal_places=2)
+    root_cause = forms.CharField(label=_("根因代码（C 维度末级，如 C0201）"), required=False, max_length=12)
 
 
 class MergeForm(ActionForm):

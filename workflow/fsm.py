@@ -17,7 +17,8 @@ clocks, logs) is done by the services, so this graph stays readable::
     ho_review ─return_to_branch→ investigating                (rework)
     accepted|investigating ─pause→ paused ─resume→ the state it was paused in
     responded|closed ─request_verification→ verification ─decide_verification→ closed
-    open states ─withdraw→ withdrawn; early states ─merge→ merged;
+    verification ─withdraw_verification→ closed   (the customer drops the request: the case stays decided)
+    open states but verification ─withdraw→ withdrawn; early states ─merge→ merged;
     registered|routed ─not_accept→ not_accepted
 """
 
@@ -39,7 +40,6 @@ WITHDRAWABLE = [
     S.HO_REVIEW,
     S.APPROVED,
     S.PAUSED,
-    S.VERIFICATION,
 ]
 # A repeat case is merged before anyone has worked on it in earnest.
 MERGEABLE = [S.REGISTERED, S.ROUTED, S.ACCEPTED, S.INVESTIGATING]
@@ -114,6 +114,10 @@ class CaseWorkflowMixin:
     @transition(field=FIELD, source=S.VERIFICATION, target=S.CLOSED)
     def decide_verification(self) -> None:
         pass
+
+    @transition(field=FIELD, source=S.VERIFICATION, target=S.CLOSED)
+    def withdraw_verification(self) -> None:
+        """The customer withdraws the verification request; the complaint itself stays decided."""
 
     @transition(field=FIELD, source=WITHDRAWABLE, target=S.WITHDRAWN)
     def withdraw(self) -> None:

@@ -63,12 +63,16 @@ def _registered_at(complaint):
     return created
 
 
-def case_registered(complaint, *, actor) -> None:
-    """Start the 15-day decision clock and write the first timeline entry of a new case."""
+def case_registered(complaint, *, actor, involved_staff=()) -> None:
+    """Start the 15-day decision clock and write the first timeline entry of a new case;
+    record the staff to recuse (回避): those intake picked and those the text names."""
     from .services.core import changed, log
 
     received_on = timezone.localtime(complaint.received_at).date()
     complaint.due_date = clocks.decision_due(received_on, extension_level=0, paused_days=0, calendar=work_calendar())
     type(complaint).objects.filter(pk=complaint.pk).update(due_date=complaint.due_date)
     log(complaint, action="register", actor=actor, from_state="", at=_registered_at(complaint))
+    from .services.team import involved_staff_at_intake
+
+    involved_staff_at_intake(complaint, actor=actor, users=involved_staff)
     changed([complaint.pk])

@@ -16,6 +16,18 @@ from django.utils.translation import gettext_lazy as _
 from .states import state_label
 
 
+class DeliveryChannel(models.TextChoices):
+    """How a decision reached the customer, or how the customer's request reached us."""
+
+    PHONE = "phone", _("电话")
+    SMS = "sms", _("短信")
+    LETTER = "letter", _("书面信函")
+    BRANCH = "branch", _("网点当面")
+    APP = "app", _("手机银行/APP")
+    EMAIL = "email", _("电子邮件")
+    OTHER = "other", _("其他")
+
+
 class CaseTransition(models.Model):
     """One move of a case: who, when, from, to, why (append-only)."""
 
@@ -92,6 +104,7 @@ class InvolvedStaff(models.Model):
     class Kind(models.TextChoices):
         INVOLVED = "involved", _("涉及人员")
         SUBJECT = "subject", _("被投诉人")
+        NAMED = "named", _("投诉内容提及")
 
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="involved_staff")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -136,6 +149,16 @@ class Decision(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
+    # When and how the customer received this decision (the verification window runs from it).
+    informed_on = models.DateField(_("客户收到处理决定日期"), null=True, blank=True)
+    informed_via = models.CharField(_("告知方式"), max_length=20, choices=DeliveryChannel.choices, blank=True)
+    informed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A decision changed by the upper level's verification (核实) points to that verification.
+    from_verification = models.ForeignKey(
+        "VerificationRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="new_decisions"
+    )
 
     class Meta:
         verbose_name = _("处理意见")
@@ -196,13 +219,60 @@ class ExtensionRequest(models.Model):
         return f"{self.complaint_id} L{self.level} {self.status}"
 
 
+class PauseReason(models.TextChoices):
+    APPRAISAL = "appraisal", _("外部鉴定")
+    TESTING = "testing", _("检测")
+    ASSESSMENT = "assessment", _("评估")
+
+
+class PauseRequest(models.Model):
+    """A handler asks to stop the clock for an appraisal: its type, a reference or file, an expected end.
+
+    Approved by the branch manager (head office when the manager asked); only then is a
+    ``Pause`` opened and the clock stopped.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+
+    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="pause_requests")
+    reason = models.CharField(_("鉴定类型"), max_length=20, choices=PauseReason.choices)
+    reference = models.CharField(_("鉴定委托编号/文书号"), max_length=100, blank=True)
+    evidence = models.FileField(_("委托书或证明文件"), upload_to="pause_evidence/%Y/%m", blank=True)
+    expected_end = models.DateField(_("预计结束日期"))
+    note = models.CharField(_("说明"), max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("暂停计时申请")
+        verbose_name_plural = _("暂停计时申请")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint"], condition=models.Q(status="pending"), name="wf_one_pending_pause_request"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reference="") | ~models.Q(evidence=""), name="wf_pause_request_has_evidence"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.reason} {self.status}"
+
+
 class Pause(models.Model):
     """The clock stopped for external appraisal, testing or assessment (鉴定、检测、评估)."""
 
-    class Reason(models.TextChoices):
-        APPRAISAL = "appraisal", _("外部鉴定")
-        TESTING = "testing", _("检测")
-        ASSESSMENT = "assessment", _("评估")
+    Reason = PauseReason
 
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="pauses")
     reason = models.CharField(_("暂停原因"), max_length=20, choices=Reason.choices)
@@ -214,6 +284,8 @@ class Pause(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    request = models.OneToOneField(PauseRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="pause")
+    expected_end = models.DateField(_("预计结束日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("暂停计时")
@@ -235,8 +307,16 @@ class VerificationRequest(models.Model):
     class Outcome(models.TextChoices):
         UPHELD = "upheld", _("维持原处理意见")
         CHANGED = "changed", _("变更处理意见")
+        WITHDRAWN = "withdrawn", _("客户撤回核实申请")
 
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="verifications")
+    # The decision being verified: one verification per decision.
+    decision = models.ForeignKey(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="verifications"
+    )
+    decision_received_on = models.DateField(_("客户收到处理决定日期"), null=True, blank=True)
+    window_end = models.DateField(_("核实申请截止日期"), null=True, blank=True)
+    requested_via = models.CharField(_("客户提出方式"), max_length=20, choices=DeliveryChannel.choices, blank=True)
     requested_on = models.DateField(_("客户提出日期"))
     upper_org = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("核实请求"), max_length=2000)
@@ -254,6 +334,7 @@ class VerificationRequest(models.Model):
         verbose_name = _("核实申请")
         verbose_name_plural = _("核实申请")
         ordering = ["recorded_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["decision"], name="wf_one_verification_per_decision")]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.requested_on}"
@@ -271,6 +352,7 @@ class CaseAlert(models.Model):
         DUE_SOON = "due_soon", _("即将到期")
         OVERDUE = "overdue", _("已超期")
         FIRST_RESPONSE = "first_response", _("首次响应超时")
+        PAUSE_OVERDUE = "pause_overdue", _("暂停超过预计结束日期")
 
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -22,7 +22,14 @@ Decisions taken here (DOMAIN.md leaves them to us):
 * a branch handler acts only on cases assigned to them (or not yet assigned,
   e.g. to accept one); a branch manager may do whatever a handler may;
 * staff named as involved in, or the subject of, a complaint (回避) may not
-  act on it at all, and cannot be assigned it;
+  act on it at all, and cannot be assigned it; the verification (核实) is decided
+  by someone who neither handled nor closed the case (rules in ``workflow.recusal``);
+* verification is opened only on the customer's request, entered by head office
+  or the intake agent; it is decided, or its withdrawal recorded, by the upper
+  level (head-office approvers may always act as the level above);
+* a pause for appraisal is requested by the handler and approved by the branch
+  manager (head office when the manager asked); a branch manager's own level-1
+  extension is approved by head office;
 * read-only roles (auditors) never act, whatever else they hold.
 """
 
@@ -38,12 +45,15 @@ from django_fsm import can_proceed
 from accounts import roles as R
 from accounts.selectors import can_write, org_visible_to
 
+from . import recusal
 from .errors import ActionDenied, CaseNotFound
+from .fsm import PAUSABLE
 from .states import FINAL_STATES, CaseState, state_label
 
 HO, BRANCH, UPPER = "ho", "branch", "upper"
 HANDLER_WORK = ((R.BRANCH_MANAGER, BRANCH), (R.BRANCH_HANDLER, BRANCH))
 HO_REVIEWERS = ((R.HO_OFFICER, HO), (R.HO_APPROVER, HO))
+VERIFIERS = ((R.HO_APPROVER, UPPER), (R.BRANCH_MANAGER, UPPER), (R.HO_APPROVER, HO))
 NOT_FINAL = frozenset(CaseState) - FINAL_STATES
 
 
@@ -68,12 +78,20 @@ RULES: dict[str, Rule] = {
     "return_to_branch": Rule(gettext_lazy("退回分行重办"), HO_REVIEWERS, needs_reason=True),
     "respond": Rule(gettext_lazy("已答复客户"), HANDLER_WORK),
     "close": Rule(gettext_lazy("办结"), ((R.BRANCH_MANAGER, BRANCH), (R.HO_OFFICER, HO))),
-    "pause": Rule(gettext_lazy("暂停计时（外部鉴定）"), HANDLER_WORK, needs_reason=True),
+    "request_pause": Rule(
+        gettext_lazy("申请暂停计时（外部鉴定）"), HANDLER_WORK, needs_reason=True, states=frozenset(PAUSABLE)
+    ),
+    "decide_pause": Rule(
+        gettext_lazy("审批暂停计时"),
+        ((R.BRANCH_MANAGER, BRANCH), (R.HO_APPROVER, HO)),
+        states=frozenset(PAUSABLE),
+    ),
     "resume": Rule(gettext_lazy("恢复计时"), (*HANDLER_WORK, (R.HO_OFFICER, HO))),
     "request_verification": Rule(
-        gettext_lazy("登记核实申请"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, UPPER)), needs_reason=True
+        gettext_lazy("登记客户核实申请"), ((R.HO_OFFICER, HO), (R.AGENT, HO)), needs_reason=True
     ),
-    "decide_verification": Rule(gettext_lazy("核实结论"), ((R.HO_APPROVER, UPPER), (R.BRANCH_MANAGER, UPPER))),
+    "decide_verification": Rule(gettext_lazy("核实结论"), VERIFIERS),
+    "withdraw_verification": Rule(gettext_lazy("登记客户撤回核实申请"), VERIFIERS, needs_reason=True),
     "withdraw": Rule(gettext_lazy("客户撤诉"), ((R.HO_OFFICER, HO), *HANDLER_WORK), needs_reason=True),
     "merge": Rule(gettext_lazy("合并至原投诉"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, BRANCH)), needs_reason=True),
     "unmerge": Rule(gettext_lazy("撤销合并"), HO_REVIEWERS, needs_reason=True),
@@ -98,8 +116,18 @@ RULES: dict[str, Rule] = {
             }
         ),
     ),
-    "decide_extension_1": Rule(gettext_lazy("审批延期（至30天）"), ((R.BRANCH_MANAGER, BRANCH),), states=NOT_FINAL),
+    "decide_extension_1": Rule(
+        gettext_lazy("审批延期（至30天）"), ((R.BRANCH_MANAGER, BRANCH), (R.HO_APPROVER, HO)), states=NOT_FINAL
+    ),
     "decide_extension_2": Rule(gettext_lazy("审批延期（至60天）"), ((R.HO_APPROVER, HO),), states=NOT_FINAL),
+    "approve_verification_change": Rule(
+        gettext_lazy("审批核实变更的处理意见"), ((R.HO_APPROVER, HO),), states=frozenset({CaseState.VERIFICATION})
+    ),
+    "record_informed": Rule(
+        gettext_lazy("登记客户收到处理决定"),
+        (*HANDLER_WORK, (R.HO_OFFICER, HO)),
+        states=frozenset({CaseState.RESPONDED, CaseState.CLOSED}),
+    ),
     "add_involved": Rule(
         gettext_lazy("登记回避人员"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, BRANCH)), states=NOT_FINAL
     ),
@@ -129,40 +157,76 @@ def _state_ok(complaint, action: str) -> bool:
     return can_proceed(getattr(complaint, action))
 
 
-def denial(user, complaint, action: str, *, involved_user_ids: Iterable[int] | None = None) -> str | None:
-    """Why ``user`` may not do ``action`` on ``complaint`` now, or ``None`` if they may.
+RECUSAL_MESSAGES = {
+    recusal.INVOLVED: gettext_lazy("您是本投诉的涉及人员或被投诉人，须回避，不能办理"),
+    recusal.HANDLED: gettext_lazy("您曾经办或办结本投诉，核实须由未参与办理的人员作出"),
+    recusal.AUTHORED: gettext_lazy("不能审批自己拟定的处理意见"),
+}
 
-    Order of reasons: read-only role, state, role/organisation, 回避, assignee.
-    (Scope — the case is not visible at all — is ``check``'s 404, not a reason.)
-    """
+
+def _refusal(user, complaint, action: str, parties: recusal.CaseParties | None) -> tuple[str | None, str | None]:
+    """(message, recusal rule or None) for ``user`` doing ``action``; (None, None) if allowed."""
     rule = RULES.get(action)
     if rule is None:
-        return _("未知操作")
+        return _("未知操作"), None
     if not can_write(user):
-        return _("只读角色不能办理投诉")
+        return _("只读角色不能办理投诉"), None
     if not _state_ok(complaint, action):
         if complaint.status in FINAL_STATES:
-            return _("投诉已「%(state)s」，不能再办理") % {"state": state_label(complaint.status)}
+            return _("投诉已「%(state)s」，不能再办理") % {"state": state_label(complaint.status)}, None
         return _("当前状态「%(state)s」不能执行「%(action)s」") % {
             "state": state_label(complaint.status),
             "action": rule.label,
-        }
+        }, None
     granted = [role for role, where in rule.grants if user.has_role(role) and _where_ok(user, complaint, where)]
     if not granted:
-        return _("您的角色或所在机构无权执行「%(action)s」") % {"action": rule.label}
-    if involved_user_ids is None:
-        involved_user_ids = _involved_ids(complaint)
-    if user.pk in set(involved_user_ids):
-        return _("您是本投诉的涉及人员或被投诉人，须回避，不能办理")
+        return _("您的角色或所在机构无权执行「%(action)s」") % {"action": rule.label}, None
+    if parties is None:
+        parties = case_parties(complaint, action=action)
+    conflict = recusal.refusal(user.pk, action, parties)
+    if conflict:
+        return str(RECUSAL_MESSAGES[conflict]), conflict
     if granted == [R.BRANCH_HANDLER] and complaint.assigned_to_id not in (None, user.pk):
-        return _("本投诉已分派给其他经办人")
-    return None
+        return _("本投诉已分派给其他经办人"), None
+    return None, None
 
 
-def _involved_ids(complaint) -> set[int]:
-    from .models import InvolvedStaff
+def denial(user, complaint, action: str, *, parties: recusal.CaseParties | None = None) -> str | None:
+    """Why ``user`` may not do ``action`` on ``complaint`` now, or ``None`` if they may.
 
-    return set(InvolvedStaff.objects.filter(complaint=complaint).values_list("user_id", flat=True))
+    Order of reasons: read-only role, state, role/organisation, 回避/independence, assignee.
+    (Scope — the case is not visible at all — is ``check``'s 404, not a reason.)
+    """
+    return _refusal(user, complaint, action, parties)[0]
+
+
+def case_parties(complaint, *, action: str | None = None) -> recusal.CaseParties:
+    """Who is involved in, handled, closed or drafted the pending decision of the case.
+
+    One query for 回避; the handling history is read only for the actions that need it.
+    """
+    from .models import Assignment, CaseTransition, Decision, InvolvedStaff
+
+    involved = frozenset(InvolvedStaff.objects.filter(complaint=complaint).values_list("user_id", flat=True))
+    if action is not None and action not in recusal.INDEPENDENT_ACTIONS | recusal.AUTHOR_EXCLUDED_ACTIONS:
+        return recusal.CaseParties(involved=involved)
+    handlers = set(Assignment.objects.filter(complaint=complaint).values_list("assigned_to_id", flat=True))
+    handlers |= set(Decision.objects.filter(complaint=complaint).values_list("author_id", flat=True))
+    if complaint.assigned_to_id:
+        handlers.add(complaint.assigned_to_id)
+    closers = set()
+    steps = CaseTransition.objects.filter(
+        complaint=complaint, action__in=sorted(recusal.HANDLING_ACTIONS | recusal.CLOSING_ACTIONS)
+    ).exclude(actor=None)
+    for step, actor_id in steps.values_list("action", "actor_id"):
+        (closers if step in recusal.CLOSING_ACTIONS else handlers).add(actor_id)
+    pending = Decision.objects.filter(complaint=complaint, review="").order_by("-version").first()
+    return recusal.CaseParties(
+        involved=involved,
+        handlers=frozenset(handlers),
+        closers=frozenset(closers),
+        pending_decision_author=pending.author_id if pending else None,
+    )
 
 
 def ensure_visible(user, complaint) -> None:
@@ -174,17 +238,21 @@ def ensure_visible(user, complaint) -> None:
 def check(user, complaint, action: str) -> None:
     """Raise ``CaseNotFound`` (out of scope) or ``ActionDenied`` (with the reason)."""
     ensure_visible(user, complaint)
-    reason = denial(user, complaint, action)
+    reason, conflict = _refusal(user, complaint, action, None)
     if reason:
-        raise ActionDenied(reason)
+        audit = None
+        if conflict:
+            audit = {"complaint_id": complaint.pk, "state": complaint.status, "action": action, "actor_id": user.pk}
+            audit["rule"] = conflict
+        raise ActionDenied(reason, audit=audit)
 
 
 def allowed_actions(user, complaint, *, actions: Iterable[str] | None = None) -> list[str]:
-    """The actions ``user`` may take on ``complaint`` now, in table order (one query for 回避)."""
+    """The actions ``user`` may take on ``complaint`` now, in table order."""
     if not can_write(user) or not org_visible_to(user, complaint.responsible_org):
         return []
-    involved = _involved_ids(complaint)
-    return [a for a in (actions or RULES) if denial(user, complaint, a, involved_user_ids=involved) is None]
+    parties = case_parties(complaint)  # the whole history: a few queries per page, not per action
+    return [a for a in (actions or RULES) if denial(user, complaint, a, parties=parties) is None]
 
 
 def label(action: str) -> str:

@@ -416,8 +416,12 @@ def approval_queue(user: User) -> ApprovalQueue:
         levels.append(1)
     if user.has_role(roles.HO_APPROVER) and user.at_head_office:
         levels.append(2)
+    pending = Q(status="pending", level__in=levels)
+    if user.has_role(roles.HO_APPROVER) and user.at_head_office:
+        # A branch manager's own level-1 request has nobody else at the branch to approve it.
+        pending |= Q(status="pending", level=1, requested_by__role_grants__role=roles.BRANCH_MANAGER)
     extensions = scope_to_user(
-        ExtensionRequest.objects.filter(status="pending", level__in=levels),
+        ExtensionRequest.objects.filter(pending).distinct(),
         user,
         org_field="complaint__responsible_org",
     ).select_related("complaint", "requested_by")

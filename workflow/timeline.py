@@ -37,9 +37,17 @@ EVENT_LABELS = {
     "extension_rejected": gettext_lazy("延期被驳回"),
     "add_involved": gettext_lazy("登记回避人员"),
     "due_date_recomputed": gettext_lazy("时限重算"),
+<<<<<<< workflow/timeline.py
+    "pause": gettext_lazy("暂停计时（已批准）"),
+    "pause_rejected": gettext_lazy("暂停申请被驳回"),
+    "verification_changed": gettext_lazy("核实结论：变更处理意见（待总行审批）"),
+    "verification_change_returned": gettext_lazy("核实变更的处理意见被退回"),
+    "refused": gettext_lazy("操作被拒绝"),
+=======
     "close_changed": gettext_lazy("办结结果与审核意见不一致，退回总行审核"),
     "unmerge": gettext_lazy("撤销合并"),
     "unmerged_out": gettext_lazy("合并已撤销"),
+>>>>>>> /tmp/h8_mine
 }
 
 
@@ -88,6 +96,23 @@ def _transition_detail(t: CaseTransition) -> str:
         bits.append(_("来自 %(ref)s") % {"ref": data["from"]})
     if data.get("due_date"):
         bits.append(_("时限 %(d)s") % {"d": data["due_date"]})
+    if data.get("expected_end"):
+        bits.append(_("预计结束 %(d)s") % {"d": data["expected_end"]})
+    if data.get("informed_on"):
+        bits.append(_("客户收到处理决定 %(d)s") % {"d": data["informed_on"]})
+    if data.get("decision_received_on"):
+        bits.append(
+            _("客户收到处理决定 %(d)s，提出核实 %(r)s")
+            % {"d": data["decision_received_on"], "r": data.get("requested_on", "")}
+        )
+    if data.get("users"):
+        bits.append(_("回避人员：%(u)s") % {"u": "、".join(data["users"])})
+    if data.get("named_in_text"):
+        bits.append(_("投诉内容提及：%(u)s") % {"u": "、".join(data["named_in_text"])})
+    if t.action == "refused" and data.get("action") in permissions.RULES:
+        bits.append(_("尝试：%(a)s") % {"a": permissions.label(data["action"])})
+    if data.get("target"):
+        bits.append(_("对象：%(u)s") % {"u": data["target"]})
     return "；".join(str(b) for b in bits)
 
 

@@ -51,7 +51,7 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     spec = actions.SPECS.get(action)
     if spec is None:
         raise Http404
-    form = spec.form(request.POST, prefix=action, **actions.form_kwargs(action, request.user))
+    form = spec.form(request.POST, request.FILES, prefix=action, **actions.form_kwargs(action, request.user))
     if not form.is_valid():
         errors = "；".join(
             f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip() for f, e in form.errors.items()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -122,6 +123,7 @@ def _register(
     is_regulator_referred: bool = False,
     responsible_org: Organisation | None = None,
     repeat_of: Complaint | None = None,
+    involved_staff: Iterable[User] = (),
     intake_key: str = "",
     fingerprint: str = "",
 ) -> Complaint:
@@ -248,7 +250,7 @@ def _register(
         IntakeKey.objects.filter(pk=key_row.pk).update(complaint=complaint)
     from workflow.hooks import case_registered
 
-    case_registered(complaint, actor=actor)
+    case_registered(complaint, actor=actor, involved_staff=list(involved_staff))
     _analytics_on_commit([complaint.id])
     complaint.intake_replayed = False
     return complaint

@@ -24,15 +24,32 @@ def investigating(org_tree, staff, new_case):
     return put(c, "investigating", assigned_to=staff.bj_handler)
 
 
+def paused(c, *, by, approver, at_, reason="appraisal", note="司法鉴定", expected_end=None):
+    """Request a pause (with a reference and an expected end) and have it approved at ``at_``."""
+    end = expected_end or (at_.date() + timedelta(days=30))
+    services.case_pause(
+        complaint_id=c.pk, actor=by, reason=reason, note=note, reference="JD-1", expected_end=end, now=at_
+    )
+    services.pause_decide(complaint_id=c.pk, actor=approver, approve=True, now=at_)
+
+
+def told(c, *, on: date, via="phone"):
+    """Fixture shortcut: an approved decision the customer received on ``on``."""
+    from workflow.models import Decision
+
+    return Decision.objects.create(
+        complaint=c, version=1, text="维持", proposed_result="not_upheld", author=c.assigned_to or c.created_by,
+        review="approved", reviewed_at=at(on.year, on.month, on.day, 9), informed_on=on, informed_via=via,
+    )  # fmt: skip
+
+
 def test_registration_sets_the_15_day_due_date(investigating):
     assert investigating.due_date == date(2026, 3, 17)
 
 
 def test_pause_stops_the_clock_and_resume_moves_the_deadline(investigating, staff):
     c = investigating
-    services.case_pause(
-        complaint_id=c.pk, actor=staff.bj_handler, reason="appraisal", note="司法鉴定", now=at(2026, 3, 5)
-    )
+    paused(c, by=staff.bj_handler, approver=staff.bj_manager, at_=at(2026, 3, 5))
     c = fresh(c)
     assert c.status == "paused" and c.paused_since == at(2026, 3, 5)
     clock = selectors.clock_for(c, now=at(2026, 3, 20))  # past the original deadline, but paused
@@ -45,7 +62,7 @@ def test_pause_stops_the_clock_and_resume_moves_the_deadline(investigating, staf
 
 def test_resume_returns_to_accepted_when_paused_from_accepted(org_tree, staff, new_case):
     c = put(new_case(org_tree.bj, received_at=T0), "accepted", assigned_to=staff.bj_handler)
-    services.case_pause(complaint_id=c.pk, actor=staff.bj_manager, reason="testing", note="检测", now=at(2026, 3, 3))
+    paused(c, by=staff.bj_manager, approver=staff.ho_approver, at_=at(2026, 3, 3), reason="testing")
     services.case_resume(complaint_id=c.pk, actor=staff.ho_officer, now=at(2026, 3, 4))
     assert fresh(c).status == "accepted"
 
@@ -53,7 +70,13 @@ def test_resume_returns_to_accepted_when_paused_from_accepted(org_tree, staff, n
 def test_an_overdue_case_cannot_be_paused(investigating, staff):
     with pytest.raises(InvalidInput, match="不能再暂停"):
         services.case_pause(
-            complaint_id=investigating.pk, actor=staff.bj_handler, reason="appraisal", note="晚了", now=at(2026, 3, 18)
+            complaint_id=investigating.pk,
+            actor=staff.bj_handler,
+            reason="appraisal",
+            note="晚了",
+            reference="JD-1",
+            expected_end=date(2026, 4, 30),
+            now=at(2026, 3, 18),
         )
     assert fresh(investigating).status == "investigating"
 
@@ -121,6 +144,11 @@ def test_no_extension_once_overdue(investigating, staff):
 @pytest.fixture
 def responded(org_tree, staff, new_case):
     c = new_case(org_tree.bj, received_at=T0)
+<<<<<<< tests/workflow/test_clock_services.py
+    c = put(c, "closed", responded_at=at(2026, 3, 10, 15), closed_at=at(2026, 3, 11))
+    told(c, on=date(2026, 3, 10))
+    return c
+=======
     return put(
         c,
         "closed",
@@ -131,6 +159,7 @@ def responded(org_tree, staff, new_case):
         redress_amount=50,
         root_cause_code=code("C0202"),
     )
+>>>>>>> /tmp/h8_mine
 
 
 def test_verification_within_30_days_reopens_under_upper_level_with_own_clock(responded, staff, org_tree):
@@ -145,7 +174,7 @@ def test_verification_within_30_days_reopens_under_upper_level_with_own_clock(re
     req = VerificationRequest.objects.get(complaint=c)
     assert c.status == "verification"
     assert req.upper_org == org_tree.ho  # BJ is a branch: its upper level is head office
-    assert c.due_date == req.due_date == clocks.verification_due(date(2026, 4, 9), calendar=work_calendar())
+    assert req.due_date == clocks.verification_due(date(2026, 4, 9), calendar=work_calendar())
     with pytest.raises(ActionDenied):  # the branch does not verify its own decision
         services.verification_decide(complaint_id=c.pk, actor=staff.bj_manager, outcome="upheld", comment="维持")
     services.verification_decide(complaint_id=c.pk, actor=staff.ho_approver, outcome="upheld", comment="维持原意见")
@@ -153,6 +182,10 @@ def test_verification_within_30_days_reopens_under_upper_level_with_own_clock(re
 
 
 def test_sub_branch_case_is_verified_by_its_branch(org_tree, staff, new_case):
+<<<<<<< tests/workflow/test_clock_services.py
+    c = put(new_case(org_tree.bj_cy, received_at=T0), "responded", responded_at=at(2026, 3, 10))
+    told(c, on=date(2026, 3, 10))
+=======
     c = put(
         new_case(org_tree.bj_cy, received_at=T0),
         "responded",
@@ -162,11 +195,12 @@ def test_sub_branch_case_is_verified_by_its_branch(org_tree, staff, new_case):
         redress_amount=0,
         root_cause_code=code("C0202"),
     )
+>>>>>>> /tmp/h8_mine
     services.verification_request(
-        complaint_id=c.pk, actor=staff.bj_manager, requested_on=date(2026, 3, 20), reason="不认可", now=at(2026, 3, 20)
+        complaint_id=c.pk, actor=staff.ho_officer, requested_on=date(2026, 3, 20), reason="不认可", now=at(2026, 3, 20)
     )
     assert VerificationRequest.objects.get(complaint=c).upper_org == org_tree.bj
-    services.verification_decide(complaint_id=c.pk, actor=staff.bj_manager, outcome="changed", comment="改为全额退还")
+    services.verification_decide(complaint_id=c.pk, actor=staff.bj_manager, outcome="upheld", comment="维持")
     assert fresh(c).status == "closed"
 
 

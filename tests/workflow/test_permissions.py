@@ -41,17 +41,21 @@ EXPECTED = {
     "return_to_branch": ("ho_review", {"ho_officer", "ho_approver"}),
     "respond": ("approved", HANDLING),
     "close": ("responded", {"bj_manager", "ho_officer"}),
-    "pause": ("investigating", HANDLING),
+    "request_pause": ("investigating", HANDLING),
+    "decide_pause": ("investigating", {"bj_manager", "ho_approver"}),
     "resume": ("paused", HANDLING | {"ho_officer"}),
-    "request_verification": ("responded", {"ho_officer"}),
+    "request_verification": ("responded", {"ho_officer", "agent"}),
     "decide_verification": ("verification", {"ho_approver"}),
+    "withdraw_verification": ("verification", {"ho_approver"}),
+    "approve_verification_change": ("verification", {"ho_approver"}),
+    "record_informed": ("responded", HANDLING | {"ho_officer"}),
     "withdraw": ("investigating", HANDLING | {"ho_officer"}),
     "merge": ("routed", {"ho_officer", "bj_manager"}),
     "unmerge": ("merged", {"ho_officer", "ho_approver"}),
     "assign": ("accepted", {"bj_manager"}),
     "comment": ("investigating", HANDLING | {"ho_officer", "ho_approver"}),
     "request_extension": ("investigating", HANDLING),
-    "decide_extension_1": ("investigating", {"bj_manager"}),
+    "decide_extension_1": ("investigating", {"bj_manager", "ho_approver"}),
     "decide_extension_2": ("investigating", {"ho_approver"}),
     "add_involved": ("investigating", {"ho_officer", "bj_manager"}),
 }
@@ -100,7 +104,7 @@ def test_state_actions_are_refused_in_a_final_state(action, org_tree, staff, new
 def test_allowed_actions_for_a_handler_on_their_investigating_case(org_tree, staff, new_case):
     case = put(new_case(org_tree.bj), "investigating", assigned_to=staff.bj_handler)
     got = permissions.allowed_actions(staff.bj_handler, case)
-    assert got == ["draft_decision", "pause", "withdraw", "comment", "request_extension"]
+    assert got == ["draft_decision", "request_pause", "withdraw", "comment", "request_extension"]
     assert permissions.allowed_actions(staff.auditor, case) == []
 
 

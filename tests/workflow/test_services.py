@@ -40,7 +40,7 @@ def test_full_path_records_every_step_and_timestamps(org_tree, staff, new_case):
     c = new_case(org_tree.bj, received_at=t0)
     assert c.status == "registered" and c.due_date == date(2026, 3, 17)
     run_to_approved(c, staff, t0)
-    services.case_respond(complaint_id=c.pk, actor=staff.bj_handler, now=t0 + timedelta(days=3))
+    services.case_respond(complaint_id=c.pk, actor=staff.bj_handler, informed_via="phone", now=t0 + timedelta(days=3))
     services.case_close(
         complaint_id=c.pk,
         actor=staff.bj_manager,

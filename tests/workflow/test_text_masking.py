@@ -76,7 +76,16 @@ def test_every_reason_comment_and_decision_text_on_the_path_is_masked(
         services.involved_staff_add(complaint_id=cid, actor=s.bj_manager, user_id=s.bj_handler2.pk, note=PII)
         services.case_comment(complaint_id=cid, actor=s.bj_handler, body=PII, now=step(40))
         services.case_start_investigation(complaint_id=cid, actor=s.bj_handler, reason=PII, now=step(50))
-        services.case_pause(complaint_id=cid, actor=s.bj_handler, reason="appraisal", note=PII, now=step(60))
+        services.case_pause(
+            complaint_id=cid,
+            actor=s.bj_handler,
+            reason="appraisal",
+            note=PII,
+            reference="JD-2026-1",
+            expected_end=date(2026, 3, 20),
+            now=step(60),
+        )
+        services.pause_decide(complaint_id=cid, actor=s.bj_manager, approve=True, comment=PII, now=step(65))
         services.case_resume(complaint_id=cid, actor=s.bj_handler, reason=PII, now=step(70))
         req = services.extension_request(complaint_id=cid, actor=s.bj_handler, reason=PII, now=step(80))
         services.extension_decide(request_id=req.pk, actor=s.bj_manager, approve=True, comment=PII, now=step(90))
@@ -96,7 +105,7 @@ def test_every_reason_comment_and_decision_text_on_the_path_is_masked(
             services.case_review(
                 complaint_id=cid, actor=s.ho_approver, approve=approve, comment=PII, now=step(102 + version * 10)
             )
-        services.case_respond(complaint_id=cid, actor=s.bj_handler, reason=PII, now=step(200))
+        services.case_respond(complaint_id=cid, actor=s.bj_handler, reason=PII, informed_via="phone", now=step(200))
         services.case_close(
             complaint_id=cid,
             actor=s.bj_manager,
@@ -135,7 +144,7 @@ def test_every_reason_comment_and_decision_text_on_the_path_is_masked(
         assert set(texts[where]) == {MASKED}, where
     assert [d.review_comment for d in Decision.objects.filter(complaint=c).order_by("version")] == [MASKED, MASKED]
     typed = CaseTransition.objects.filter(complaint=c).exclude(action__in=["register"])
-    assert typed.count() == 19 and set(typed.values_list("reason", flat=True)) == {MASKED}
+    assert typed.count() == 20 and set(typed.values_list("reason", flat=True)) == {MASKED}
     # notifications carrying typed text: extension asked/decided, decision returned/approved, verification
     bodies = Notification.objects.filter(
         complaint=c,

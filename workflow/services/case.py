@@ -244,11 +244,27 @@ def case_review(
 
 
 @transaction.atomic
-def case_respond(*, complaint_id: int, actor: User, reason: str = "", expected_version=None, now=None) -> Complaint:
-    """The approved decision has been told to the customer: the decision clock stops here."""
+def case_respond(
+    *,
+    complaint_id: int,
+    actor: User,
+    reason: str = "",
+    informed_via: str = "",
+    informed_on=None,
+    expected_version=None,
+    now=None,
+) -> Complaint:
+    """The approved decision has been told to the customer: the decision clock stops here.
+
+    How it was told is required; when the customer received it defaults to today (a letter's
+    later arrival is recorded with ``decision_informed_record``): the verification window runs from it.
+    """
+    from .clock import informed_on_respond
+
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="respond", expected_version=expected_version)
     reason = core.optional_text(reason)
+    informed_on_respond(c, actor=actor, via=informed_via, on=informed_on, now=now)
     c.responded_at = now
     core.move(c, "respond", actor=actor, now=now, fields=("responded_at",), reason=reason)
     return c

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext_lazy
 
 from accounts import roles
@@ -31,7 +31,7 @@ from accounts.services import NotificationItem, notification_send_many
 from complaints.models import Complaint
 
 from .. import clocks
-from ..models import CaseAlert
+from ..models import CaseAlert, Pause
 from ..states import CLOCK_RUNNING_STATES, CaseState
 from . import core, notify
 
@@ -43,6 +43,7 @@ class EscalationResult:
     due_soon: int = 0
     overdue: int = 0
     first_response: int = 0
+    pause_overdue: int = 0
     notifications: int = 0
     queries: dict[str, str] = field(default_factory=dict)  # name -> SQL, for EXPLAIN in the benchmark
 
@@ -71,7 +72,19 @@ def candidate_querysets(now: datetime, *, due_soon_days: int | None = None) -> d
         CaseAlert.Kind.FIRST_RESPONSE: routed.filter(
             ~Exists(CaseAlert.objects.filter(complaint_id=OuterRef("pk"), kind=CaseAlert.Kind.FIRST_RESPONSE))
         ),
+        # A pause stops the clock only until its expected end: past it, managers and head office
+        # are told (once per expected end), so a case cannot sit paused unnoticed.
+        CaseAlert.Kind.PAUSE_OVERDUE: _without_alert(
+            Complaint.objects.filter(status=CaseState.PAUSED)
+            .annotate(pause_end=Subquery(_open_pause.values("expected_end")[:1]))
+            .filter(pause_end__lt=today),
+            CaseAlert.Kind.PAUSE_OVERDUE,
+            due_field="pause_end",
+        ),
     }
+
+
+_open_pause = Pause.objects.filter(complaint_id=OuterRef("pk"), ended_at__isnull=True)
 
 
 class _Recipients:
@@ -104,6 +117,10 @@ TEXT = {
     CaseAlert.Kind.OVERDUE: ("case_overdue", gettext_lazy("投诉已超期：%(ref)s（时限 %(due)s）")),
     CaseAlert.Kind.DUE_SOON: ("case_due_soon", gettext_lazy("投诉即将到期：%(ref)s（时限 %(due)s）")),
     CaseAlert.Kind.FIRST_RESPONSE: ("first_response_late", gettext_lazy("分行尚未首次响应：%(ref)s")),
+    CaseAlert.Kind.PAUSE_OVERDUE: (
+        "pause_overdue",
+        gettext_lazy("暂停计时已超过预计结束日期：%(ref)s（预计 %(due)s 结束）"),
+    ),
 }
 
 
@@ -175,8 +192,9 @@ def escalation_run(*, now: datetime | None = None, due_soon_days: int | None = N
     recipients = _Recipients()
     calendar = core.work_calendar()
     for kind, qs in candidate_querysets(now, due_soon_days=due_soon_days).items():
-        result.queries[str(kind)] = str(qs.values(*CANDIDATE_FIELDS).query)
-        rows = list(qs.order_by("due_date", "id").values(*CANDIDATE_FIELDS))
+        fields = (*CANDIDATE_FIELDS, "pause_end") if kind == CaseAlert.Kind.PAUSE_OVERDUE else CANDIDATE_FIELDS
+        result.queries[str(kind)] = str(qs.values(*fields).query)
+        rows = list(qs.order_by("due_date", "id").values(*fields))
         recipients.load_handlers({r["assigned_to_id"] for r in rows if r["assigned_to_id"]})
         events = []
         for row in rows:
@@ -186,6 +204,8 @@ def escalation_run(*, now: datetime | None = None, due_soon_days: int | None = N
                 if target > core.local(now):
                     continue
                 events.append((row, received.date()))
+            elif kind == CaseAlert.Kind.PAUSE_OVERDUE:
+                events.append((row, row["pause_end"]))
             else:
                 events.append((row, row["due_date"]))
         for start in range(0, len(events), BATCH):

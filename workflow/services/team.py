@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.selectors import org_visible_to
 from complaints.models import Complaint
 
+from .. import permissions, recusal
 from ..errors import InvalidInput
 from ..models import Assignment, CaseComment, InvolvedStaff
 from . import core, notify
@@ -48,7 +49,14 @@ def case_assign(
         handler = None  # someone outside the manager's subtree does not exist for them
     refusal = assignment_refusal(c, handler)
     if refusal:
-        raise InvalidInput(refusal)
+        audit = None
+        if handler is not None and not recusal.may_be_assigned(
+            handler.pk, permissions.case_parties(c, action="assign")
+        ):
+            # 回避: the attempt stays on the case's log (who tried to give it to whom).
+            audit = {"complaint_id": c.pk, "state": c.status, "action": "assign", "actor_id": actor.pk}
+            audit |= {"rule": recusal.INVOLVED, "target": handler.username}
+        raise InvalidInput(refusal, audit=audit)
     previous = c.assigned_to
     assignment = _assign(c, to=handler, by=actor, reason=reason, now=now)
     core.save_case(c, ["assigned_to"])
@@ -111,3 +119,52 @@ def involved_staff_add(
             data["unassigned"] = True
         core.log(c, action="add_involved", actor=actor, from_state=c.status, reason=note, data=data, at=now)
     return row
+
+
+def involved_staff_at_intake(complaint: Complaint, *, actor: User | None, users=(), now=None) -> list[InvolvedStaff]:
+    """At registration: the staff the intake agent picked, and staff of the responsible
+    organisation named in the complaint's text (flagged as 投诉内容提及), are recorded for 回避.
+
+    Called inside the intake transaction (no lock: the case is being created).
+    """
+    now = core.now_or(now)
+    rows: dict[int, InvolvedStaff] = {}
+    for user in users:
+        rows[user.pk] = InvolvedStaff(
+            complaint=complaint,
+            user=user,
+            kind=InvolvedStaff.Kind.INVOLVED,
+            note=_("受理时登记"),
+            added_by=actor,
+            added_at=now,
+        )
+    org = complaint.responsible_org
+    staff = User.objects.filter(is_active=True, org__path__startswith=org.path).values_list(
+        "id", "username", "display_name"
+    )
+    named = recusal.names_in_text(f"{complaint.summary}\n{complaint.details}", staff)
+    for uid in sorted(named - set(rows)):
+        rows[uid] = InvolvedStaff(
+            complaint=complaint,
+            user_id=uid,
+            kind=InvolvedStaff.Kind.NAMED,
+            note=_("投诉内容提及该员工"),
+            added_by=actor,
+            added_at=now,
+        )
+    if rows:
+        InvolvedStaff.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
+        usernames = dict(User.objects.filter(pk__in=list(rows)).values_list("id", "username"))
+        core.log(
+            complaint,
+            action="add_involved",
+            actor=actor,
+            from_state=complaint.status,
+            reason=_("受理登记回避人员"),
+            data={
+                "users": sorted(usernames[u] for u in rows),
+                "named_in_text": sorted(usernames[u] for u in named),
+            },
+            at=now,
+        )
+    return list(rows.values())
