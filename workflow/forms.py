@@ -58,7 +58,6 @@ class CloseForm(ReasonForm):
     result = forms.ChoiceField(label=_("处理结果"), choices=Complaint.Result.choices)
     redress_type = forms.ChoiceField(label=_("补偿方式"), choices=_redress_choices)
     redress_amount = forms.DecimalField(label=_("补偿金额（元）"), required=False, max_digits=14, decimal_places=2)
-<<<<<<< workflow/forms.py
     root_cause = forms.CharField(label=_("根因代码（C 维度末级，如 C0201）"), max_length=12)
 
 
@@ -76,9 +75,6 @@ class RespondForm(ReasonForm):
 class InformedForm(ActionForm):
     informed_via = forms.ChoiceField(label=_("告知客户方式"), choices=DeliveryChannel.choices)
     informed_on = _date_field(_("客户收到处理决定日期"))
-=======
-    root_cause = forms.CharField(label=_("根因代码（C 维度末级，如 C0202）"), max_length=12)
->>>>>>> /tmp/h8_mine
 
 
 class PauseForm(ActionForm):

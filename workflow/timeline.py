@@ -37,17 +37,14 @@ EVENT_LABELS = {
     "extension_rejected": gettext_lazy("延期被驳回"),
     "add_involved": gettext_lazy("登记回避人员"),
     "due_date_recomputed": gettext_lazy("时限重算"),
-<<<<<<< workflow/timeline.py
     "pause": gettext_lazy("暂停计时（已批准）"),
     "pause_rejected": gettext_lazy("暂停申请被驳回"),
     "verification_changed": gettext_lazy("核实结论：变更处理意见（待总行审批）"),
     "verification_change_returned": gettext_lazy("核实变更的处理意见被退回"),
     "refused": gettext_lazy("操作被拒绝"),
-=======
     "close_changed": gettext_lazy("办结结果与审核意见不一致，退回总行审核"),
     "unmerge": gettext_lazy("撤销合并"),
     "unmerged_out": gettext_lazy("合并已撤销"),
->>>>>>> /tmp/h8_mine
 }
 
 

@@ -144,12 +144,7 @@ def test_no_extension_once_overdue(investigating, staff):
 @pytest.fixture
 def responded(org_tree, staff, new_case):
     c = new_case(org_tree.bj, received_at=T0)
-<<<<<<< tests/workflow/test_clock_services.py
-    c = put(c, "closed", responded_at=at(2026, 3, 10, 15), closed_at=at(2026, 3, 11))
-    told(c, on=date(2026, 3, 10))
-    return c
-=======
-    return put(
+    c = put(
         c,
         "closed",
         responded_at=at(2026, 3, 10, 15),
@@ -159,7 +154,8 @@ def responded(org_tree, staff, new_case):
         redress_amount=50,
         root_cause_code=code("C0202"),
     )
->>>>>>> /tmp/h8_mine
+    told(c, on=date(2026, 3, 10))
+    return c
 
 
 def test_verification_within_30_days_reopens_under_upper_level_with_own_clock(responded, staff, org_tree):
@@ -182,10 +178,6 @@ def test_verification_within_30_days_reopens_under_upper_level_with_own_clock(re
 
 
 def test_sub_branch_case_is_verified_by_its_branch(org_tree, staff, new_case):
-<<<<<<< tests/workflow/test_clock_services.py
-    c = put(new_case(org_tree.bj_cy, received_at=T0), "responded", responded_at=at(2026, 3, 10))
-    told(c, on=date(2026, 3, 10))
-=======
     c = put(
         new_case(org_tree.bj_cy, received_at=T0),
         "responded",
@@ -195,7 +187,7 @@ def test_sub_branch_case_is_verified_by_its_branch(org_tree, staff, new_case):
         redress_amount=0,
         root_cause_code=code("C0202"),
     )
->>>>>>> /tmp/h8_mine
+    told(c, on=date(2026, 3, 10))
     services.verification_request(
         complaint_id=c.pk, actor=staff.ho_officer, requested_on=date(2026, 3, 20), reason="不认可", now=at(2026, 3, 20)
     )

@@ -5,36 +5,10 @@ exported wrapped by ``refusals.logged``: a refusal for 回避 or independence is
 the case's log after the service's own transaction rolled back.
 """
 
-<<<<<<< workflow/services/__init__.py
 from . import case as _case
 from . import clock as _clock
 from . import team as _team
 from .case import REDRESS_TYPES
-=======
-from .case import (
-    REDRESS_TYPES,
-    case_accept,
-    case_close,
-    case_draft_decision,
-    case_merge,
-    case_not_accept,
-    case_respond,
-    case_review,
-    case_route,
-    case_start_investigation,
-    case_submit_for_review,
-    case_unmerge,
-    case_withdraw,
-)
-from .clock import (
-    case_pause,
-    case_resume,
-    extension_decide,
-    extension_request,
-    verification_decide,
-    verification_request,
-)
->>>>>>> /tmp/h8_mine
 from .core import version_of
 from .escalation import EscalationResult, escalation_run
 from .recompute import RecomputeResult, due_dates_recompute
@@ -51,6 +25,7 @@ case_review = logged(_case.case_review)
 case_route = logged(_case.case_route)
 case_start_investigation = logged(_case.case_start_investigation)
 case_submit_for_review = logged(_case.case_submit_for_review)
+case_unmerge = logged(_case.case_unmerge)
 case_withdraw = logged(_case.case_withdraw)
 case_pause = logged(_clock.case_pause)
 pause_decide = logged(_clock.pause_decide)
