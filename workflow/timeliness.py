@@ -65,8 +65,11 @@ def timeliness_many(cases: Iterable, *, now: datetime | None = None) -> dict[int
     ids = [r["id"] for r in rows]
     if not ids:
         return {}
-    pauses = pauses_by_case(ids)
-    told = informed_times(ids)
+    # A case still "registered" has never been paused or told anything: no lookups for it
+    # (registration stays a handful of queries).
+    later = [r["id"] for r in rows if r["status"] != CaseState.REGISTERED]
+    pauses = pauses_by_case(later) if later else {}
+    told = informed_times(later) if later else {}
     cal = _calendar()
     out = {}
     for r in rows:
@@ -78,7 +81,7 @@ def timeliness_many(cases: Iterable, *, now: datetime | None = None) -> dict[int
             informed_at=timezone.localtime(informed) if informed else None,
             ended_at=timezone.localtime(ended) if ended else None,
             extension_level=r["extension_level"],
-            pauses=pauses[r["id"]],
+            pauses=pauses.get(r["id"], []),
             calendar=cal,
         )
     return out
@@ -95,7 +98,7 @@ def timely_label(t: Timeliness | None) -> str:
     return "是" if t.on_time else "否"
 
 
-def timeliness_store(ids: Iterable[int], *, now: datetime | None = None) -> list[int]:
+def timeliness_store(ids: Iterable[int], *, now: datetime | None = None, loaded: Sequence[Complaint] = ()) -> list[int]:
     """Write the decision clock's columns of these cases; returns the ids whose columns changed.
 
     The only writer of ``decision_due_date`` and ``decision_timely``; in the decision
@@ -104,12 +107,18 @@ def timeliness_store(ids: Iterable[int], *, now: datetime | None = None) -> list
     """
     ids = sorted(set(ids))
     changed: list[int] = []
-    for start in range(0, len(ids), 500):
-        batch = list(
-            Complaint.objects.filter(id__in=ids[start : start + 500]).only(
-                *FIELDS, "due_date", "decision_due_date", "decision_timely"
+    if loaded and {c.pk for c in loaded} == set(ids):  # rows just saved by the caller: no re-read
+        batches = [list(loaded)]
+    else:
+        batches = [
+            list(
+                Complaint.objects.filter(id__in=ids[start : start + 500]).only(
+                    *FIELDS, "due_date", "decision_due_date", "decision_timely"
+                )
             )
-        )
+            for start in range(0, len(ids), 500)
+        ]
+    for batch in batches:
         found = timeliness_many(batch, now=now)
         for c in batch:
             t = found[c.pk]
@@ -123,6 +132,8 @@ def timeliness_store(ids: Iterable[int], *, now: datetime | None = None) -> list
             if values:
                 # A plain UPDATE: not a transition, and the page's version stamp must not move.
                 Complaint.objects.filter(pk=c.pk).update(**values)
+                for key, value in values.items():
+                    setattr(c, key, value)
                 changed.append(c.pk)
     return changed
 

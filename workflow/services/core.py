@@ -142,10 +142,8 @@ def refresh_timeliness(complaint: Complaint, *, now: datetime) -> None:
     """After every logged event: the decision clock's columns follow (``workflow.timeliness``)."""
     from ..timeliness import timeliness_store
 
-    if timeliness_store([complaint.pk], now=max(now, timezone.now())):
-        fresh = Complaint.objects.filter(pk=complaint.pk).values("due_date", "decision_due_date", "decision_timely")
-        for key, value in fresh.get().items():
-            setattr(complaint, key, value)
+    # The caller's row was just saved: computed from it and updated in place (no re-read).
+    timeliness_store([complaint.pk], now=max(now, timezone.now()), loaded=[complaint])
 
 
 def move(
