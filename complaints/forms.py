@@ -91,6 +91,9 @@ class IntakeForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    late_reason = forms.CharField(
+        label=_("补录原因（收到时间早于现在超过 1 天时必填）"), required=False, max_length=500
+    )
     is_elderly = forms.BooleanField(label=_("老年客户"), required=False)
     is_group_impact = forms.BooleanField(label=_("群体性/监管影响"), required=False)
     has_media_risk = forms.BooleanField(label=_("舆情风险"), required=False)
@@ -145,6 +148,7 @@ class IntakeForm(forms.Form):
             "demand",
             "disputed_amount",
             "received_at",
+            "late_reason",
             "is_elderly",
             "is_group_impact",
             "has_media_risk",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -54,16 +54,23 @@ def _holiday_files() -> tuple[tuple[str, int, int], ...]:
         )
 
 
-def _registered_at(complaint):
-    """When the case was logged: its creation, unless that is long after the call
-    (a back-filled or imported case), when the receipt time reads truer."""
-    created = complaint.created_at or timezone.now()
-    if created < complaint.received_at or created - complaint.received_at > timedelta(days=1):
-        return complaint.received_at
-    return created
+# Logged later than this after the customer's complaint arrived, a case is a late entry:
+# its registration says so (receipt time, delay) and intake asks why.
+LATE_ENTRY = timedelta(days=1)  # complaints.services.intake asks for a reason beyond it
 
 
-def case_registered(complaint, *, actor, involved_staff=()) -> None:
+def _registration(complaint) -> tuple[datetime, dict]:
+    """When the case was logged (always the real time: a back-filled case must not hide its
+    delay behind the receipt time) and, for a late entry, the receipt time and the delay."""
+    registered = max(complaint.created_at or timezone.now(), complaint.received_at)
+    late = registered - complaint.received_at
+    if late <= LATE_ENTRY:
+        return registered, {}
+    received = timezone.localtime(complaint.received_at)
+    return registered, {"received_at": received.strftime("%Y-%m-%d %H:%M"), "late_days": late.days}
+
+
+def case_registered(complaint, *, actor, involved_staff=(), late_reason: str = "") -> None:
     """Start the 15-day decision clock and write the first timeline entry of a new case;
     record the staff to recuse (回避): those intake picked and those the text names."""
     from .services.core import changed, log
@@ -71,7 +78,8 @@ def case_registered(complaint, *, actor, involved_staff=()) -> None:
     received_on = timezone.localtime(complaint.received_at).date()
     complaint.due_date = clocks.decision_due(received_on, extension_level=0, paused_days=0, calendar=work_calendar())
     type(complaint).objects.filter(pk=complaint.pk).update(due_date=complaint.due_date)
-    log(complaint, action="register", actor=actor, from_state="", at=_registered_at(complaint))
+    registered_at, late = _registration(complaint)
+    log(complaint, action="register", actor=actor, from_state="", at=registered_at, reason=late_reason, data=late)
     from .services.team import involved_staff_at_intake
 
     involved_staff_at_intake(complaint, actor=actor, users=involved_staff)

@@ -240,10 +240,9 @@ def check(user, complaint, action: str) -> None:
     ensure_visible(user, complaint)
     reason, conflict = _refusal(user, complaint, action, None)
     if reason:
-        audit = None
-        if conflict:
-            audit = {"complaint_id": complaint.pk, "state": complaint.status, "action": action, "actor_id": user.pk}
-            audit["rule"] = conflict
+        # Every refused attempt on a visible case is kept on its log (services.refusals).
+        audit = {"complaint_id": complaint.pk, "state": complaint.status, "action": action, "actor_id": user.pk}
+        audit["rule"] = conflict or "not_permitted"
         raise ActionDenied(reason, audit=audit)
 
 

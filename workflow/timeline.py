@@ -91,6 +91,10 @@ def _transition_detail(t: CaseTransition) -> str:
         bits.append(_("合并至 %(ref)s") % {"ref": data["into"]})
     if "from" in data and t.action == "merged_in":
         bits.append(_("来自 %(ref)s") % {"ref": data["from"]})
+    if data.get("late_days") is not None and data.get("received_at"):
+        bits.append(
+            _("补录：客户投诉收到于 %(r)s，登记延迟 %(n)s 天") % {"r": data["received_at"], "n": data["late_days"]}
+        )
     if data.get("due_date"):
         bits.append(_("时限 %(d)s") % {"d": data["due_date"]})
     if data.get("expected_end"):

@@ -43,6 +43,10 @@ class ComplaintCreateSerializer(serializers.Serializer):
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
     received_at = PlausibleDateTimeField(required=False, allow_null=True, default=None)
+    late_reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="",
+        help_text="Required when received_at is more than a day ago: why the case is logged late",
+    )  # fmt: skip
     regulator_reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     regulator_received_on = serializers.DateField(
         validators=[plausible_date], required=False, allow_null=True, default=None

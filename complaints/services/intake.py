@@ -21,6 +21,8 @@ from ..grams import cjk_grams
 from ..models import Complaint, IntakeKey, ReferenceCounter
 from ..selectors import complaints_for, repeat_candidate, routing_decide
 from ..taxonomy_selectors import code_for_new_case
+
+LATE_ENTRY = dt.timedelta(days=1)  # the same threshold as the registration record (workflow.hooks)
 from .customers import CustomerInput, customer_clean, customer_find_or_create
 
 INTAKE_ROLES = frozenset({roles.AGENT, roles.BRANCH_HANDLER, roles.BRANCH_MANAGER, roles.HO_OFFICER, roles.ADMIN})
@@ -124,6 +126,7 @@ def _register(
     responsible_org: Organisation | None = None,
     repeat_of: Complaint | None = None,
     involved_staff: Iterable[User] = (),
+    late_reason: str | None = None,
     intake_key: str = "",
     fingerprint: str = "",
 ) -> Complaint:
@@ -144,6 +147,11 @@ def _register(
     received_at = received_at or now
     if received_at > now + _FUTURE_SKEW:
         errors["received_at"] = _("收到时间不能晚于当前时间 / Received time is in the future")
+    # Staff entering a case logged late say why (None: an import or the demo, which are not staff input).
+    if late_reason is not None and now - received_at > LATE_ENTRY and not late_reason.strip():
+        errors["late_reason"] = _(
+            "收到时间早于现在超过 1 天，请说明补录原因 / Received more than a day ago: say why it is logged late"
+        )
     codes = {}
     for axis, value in (("A", code_a), ("B", code_b), ("C", code_c)):
         try:
@@ -250,7 +258,12 @@ def _register(
         IntakeKey.objects.filter(pk=key_row.pk).update(complaint=complaint)
     from workflow.hooks import case_registered
 
-    case_registered(complaint, actor=actor, involved_staff=list(involved_staff))
+    case_registered(
+        complaint,
+        actor=actor,
+        involved_staff=list(involved_staff),
+        late_reason=pii.mask_text((late_reason or "").strip())[:500],
+    )
     _analytics_on_commit([complaint.id])
     complaint.intake_replayed = False
     return complaint

@@ -347,5 +347,8 @@ def test_timeline_shows_pause_verification_and_refusals(bj_closed, staff):
         services.verification_decide(complaint_id=bj_closed.pk, actor=staff.bj_handler, outcome="upheld", comment="x")
     titles = [e.title + " " + e.detail for e in timeline_entries(fresh(bj_closed))]
     assert any("客户收到处理决定 2026-03-12" in t for t in titles)
-    assert not any("操作被拒绝" in t for t in titles)  # a wrong role is not a 回避 refusal
+    # point 7: a wrong role's attempt is kept too, with who tried what
+    refused = CaseTransition.objects.get(complaint=bj_closed, action="refused")
+    assert refused.actor == staff.bj_handler and refused.data["rule"] == "not_permitted"
+    assert any("操作被拒绝" in t and "尝试" in t for t in titles)
     assert timedelta(0) <= fresh(bj_closed).closed_at - at(2026, 3, 10)

@@ -130,7 +130,11 @@ def test_stale_page_is_refused_and_nothing_changes(org_tree, staff, new_case):
     with pytest.raises(StaleCase, match="已被他人更新"):
         services.case_not_accept(complaint_id=c.pk, actor=staff.ho_officer, reason="重复", expected_version=seen)
     assert fresh(c).status == "routed"
-    assert CaseTransition.objects.filter(complaint=c).count() == 2
+    # nothing changed, and the refused attempt is on the log (who, what, why)
+    log = list(CaseTransition.objects.filter(complaint=c).order_by("pk"))
+    assert [t.action for t in log] == ["register", "route", "refused"]
+    assert log[-1].actor == staff.ho_officer and log[-1].data == {"action": "not_accept", "rule": "stale"}
+    assert "已被他人更新" in log[-1].reason
 
 
 def test_other_branch_case_does_not_exist_for_the_user(org_tree, staff, new_case):

@@ -60,10 +60,23 @@ def lock_case(complaint_id: int, *, actor, action: str, expected_version: str | 
     if expected_version is not None and expected_version != version_of(complaint):
         raise StaleCase(
             _("投诉已被他人更新（当前状态「%(state)s」），您的操作未执行。请刷新页面后重试。")
-            % {"state": _state_label(complaint.status)}
+            % {"state": _state_label(complaint.status)},
+            audit=_refusal_audit(complaint, actor, action, "stale"),
         )
     permissions.check(actor, complaint, action)
     return complaint
+
+
+def _refusal_audit(complaint: Complaint, actor, action: str, rule: str) -> dict:
+    """What ``services.refusals`` writes on the case's log for a refused attempt."""
+    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return {
+        "complaint_id": complaint.pk,
+        "state": complaint.status,
+        "action": action,
+        "actor_id": actor_id,
+        "rule": rule,
+    }
 
 
 def _state_label(value: str) -> str:
@@ -164,7 +177,8 @@ def move(
     except TransitionNotAllowed:
         raise permissions.ActionDenied(
             _("当前状态「%(state)s」不能执行「%(action)s」")
-            % {"state": _state_label(from_state), "action": permissions.label(action)}
+            % {"state": _state_label(from_state), "action": permissions.label(action)},
+            audit=_refusal_audit(complaint, actor, action, "state"),
         ) from None
     if complaint.status == "closed":
         # Every path to "closed" (closing, a verification's conclusion) carries the record.
