@@ -21,9 +21,9 @@ from ..grams import cjk_grams
 from ..models import Complaint, IntakeKey, ReferenceCounter
 from ..selectors import complaints_for, repeat_candidate, routing_decide
 from ..taxonomy_selectors import code_for_new_case
+from .customers import CustomerInput, customer_clean, customer_find_or_create
 
 LATE_ENTRY = dt.timedelta(days=1)  # the same threshold as the registration record (workflow.hooks)
-from .customers import CustomerInput, customer_clean, customer_find_or_create
 
 INTAKE_ROLES = frozenset({roles.AGENT, roles.BRANCH_HANDLER, roles.BRANCH_MANAGER, roles.HO_OFFICER, roles.ADMIN})
 SUMMARY_MAX, DETAILS_MAX = 200, 5000
