@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
-from accounts.selectors import can_write
+from accounts.selectors import can_write, subtree_of
 from accounts.services import audit_record, notification_send
 from complaints.pii import mask_text
 
@@ -44,7 +44,7 @@ def audience_users(flag: RecordingFlag) -> list[User]:
     if orgs:
         org_q = Q()
         for org in orgs:
-            org_q |= Q(org__path__startswith=org.path)
+            org_q |= Q(org__in=subtree_of(org))  # the one subtree rule (BJ never reaches BJS)
     else:
         scope_org = flag.recording.org_for_scope
         codes = [c for c in scope_org.path.split("/") if c]

@@ -94,3 +94,19 @@ def test_inbox_works_at_phone_width_markup(client, people, estate):
     client.force_login(people.bj_listener)
     body = client.get(reverse("recordings:inbox")).content.decode()
     assert 'name="viewport"' in body and 'class="inbox-list"' in body
+
+
+def test_an_audience_org_reaches_its_subtree_and_not_an_org_whose_code_it_prefixes(people, estate, org_tree, make_user):
+    from accounts.models import Organisation
+    from recordings.services import audience_users
+    from tests.accounts.factories import OrganisationFactory
+
+    bjs = OrganisationFactory(code="BJS", name_zh="北京南站分行", kind=Organisation.Kind.BRANCH, parent=org_tree.ho)
+    bjs_listener = make_user(roles.LISTENING_MANAGER, bjs)
+    cy_listener = make_user(roles.LISTENING_MANAGER, org_tree.bj_cy)
+    flag = recording_flag(
+        actor=people.ho_officer, recording=estate.bj_recs[0], note="典型", audience_roles=[roles.LISTENING_MANAGER],
+        audience_orgs=[org_tree.bj],
+    )  # fmt: skip
+    reached = set(audience_users(flag))
+    assert {people.bj_listener, cy_listener} <= reached and bjs_listener not in reached
