@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from voc.validators import plausible_date
 
 from .dimensions import Dimension, DimensionError, dimension
-from .periods import Period, PeriodError, custom_period, period_containing
+from .periods import Period, PeriodError, custom_period, period_containing, period_to_date
 
 KIND_CHOICES = [
     ("custom", _("自定义（默认近30天）")),
@@ -73,7 +73,8 @@ class ReportForm(forms.Form):
                 anchor = data.get("anchor") or today
                 if anchor < date(2000, 1, 1):
                     raise PeriodError(f"日期过早：{anchor} / Date is too early: {anchor}")
-                period = period_containing(kind, anchor)
+                # a week/month/quarter still running is "to date" and compared like for like
+                period = period_to_date(period_containing(kind, anchor), today)
             if period.start > today + timedelta(days=366):
                 raise PeriodError("周期在未来 / The period is in the future")
         except PeriodError as exc:

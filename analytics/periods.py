@@ -24,6 +24,9 @@ class Period:
     kind: str
     start: date
     end: date  # inclusive
+    # A week/month/quarter still running, cut at today: compared like for like with the same
+    # elapsed span of earlier periods (1-7 Dec with 1-7 Nov), never with whole ones.
+    to_date: bool = False
 
     @property
     def days(self) -> int:
@@ -78,22 +81,39 @@ def custom_period(start: date, end: date) -> Period:
     return Period("custom", start, end)
 
 
+def period_to_date(period: Period, today: date) -> Period:
+    """A calendar period that is still running, cut at ``today`` (marked ``to_date``)."""
+    if period.kind != "custom" and period.start <= today < period.end:
+        return Period(period.kind, period.start, today, to_date=True)
+    return period
+
+
 def previous_period(period: Period) -> Period:
-    """The equal period just before: the previous calendar week/month/quarter, or for a
-    custom range the same number of days immediately before it."""
-    if period.kind == "custom":
-        end = period.start - timedelta(days=1)
-        return Period("custom", end - timedelta(days=period.days - 1), end)
-    return period_containing(period.kind, period.start - timedelta(days=1))
+    """The equal period just before: the previous calendar week/month/quarter (for one still
+    running, the same elapsed span of it), or for a custom range the same number of days
+    immediately before it."""
+    return preceding_periods(period, 1)[0]
 
 
 def preceding_periods(period: Period, n: int) -> list[Period]:
-    """The ``n`` periods before ``period``, oldest first (the baseline for spike tests)."""
+    """The ``n`` periods before ``period``, oldest first (the baseline for spike tests).
+    A period to date is compared with the same elapsed span of each earlier period (clamped
+    to its end: 1-31 March to date against 1-28 February), counted from its own start."""
     out: list[Period] = []
-    current = period
+    if period.kind == "custom":
+        end = period.start - timedelta(days=1)
+        for _ in range(n):
+            out.append(Period("custom", end - timedelta(days=period.days - 1), end))
+            end = out[-1].start - timedelta(days=1)
+        return out[::-1]
+    current = period_containing(period.kind, period.start)
     for _ in range(n):
-        current = previous_period(current)
-        out.append(current)
+        current = period_containing(period.kind, current.start - timedelta(days=1))
+        if period.to_date:
+            end = min(current.start + timedelta(days=period.days - 1), current.end)
+            out.append(Period(period.kind, current.start, end, to_date=True))
+        else:
+            out.append(current)
     return out[::-1]
 
 

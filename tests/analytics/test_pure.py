@@ -204,3 +204,24 @@ def test_split_by_month_covers_every_day_exactly_once(start, length):
     # the edge days never contain a whole month
     for a, b in split.days:
         assert not (a.day == 1 and (b + timedelta(days=1)).day == 1)
+
+
+def test_a_running_period_is_cut_at_today_and_compared_with_the_same_span_before():
+    from analytics.periods import period_to_date, preceding_periods
+
+    dec = period_to_date(period_containing("month", date(2026, 12, 7)), date(2026, 12, 7))
+    assert (dec.start, dec.end, dec.to_date) == (date(2026, 12, 1), date(2026, 12, 7), True)
+    prev = previous_period(dec)
+    assert (prev.start, prev.end, prev.to_date) == (date(2026, 11, 1), date(2026, 11, 7), True)
+    # 1-31 March to date against 1-28 February, and January's first 31 days without drifting
+    mar = period_to_date(period_containing("month", date(2027, 3, 30)), date(2027, 3, 30))
+    assert [(p.start, p.end) for p in preceding_periods(mar, 2)] == [
+        (date(2027, 1, 1), date(2027, 1, 30)),
+        (date(2027, 2, 1), date(2027, 2, 28)),
+    ]
+    q = period_to_date(period_containing("quarter", date(2026, 12, 7)), date(2026, 12, 7))
+    assert (q.start, q.days) == (date(2026, 10, 1), 68)
+    assert (previous_period(q).start, previous_period(q).days) == (date(2026, 7, 1), 68)
+    # a finished period is left whole, and so is its comparison
+    nov = period_to_date(period_containing("month", date(2026, 11, 15)), date(2026, 12, 7))
+    assert not nov.to_date and previous_period(nov) == period_containing("month", date(2026, 10, 1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -199,3 +199,17 @@ def test_performance_numbers_from_workflow_columns(org_tree, users, today):
     assert (total.total, total.overdue_open) == (3, 1)
     # 1h, 3h, 2h: cumulative 1/2/3 at the 1h/2h/4h bounds; half (1.5) falls mid-way through (1h, 2h]
     assert total.median_first_response_h == pytest.approx(1.5)
+
+
+def test_this_month_to_date_is_compared_like_for_like(client, org_tree, users, today):
+    """On 7 December the month view compares 1-7 December with 1-7 November (it used to take all of
+    November: everything looked about -78 %), and says the month is still running."""
+    assert today == date(2026, 12, 7)
+    for day in (date(2026, 12, 2), date(2026, 12, 5), date(2026, 11, 3), date(2026, 11, 20), date(2026, 11, 28)):
+        make_case(org_tree.sh, day, b="B0401", c="C0201")
+    rollup_rebuild()
+    client.force_login(users["ho_officer"])
+    api = client.get(reverse("analytics_api:top") + "?kind=month").json()
+    assert (api["total"], api["previous_total"]) == (2, 1)  # 1-7 Nov holds one case, not three
+    page = client.get(reverse("analytics:top") + "?kind=month").content.decode()
+    assert "data-to-date" in page and "上期同期" in page and "2026-11-01 ~ 2026-11-07" in page
