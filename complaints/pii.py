@@ -269,10 +269,6 @@ def find_sensitive(text: str) -> list[Finding]:
     return [_finding(scan, s, e, kind) for s, e, kind in scan.spans]
 
 
-# The transcript redactor's entry point: the same function (number words included).
-find_sensitive_spoken_aware = find_sensitive
-
-
 def _finding(scan: _Scan, s: int, e: int, kind: str) -> Finding:
     start, end = scan.starts[s], scan.ends[e - 1]
     return Finding(kind, start, end, scan.text[start:end])

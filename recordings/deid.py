@@ -302,8 +302,9 @@ def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, fl
             else:
                 plain_words = plain_chars = 0
                 resume_at = None
-        inside = [t for t in tokens[i + 1 :] if t.start < end]
-        if end > cue.end and (inside or end - cue.end >= UNCOVERED_MIN_S):
+        # tokens are sorted by start: a word lies inside the window iff the next one starts in it
+        word_inside = i + 1 < len(tokens) and tokens[i + 1].start < end
+        if end > cue.end and (word_inside or end - cue.end >= UNCOVERED_MIN_S):
             windows.append((cue.end, end))
             for t in tokens[i + 1 :]:
                 if t.start >= end:

@@ -77,15 +77,13 @@ def mask_every_handler() -> int:
     """Put the PII mask on every writing handler in this process, including those a library
     installs on its own loggers at import (torch does: torch._logging attaches stream handlers
     to ``torch.*``). Called after such imports; idempotent. Returns how many were added."""
-    import logging as _logging
-
     added = 0
-    loggers = [_logging.getLogger()] + [
-        lg for lg in _logging.Logger.manager.loggerDict.values() if isinstance(lg, _logging.Logger)
+    loggers = [logging.getLogger()] + [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
     ]
     for lg in loggers:
         for handler in lg.handlers:
-            if isinstance(handler, _logging.NullHandler) or type(handler).__module__.startswith("_pytest"):
+            if isinstance(handler, logging.NullHandler) or type(handler).__module__.startswith("_pytest"):
                 continue
             if not any(isinstance(f, MaskPIIFilter) for f in handler.filters):
                 handler.addFilter(MaskPIIFilter())
