@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
-from .models import ClassificationCode, Complaint, RoutingRule
+from .models import ClassificationCode, Complaint, RegulatorInquiry, RoutingRule
 from .selectors import routing_rules_cache_clear
 
 
@@ -65,3 +65,23 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RegulatorInquiry)
+class RegulatorInquiryAdmin(admin.ModelAdmin):
+    """Head office records a regulator's inquiry about a case here; while it is open (no end date)
+    the retention job leaves the case alone. Changes are audited (AuditedAdminSite)."""
+
+    list_display = ("reference", "complaint", "opened_on", "closed_on", "recorded_by")
+    list_filter = ("closed_on",)
+    search_fields = ("reference", "complaint__reference")
+    raw_id_fields = ("complaint",)
+    readonly_fields = ("recorded_by", "recorded_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an inquiry is closed with its end date, never erased

@@ -1,4 +1,5 @@
-"""System check: production has real keys for personal data (complaints.crypto).
+"""System checks: production has real keys for personal data (complaints.crypto); the retention
+policy keeps records at least the legal 3 years (complaints.E110, every environment).
 
 An Error stops ``runserver``, ``migrate``, ``check --deploy`` and every other management
 command that runs checks; gunicorn and Celery run no system checks, so ``voc.wsgi``,
@@ -81,3 +82,18 @@ def refuse_unsafe_keys() -> None:
     errors = [e for e in pii_key_errors() if e.is_serious()]
     if errors:
         raise ImproperlyConfigured("; ".join(f"{e.id}: {e.msg}" for e in errors))
+
+
+@checks.register()
+def retention_policy_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """``VOC_RETENTION`` is a valid policy, never under the legal 3 years (complaints.retention)."""
+    from .retention import policy_problems
+
+    return [
+        checks.Error(
+            f"VOC_RETENTION: {problem}.",
+            hint="Complaint records, recordings included, are kept at least 3 years (CBIRC Order 2020 No. 3).",
+            id="complaints.E110",
+        )
+        for problem in policy_problems(getattr(settings, "VOC_RETENTION", {}))
+    ]

@@ -243,6 +243,9 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by the retention job (complaints.services.retention) when the case's personal data
+    # was removed; codes, dates, org and outcomes stay for the reports.
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("投诉")
@@ -257,6 +260,7 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
             models.Index(fields=["code_b", "-received_at"], name="cmp_code_b_received"),
             models.Index(fields=["assigned_to", "status"], name="cmp_assignee_status"),
             models.Index(fields=["created_by", "-created_at"], name="cmp_creator_recent"),
+            models.Index(fields=["closed_at"], name="cmp_closed_at"),  # the retention job's candidates
         ]
 
     def __str__(self) -> str:
@@ -348,3 +352,47 @@ class RoutingRule(models.Model):
             raise ValidationError({"target_org": _("请选择目标机构 / Choose the target organisation")})
         if self.code_b_prefix and not self.code_b_prefix.startswith("B"):
             raise ValidationError({"code_b_prefix": _("业务代码前缀应以 B 开头 / Prefix must start with B")})
+
+
+class RegulatorInquiry(models.Model):
+    """A regulator's inquiry about a case (监管问询/调查). While one is open the case is on hold:
+    the retention job neither anonymises nor purges it, whatever its age.
+
+    Opened and closed through ``complaints.services.retention`` (or the admin, audited).
+    """
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("投诉"), on_delete=models.PROTECT, related_name="regulator_inquiries"
+    )
+    reference = models.CharField(_("监管文号"), max_length=64)
+    opened_on = models.DateField(_("问询开始日期"))
+    closed_on = models.DateField(_("问询结束日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("监管问询")
+        verbose_name_plural = _("监管问询")
+        ordering = ["-opened_on", "-id"]
+        indexes = [models.Index(fields=["complaint", "closed_on"], name="cmp_inquiry_open")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True) | models.Q(closed_on__gte=models.F("opened_on")),
+                name="cmp_inquiry_closes_after_opening",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.complaint_id})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None

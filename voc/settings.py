@@ -279,6 +279,21 @@ WORKFLOW_FIRST_RESPONSE_HOURS = env.float("VOC_FIRST_RESPONSE_HOURS", default=2.
 WORKFLOW_DUE_SOON_DAYS = env.int("VOC_DUE_SOON_DAYS", default=3)
 WORKFLOW_UNMERGE_DAYS = env.int("VOC_UNMERGE_DAYS", default=30)  # head office may undo a merge this long
 
+# --- Retention (complaints.retention, manage.py retention) ----------------------------------
+# Closed cases are kept at least 3 years after closure (regulation; a shorter policy fails the
+# system check complaints.E110), then anonymised or purged. The weekly job records a dry run
+# (counts in the audit trail) until scheduled_apply is on.
+VOC_RETENTION = {
+    "min_years": env.int("VOC_RETENTION_YEARS", default=3),
+    "action": env("VOC_RETENTION_ACTION", default="anonymise"),  # or "purge"
+    "batch_size": env.int("VOC_RETENTION_BATCH_SIZE", default=200),
+    "scheduled_apply": env.bool("VOC_RETENTION_SCHEDULED_APPLY", default=False),
+}
+CELERY_BEAT_SCHEDULE["complaints-retention-weekly"] = {
+    "task": "complaints.retention_run",
+    "schedule": crontab(minute=40, hour=3, day_of_week="sun"),
+}
+
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="voc@bank.example")
