@@ -411,3 +411,32 @@ def test_the_weekly_beat_task_records_a_dry_run_unless_the_policy_applies(closed
     settings.VOC_RETENTION = {**settings.VOC_RETENTION, "scheduled_apply": True}
     assert task.apply().get() == {"dry_run": False, "cases": 1, "held": 0}
     assert Complaint.objects.get(pk=case.pk).anonymised_at is not None
+
+
+def test_an_anonymised_case_and_its_recording_still_open_and_show_no_personal_data(
+    closed_case, pin_clock, people, client
+):
+    from django.urls import reverse
+
+    case = closed_case(THREE_YEARS_AND_A_DAY)
+    rec = CallRecording.objects.get(complaint=case)
+    pin_clock(PINNED_TODAY)
+    client.force_login(people["officer"])
+    detail = reverse("complaints:detail", args=[case.reference])
+    assert "幸福路" in client.get(detail).content.decode()  # the details as the customer gave them
+
+    retention_run(apply=True)
+
+    pages = [
+        reverse("complaints:detail", args=[case.reference]),
+        reverse("recordings:detail", args=[rec.pk]),
+        reverse("recordings:case", args=[case.reference]),
+    ]
+    for url in pages:
+        response = client.get(url)
+        body = response.content.decode()
+        assert response.status_code == 200, url
+        assert case.reference in body and "张伟" not in body and "幸福路" not in body, url
+    assert REMOVED in client.get(pages[0]).content.decode()
+    for version in ("original", "redacted"):  # the audio is gone: nothing to play
+        assert client.get(reverse("recordings:audio", args=[rec.pk, version])).status_code == 404
