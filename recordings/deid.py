@@ -53,6 +53,11 @@ NEAR_ONLY_RUN = 3  # near-misses alone ("Nero Ine for") that make a number
 CUE_HORIZON_S = 15.0  # a cue window never lasts longer than this
 CUE_RESUME_WORDS = 3  # confident plain words (English) that end a cue window
 CUE_RESUME_CHARS = 4  # confident plain characters (Chinese) that end a cue window
+# After "I repeat" / "no wait" / 再说一遍 / 不对 the number is said again, and the recogniser may
+# now hear it as confident plain words ("I made payment" for "five eight seven"): the stretch
+# after such a cue is muted for as long as the number muted before it lasted, plus this slack.
+REPEAT_SLACK_S = 0.5
+REPEAT_LOOKBACK_S = 30.0  # only a number muted this recently can be "said again"
 COVER_SLACK_S = 0.25  # word timestamps are approximate: a word covers this much around it
 # A "word" longer than this is the aligner stretching a token over speech it did not
 # recognise (seen: one "�" token spanning a 5 s card number); it covers nothing.
@@ -86,6 +91,8 @@ def lexicon() -> dict:
         "zh_near": frozenset(data["zh_near_misses"]) - frozenset(data["zh_numerals"]),
         "cues_en": frozenset(data["cues_en"]),
         "cues_zh": tuple(sorted(data["cues_zh"], key=len, reverse=True)),
+        "repeat_en": frozenset(data["repeat_en"]),
+        "repeat_zh": tuple(data["repeat_zh"]),
         "email_en": frozenset(data["email_words_en"]),
         "email_zh": frozenset(data["email_words_zh"]),
         "fillers_en": frozenset(data["fillers_en"]),
@@ -110,6 +117,7 @@ class Token:
     letter: bool = False  # a spelled letter or an e-mail word
     email: bool = False  # an e-mail address itself
     cue: bool = False
+    repeat_cue: bool = False  # "I repeat", "no wait", 再说一遍, 不对: the number comes again
     filler: bool = False  # does not break a spoken number ("six, uh, two")
     repeat: bool = False  # part of a decoding loop: evidence of nothing
     reasons: set[str] = field(default_factory=set)
@@ -152,6 +160,7 @@ def classify(token: Token) -> Token:
             token.near = True  # 伞, 就, 是: what the engines write for 三, 九, 四
         token.letter = all(ch in lex["email_zh"] for ch in core)
         token.cue = any(cue in core for cue in lex["cues_zh"])
+        token.repeat_cue = any(cue in core for cue in lex["repeat_zh"])
         token.filler = not token.numberish and all(ch in lex["fillers_zh"] for ch in core)
         return token
     acronym = re.fullmatch(r"([A-Z]{2,6})s?", _PUNCT.sub("", unicodedata.normalize("NFKC", token.text).strip()))
@@ -167,6 +176,8 @@ def classify(token: Token) -> Token:
             token.near = True
         elif w in lex["cues_en"]:
             token.cue = True
+        if w in lex["repeat_en"]:
+            token.repeat_cue = True
     if token.weight == 0 and not token.email:
         if re.fullmatch(r"[a-z]", core) and core not in ("a", "i") or core in lex["email_en"]:
             token.letter = True
@@ -314,6 +325,33 @@ def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, fl
     return windows
 
 
+def _repeat_windows(tokens: list[Token]) -> list[tuple[float, float]]:
+    """Layer 2b: after a repeat or correction cue, the number muted just before is said again;
+    mute as long as that number lasted (confident words do not end this window)."""
+    runs: list[tuple[float, float]] = []  # muted numbers so far, in time order
+    for t in tokens:
+        if "number" not in t.reasons:
+            continue
+        if runs and t.start - runs[-1][1] <= RUN_GAP_S:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], t.end))
+        else:
+            runs.append((t.start, t.end))
+    windows = []
+    for i, cue in enumerate(tokens):
+        if not cue.repeat_cue:
+            continue
+        before = [r for r in runs if r[1] <= cue.start + 1e-6 and cue.start - r[1] <= REPEAT_LOOKBACK_S]
+        if not before:
+            continue
+        end = cue.end + (before[-1][1] - before[-1][0]) + REPEAT_SLACK_S
+        for t in tokens[i + 1 :]:
+            if t.start >= end:
+                break
+            t.reasons.add("cue")  # the whole word, also the part past the window
+        windows.append((cue.end, end))
+    return windows
+
+
 def _mark_loops(tokens: list[Token]) -> float:
     """Mark the tokens of decoding loops (see LOOP_*); returns the seconds they span."""
     norm = [_PUNCT.sub("", t.text).lower() for t in tokens]
@@ -432,7 +470,7 @@ def plan_listening_copy(
     loop_s = _mark_loops(tokens)
     _number_runs(tokens)
     extents = _number_extents(tokens, speech or [])
-    windows = _cue_windows(tokens, duration_s)
+    windows = _cue_windows(tokens, duration_s) + _repeat_windows(tokens)
     uncovered = _uncovered(tokens, speech or [])
     spans: dict[str, list[tuple[float, float]]] = {r: [] for r in REASONS}
     for t in tokens:

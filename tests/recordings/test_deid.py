@@ -274,3 +274,64 @@ def test_a_word_stretched_over_seconds_of_speech_covers_none_of_it():
     s = SegmentText(0.0, 6.0, "Hello", (Word(0.0, 6.0, " Hello", 0.95),))
     p = plan(s, speech=[(0.0, 6.0)])
     assert p.uncovered_s >= 5.0 and muted(p, 1.0, 6.0) and p.status == "needs_review"
+
+
+def test_after_i_repeat_the_number_said_again_is_muted_even_when_heard_as_confident_words():
+    # seen on the evaluation set: a CVV "five eight seven" said again after "Let me say that again"
+    # came back as "I made payment" (p 0.98) and stayed audible in a copy marked ok
+    first = seg(" The", " CVV", " is", " five", " eight", " seven", ".", step=0.4)
+    again = seg(" Let", " me", " say", " that", " again,", start=4.0, step=0.3)
+    heard = seg(" I", " made", " payment,", start=5.6, step=0.35, prob=0.98)
+    tail = seg(" Please", " call", " me", " back", " as", " soon", " as", " possible.", start=9.0)
+    p = plan(first, again, heard, tail)
+    number = (word_times(first, "five")[0], word_times(first, "seven")[1])
+    for w in ("I", "made", "payment"):
+        assert muted(p, *word_times(heard, w)), w
+    cue_end = word_times(again, "again")[1]
+    # as long as the number before it lasted, plus the slack (and the word that starts inside)
+    assert muted(p, cue_end, cue_end + (number[1] - number[0]) + deid.REPEAT_SLACK_S)
+    assert not touched(p, *word_times(tail, "possible"))
+    assert "made" not in p.segments[2].redacted and "payment" not in p.segments[2].redacted
+    assert p.muted_s["cue"] > 0
+
+
+def test_a_repeat_word_without_a_number_before_it_mutes_nothing():
+    s = seg(" I", " called", " again", " and", " again", " and", " nobody", " answered", " me", ".")
+    p = plan(s)
+    assert p.mute == [] and p.status == "ok"
+
+
+def test_a_repeat_word_long_after_the_number_mutes_nothing_more():
+    first = seg(" card", " six", " two", " two", " two", ".")
+    later = seg(" I", " tried", " again", " and", " the", " app", " kept", " failing", start=first.end + 31)
+    p = plan(first, later, duration=90.0)
+    assert not touched(p, *word_times(later, "kept"))
+
+
+def test_chinese_repeat_and_correction_cues_mute_the_number_said_again():
+    first = seg("我的", "卡号", "是", "六", "二", "二", "二", "。", step=0.4)
+    again = seg("我", "再说", "一遍", start=4.0, step=0.4)
+    heard = seg("银行", "服务", start=5.4, step=0.45, prob=0.95)
+    corr = seg("不对", "，", "是", start=8.0, step=0.4)
+    heard2 = seg("年费", "太高", start=9.3, step=0.45, prob=0.95)
+    p = plan(first, again, heard, corr, heard2, language="zh")
+    for s, w in ((heard, "银行"), (heard, "服务"), (heard2, "年费"), (heard2, "太高")):
+        assert muted(p, *word_times(s, w)), w
+
+
+def test_charged_twice_is_not_a_repeat_cue():
+    # 重复扣款 (charged twice) is a complaint, not "let me repeat the number"
+    first = seg("卡号", "六", "二", "二", "二", "。", step=0.4)
+    later = seg("我的", "信用卡", "被", "重复", "扣款", "了", "，", "请", "帮", "我", "退款", start=4.0)
+    p = plan(first, later, language="zh")
+    assert not touched(p, *word_times(later, "退款"))
+    assert not deid.classify(deid.Token(0, 0, 2, 0.0, 0.4, "重复", 0.9)).repeat_cue
+
+
+def test_a_word_that_starts_inside_the_repeat_window_is_muted_whole():
+    first = seg(" card", " six", " two", " two", " two", ".", step=0.4)  # number 0.4-2.0 s
+    again = seg(" I", " repeat,", start=3.0, step=0.4)  # cue ends 3.8 s: window to 3.8+1.6+slack
+    end = 3.8 + 1.6 + deid.REPEAT_SLACK_S
+    long = Word(end - 0.2, end + 1.5, " payments", 0.99)  # starts inside, lasts well past it
+    p = plan(first, again, SegmentText(long.start, long.end, long.text, (long,)))
+    assert muted(p, long.start, long.end)
