@@ -134,9 +134,7 @@ def retention_run(
     report = RetentionReport(
         dry_run=not apply, action=policy.action, min_years=policy.min_years, today=today, closed_on_or_before=bound
     )
-    candidates = Complaint.objects.filter(status__in=FINAL_STATES, closed_at__lt=_start_of(bound + timedelta(days=1)))
-    if policy.action == rules.ANONYMISE:
-        candidates = candidates.filter(anonymised_at__isnull=True)
+    candidates = retention_candidates(policy, today)
     done: set[int] = set()
     purged_days: set[date] = set()
     last = 0
@@ -161,6 +159,14 @@ def retention_run(
     if apply and purged_days:
         _rebuild_rollup_days(purged_days)
     return report
+
+
+def retention_candidates(policy: rules.RetentionPolicy, today: date):
+    """Cases in a final state closed on or before the last eligible day (local calendar); the rules then
+    decide which of them are held. Under "anonymise", cases already anonymised are not candidates."""
+    bound = rules.latest_eligible_closure(today, policy.min_years)
+    qs = Complaint.objects.filter(status__in=FINAL_STATES, closed_at__lt=_start_of(bound + timedelta(days=1)))
+    return qs.filter(anonymised_at__isnull=True) if policy.action == rules.ANONYMISE else qs
 
 
 def _start_of(day: date) -> datetime:
