@@ -440,3 +440,28 @@ def test_an_anonymised_case_and_its_recording_still_open_and_show_no_personal_da
     assert REMOVED in client.get(pages[0]).content.decode()
     for version in ("original", "redacted"):  # the audio is gone: nothing to play
         assert client.get(reverse("recordings:audio", args=[rec.pk, version])).status_code == 404
+
+
+def test_an_inquiry_recorded_in_the_admin_holds_the_case_and_is_audited(closed_case, pin_clock, org_tree, client):
+    from django.urls import reverse
+
+    from tests.accounts.factories import UserFactory
+
+    case = closed_case(THREE_YEARS_AND_A_DAY, history=False)
+    admin_user = UserFactory(username="root", org=org_tree.ho, roles=(roles.ADMIN,))
+    type(admin_user).objects.filter(pk=admin_user.pk).update(is_staff=True, is_superuser=True)
+    pin_clock(PINNED_TODAY)
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:complaints_regulatorinquiry_add"),
+        {"complaint": case.pk, "reference": "监管问询-2026-7", "opened_on": "2026-11-30", "note": ""},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    inquiry = RegulatorInquiry.objects.get(complaint=case)
+    assert inquiry.recorded_by == admin_user and inquiry.is_open
+    assert AuditEvent.objects.filter(object_type="complaints.regulatorinquiry", object_id=str(inquiry.pk)).exists()
+    assert "监管问询-2026-7" in client.get(reverse("admin:complaints_regulatorinquiry_changelist")).content.decode()
+    assert retention_run(apply=True).held == {rules.HOLD_INQUIRY: 1}
+    assert Complaint.objects.get(pk=case.pk).anonymised_at is None
