@@ -98,3 +98,8 @@ def apply(s: dict) -> None:
     # recording upload), so a large multipart body elsewhere is refused by the size cap.
     rest["DEFAULT_PARSER_CLASSES"] = ["voc.api_parsers.SafeJSONParser", "rest_framework.parsers.FormParser"]
     s["SPECTACULAR_SETTINGS"]["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
+    # The schema lists the error answers every operation can give (voc/api_schema.py).
+    s["SPECTACULAR_SETTINGS"]["POSTPROCESSING_HOOKS"] = [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "voc.api_schema.document_error_answers",
+    ]

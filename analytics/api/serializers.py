@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from voc.api_fields import PlausibleDateTimeField
-from voc.validators import plausible_date
+from voc.api_errors import ErrorSerializer  # noqa: F401 (the API's error shape, named here too)
+from voc.api_fields import PlausibleDateField
 
 from ..forms import AXIS_CHOICES, KIND_CHOICES, LEVEL_CHOICES, parse_report
+from ..models import ImprovementItem
+from ..periods import MAX_DAYS
+
+PERIOD_RULES = (
+    "Besides each parameter's own type, the period must make sense as a whole (else a 400 says why): "
+    "a custom period starts on or after 2000-01-01, ends on or after its start and spans at most "
+    f"{MAX_DAYS} days (start defaults to 29 days before end, end to today); a week, month or "
+    "quarter's anchor is on or after 2000-01-01; no period starts more than a year after today. "
+    "404 for a role without analytics, or an org outside the caller's scope."
+)
 
 
 class ReportQuerySerializer(serializers.Serializer):
-    """Query parameters shared by every report; validated by the same rules as the pages."""
+    """Query parameters shared by every report; validated by the same rules as the pages (PERIOD_RULES)."""
 
     kind = serializers.ChoiceField(
         choices=[k for k, _ in KIND_CHOICES],
         required=False,
         help_text="custom (default: last 30 days), week, month, quarter",
     )
-    anchor = serializers.DateField(
-        validators=[plausible_date], required=False, help_text="A date inside the week/month/quarter"
-    )
-    start = serializers.DateField(validators=[plausible_date], required=False)
-    end = serializers.DateField(validators=[plausible_date], required=False)
+    anchor = PlausibleDateField(required=False, help_text="A date inside the week/month/quarter")
+    start = PlausibleDateField(required=False, help_text="Start of a custom period (default: 29 days before end)")
+    end = PlausibleDateField(required=False, help_text="End of a custom period (default: today)")
     org = serializers.CharField(required=False, allow_blank=True, help_text="Org code; its subtree (within your scope)")
     axis = serializers.ChoiceField(choices=[a for a, _ in AXIS_CHOICES], required=False)
     level = serializers.ChoiceField(choices=[level for level, _ in LEVEL_CHOICES], required=False)
@@ -40,15 +48,24 @@ class TrendQuerySerializer(ReportQuerySerializer):
     by = serializers.ChoiceField(choices=["code", "org", "channel"], required=False, default="code")
 
 
+class ImprovementQuerySerializer(serializers.Serializer):
+    org = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        default="",
+        help_text="Org code; its subtree (within your scope)",
+    )
+    status = serializers.ChoiceField(
+        choices=ImprovementItem.Status.choices, required=False, allow_blank=True, default=""
+    )
+
+
 class PeriodSerializer(serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()
-    start = serializers.DateField(
-        validators=[plausible_date],
-    )
-    end = serializers.DateField(
-        validators=[plausible_date],
-    )
+    start = serializers.DateField()
+    end = serializers.DateField()
 
 
 class TopRowSerializer(serializers.Serializer):
@@ -139,8 +156,6 @@ class ImprovementSerializer(serializers.Serializer):
     source = serializers.CharField()
     codes = serializers.ListField(child=serializers.CharField())
     period_label = serializers.CharField()
-    due_date = serializers.DateField(
-        validators=[plausible_date],
-    )
-    closed_at = PlausibleDateTimeField(allow_null=True)
+    due_date = serializers.DateField()
+    closed_at = serializers.DateTimeField(allow_null=True)
     case_count = serializers.IntegerField()

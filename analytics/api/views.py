@@ -15,6 +15,11 @@ from ..views import may_use_analytics
 from . import serializers as s
 
 
+def _answers(ok) -> dict:
+    """The responses of a report: ``ok``, 400 for a period that does not make sense, 404 outside scope."""
+    return {200: ok, 400: s.ErrorSerializer, 404: s.ErrorSerializer}
+
+
 class _ReportView(APIView):
     query_serializer = s.ReportQuerySerializer
 
@@ -36,7 +41,12 @@ def _by_branch(scope) -> bool:
 
 
 class TopView(_ReportView):
-    @extend_schema(parameters=[s.ReportQuerySerializer], responses=s.TopResultSerializer, summary="TOP issues")
+    @extend_schema(
+        parameters=[s.ReportQuerySerializer],
+        responses=_answers(s.TopResultSerializer),
+        summary="TOP issues",
+        description=s.PERIOD_RULES,
+    )
     def get(self, request):
         _, params, scope = self.parse(request)
         result = selectors.top_issues(scope, params.period, params.dim, limit=None)
@@ -53,7 +63,10 @@ class TopView(_ReportView):
 
 class RisingView(_ReportView):
     @extend_schema(
-        parameters=[s.ReportQuerySerializer], responses=s.RisingRowSerializer(many=True), summary="Rising issues"
+        parameters=[s.ReportQuerySerializer],
+        responses=_answers(s.RisingRowSerializer(many=True)),
+        summary="Rising issues",
+        description=s.PERIOD_RULES,
     )
     def get(self, request):
         _, params, scope = self.parse(request)
@@ -64,7 +77,12 @@ class RisingView(_ReportView):
 class TrendView(_ReportView):
     query_serializer = s.TrendQuerySerializer
 
-    @extend_schema(parameters=[s.TrendQuerySerializer], responses=s.TrendSerializer, summary="Trend series")
+    @extend_schema(
+        parameters=[s.TrendQuerySerializer],
+        responses=_answers(s.TrendSerializer),
+        summary="Trend series",
+        description=s.PERIOD_RULES,
+    )
     def get(self, request):
         data, params, scope = self.parse(request)
         result = selectors.trend(scope, params.period, params.dim, granularity=data["granularity"], by=data["by"])
@@ -72,7 +90,12 @@ class TrendView(_ReportView):
 
 
 class HeatMapView(_ReportView):
-    @extend_schema(parameters=[s.ReportQuerySerializer], responses=s.HeatMapSerializer, summary="Org x code heat map")
+    @extend_schema(
+        parameters=[s.ReportQuerySerializer],
+        responses=_answers(s.HeatMapSerializer),
+        summary="Org x code heat map",
+        description=s.PERIOD_RULES,
+    )
     def get(self, request):
         _, params, scope = self.parse(request)
         return Response(s.HeatMapSerializer(selectors.heat_map(scope, params.period, params.dim)).data)
@@ -80,7 +103,10 @@ class HeatMapView(_ReportView):
 
 class PerformanceView(_ReportView):
     @extend_schema(
-        parameters=[s.ReportQuerySerializer], responses=s.PerformanceSerializer, summary="Handling performance"
+        parameters=[s.ReportQuerySerializer],
+        responses=_answers(s.PerformanceSerializer),
+        summary="Handling performance",
+        description=s.PERIOD_RULES,
     )
     def get(self, request):
         _, params, scope = self.parse(request)
@@ -98,12 +124,17 @@ class PerformanceView(_ReportView):
 
 
 class ImprovementListView(APIView):
-    @extend_schema(responses=s.ImprovementSerializer(many=True), summary="Remediation items in your scope")
+    @extend_schema(
+        parameters=[s.ImprovementQuerySerializer],
+        responses=_answers(s.ImprovementSerializer(many=True)),
+        summary="Remediation items in your scope",
+        description="404 for a role without analytics, or an org outside the caller's scope.",
+    )
     def get(self, request):
         if not may_use_analytics(request.user):
             raise Http404
-        scope = selectors.resolve_scope(request.user, request.query_params.get("org"))
-        items = selectors.improvements_for(
-            request.user, org_ids=scope.org_ids, status=request.query_params.get("status", "")
-        )
+        query = s.ImprovementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        scope = selectors.resolve_scope(request.user, query.validated_data["org"])
+        items = selectors.improvements_for(request.user, org_ids=scope.org_ids, status=query.validated_data["status"])
         return Response(s.ImprovementSerializer(items, many=True).data)

@@ -6,8 +6,8 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import Organisation
-from voc.api_fields import PlausibleDateTimeField
-from voc.validators import plausible_date
+from voc.api_errors import ErrorBodySerializer, ErrorSerializer  # noqa: F401 (the API's error shape, named here too)
+from voc.api_fields import JsonTypesMixin, PlausibleDateField, PlausibleDateTimeField
 
 from ..models import Complaint, Customer, CustomerCard
 from ..selectors import FLAG_FIELDS
@@ -18,7 +18,7 @@ class OrgCodeField(serializers.SlugRelatedField):
         super().__init__(slug_field="code", queryset=Organisation.objects.all(), **kwargs)
 
 
-class CustomerInputSerializer(serializers.Serializer):
+class CustomerInputSerializer(JsonTypesMixin, serializers.Serializer):
     name = serializers.CharField(max_length=50)
     title = serializers.ChoiceField(choices=Customer.Title.choices, default=Customer.Title.UNKNOWN)
     mobile = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
@@ -31,7 +31,7 @@ class CustomerInputSerializer(serializers.Serializer):
     card_issuing_org = OrgCodeField(required=False, allow_null=True, default=None)
 
 
-class ComplaintCreateSerializer(serializers.Serializer):
+class ComplaintCreateSerializer(JsonTypesMixin, serializers.Serializer):
     channel = serializers.ChoiceField(choices=Complaint.Channel.choices)
     code_a = serializers.CharField(max_length=12, help_text="Active leaf code of axis A, e.g. A0302")
     code_b = serializers.CharField(max_length=12, help_text="Active leaf code of axis B, e.g. B030202")
@@ -48,9 +48,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
         help_text="Required when received_at is more than a day ago: why the case is logged late",
     )  # fmt: skip
     regulator_reference = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    regulator_received_on = serializers.DateField(
-        validators=[plausible_date], required=False, allow_null=True, default=None
-    )
+    regulator_received_on = PlausibleDateField(required=False, allow_null=True, default=None)
     is_elderly = serializers.BooleanField(default=False)
     is_group_impact = serializers.BooleanField(default=False)
     has_media_risk = serializers.BooleanField(default=False)
@@ -71,9 +69,11 @@ class ComplaintFilterSerializer(serializers.Serializer):
     )
     channel = serializers.ChoiceField(choices=Complaint.Channel.choices, required=False, allow_blank=True, default="")
     flags = serializers.MultipleChoiceField(choices=FLAG_FIELDS, required=False, default=list)
-    received_from = serializers.DateField(validators=[plausible_date], required=False, allow_null=True, default=None)
-    received_to = serializers.DateField(validators=[plausible_date], required=False, allow_null=True, default=None)
-    cursor = serializers.CharField(required=False, allow_blank=True, default="")
+    received_from = PlausibleDateField(required=False, allow_null=True, default=None)
+    received_to = PlausibleDateField(required=False, allow_null=True, default=None)
+    cursor = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="next_cursor of the previous page (opaque)"
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=25)
 
 
@@ -114,9 +114,9 @@ class ComplaintOutSerializer(serializers.Serializer):
     details = serializers.CharField()
     demand = serializers.CharField()
     disputed_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    received_at = PlausibleDateTimeField()
-    accepted_at = PlausibleDateTimeField(allow_null=True)
-    due_date = serializers.DateField(validators=[plausible_date], allow_null=True)
+    received_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
     responsible_org = OrgOutSerializer()
     customer = CustomerOutSerializer(allow_null=True)
 
@@ -135,6 +135,14 @@ class ComplaintListOutSerializer(serializers.Serializer):
     next_cursor = serializers.CharField(allow_null=True)
 
 
+class TaxonomyQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default="", help_text="Code prefix or words, e.g. 年费"
+    )
+    axis = serializers.ChoiceField(choices=["A", "B", "C"], required=False, allow_blank=True, default="")
+    selectable = serializers.BooleanField(required=False, default=False, help_text="Only active leaf codes")
+
+
 class TaxonomyRowSerializer(serializers.Serializer):
     code = serializers.CharField()
     axis = serializers.CharField()
@@ -144,13 +152,3 @@ class TaxonomyRowSerializer(serializers.Serializer):
     name_en = serializers.CharField()
     is_leaf = serializers.BooleanField()
     is_active = serializers.BooleanField()
-
-
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorBodySerializer()

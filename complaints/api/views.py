@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation
+from voc.api_parsers import SafeJSONParser
 
 from .. import selectors
 from ..services import CustomerInput, IntakeKeyReused, complaint_register
@@ -31,11 +32,13 @@ _CUSTOMER_FIELDS = {
     "card_kind": "customer.card_kind",
     "card_issuing_org": "customer.card_issuing_org",
 }
+IDEMPOTENCY_KEY = re.compile(r"[ -~]*")
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "maxLength": 100, "pattern": r"^[ -~]*$"},
     OpenApiParameter.HEADER,
-    description="Retrying with the same key returns the case created first (200); "
+    description="Up to 100 printable ASCII characters. "
+    "Retrying with the same key returns the case created first (200); "
     "the same key with a different body is refused (422 idempotency_key_reused).",
 )
 
@@ -56,6 +59,9 @@ def _fingerprint(data) -> str:
 
 
 class ComplaintListCreate(APIView):
+    # JSON only: a complaint has a nested customer, which a form encoding cannot carry.
+    parser_classes = [SafeJSONParser]
+
     @extend_schema(
         operation_id="complaints_list",
         parameters=[s.ComplaintFilterSerializer],
@@ -93,21 +99,42 @@ class ComplaintListCreate(APIView):
     @extend_schema(
         operation_id="complaints_create",
         request=s.ComplaintCreateSerializer,
+        examples=[
+            OpenApiExample(
+                "Annual fee dispute by phone",
+                request_only=True,
+                value={
+                    "channel": "hotline",
+                    "code_a": "A0302",
+                    "code_b": "B030202",
+                    "code_c": "C03",
+                    "summary": "信用卡年费争议",
+                    "demand": "refund",
+                    "customer": {"name": "张伟", "title": "mr", "mobile": "138-0013-8000"},
+                },
+            )
+        ],
         parameters=[IDEMPOTENCY_HEADER],
         responses={
             201: s.ComplaintOutSerializer,
             200: s.ComplaintOutSerializer,
             400: s.ErrorSerializer,
+            403: s.ErrorSerializer,
             422: s.ErrorSerializer,
         },
-        description="Register a complaint (validated, text masked, repeat-checked, routed).",
+        description="Register a complaint (validated, text masked, repeat-checked, routed). Codes must be "
+        "active leaf codes of the taxonomy and org codes existing orgs; a case received more than a day ago "
+        "needs late_reason, a regulator referral its reference: each refusal is a 400 naming the field. "
+        "403 for a role that may not register complaints.",
     )
     def post(self, request: Request) -> Response:
         if not may_register(request.user):
             raise exceptions.PermissionDenied
         key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 100:
-            raise exceptions.ValidationError({"Idempotency-Key": ["最多 100 个字符 / At most 100 characters"]})
+        if len(key) > 100 or not IDEMPOTENCY_KEY.fullmatch(key):
+            raise exceptions.ValidationError(
+                {"Idempotency-Key": ["最多 100 个可打印 ASCII 字符 / At most 100 printable ASCII characters"]}
+            )
         data = s.ComplaintCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
@@ -153,17 +180,12 @@ class ComplaintDetail(APIView):
 class TaxonomyList(APIView):
     @extend_schema(
         operation_id="taxonomy_search",
-        parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Code prefix or words, e.g. 年费"),
-            OpenApiParameter("axis", OpenApiTypes.STR, enum=["A", "B", "C"]),
-            OpenApiParameter("selectable", OpenApiTypes.BOOL, description="Only active leaf codes"),
-        ],
+        parameters=[s.TaxonomyQuerySerializer],
         responses={200: s.TaxonomyRowSerializer(many=True), 400: s.ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
-        axis = request.query_params.get("axis", "").upper() or None
-        if axis and axis not in {"A", "B", "C"}:
-            raise exceptions.ValidationError({"axis": ["应为 A、B 或 C / Must be A, B or C"]})
-        selectable = request.query_params.get("selectable", "").lower() in {"1", "true"}
-        rows = code_search(request.query_params.get("q", ""), axis=axis, selectable_only=selectable, limit=200)
+        params = s.TaxonomyQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        d = params.validated_data
+        rows = code_search(d["q"], axis=d["axis"] or None, selectable_only=d["selectable"], limit=200)
         return Response(s.TaxonomyRowSerializer(rows, many=True).data)

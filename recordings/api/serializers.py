@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from voc.api_errors import ErrorSerializer  # noqa: F401 (the API's error shape, named here too)
 from voc.api_fields import PlausibleDateTimeField
 
 from ..models import CallRecording, ListeningEvent
@@ -20,6 +21,22 @@ class UploadInSerializer(serializers.Serializer):
     call_started_at = PlausibleDateTimeField(required=False, allow_null=True)
     direction = serializers.ChoiceField(choices=CallRecording.Direction.choices, default="inbound")
     channel = serializers.ChoiceField(choices=CallRecording.Channel.choices, default="hotline")
+
+
+class ListQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(
+        required=False, min_value=1, default=1, help_text="50 per page; a page past the last gives the last"
+    )
+    status = serializers.ChoiceField(choices=CallRecording.Status.choices, required=False, allow_blank=True, default="")
+
+
+class DetailQuerySerializer(serializers.Serializer):
+    transcript = serializers.ChoiceField(
+        choices=ListeningEvent.Version.choices,
+        required=False,
+        default=ListeningEvent.Version.REDACTED,
+        help_text="original: the words as spoken, for roles that may hear originals (logged); others get redacted",
+    )
 
 
 class SegmentOutSerializer(serializers.Serializer):
@@ -42,7 +59,7 @@ class RecordingOutSerializer(serializers.Serializer):
     detected_language = serializers.CharField(help_text="the language the recogniser used")
     direction = serializers.CharField()
     channel = serializers.CharField()
-    call_started_at = PlausibleDateTimeField(allow_null=True)
+    call_started_at = serializers.DateTimeField(allow_null=True)
     status = serializers.CharField()
     failure_reason = serializers.CharField()
     attempts = serializers.IntegerField()
@@ -55,8 +72,14 @@ class RecordingOutSerializer(serializers.Serializer):
         child=serializers.FloatField(), help_text="seconds muted in the listening copy, per reason and in total"
     )
     playable_versions = serializers.ListField(child=serializers.CharField())
-    created_at = PlausibleDateTimeField()
-    finished_at = PlausibleDateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class RecordingPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Recordings in all pages")
+    page = serializers.IntegerField(help_text="This page's number")
+    results = RecordingOutSerializer(many=True)
 
 
 class RecordingDetailOutSerializer(RecordingOutSerializer):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -60,14 +60,17 @@ class RecordingListCreate(APIView):
 
     @extend_schema(
         operation_id="recordings_list",
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("status", str)],
-        responses={200: s.RecordingOutSerializer(many=True)},
+        parameters=[s.ListQuerySerializer],
+        responses={200: s.RecordingPageSerializer, 400: s.ErrorSerializer},
+        description="Recordings visible to the caller, newest first, 50 per page.",
     )
     def get(self, request: Request) -> Response:
+        query = s.ListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         qs = selectors.recordings_visible_to(request.user)
-        if request.query_params.get("status") in CallRecording.Status.values:
-            qs = qs.filter(status=request.query_params["status"])
-        page = Paginator(qs, 50).get_page(request.query_params.get("page"))
+        if query.validated_data["status"]:
+            qs = qs.filter(status=query.validated_data["status"])
+        page = Paginator(qs, 50).get_page(query.validated_data["page"])
         positions = selectors.queue_positions(page)
         data = [s.RecordingOutSerializer(_out(request.user, r, positions)).data for r in page]
         return Response({"count": page.paginator.count, "page": page.number, "results": data})
@@ -75,9 +78,16 @@ class RecordingListCreate(APIView):
     @extend_schema(
         operation_id="recordings_upload",
         request={"multipart/form-data": s.UploadInSerializer},
-        responses={201: s.RecordingOutSerializer, 200: s.RecordingOutSerializer},
+        responses={
+            201: s.RecordingOutSerializer,
+            200: s.RecordingOutSerializer,
+            400: s.ErrorSerializer,
+            404: s.ErrorSerializer,
+        },
         description="Upload a call recording (validated before it is queued). The same bytes again "
-        "return the existing recording with 200. A case outside the caller's scope is 404.",
+        "return the existing recording with 200. A file that is not audio in a supported format, too "
+        "large or too long is a 400 naming the file; a case outside the caller's scope, or a role that "
+        "may not upload, is 404.",
     )
     def post(self, request: Request) -> Response:
         if not selectors.can_upload(request.user):
@@ -106,13 +116,15 @@ class RecordingListCreate(APIView):
 class RecordingDetail(APIView):
     @extend_schema(
         operation_id="recordings_detail",
-        parameters=[OpenApiParameter("transcript", str, enum=["redacted", "original"])],
+        parameters=[s.DetailQuerySerializer],
         responses={200: s.RecordingDetailOutSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
+        query = s.DetailQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         rec = selectors.recording_for(request.user, pk)
         original = (
-            request.query_params.get("transcript") == "original"
+            query.validated_data["transcript"] == ListeningEvent.Version.ORIGINAL
             and selectors.can_hear_original(request.user)
             and not rec.via_flag_only
         )
@@ -138,8 +150,24 @@ class RecordingDetail(APIView):
 class RecordingAudio(APIView):
     @extend_schema(
         operation_id="recordings_audio",
-        parameters=[OpenApiParameter("play", str, description="Play id: range requests of one play share it")],
-        responses={(200, "audio/*"): OpenApiTypes.BINARY, (206, "audio/*"): OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter(
+                "version",
+                str,
+                OpenApiParameter.PATH,
+                enum=ListeningEvent.Version.values,
+                description="One of the recording's playable_versions; any other is 404",
+            ),
+            OpenApiParameter("play", str, description="Play id: range requests of one play share it"),
+            OpenApiParameter(
+                "Range", str, OpenApiParameter.HEADER, description="bytes=start-end: a seek within a play (206)"
+            ),
+        ],
+        responses={
+            (200, "audio/*"): OpenApiTypes.BINARY,
+            (206, "audio/*"): OpenApiTypes.BINARY,
+            416: OpenApiResponse(description="The range starts past the end of the file"),
+        },
     )
     def get(self, request: Request, pk: int, version: str):
         return play_response(

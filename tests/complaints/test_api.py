@@ -83,7 +83,7 @@ def test_keys_are_per_user(api, org_tree, make_user):
         ({"summary": "x" * 201}, "summary"),
         ({"channel": "fax"}, "channel"),
         ({"customer": {"name": "张伟", "mobile": "123"}}, "customer.mobile"),
-        ({"customer": {"name": "张伟", "mobile": MOBILE, "home_org": "NOPE"}}, "customer"),
+        ({"customer": {"name": "张伟", "mobile": MOBILE, "home_org": "NOPE"}}, "customer.home_org"),
         ({"disputed_amount": "abc"}, "disputed_amount"),
         ({"channel": "regulator"}, "regulator_reference"),
         ({"repeat_of": "VOC-2026-9999999"}, "repeat_of"),
