@@ -9,8 +9,9 @@ verification (核实) clock is separate and never enters here.
 Readers: the case page (``selectors.clock_for``), the inbox and the escalation
 job (through ``Complaint.due_date`` in the decision states and
 ``Complaint.decision_due_date``/``decision_timely``, which only
-``timeliness_store`` writes), analytics (counts of ``decision_timely``) and
-the case export (``timeliness_many``, live).
+``timeliness_store`` writes), analytics (counts of ``decision_timely``, and
+``decision_overdue`` for the cases open past their deadline) and the case
+export (``timeliness_many``, live).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from complaints.models import Complaint
 from . import clocks
 from .models import CaseTransition
 from .selectors import pauses_by_case
-from .states import CLOCK_RUNNING_STATES, FINAL_STATES, CaseState
+from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
 
 Timeliness = clocks.Timeliness
 
@@ -143,3 +144,17 @@ def timeliness_pending(today: date) -> Q:
     return Q(decision_due_date__isnull=True) | (
         Q(decision_timely__isnull=True, decision_due_date__lt=today) & ~Q(status__in=sorted(FINAL_STATES))
     )
+
+
+def decision_overdue(today: date) -> Q:
+    """Open cases whose decision is owed and late as of ``today`` (``Timeliness.overdue``, in SQL).
+
+    Read from the stored record: judged late (``decision_timely`` false) and not yet told; or
+    past the stored deadline since the last refresh while the clock runs. A paused case's
+    stored deadline is only a lower bound (the pause moves it), so it counts only once it was
+    judged late; a case told its decision (even late, even now in verification) is not owed
+    one, and the verification clock never enters here.
+    """
+    owed = Q(status__in=sorted(OPEN_STATES), responded_at__isnull=True)
+    passed_since_refresh = Q(decision_timely__isnull=True, decision_due_date__lt=today) & ~Q(status=CaseState.PAUSED)
+    return owed & (Q(decision_timely=False) | passed_since_refresh)

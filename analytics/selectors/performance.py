@@ -4,7 +4,8 @@ Rates are computed in ``analytics.ranking`` (None when there is nothing to divid
 "Told on time" counts what ``workflow.timeliness`` decided for each case (the same answer
 as the case page and the export): a case counts once it is known — told on time, told
 late, or past its decision deadline unanswered — so cases still inside their window do
-not drag the rate down.
+not drag the rate down. "Overdue open" is the same clock: a decision still owed past its
+derived deadline (a paused case, an approved extension and a case already told are not).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from workflow.states import OPEN_STATES
+from workflow.timeliness import decision_overdue
 
 from ..models import FIRST_RESPONSE_BOUNDS_H
 from ..periods import Period
@@ -47,7 +48,7 @@ class PerformanceRow:
     decided: int
     timely_rate: float | None  # % told on time of those whose timeliness is known (workflow.timeliness)
     median_first_response_h: float | None
-    overdue_open: int  # open now and past the due date (live)
+    overdue_open: int  # decision owed and past its deadline now (workflow.timeliness.decision_overdue)
     extension_rate: float | None
     verification_rate: float | None  # % of decided cases taken to verification (核实)
     upheld_rate: float | None
@@ -97,7 +98,7 @@ def performance(
         ]
         overdue = dict(
             complaints_in(scope)
-            .filter(status__in=list(OPEN_STATES), due_date__lt=today)
+            .filter(decision_overdue(today))
             .values_list("responsible_org_id")
             .annotate(n=Count("id"))
             .order_by()
