@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
@@ -96,7 +98,15 @@ class Caller:
 
 @pytest.fixture(params=FUZZ_USERS, ids=lambda p: f"{p[1]}@{p[0]}")
 def caller(request, access_world):
-    return Caller(access_world, *request.param)
+    # Django's WSGI handler closes the database connection after each request (request_finished),
+    # which would end the test's transaction on PostgreSQL; the test client unhooks it the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield Caller(access_world, *request.param)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
