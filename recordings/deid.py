@@ -515,8 +515,8 @@ def plan_listening_copy(
         review.append(f"{doubtful} of {len(kept)} words kept audible were recognised with low confidence")
     if mean_prob is not None and mean_prob < REVIEW_MEAN_PROB:
         review.append(f"low recognition confidence (mean word probability {mean_prob:.2f})")
-    if any(not seg.words for seg in segments) and not untimed:
-        review.append("segments without word times")
+    # (a segment without words but with text is ``untimed`` above; one without text holds nothing:
+    # speech under it that no word covers is ``uncovered``)
     findings = sum(len(p.spans) for p in plans)
     return DeidPlan(plans, mute, muted_s, uncovered_s, mean_prob, layers, review, findings)
 

@@ -335,3 +335,11 @@ def test_a_word_that_starts_inside_the_repeat_window_is_muted_whole():
     long = Word(end - 0.2, end + 1.5, " payments", 0.99)  # starts inside, lasts well past it
     p = plan(first, again, SegmentText(long.start, long.end, long.text, (long,)))
     assert muted(p, long.start, long.end)
+
+
+def test_an_empty_segment_without_words_needs_no_review_but_its_speech_is_muted():
+    words = seg(" Thanks", " for", " calling", " me", " back", ".")
+    empty = SegmentText(5.0, 6.0, "", ())
+    p = plan(words, empty, speech=[(0.0, 2.9), (5.0, 6.0)])
+    assert p.status == "ok", p.review  # 1 s uncovered: below REVIEW_UNCOVERED_S
+    assert muted(p, 5.0, 6.0) and p.muted_s["uncovered"] >= 1.0  # speech no word covers
