@@ -13,6 +13,8 @@ realistic open states.
 Bypasses the services on purpose (bulk inserts, 20k cases in well under a
 minute on SQLite); the result is what the services would have written.
 Idempotent: only cases still "registered" with no workflow history are touched.
+A few cases first go through the real services to show each audit control once
+(``workflow.demo_controls``).
 """
 
 from __future__ import annotations
@@ -292,6 +294,10 @@ def seed(stdout=None, options=None) -> int:
         if stdout:
             stdout.write("workflow demo: nothing to do")
         return 0
+    from . import demo_controls
+
+    shown = frozenset(demo_controls.seed(now, ids, stdout=stdout))  # through the services, before the bulk
+    ids = [pk for pk in ids if pk not in shown]
     staff = _Staff()
     root_causes = list(ClassificationCode.objects.filter(axis="C", children__isnull=True, is_active=True))
     registered = set(CaseTransition.objects.filter(action="register").values_list("complaint_id", flat=True))
@@ -311,7 +317,7 @@ def seed(stdout=None, options=None) -> int:
             moved += _seed_chunk(chunk, now, staff, root_causes, registered)
     if stdout:
         stdout.write(f"workflow demo: {moved} cases moved on in {time.monotonic() - started:.1f}s")
-    return moved
+    return moved + len(shown)
 
 
 def _insert_rows(model, objs: list) -> None:

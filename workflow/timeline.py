@@ -97,6 +97,8 @@ def _transition_detail(t: CaseTransition) -> str:
         )
     if data.get("due_date"):
         bits.append(_("时限 %(d)s") % {"d": data["due_date"]})
+    if data.get("reference"):
+        bits.append(_("鉴定委托编号 %(r)s") % {"r": data["reference"]})
     if data.get("expected_end"):
         bits.append(_("预计结束 %(d)s") % {"d": data["expected_end"]})
     if data.get("informed_on"):
