@@ -1,9 +1,8 @@
-"""The one entry point other apps call when complaints change, so analytics
-rollups stay in step with the raw tables.
+"""How analytics rollups stay in step with the raw tables.
 
-Callers (complaints and workflow services) call ``complaints_changed(ids)``
-from ``transaction.on_commit`` after any change to a complaint's codes, org,
-channel, received time, status or workflow timestamps.
+Complaints and workflow services send ``complaints.signals.complaints_changed`` inside the
+transaction that changes a complaint's codes, org, channel, received time, status or workflow
+timestamps; analytics listens (``on_complaints_changed``) and nobody imports analytics.
 """
 
 from __future__ import annotations
@@ -11,27 +10,59 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.transaction import on_commit
+from django.utils import timezone
+
 log = logging.getLogger(__name__)
 
-# Ids per queued task: a bulk change becomes a few bounded messages, not one huge one.
+# Ids per outbox insert: a bulk change becomes a few bounded statements.
 CHUNK = 500
+FLUSH_KEY = "analytics:rollup-flush-queued"
 
 
 def complaints_changed(complaint_ids: Iterable[int]) -> None:
-    """Queue a recompute of the rollup buckets these complaints fall in (Celery, default queue).
+    """Record that these complaints' rollup buckets must be recomputed, and ask for a flush.
 
-    The caller's request does not wait for it: the refresh recomputes whole buckets from
-    the raw rows, so it is exact whenever it runs, in whatever order tasks arrive, and may
-    run twice. A failure to queue must not turn the caller's successful save into an error
-    page, so it is logged; the nightly ``rollup_refresh_recent`` job and
-    ``manage.py rollup_rebuild`` repair the rollup.
+    The ids go to the ``RollupPending`` outbox in the caller's transaction: if the change
+    commits, so does the request to refresh, whether or not the broker is up (the beat job
+    ``analytics.rollup_flush`` every minute picks up whatever is left). One row per complaint,
+    however often it changes, and at most one flush message per ``ANALYTICS_FLUSH_DEBOUNCE_S``
+    per process: a burst of changes becomes one recompute of each (day, org) bucket.
+    The caller's request does not wait for the recompute, and a failure to queue the flush
+    message never turns the caller's save into an error page (it is logged).
     """
-    from analytics.tasks import rollup_refresh  # late: complaints imports this module
+    from .models import RollupPending
 
     ids = sorted({int(i) for i in complaint_ids})
+    if not ids:
+        return
+    now = timezone.now()
     for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
-        try:
-            rollup_refresh.delay(chunk)
-        except Exception:
-            log.exception("could not queue the analytics rollup refresh for complaints %s", chunk[:20])
+        RollupPending.objects.bulk_create(
+            [RollupPending(complaint_id=pk, queued_at=now) for pk in ids[i : i + CHUNK]],
+            update_conflicts=True,
+            unique_fields=["complaint_id"],
+            update_fields=["queued_at"],
+        )
+    on_commit(request_flush)
+
+
+def on_complaints_changed(sender, complaint_ids, **kwargs) -> None:
+    """Receiver of ``complaints.signals.complaints_changed`` (connected in AnalyticsConfig.ready)."""
+    complaints_changed(complaint_ids)
+
+
+def request_flush() -> None:
+    """Send one flush message unless one was sent in the last few seconds (coalescing)."""
+    from analytics.tasks import rollup_flush  # late: complaints imports this module
+
+    debounce = settings.ANALYTICS_FLUSH_DEBOUNCE_S
+    try:
+        if debounce and not cache.add(FLUSH_KEY, 1, timeout=debounce):
+            return  # a flush is already on its way; it takes every pending row
+        rollup_flush.apply_async(countdown=debounce or None)
+    except Exception:
+        cache.delete(FLUSH_KEY)
+        log.exception("could not queue the analytics rollup flush (the minute job will pick it up)")

@@ -148,3 +148,17 @@ class RollupMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} -> {self.day} {self.org_id}"
+
+
+class RollupPending(models.Model):
+    """Outbox of complaints whose rollup buckets must be recomputed.
+
+    Written in the same transaction as the change (``analytics.hooks.complaints_changed``), so a
+    change is never lost when the broker is down; one row per complaint however often it changes
+    (coalesced); removed by the flush task once its buckets are recomputed."""
+
+    complaint_id = models.BigIntegerField(primary_key=True)  # no FK: a purged case still leaves its bucket
+    queued_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} queued {self.queued_at:%Y-%m-%d %H:%M:%S}"

@@ -157,6 +157,27 @@ def rollup_refresh_for_complaints(complaint_ids: Iterable[int]) -> int:
     return sum(len(v) for v in buckets.values())
 
 
+def rollup_flush_pending(*, batch: int = 2000, max_batches: int = 50) -> int:
+    """Recompute the rollup buckets of the complaints in the ``RollupPending`` outbox, oldest
+    first, ``batch`` complaints per transaction; each (day, org) bucket once per batch however
+    many of its cases changed. A complaint changed again while its batch ran keeps its row for
+    the next flush. Idempotent (two flushes at once recompute the same buckets). Returns the
+    number of buckets recomputed."""
+    from .models import RollupPending
+
+    total = 0
+    for _ in range(max_batches):
+        rows = list(
+            RollupPending.objects.order_by("queued_at", "complaint_id").values_list("complaint_id", "queued_at")[:batch]
+        )
+        if not rows:
+            break
+        ids = [pk for pk, _at in rows]
+        total += rollup_refresh_for_complaints(ids)
+        RollupPending.objects.filter(complaint_id__in=ids, queued_at__lte=max(at for _pk, at in rows)).delete()
+    return total
+
+
 def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout=None) -> int:
     """Rebuild the rollup from the raw complaints, one day per transaction (all days by default),
     and each month touched from its daily rows.

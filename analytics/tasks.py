@@ -22,6 +22,18 @@ def rollup_refresh(complaint_ids: list[int]) -> int:
     return services.rollup_refresh_for_complaints(complaint_ids)
 
 
+@shared_task(
+    name="analytics.rollup_flush",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def rollup_flush() -> int:
+    """Recompute the buckets of every complaint in the outbox (queued by the hook, and every
+    minute by beat as the safety net for a lost message or a broker outage)."""
+    return services.rollup_flush_pending()
+
+
 @shared_task(name="analytics.rising_issues_notify")
 def rising_issues_notify() -> int:
     """Weekly: notify head office of issues rising in the last complete week (deduplicated)."""

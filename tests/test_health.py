@@ -30,7 +30,7 @@ def test_health_answers_anonymous_callers_with_json_and_503_without_workers(clie
         "checks": {
             "database": {"status": "ok"},
             "broker": {"status": "ok"},
-            "workers": {"status": "fail", "queues": {"default": 0, "transcription": 0}},
+            "workers": {"status": "fail", "queues": {"default": 0, "transcription": 0, "analytics": 0}},
         },
     }
 

@@ -159,9 +159,9 @@ def _gunicorn(env: dict[str, str], trusted_proxies: int) -> Iterator[Site]:
 
 @contextmanager
 def _worker(env: dict[str, str]) -> Iterator[None]:
-    """One worker consuming both queues on the site's broker (the filesystem broker here)."""
+    """One worker consuming every queue on the site's broker (the filesystem broker here)."""
     name = f"smoke{os.getpid()}@%h"
-    args = [str(VENV_BIN / "celery"), "-A", "voc", "worker", "--pool", "solo", "-Q", "default,transcription"]
+    args = [str(VENV_BIN / "celery"), "-A", "voc", "worker", "--pool", "solo", "-Q", "default,transcription,analytics"]
     args += ["-n", name, "--loglevel", "INFO", "--without-mingle", "--without-gossip"]
     ping = [
         sys.executable,
@@ -214,7 +214,10 @@ def test_production_site_serves_pages_static_files_and_health_through_gunicorn(p
         assert health["status"] == "fail"
         assert health["checks"]["database"] == {"status": "ok"}
         assert health["checks"]["broker"] == {"status": "ok"}
-        assert health["checks"]["workers"] == {"status": "fail", "queues": {"default": 0, "transcription": 0}}
+        assert health["checks"]["workers"] == {
+            "status": "fail",
+            "queues": {"default": 0, "transcription": 0, "analytics": 0},
+        }
 
         with _worker(prod_site):
             status, health = _health(site)
@@ -224,12 +227,16 @@ def test_production_site_serves_pages_static_files_and_health_through_gunicorn(p
                 "checks": {
                     "database": {"status": "ok"},
                     "broker": {"status": "ok"},
-                    "workers": {"status": "ok", "queues": {"default": 1, "transcription": 1}},
+                    "workers": {"status": "ok", "queues": {"default": 1, "transcription": 1, "analytics": 1}},
                 },
             }
 
         status, health = _health(site)  # the worker is gone again
-        assert status == 503 and health["checks"]["workers"]["queues"] == {"default": 0, "transcription": 0}
+        assert status == 503 and health["checks"]["workers"]["queues"] == {
+            "default": 0,
+            "transcription": 0,
+            "analytics": 0,
+        }
 
 
 def test_forwarded_proto_is_not_trusted_without_a_trusted_proxy(prod_site):

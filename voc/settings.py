@@ -238,12 +238,17 @@ HEALTH_WORKER_TIMEOUT_S = env.float(
     "VOC_HEALTH_WORKER_TIMEOUT_S", default=3.0 if CELERY_BROKER_URL.startswith("filesystem://") else 1.0
 )
 HEALTH_WORKER_CACHE_S = env.float("VOC_HEALTH_WORKER_CACHE_S", default=10.0)
-HEALTH_QUEUES = env.list("VOC_HEALTH_QUEUES", default=["default", "transcription"])
+HEALTH_QUEUES = env.list("VOC_HEALTH_QUEUES", default=["default", "transcription", "analytics"])
 
 # --- Analytics (Celery) ---------------------------------------------------
-# The rollup refresh queued after each complaint change is short and must not wait
-# behind a transcription backlog: every analytics task runs on the default queue.
-CELERY_TASK_ROUTES["analytics.*"] = {"queue": "default"}
+# Analytics jobs run on their own queue: a burst of rollup refreshes waits neither behind a
+# transcription backlog nor in front of deadline escalations. Every complaint change is kept in
+# the RollupPending outbox (same transaction); one flush message per few seconds per process
+# recomputes each changed (day, org) bucket once, and beat flushes every minute, so refreshes
+# lost while the broker was down are done within a minute of its return.
+CELERY_TASK_ROUTES["analytics.*"] = {"queue": "analytics"}
+ANALYTICS_FLUSH_DEBOUNCE_S = env.float("VOC_ANALYTICS_FLUSH_DEBOUNCE_S", default=2.0)
+CELERY_BEAT_SCHEDULE["analytics-rollup-flush"] = {"task": "analytics.rollup_flush", "schedule": 60.0}
 
 # --- Recordings -----------------------------------------------------------
 # Uploads are validated (size, magic bytes, ffprobe) before anything is queued.

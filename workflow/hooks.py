@@ -73,7 +73,7 @@ def _registration(complaint) -> tuple[datetime, dict]:
 def case_registered(complaint, *, actor, involved_staff=(), late_reason: str = "") -> None:
     """Start the 15-day decision clock and write the first timeline entry of a new case;
     record the staff to recuse (回避): those intake picked and those the text names."""
-    from .services.core import changed, log
+    from .services.core import log
 
     received_on = timezone.localtime(complaint.received_at).date()
     complaint.due_date = clocks.decision_due(received_on, extension_level=0, paused_days=0, calendar=work_calendar())
@@ -83,4 +83,4 @@ def case_registered(complaint, *, actor, involved_staff=(), late_reason: str = "
     from .services.team import involved_staff_at_intake
 
     involved_staff_at_intake(complaint, actor=actor, users=involved_staff)
-    changed([complaint.pk])
+    # no complaints_changed here: intake sends it once the whole registration is written

@@ -20,6 +20,7 @@ from .. import pii
 from ..grams import cjk_grams
 from ..models import Complaint, IntakeKey, ReferenceCounter
 from ..selectors import complaints_for, repeat_candidate, routing_decide
+from ..signals import send_changed
 from ..taxonomy_selectors import code_for_new_case
 from .customers import CustomerInput, customer_clean, customer_find_or_create
 
@@ -264,15 +265,13 @@ def _register(
         involved_staff=list(involved_staff),
         late_reason=pii.mask_text((late_reason or "").strip())[:500],
     )
-    _analytics_on_commit([complaint.id])
+    _changed([complaint.id])
     complaint.intake_replayed = False
     return complaint
 
 
-def _analytics_on_commit(ids: list[int]) -> None:
-    from analytics.hooks import complaints_changed
-
-    transaction.on_commit(lambda: complaints_changed(ids))
+def _changed(ids: list[int]) -> None:
+    send_changed(ids)  # subscribers (analytics' rollup outbox) record it in this transaction
 
 
 @transaction.atomic
@@ -297,5 +296,5 @@ def complaint_link_repeat(*, actor: User, complaint: Complaint, repeat_of: Compl
     Complaint.objects.filter(pk=complaint.pk).update(is_repeat=True, repeat_of=earlier, updated_at=timezone.now())
     complaint.is_repeat, complaint.repeat_of = True, earlier
     audit_record(actor=actor, action="complaint.link_repeat", obj=complaint, repeat_of=earlier.reference)
-    _analytics_on_commit([complaint.pk])
+    _changed([complaint.pk])
     return complaint

@@ -41,12 +41,16 @@ def make_case(org, day: date, *, a: str = "A0302", b: str = "B030202", c: str = 
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager():
-    """The hook queues a Celery task; in these tests it runs at once, in the test's
-    transaction, so "hook called" means "rollup refreshed" and results are deterministic.
-    (test_rollup checks the queuing itself with eager mode off.)"""
+def _celery_eager(monkeypatch, settings):
+    """The hook writes the outbox and queues a flush after the commit; in these tests the
+    flush runs at once, in the test's transaction (which never commits), without the debounce,
+    so "hook called" means "rollup refreshed" and results are deterministic.
+    (test_rollup checks the outbox, the commit and the queuing itself with all this off.)"""
+    from analytics import hooks
     from voc.celery import app
 
+    settings.ANALYTICS_FLUSH_DEBOUNCE_S = 0
+    monkeypatch.setattr(hooks, "on_commit", lambda fn, *a, **kw: fn())  # this module only
     before = app.conf.task_always_eager, app.conf.task_eager_propagates
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield

@@ -7,13 +7,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analytics import tasks
 from analytics.hooks import complaints_changed
-from analytics.models import DailyRollup, MonthlyRollup
+from analytics.models import DailyRollup, MonthlyRollup, RollupPending
 from analytics.rollup import local_day
 from analytics.services import rollup_rebuild
 from complaints.models import Complaint
@@ -174,46 +178,106 @@ def test_told_on_time_counts_what_the_decision_clock_says(org_tree, today):
     assert (on_time.decision_timely, late.decision_timely, unanswered.decision_timely) == (True, False, False)
 
 
-def test_hook_queues_the_refresh_instead_of_running_it(org_tree, today, monkeypatch):
-    """The caller's request only queues a message; the rollup changes when the task runs."""
-    from analytics import tasks
+@pytest.fixture
+def real_commit(monkeypatch, settings):
+    """Undo the package's eager shortcuts: the flush is queued after the commit, debounced."""
+    from analytics import hooks
+    from voc.celery import app
 
-    queued: list[list[int]] = []
-    monkeypatch.setattr(tasks.rollup_refresh, "delay", lambda ids: queued.append(ids))
+    monkeypatch.setattr(hooks, "on_commit", transaction.on_commit)
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    settings.ANALYTICS_FLUSH_DEBOUNCE_S = 2.0
+    cache.delete(hooks.FLUSH_KEY)
+    sent: list[dict] = []
+    monkeypatch.setattr(tasks.rollup_flush, "apply_async", lambda *a, **kw: sent.append(kw))
+    yield sent
+    cache.delete(hooks.FLUSH_KEY)
+    app.conf.task_always_eager = eager
+
+
+def test_hook_writes_the_outbox_in_the_callers_transaction_and_queues_one_flush(
+    org_tree, today, real_commit, django_capture_on_commit_callbacks
+):
+    """The caller's request only records the change; the rollup changes when the flush runs."""
     first, second = make_case(org_tree.bj, today), make_case(org_tree.sh, today)
-    complaints_changed([second.pk, first.pk, second.pk])
-    assert queued == [sorted([first.pk, second.pk])]
+    with django_capture_on_commit_callbacks(execute=True):
+        complaints_changed([second.pk, first.pk, second.pk])
+        assert real_commit == []  # nothing is sent before the commit
+        complaints_changed([first.pk])  # the same case again: still one row
+    assert sorted(RollupPending.objects.values_list("complaint_id", flat=True)) == sorted([first.pk, second.pk])
+    assert real_commit == [{"countdown": 2.0}]  # two commits' worth of changes, one message
+    with django_capture_on_commit_callbacks(execute=True):
+        complaints_changed([first.pk])
+    assert len(real_commit) == 1  # coalesced: a flush is already on its way
     assert not DailyRollup.objects.exists() and not MonthlyRollup.objects.exists()
-    tasks.rollup_refresh(queued[0])  # what the worker runs
+
+    tasks.rollup_flush()  # what the worker runs
     assert sorted(DailyRollup.objects.values_list("org_id", "total")) == sorted(
         [(org_tree.bj.pk, 1), (org_tree.sh.pk, 1)]
     )
     assert MonthlyRollup.objects.filter(month=today.replace(day=1)).count() == 2
-    # running it again (a retry, a duplicate message) changes nothing
-    tasks.rollup_refresh(queued[0])
-    assert sorted(DailyRollup.objects.values_list("org_id", "total")) == sorted(
-        [(org_tree.bj.pk, 1), (org_tree.sh.pk, 1)]
-    )
+    assert not RollupPending.objects.exists()
+    assert tasks.rollup_flush() == 0  # a duplicate message finds nothing to do
 
 
-def test_hook_splits_bulk_changes_and_survives_a_broker_failure(monkeypatch, caplog):
-    from analytics import hooks, tasks
+def test_a_change_during_the_flush_stays_in_the_outbox(org_tree, today, real_commit, monkeypatch):
+    from analytics import services
 
-    queued: list[list[int]] = []
-    monkeypatch.setattr(tasks.rollup_refresh, "delay", lambda ids: queued.append(ids))
-    complaints_changed(range(1, hooks.CHUNK * 2 + 2))
-    assert [len(q) for q in queued] == [hooks.CHUNK, hooks.CHUNK, 1]
+    case = make_case(org_tree.bj, today)
+    complaints_changed([case.pk])
+    real_refresh = services.rollup_refresh_for_complaints
 
-    def broken(ids):
+    def refresh_while_the_case_changes_again(ids):
+        n = real_refresh(ids)
+        Complaint.objects.filter(pk=case.pk).update(responsible_org=org_tree.sh)
+        complaints_changed([case.pk])  # another request, while the flush is running
+        return n
+
+    monkeypatch.setattr(services, "rollup_refresh_for_complaints", refresh_while_the_case_changes_again)
+    services.rollup_flush_pending(max_batches=1)
+    assert list(RollupPending.objects.values_list("complaint_id", flat=True)) == [case.pk]
+    monkeypatch.setattr(services, "rollup_refresh_for_complaints", real_refresh)
+    services.rollup_flush_pending()
+    assert list(DailyRollup.objects.values_list("org_id", "total")) == [(org_tree.sh.pk, 1)]
+    assert not RollupPending.objects.exists()
+
+
+def test_a_broker_outage_loses_no_refresh(org_tree, today, real_commit, monkeypatch, caplog,
+                                          django_capture_on_commit_callbacks):  # fmt: skip
+    def broken(*a, **kw):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.rollup_refresh, "delay", broken)
-    complaints_changed([1, 2])  # no exception reaches the caller
-    assert "could not queue the analytics rollup refresh" in caplog.text
-
-
-def test_analytics_tasks_run_on_the_default_queue():
+    monkeypatch.setattr(tasks.rollup_flush, "apply_async", broken)
+    cases = [make_case(org_tree.bj, today) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        complaints_changed([c.pk for c in cases])  # no exception reaches the caller
+    assert "could not queue the analytics rollup flush" in caplog.text
+    assert RollupPending.objects.count() == 3 and not DailyRollup.objects.exists()
+    # the broker is back: beat's minute job flushes what was left
     from voc.celery import app
 
-    for name in ("analytics.rollup_refresh", "analytics.rollup_refresh_recent", "analytics.rising_issues_notify"):
-        assert app.amqp.router.route({}, name)["queue"].name == "default"
+    assert django_settings.CELERY_BEAT_SCHEDULE["analytics-rollup-flush"]["schedule"] <= 60
+    assert app.conf.beat_schedule["analytics-rollup-flush"]["task"] == "analytics.rollup_flush"
+    tasks.rollup_flush()
+    assert DailyRollup.objects.get().total == 3 and not RollupPending.objects.exists()
+
+
+def test_bulk_changes_are_written_in_bounded_statements(org_tree, today, real_commit):
+    from analytics import hooks
+
+    complaints_changed(range(1, hooks.CHUNK * 2 + 2))
+    assert RollupPending.objects.count() == hooks.CHUNK * 2 + 1
+    tasks.rollup_flush()  # ids without a case (purged) recompute nothing and leave the outbox
+    assert not RollupPending.objects.exists()
+
+
+def test_analytics_tasks_run_on_their_own_queue():
+    from voc.celery import app
+
+    for name in (
+        "analytics.rollup_flush",
+        "analytics.rollup_refresh",
+        "analytics.rollup_refresh_recent",
+        "analytics.rising_issues_notify",
+    ):
+        assert app.amqp.router.route({}, name)["queue"].name == "analytics"

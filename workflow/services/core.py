@@ -15,13 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from complaints.models import Complaint
 from complaints.pii import mask_text
+from complaints.signals import send_changed
 
 from .. import clocks, permissions
 from ..errors import CaseNotFound, InvalidInput, StaleCase
@@ -111,11 +111,9 @@ def optional_text(value: str | None, what: str | None = None, *, max_length: int
 
 
 def changed(complaint_ids: list[int]) -> None:
-    """Analytics rollups follow status and timestamp changes, after the commit."""
-    from analytics.hooks import complaints_changed
-
-    ids = list(complaint_ids)
-    transaction.on_commit(lambda: complaints_changed(ids))
+    """Status and timestamp changes: complaints' ``complaints_changed`` signal, in this
+    transaction (analytics' rollups follow it)."""
+    send_changed(complaint_ids)
 
 
 def save_case(complaint: Complaint, fields: list[str]) -> None:
