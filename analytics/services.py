@@ -337,8 +337,9 @@ def rising_issues_notify(*, today: date | None = None) -> int:
             kind="analytics_rising",
             title=f"上升问题 {row.code} {row.name} · {row.org_name or '全行'} · {period.label}",
             body=(
-                f"本期 {row.current} 件，基线均值 {row.baseline_mean}（前 8 期），"
-                f"比值 {row.ratio or '新出现'}，p={row.p_value:.2g}"
+                f"本期 {row.current} 件，预期 {row.expected}（{row.lower}–{row.upper}），"
+                f"比值 {row.ratio or '—'}，自 {row.since or period.start} 起，"
+                f"对比有数据的前 {len(row.baseline)} 期，q={row.q_value:.2g}"
             ),
             url=url,
             dedupe_key=f"analytics:rising:{period.label}:{where}:{row.code}",

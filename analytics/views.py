@@ -80,9 +80,11 @@ def top(request: HttpRequest) -> HttpResponse:
     if params:
         result = selectors.top_issues(scope, params.period, params.dim, limit=50)
         context["result"] = result
-        context["rising"] = selectors.rising_for(
+        assessed = selectors.rising_result(
             scope, params.period, params.dim, by_branch=scope.org is None or scope.org.kind == "head_office"
-        )[:15]
+        )
+        context["rising"] = assessed.rows[:15]
+        context["assessed"] = assessed
         context["chart"] = {
             "labels": [r.row.key for r in result.rows[:10]],
             "current": [r.row.count for r in result.rows[:10]],
@@ -150,9 +152,10 @@ def cases(request: HttpRequest) -> HttpResponse:
 def rising(request: HttpRequest) -> HttpResponse:
     context, params, scope = report_context(request)
     if params:
-        context["rows"] = selectors.rising_for(
+        assessed = selectors.rising_result(
             scope, params.period, params.dim, by_branch=scope.org is None or scope.org.kind == "head_office"
         )
+        context.update(rows=assessed.rows, assessed=assessed, short=sorted(assessed.short_history))
     return _render(request, "analytics/rising.html", context)
 
 

@@ -50,19 +50,24 @@ def _rising(scope, params):
     rows = selectors.rising_for(
         scope, params.period, params.dim, by_branch=scope.org is None or scope.org.kind == "head_office"
     )
-    header = ["code", "name", "org", "current", "baseline_mean", "baseline_std", "ratio", "z", "p_value", "baseline"]
+    header = ["code", "name", "org", "current", "expected", "expected_low", "expected_high", "ratio", "since", "p_value", "q_value", "dispersion", "baseline", "baseline_periods", "excluded_periods"]  # fmt: skip
     return header, (
         [
             r.key,
             r.name,
             r.org_code or scope.code or "ALL",
             r.current,
-            r.baseline_mean,
-            r.baseline_std,
-            r.ratio if r.ratio is not None else "new",
-            r.z,
+            r.expected,
+            r.lower,
+            r.upper,
+            "" if r.ratio is None else r.ratio,
+            r.since.isoformat() if r.since else "",
             f"{r.p_value:.3g}",
+            f"{r.q_value:.3g}",
+            r.dispersion,
             " ".join(map(str, r.baseline)),
+            " ".join(r.baseline_labels),
+            " ".join(r.excluded),
         ]  # fmt: skip
         for r in rows
     )

@@ -3,13 +3,14 @@
 from .base import Scope, complaints_in, resolve_scope, rollups_in
 from .cases import drilldown_cases, fixed_per_quarter, improvement_cases, improvement_for, improvements_for
 from .performance import PerformanceRow, performance
-from .rising import RisingRow, rising_for, rising_for_scope
+from .rising import RisingResult, RisingRow, rising_for, rising_for_scope, rising_result
 from .top import TopResult, TopRow, counts_by_key, top_issues
 from .trends import HeatMap, TrendResult, heat_map, trend
 
 __all__ = [
     "HeatMap",
     "PerformanceRow",
+    "RisingResult",
     "RisingRow",
     "Scope",
     "TopResult",
@@ -27,6 +28,7 @@ __all__ = [
     "resolve_scope",
     "rising_for",
     "rising_for_scope",
+    "rising_result",
     "rollups_in",
     "top_issues",
     "trend",

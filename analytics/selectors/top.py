@@ -18,6 +18,7 @@ class TopRow:
     name: str
     rising_here: bool = False  # rising at the report scope
     rising_in: tuple[str, ...] = ()  # org codes where it rises (branches, at head-office scope)
+    history_short: bool = False  # too little history at the report scope to judge a rise (历史不足)
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,26 @@ def top_issues(
         ranked = rank_issues(current, before, repeats, limit=limit)
         rising_here: set[str] = set()
         rising_in: dict[str, list[str]] = {}
+        short: set[str] = set()
         if with_rising and ranked:
-            from .rising import rising_for
+            from .rising import rising_result
 
-            for r in rising_for(scope, period, dim, by_branch=scope.org is None or scope.org.kind == "head_office"):
+            found = rising_result(scope, period, dim, by_branch=scope.org is None or scope.org.kind == "head_office")
+            for r in found.rows:
                 if r.org_code:
                     rising_in.setdefault(r.key, []).append(r.org_code)
                 else:
                     rising_here.add(r.key)
+            short = {key for org_code, key in found.short_history if org_code == ""}
         rows = [
-            TopRow(r, key_name(r.key), r.key in rising_here, tuple(sorted(rising_in.get(r.key, ())))) for r in ranked
+            TopRow(
+                r,
+                key_name(r.key),
+                r.key in rising_here,
+                tuple(sorted(rising_in.get(r.key, ()))),
+                history_short=r.key in short,
+            )
+            for r in ranked
         ]
         return TopResult(period, previous, sum(current.values()), sum(before.values()), rows)
 

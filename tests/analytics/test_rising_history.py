@@ -1,0 +1,108 @@
+"""Rising issues judged only against history that exists, on the pages and on demo-like data."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from analytics import selectors
+from analytics.dimensions import dimension
+from analytics.periods import custom_period, period_containing, period_to_date, preceding_periods
+from analytics.services import rollup_rebuild
+from complaints.models import ClassificationCode
+
+from .conftest import make_case
+
+
+@pytest.fixture
+def part_way(org_tree, today):
+    """BJ: B030202 two a week for 8 weeks, then 16 in the last complete week (a rise with
+    history); B0401 first seen 10 days before that week, 20 in it (starts part-way)."""
+    week = period_containing("week", today - timedelta(days=7))
+    for w in range(1, 9):
+        for i in range(2):
+            make_case(org_tree.bj, week.start - timedelta(days=7 * w - i))
+    for i in range(16):
+        make_case(org_tree.bj, week.start + timedelta(days=i % 7))
+    make_case(org_tree.bj, week.start - timedelta(days=10), b="B0401", c="C0201")
+    for i in range(20):
+        make_case(org_tree.bj, week.start + timedelta(days=i % 7), b="B0401", c="C0201")
+    rollup_rebuild()
+    return week
+
+
+def test_a_code_starting_part_way_says_not_enough_history_instead_of_rising(client, users, part_way):
+    scope = selectors.resolve_scope(users["ho_officer"], "")
+    dim = dimension("B", 3)
+    found = selectors.rising_result(scope, part_way, dim, by_branch=True)
+    assert {(r.org_code, r.key) for r in found.rows} == {("", "B030202"), ("BJ", "B030202")}
+    assert {("", "B0401"), ("BJ", "B0401")} <= found.short_history
+    rise = next(r for r in found.rows if r.org_code == "BJ")
+    assert (rise.current, rise.baseline) == (16, (2,) * 8)
+    assert rise.lower <= 2 <= rise.upper < 16 and rise.since == part_way.start
+    top = {r.row.key: r for r in selectors.top_issues(scope, part_way, dim).rows}
+    assert top["B0401"].history_short and not top["B0401"].rising_here and not top["B0401"].rising_in
+    assert top["B030202"].rising_here and not top["B030202"].history_short
+
+    client.force_login(users["ho_officer"])
+    query = f"kind=week&anchor={part_way.start.isoformat()}"
+    page = client.get(reverse("analytics:top") + "?" + query).content.decode()
+    row = page[page.index('data-key="B0401"') :]
+    assert "历史不足" in row[: row.index("</tr>")]
+    rising_page = client.get(reverse("analytics:rising") + "?" + query).content.decode()
+    assert 'id="short-history"' in rising_page and "B0401" in rising_page
+    assert 'data-key="B030202" data-org="BJ"' in rising_page and 'data-key="B0401"' not in rising_page
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("analytics:top") + "?" + query).content.decode()
+    assert "Not enough history" in english
+
+
+def test_a_code_introduced_in_the_taxonomy_recently_is_not_judged_before_it(users, part_way):
+    ClassificationCode.objects.filter(code="B030202").update(valid_from=part_way.start - timedelta(days=14))
+    scope = selectors.resolve_scope(users["ho_officer"], "")
+    found = selectors.rising_result(scope, part_way, dimension("B", 3), by_branch=True)
+    assert ("", "B030202") in found.short_history and not found.rows
+
+
+def _demo(today: date, total: int) -> None:
+    from accounts import demo as accounts_demo
+    from complaints.demo import _seed
+
+    accounts_demo.seed()
+    _seed(total, random.Random(20260301))
+    rollup_rebuild()
+
+
+@pytest.mark.parametrize(
+    "view",
+    ["month to date", "last month", "quarter to date", "last quarter", "week", "last 30 days"],
+)
+def test_demo_like_data_flags_only_the_seeded_rise(view, today, db):
+    """A year of demo intake (go-live a year ago) on the pinned day: no view flags more than the
+    seeded credit-card-fee rise at SZ; quarters have too little history to be judged."""
+    _demo(today, 6000)
+    officer = User.objects.get(username="ho_officer")
+    scope = selectors.resolve_scope(officer, "")
+    month = period_to_date(period_containing("month", today), today)
+    quarter = period_to_date(period_containing("quarter", today), today)
+    period = {
+        "month to date": month,
+        "last month": preceding_periods(period_containing("month", today), 1)[0],
+        "quarter to date": quarter,
+        "last quarter": preceding_periods(period_containing("quarter", today), 1)[0],
+        "week": period_containing("week", today - timedelta(days=7)),
+        "last 30 days": custom_period(today - timedelta(days=29), today),
+    }[view]
+    for dim in (dimension("B", 3), dimension("B", 2)):
+        found = selectors.rising_result(scope, period, dim, by_branch=True)
+        assert found.series > 50
+        seeded = {"B030202", "B0302", "B03"}
+        assert all(r.key in seeded and r.org_code in ("", "SZ") for r in found.rows), found.rows
+        if period.kind == "quarter":
+            assert found.judged == 0 and len(found.short_history) == found.series
+        else:
+            assert found.judged > 0.8 * found.series
