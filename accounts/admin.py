@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .admin_base import ReadOnlyAdmin
 from .models import AuditEvent, Organisation, RoleGrant, User
 
 
@@ -42,18 +43,9 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit trail is append-only."""
 
     list_display = ("at", "actor", "action", "object_type", "object_id")
     list_filter = ("action",)
     search_fields = ("object_id", "actor__username")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

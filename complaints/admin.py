@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db import transaction
 
+from accounts.admin_base import ReadOnlyAdmin
+
 from .models import ClassificationCode, Complaint, RegulatorInquiry, RoutingRule
 from .selectors import routing_rules_cache_clear
 
@@ -47,7 +49,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(ReadOnlyAdmin):
     """Read-only view for administrators: cases change through the services, never here."""
 
     list_display = ("reference", "received_at", "code_b", "responsible_org", "status", "is_repeat")
@@ -56,15 +58,6 @@ class ComplaintAdmin(admin.ModelAdmin):
     list_select_related = ("code_b", "responsible_org")
     show_full_result_count = False  # no COUNT(*) over a million rows
     exclude = ("customer",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RegulatorInquiry)

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from accounts.admin_base import ReadOnlyAdmin
+
 from .models import CallRecording, ListeningEvent, RecordingFlag
 
 
 @admin.register(CallRecording)
-class CallRecordingAdmin(admin.ModelAdmin):
+class CallRecordingAdmin(ReadOnlyAdmin):
     """Operators look; writes go through the services (upload, link, retry)."""
 
     list_display = ("id", "original_name", "complaint", "owner_org", "status", "redaction", "attempts", "created_at")
@@ -15,15 +17,6 @@ class CallRecordingAdmin(admin.ModelAdmin):
     readonly_fields = [
         f.name for f in CallRecording._meta.fields if f.name not in {"file", "redacted_file", "suspect_hits"}
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RecordingFlag)
@@ -38,18 +31,9 @@ class RecordingFlagAdmin(admin.ModelAdmin):
 
 
 @admin.register(ListeningEvent)
-class ListeningEventAdmin(admin.ModelAdmin):
+class ListeningEventAdmin(ReadOnlyAdmin):
     """Read-only: the listening log is append-only."""
 
     list_display = ("at", "user", "recording", "version", "via")
     list_filter = ("version", "via")
     search_fields = ("user__username",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,18 +2,9 @@
 
 from django.contrib import admin
 
+from accounts.admin_base import ReadOnlyAdmin
+
 from .models import CaseAlert, CaseComment, CaseTransition, Decision, ExtensionRequest, Pause, VerificationRequest
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CaseTransition)
