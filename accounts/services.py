@@ -125,32 +125,19 @@ def notification_send(
     Idempotent: re-sending the same event (same key) to the same user does nothing,
     so periodic jobs can run as often as they like. Email (Django's backend, console
     by default) goes only to users newly notified and only after the commit.
+    One event of ``notification_send_many``.
     """
-    from django.core.mail import send_mail
-
-    from .models import Notification
-
-    users = {u.pk: u for u in recipients if u.is_active}
-    if not users:
-        return 0
-    already = set(
-        Notification.objects.filter(recipient_id__in=users, dedupe_key=dedupe_key).values_list(
-            "recipient_id", flat=True
-        )
+    item = NotificationItem(
+        recipients=tuple(recipients),
+        kind=kind,
+        title=title,
+        dedupe_key=dedupe_key,
+        body=body,
+        url=url,
+        complaint_id=getattr(complaint, "pk", complaint),
+        email=email,
     )
-    new = [
-        Notification(
-            recipient=u, kind=kind, title=title, body=body, url=url, complaint=complaint, dedupe_key=dedupe_key
-        )
-        for pk, u in users.items()
-        if pk not in already
-    ]
-    Notification.objects.bulk_create(new, ignore_conflicts=True)
-    if email:
-        addresses = [n.recipient.email for n in new if n.recipient.email]
-        if addresses:
-            transaction.on_commit(lambda: send_mail(title, f"{body}\n{url}", None, addresses, fail_silently=True))
-    return len(new)
+    return notification_send_many([item])
 
 
 @dataclass(frozen=True)
