@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import roles
 from accounts.models import User
-from accounts.services import audit_record
+from accounts.services import audit_record, notification_send
 from complaints.pii import mask_text
 
 from .. import selectors
@@ -70,3 +72,20 @@ def recording_redaction_reject(*, actor: User, recording: CallRecording, reason:
     )
     audit_record(actor=actor, action="recording.redaction_reject", obj=rec)
     return rec
+
+
+def redaction_review_notify() -> int:
+    """Tell the reviewers that a listening copy is held for them (called when one is stored with
+    ``redaction=review``). Coalesced: one notification per reviewer per day, pointing at the
+    review queue (oldest first), however many copies are held that day. Returns how many
+    notifications were new."""
+    reviewers = User.objects.filter(is_active=True, role_grants__role__in=roles.UNMASK_ROLES).distinct()
+    day = timezone.localdate()
+    return notification_send(
+        recipients=reviewers,
+        kind="recording_redaction_review",
+        title=_("有通话录音等待脱敏复核"),
+        body=_("脱敏结果需要人工复核后才能向收听人员开放，请在“脱敏待复核”中收听并放行或驳回。"),
+        url=reverse("recordings:list") + "?redaction=review",
+        dedupe_key=f"recordings:redaction-review:{day:%Y-%m-%d}",
+    )
