@@ -9,18 +9,12 @@ import pytest
 from accounts import roles
 from complaints.models import Complaint
 from complaints.services import CustomerInput, complaint_register
+from tests.browser.steps import pick_code as _pick
 from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MOBILE = "13812345678"
-
-
-def _pick(page, field: str, typed: str, code: str) -> None:
-    page.fill(f"#id_{field}", typed)
-    page.wait_for_selector(f'#list-{field} li[data-code="{code}"]')
-    page.click(f'#list-{field} li[data-code="{code}"]')
-    assert page.input_value(f"#id_{field}") == code
 
 
 def test_agent_logs_fee_complaint_for_returning_customer(page, browser, live_server, org_tree, make_user):

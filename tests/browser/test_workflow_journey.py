@@ -9,6 +9,7 @@ import pytest
 
 from accounts import roles
 from complaints.models import Complaint
+from tests.browser.steps import act
 from tests.complaints.factories import ComplaintFactory
 from tests.conftest import browser_login
 from workflow.hooks import case_registered
@@ -45,20 +46,6 @@ def session(browser, live_server):
     yield open_as
     for ctx in contexts:
         ctx.close()
-
-
-def act(pg, case_id: int, action: str, fields: dict[str, str] | None = None, selects: dict[str, str] | None = None):
-    pg.goto(f"{pg.base_url}/workflow/case/{case_id}/")
-    box = pg.locator(f'details.wf-action[data-action="{action}"]')
-    if box.get_attribute("open") is None:
-        box.locator("summary").click()
-    for name, value in (fields or {}).items():
-        box.locator(f'[name="{action}-{name}"]').fill(value)
-    for name, value in (selects or {}).items():
-        box.locator(f'select[name="{action}-{name}"]').select_option(value)
-    with pg.expect_navigation():
-        box.locator("button[type=submit]").first.click()
-    assert pg.locator(".msg-error").count() == 0, pg.locator(".msg-error").all_inner_texts()
 
 
 def state(case_id: int) -> str:
