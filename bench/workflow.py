@@ -187,9 +187,9 @@ def ensure_data(rows: int) -> float:
         )
         cur.execute(
             """INSERT INTO workflow_verificationrequest (complaint_id, requested_on, upper_org_id, reason, due_date,
-                   recorded_by_id, recorded_at, outcome, comment)
+                   recorded_by_id, recorded_at, outcome, comment, requested_via)
                SELECT c.id, (c.responded_at + interval '5 days')::date, coalesce(o.parent_id, o.id), '客户要求核实',
-                   (c.responded_at + interval '35 days')::date, %s, c.responded_at + interval '5 days', '', ''
+                   (c.responded_at + interval '35 days')::date, %s, c.responded_at + interval '5 days', '', '', ''
                FROM complaints_complaint c JOIN accounts_organisation o ON o.id = c.responsible_org_id
                WHERE c.status = 'verification'""",
             [agent],
