@@ -37,6 +37,26 @@ def complaint_get_for(user: User, reference: str) -> Complaint:
         raise Http404 from None
 
 
+# The one case page reads the case with everything its header and panels name (one query).
+CASE_PAGE_RELATED = (*LIST_RELATED, "created_by", "repeat_of", "assigned_to", "merged_into")
+
+
+def case_page_get(user: User, pk: int) -> Complaint:
+    """The case for the one case page, by id, or Http404 if it does not exist OR is outside the user's scope."""
+    try:
+        return complaints_for(user).select_related(*CASE_PAGE_RELATED).get(pk=pk)
+    except (Complaint.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def case_id_for(user: User, reference: str) -> int:
+    """The id of the case with this reference if the user may see it; otherwise Http404."""
+    pk = complaints_for(user).filter(reference=reference).values_list("pk", flat=True).first()
+    if pk is None:
+        raise Http404
+    return pk
+
+
 @dataclass
 class ComplaintFilters:
     status: str = ""

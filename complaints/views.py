@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -72,7 +72,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 # Routed outside the registrant's scope (e.g. a branch desk logging a head-office
                 # case): the message carries the reference; the case page would be a 404.
                 return redirect("complaints:intake")
-            return redirect("complaints:detail", reference=case.reference)
+            return redirect("workflow:case", pk=case.pk)
     status = 422 if form.is_bound else 200
     if form.is_bound and "form_token" in form.errors:
         form.data = form.data.copy()
@@ -176,31 +176,48 @@ def intake_repeat_check(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/_repeat_warning.html", {"earlier": earlier})
 
 
-@login_required
-def detail(request: HttpRequest, reference: str) -> HttpResponse:
-    case = selectors.complaint_get_for(request.user, reference)
-    repeats = list(
-        selectors.complaints_for(request.user).filter(repeat_of=case).only("reference", "received_at", "status")
-    )
+def case_page(request: HttpRequest, case: Complaint, *, status: int = 200, **hints) -> HttpResponse:
+    """The one case page: the case, its customer and repeats, and every app's panels.
+
+    Served at ``workflow:case`` (the URL inboxes, notifications and e-mails link to) for a case
+    the caller has already scoped to the user; ``hints`` go to the panels (``complaints.panels``).
+    """
+    user = request.user
+    repeats = list(selectors.complaints_for(user).filter(repeat_of=case).only("reference", "received_at", "status"))
     others = []
-    if case.customer_id and may_register(request.user) and not case.repeat_of_id:
+    if case.customer_id and may_register(user) and not case.repeat_of_id:
         others = [
             c
-            for c in selectors.customer_cases_for(request.user, case.customer)
+            for c in selectors.customer_cases_for(user, case.customer)
             if c.pk != case.pk and (c.received_at, c.pk) < (case.received_at, case.pk)
         ]
+    panels, stylesheets = render_case_panels(request, case, **hints)
     return render(
         request,
         "complaints/detail.html",
         {
             "case": case,
-            "repeat_of": selectors.visible_repeat_refs(request.user, [case]).get(case.repeat_of_id),
+            "repeat_of": selectors.visible_repeat_refs(user, [case]).get(case.repeat_of_id),
             "repeats": repeats,
             "link_candidates": others,
-            "panels": render_case_panels(request, case),
-            "can_unmask": can_unmask(request.user),
+            "panels": panels,
+            "panel_stylesheets": stylesheets,
+            "can_unmask": can_unmask(user),
         },
+        status=status,
     )
+
+
+@login_required
+def detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """The old address by reference: a permanent redirect to the one case page (query string kept).
+
+    Scoped like the page: a case the user may not see is a 404 here too, so the redirect never
+    tells whether a reference exists.
+    """
+    url = reverse("workflow:case", args=[selectors.case_id_for(request.user, reference)])
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
 @login_required
@@ -219,7 +236,7 @@ def link_repeat(request: HttpRequest, reference: str) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("已关联为 %(ref)s 的重复投诉") % {"ref": earlier.reference})
-    return redirect("complaints:detail", reference=case.reference)
+    return redirect("workflow:case", pk=case.pk)
 
 
 @login_required

@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - intake's Panel not there yet
         order: int = 100
 
 
-def panels_for(request, complaint) -> list[Panel]:
+def panels_for(request, complaint, **_hints) -> list[Panel]:
     """One panel: the case's recordings (live status, player) and the upload form."""
     if not request.user.is_authenticated:
         return []

@@ -121,7 +121,7 @@ def case_panel(request: HttpRequest, reference: str) -> HttpResponse:
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         else:
             messages.success(request, notice)
-        return redirect("complaints:detail", reference=complaint.reference)
+        return redirect("workflow:case", pk=complaint.pk)
     return render(
         request,
         "recordings/_panel_body.html",

@@ -186,7 +186,14 @@ REGISTRY: list[Route] = [
     Route("complaints:public_form", PUBLIC, same_for_all=True),
     Route("complaints:public_thanks", PUBLIC, ok=frozenset({200, 302}), note="without a submission: to the form"),
     Route("complaints:taxonomy_search", ALL, data=lambda w: {"q": "年费"}, same_for_all=True),
-    Route("complaints:detail", ALL, obj="case", args=case_ref),
+    Route(
+        "complaints:detail",
+        ALL,
+        obj="case",
+        args=case_ref,
+        ok=frozenset({301}),
+        note="the old address: a permanent redirect to workflow:case (the one case page), 404 outside scope",
+    ),
     Route(
         "complaints:link_repeat",
         ALL,
@@ -215,7 +222,7 @@ REGISTRY: list[Route] = [
     Route("workflow:mine", ALL, rows=refs, lists="cases", exact=False),
     Route("workflow:overview", ALL, head_office=True, note="deadline counts by branch"),
     Route("workflow:approvals", frozenset({OFFICER, APPROVER, MANAGER}), rows=refs, lists="cases", exact=False),
-    Route("workflow:case", ALL, obj="case", args=case_pk),
+    Route("workflow:case", ALL, obj="case", args=case_pk, note="the one case page: every app's panels"),
     Route(
         "workflow:act",
         ALL,

@@ -82,7 +82,8 @@ def test_responses_with_customer_data_are_never_cached(officer_client, org_tree)
     urls = [
         reverse("home"),
         reverse("complaints:list"),
-        reverse("complaints:detail", args=[case.reference]),
+        reverse("workflow:case", args=[case.pk]),
+        reverse("complaints:detail", args=[case.reference]),  # the old address: its redirect
         reverse("complaints_api:complaint_list"),
         reverse("analytics:export", args=["top", "csv"]),
         "/no-such-page/",

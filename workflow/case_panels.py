@@ -1,7 +1,7 @@
 """The workflow's panels on the case page: the clock, what the user may do, the timeline.
 
-The intake app's case detail page renders whatever ``panels_for`` returns;
-the workflow's own case page (``workflow:case``) renders the same panels.
+The one case page (``complaints.views.case_page``, served at ``workflow:case``) renders
+whatever ``panels_for`` returns, collected by ``complaints.panels``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ except ImportError:  # pragma: no cover - fallback with the same fields
         template: str
         context: dict
         order: int = 100
+        stylesheet: str = ""
+
+
+STYLESHEET = "workflow/workflow.css"
 
 
 class ActionView(NamedTuple):
@@ -57,7 +61,7 @@ def action_views(request, complaint, *, bound: tuple[str, Any, str] | None = Non
     return views
 
 
-def panels_for(request, complaint, *, now: datetime | None = None, bound=None) -> list[Panel]:
+def panels_for(request, complaint, *, now: datetime | None = None, bound=None, **_hints) -> list[Panel]:
     clock = selectors.clock_for(complaint, now=now)
     decision = complaint.decisions.order_by("-version").first()
     return [
@@ -72,15 +76,18 @@ def panels_for(request, complaint, *, now: datetime | None = None, bound=None) -
                 "wf_decision_review": Decision.Review,
             },
             10,
+            stylesheet=STYLESHEET,
         ),
         Panel(
             "workflow/panels/actions.html",
             {"wf_actions": action_views(request, complaint, bound=bound), "wf_complaint": complaint},
             20,
+            stylesheet=STYLESHEET,
         ),
         Panel(
             "workflow/panels/timeline.html",
             {"wf_entries": timeline_entries(complaint), "wf_complaint": complaint},
             90,
+            stylesheet=STYLESHEET,
         ),
     ]

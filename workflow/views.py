@@ -18,21 +18,24 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.selectors import sees_everything
+from complaints import selectors as complaint_selectors
+from complaints.views import case_page
 
 from . import actions, selectors
-from .case_panels import panels_for
 from .errors import CaseNotFound, WorkflowError
 from .selectors import BUCKETS
 
 
 def _panels_page(request, complaint, *, status=200, bound=None) -> HttpResponse:
-    panels = sorted(panels_for(request, complaint, bound=bound), key=lambda p: p.order)
-    return render(request, "workflow/case.html", {"complaint": complaint, "panels": panels}, status=status)
+    """The one case page (the intake app's), with the refused action's form shown again."""
+    return case_page(request, complaint_selectors.case_page_get(request.user, complaint.pk), status=status, bound=bound)
 
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _panels_page(request, selectors.case_for(request.user, pk))
+    """The one case page: every app's panels (``complaints.panels``); the old
+    ``complaints:detail`` address redirects here."""
+    return case_page(request, complaint_selectors.case_page_get(request.user, pk))
 
 
 def _next_url(request, pk: int, raw: str) -> str:

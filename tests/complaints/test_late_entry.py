@@ -56,5 +56,5 @@ def test_the_api_and_the_case_page_carry_both_times(client, agent, register, int
     body["late_reason"] = "客户来信"
     resp = client.post(reverse("complaints_api:complaint_list"), body, content_type="application/json")
     assert resp.status_code == 201, resp.content
-    page = client.get(reverse("complaints:detail", args=[resp.json()["reference"]])).content.decode()
+    page = client.get(reverse("complaints:detail", args=[resp.json()["reference"]]), follow=True).content.decode()
     assert "登记时间" in page and "登记延迟 3 天" in page

@@ -57,7 +57,7 @@ def test_intake_page_registers_a_case_and_redirects_to_it(agent_client, org_tree
     )
     case = Complaint.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("complaints:detail", args=[case.reference])
+    assert response.url == reverse("workflow:case", args=[case.pk])
     assert case.responsible_org == org_tree.bj
     assert case.disputed_amount == 300
 
@@ -141,7 +141,7 @@ def test_repeat_warning_links_the_earlier_case(agent_client, register):
     html = agent_client.post(
         reverse("complaints:intake_repeat_check"), {"mobile": MOBILE, "code_b": "B030202"}
     ).content.decode()
-    assert "重复投诉提醒" in html and reverse("complaints:detail", args=[earlier.reference]) in html
+    assert "重复投诉提醒" in html and reverse("workflow:case", args=[earlier.pk]) in html
     other = agent_client.post(reverse("complaints:intake_repeat_check"), {"mobile": MOBILE, "code_b": "B0101"})
     assert "重复投诉提醒" not in other.content.decode()
 
@@ -156,7 +156,7 @@ def test_agent_links_a_different_code_case_from_the_form(agent_client, register)
 
 def test_card_number_in_details_is_shown_masked_on_the_case_page(agent_client, register):
     case = register(details="卡号 6222021234567890 被扣年费")
-    html = agent_client.get(reverse("complaints:detail", args=[case.reference])).content.decode()
+    html = agent_client.get(reverse("workflow:case", args=[case.pk])).content.decode()
     assert "622202******7890" in html and "6222021234567890" not in html
     assert "张先生" in html and "张伟" not in html
     assert "B030202" in html and "A0302-B030202-C03" in html
@@ -164,8 +164,8 @@ def test_card_number_in_details_is_shown_masked_on_the_case_page(agent_client, r
 
 def test_detail_shows_repeat_links_both_ways(agent_client, register):
     first, second = register(), register()
-    assert first.reference in agent_client.get(reverse("complaints:detail", args=[second.reference])).content.decode()
-    assert second.reference in agent_client.get(reverse("complaints:detail", args=[first.reference])).content.decode()
+    assert first.reference in agent_client.get(reverse("workflow:case", args=[second.pk])).content.decode()
+    assert second.reference in agent_client.get(reverse("workflow:case", args=[first.pk])).content.decode()
 
 
 def test_link_repeat_from_case_page(agent_client, register):
@@ -185,7 +185,7 @@ def test_reveal_full_numbers_only_for_unmask_roles_and_logged(client, register, 
     assert client.post(url).status_code == 404
     officer = make_user(roles.HO_OFFICER, org_tree.ho)
     client.force_login(officer)
-    detail = client.get(reverse("complaints:detail", args=[case.reference])).content.decode()
+    detail = client.get(reverse("workflow:case", args=[case.pk])).content.decode()
     assert MOBILE not in detail and "查看完整号码" in detail
     shown = client.post(url).content.decode()
     assert MOBILE in shown and ID_NUMBER in shown

@@ -422,13 +422,13 @@ def test_an_anonymised_case_and_its_recording_still_open_and_show_no_personal_da
     rec = CallRecording.objects.get(complaint=case)
     pin_clock(PINNED_TODAY)
     client.force_login(people["officer"])
-    detail = reverse("complaints:detail", args=[case.reference])
+    detail = reverse("workflow:case", args=[case.pk])
     assert "幸福路" in client.get(detail).content.decode()  # the details as the customer gave them
 
     retention_run(apply=True)
 
     pages = [
-        reverse("complaints:detail", args=[case.reference]),
+        reverse("workflow:case", args=[case.pk]),
         reverse("recordings:detail", args=[rec.pk]),
         reverse("recordings:case", args=[case.reference]),
     ]

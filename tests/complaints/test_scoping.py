@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import roles
+from complaints.models import Complaint
 from tests.complaints.factories import ComplaintFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def test_lists_show_exactly_the_users_subtree(client, org_tree, make_user, cases
 
 
 DETAILS = {
-    "page": lambda ref: reverse("complaints:detail", args=[ref]),
+    "page": lambda ref: reverse("workflow:case", args=[Complaint.objects.get(reference=ref).pk]),
     "api": lambda ref: reverse("complaints_api:complaint_detail", args=[ref]),
     "link-repeat": lambda ref: reverse("complaints:link_repeat", args=[ref]),
 }
@@ -92,7 +93,7 @@ def test_sub_branch_user_gets_404_for_the_parent_branch_case(client, org_tree, m
 def test_head_office_sees_both_branches_details(client, ho_officer, cases):
     client.force_login(ho_officer)
     for case in (cases["bj"][0], cases["sh"][4]):
-        assert client.get(reverse("complaints:detail", args=[case.reference])).status_code == 200
+        assert client.get(reverse("workflow:case", args=[case.pk])).status_code == 200
 
 
 def test_org_filter_outside_scope_returns_nothing_not_everything(client, bj_manager, cases):
@@ -120,7 +121,7 @@ def test_a_repeat_of_another_branchs_case_does_not_name_that_case(client, cases,
     earlier, repeat = cases["sh"][0], cases["bj"][0]
     repeat.repeat_of, repeat.is_repeat = earlier, True
     repeat.save(update_fields=["repeat_of", "is_repeat"])
-    detail_page = reverse("complaints:detail", args=[repeat.reference])
+    detail_page = reverse("workflow:case", args=[repeat.pk])
     detail_api = reverse("complaints_api:complaint_detail", args=[repeat.reference])
 
     client.force_login(make_user(roles.BRANCH_MANAGER, org_tree.bj))

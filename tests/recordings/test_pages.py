@@ -37,12 +37,12 @@ def test_status_row_polls_while_queued_and_stops_with_the_player_when_done(clien
 def test_case_page_renders_the_recordings_panel(client, people, estate):
     case = estate.bj_cases[0]
     client.force_login(people.bj_handler)
-    body = client.get(reverse("complaints:detail", args=[case.reference])).content.decode()
+    body = client.get(reverse("workflow:case", args=[case.pk])).content.decode()
     assert "data-rec-panel" in body and "recordings/recordings.js" in body
     assert body.count('class="rec-row"') == 2
     assert 'hx-post="/recordings/case/' in body  # the upload form
     client.force_login(people.auditor)
-    body = client.get(reverse("complaints:detail", args=[case.reference])).content.decode()
+    body = client.get(reverse("workflow:case", args=[case.pk])).content.decode()
     assert "data-rec-panel" in body and 'hx-post="/recordings/case/' not in body  # read-only: no upload
 
 
