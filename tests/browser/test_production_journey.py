@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
 from pathlib import Path
@@ -135,6 +136,17 @@ def test_stack_is_healthy_links_work_once_and_cookies_are_secure(stack, bank, op
     status, health = stack.health()
     assert status == 200, health
     assert health["checks"]["workers"] == {"status": "ok", "queues": {"default": 1, "transcription": 1, "analytics": 1}}
+
+    # Static files under their manifest names, compressed; source maps as they are (not worth
+    # compressing at every deploy: only developer tools fetch them).
+    manifest = json.loads((stack.var / "staticfiles" / "staticfiles.json").read_text())["paths"]
+    https = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip, br"}
+    chart = next(k for k in manifest if k.startswith("vendor/chart") and k.endswith(".js"))
+    status, headers, _ = stack.site.get(f"/static/{manifest[chart]}", **https)
+    assert status == 200 and headers.get("content-encoding") == "br", headers
+    source_map = next(k for k in manifest if k.endswith(".js.map"))
+    status, headers, body = stack.site.get(f"/static/{manifest[source_map]}", **https)
+    assert status == 200 and "content-encoding" not in headers and body.lstrip().startswith(b"{"), headers
 
     # Every listed user chose a password through their link (the bank fixture); a link works once.
     assert set(bank) == {line.split(",")[0] for line in USERS.splitlines()[1:]}
