@@ -162,6 +162,11 @@ RECUSAL_MESSAGES = {
     recusal.HANDLED: gettext_lazy("您曾经办或办结本投诉，核实须由未参与办理的人员作出"),
     recusal.AUTHORED: gettext_lazy("不能审批自己拟定的处理意见"),
 }
+OWN_REQUEST_MESSAGES = {
+    "decide_extension_1": gettext_lazy("不能审批自己提出的延期申请"),
+    "decide_extension_2": gettext_lazy("不能审批自己提出的延期申请"),
+    "decide_pause": gettext_lazy("不能审批自己提出的暂停申请"),
+}
 
 
 def _refusal(user, complaint, action: str, parties: recusal.CaseParties | None) -> tuple[str | None, str | None]:
@@ -184,6 +189,8 @@ def _refusal(user, complaint, action: str, parties: recusal.CaseParties | None) 
     if parties is None:
         parties = case_parties(complaint, action=action)
     conflict = recusal.refusal(user.pk, action, parties)
+    if conflict == recusal.REQUESTED:
+        return str(OWN_REQUEST_MESSAGES[action]), conflict
     if conflict:
         return str(RECUSAL_MESSAGES[conflict]), conflict
     if granted == [R.BRANCH_HANDLER] and complaint.assigned_to_id not in (None, user.pk):
@@ -201,13 +208,16 @@ def denial(user, complaint, action: str, *, parties: recusal.CaseParties | None 
 
 
 def case_parties(complaint, *, action: str | None = None) -> recusal.CaseParties:
-    """Who is involved in, handled, closed or drafted the pending decision of the case.
+    """Who is involved in, handled, closed, drafted the pending decision of, or asked for the
+    pending extension or pause of the case.
 
-    One query for 回避; the handling history is read only for the actions that need it.
+    One query for 回避; the history and pending requests are read only for the actions that need them.
     """
     from .models import Assignment, CaseTransition, Decision, InvolvedStaff
 
     involved = frozenset(InvolvedStaff.objects.filter(complaint=complaint).values_list("user_id", flat=True))
+    if action in recusal.REQUESTER_EXCLUDED_ACTIONS:
+        return recusal.CaseParties(involved=involved, **_requesters(complaint, action))
     if action is not None and action not in recusal.INDEPENDENT_ACTIONS | recusal.AUTHOR_EXCLUDED_ACTIONS:
         return recusal.CaseParties(involved=involved)
     handlers = set(Assignment.objects.filter(complaint=complaint).values_list("assigned_to_id", flat=True))
@@ -226,7 +236,22 @@ def case_parties(complaint, *, action: str | None = None) -> recusal.CaseParties
         handlers=frozenset(handlers),
         closers=frozenset(closers),
         pending_decision_author=pending.author_id if pending else None,
+        **_requesters(complaint, None),
     )
+
+
+def _requesters(complaint, action: str | None) -> dict[str, int | None]:
+    """Who asked for the case's pending extension and pause (only the one ``action`` decides, if given)."""
+    from .models import ExtensionRequest, PauseRequest
+
+    found = {}
+    if action is None or action in recusal.EXTENSION_DECISIONS:
+        pending = ExtensionRequest.objects.filter(complaint=complaint, status=ExtensionRequest.Status.PENDING)
+        found["extension_requester"] = pending.values_list("requested_by_id", flat=True).first()
+    if action is None or action in recusal.PAUSE_DECISIONS:
+        pending = PauseRequest.objects.filter(complaint=complaint, status=PauseRequest.Status.PENDING)
+        found["pause_requester"] = pending.values_list("requested_by_id", flat=True).first()
+    return found
 
 
 def ensure_visible(user, complaint) -> None:

@@ -7,7 +7,9 @@ service asks before giving a case to someone):
   in its text, or added later — may not act on it at all and cannot be assigned it;
 * independence of verification (核实): the upper level's decision on a verification, or the
   recording of its withdrawal, is not taken by anyone who handled or closed the case; the
-  new decision a verification brings is not approved by the person who drafted it.
+  new decision a verification brings is not approved by the person who drafted it;
+* nobody decides their own request: an extension or a pause is approved or rejected by
+  someone other than the person who asked (the page offers the decision only to them).
 """
 
 from __future__ import annotations
@@ -37,8 +39,12 @@ INDEPENDENT_ACTIONS = frozenset({"decide_verification", "withdraw_verification"}
 # Approving a decision: never the person who drafted it (a verification's new decision is
 # drafted at the upper level, so this is where it bites).
 AUTHOR_EXCLUDED_ACTIONS = frozenset({"approve_decision", "return_to_branch"})
+# Deciding a pending request (extension, pause): never the person who asked.
+EXTENSION_DECISIONS = frozenset({"decide_extension_1", "decide_extension_2"})
+PAUSE_DECISIONS = frozenset({"decide_pause"})
+REQUESTER_EXCLUDED_ACTIONS = EXTENSION_DECISIONS | PAUSE_DECISIONS
 
-INVOLVED, HANDLED, AUTHORED = "involved", "handled", "authored"
+INVOLVED, HANDLED, AUTHORED, REQUESTED = "involved", "handled", "authored", "requested"
 
 
 @dataclass(frozen=True)
@@ -49,17 +55,23 @@ class CaseParties:
     handlers: frozenset[int] = frozenset()  # assignees (ever) and actors of handling steps
     closers: frozenset[int] = frozenset()
     pending_decision_author: int | None = None
+    extension_requester: int | None = None  # who asked for the pending extension
+    pause_requester: int | None = None  # who asked for the pending pause
     extra: dict = field(default_factory=dict, compare=False)
 
 
 def refusal(user_id: int, action: str, parties: CaseParties) -> str | None:
-    """The rule ``user_id`` would break by doing ``action``: INVOLVED, HANDLED, AUTHORED or None."""
+    """The rule ``user_id`` would break by doing ``action``: INVOLVED, HANDLED, AUTHORED, REQUESTED or None."""
     if user_id in parties.involved:
         return INVOLVED
     if action in INDEPENDENT_ACTIONS and (user_id in parties.handlers or user_id in parties.closers):
         return HANDLED
     if action in AUTHOR_EXCLUDED_ACTIONS and parties.pending_decision_author == user_id:
         return AUTHORED
+    if action in EXTENSION_DECISIONS and parties.extension_requester == user_id:
+        return REQUESTED
+    if action in PAUSE_DECISIONS and parties.pause_requester == user_id:
+        return REQUESTED
     return None
 
 
