@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from voc.validators import plausible_date
 
 from .dimensions import Dimension, DimensionError, dimension
-from .periods import Period, PeriodError, custom_period, period_containing, period_to_date
+from .periods import (
+    COMPARES,
+    DEFAULT_PRESET,
+    Period,
+    PeriodError,
+    custom_period,
+    period_containing,
+    period_to_date,
+    preset_period,
+)
 
 KIND_CHOICES = [
     ("custom", _("自定义（默认近30天）")),
@@ -21,6 +30,15 @@ KIND_CHOICES = [
     ("quarter", _("季度")),
 ]
 AXIS_CHOICES = [("B", _("B 业务")), ("C", _("C 原因")), ("A", _("A 渠道")), ("BC", _("B×C 业务×原因"))]
+PRESET_CHOICES = [
+    ("mtd", _("本月至今")),
+    ("last_month", _("上月")),
+    ("qtd", _("本季度至今")),
+    ("last_quarter", _("上季度")),
+    ("last30", _("近30天")),
+    ("yoy", _("同比")),
+]
+COMPARE_CHOICES = [("previous", _("环比")), ("year", _("同比"))]
 LEVEL_CHOICES = [("3", _("末级")), ("2", _("二级")), ("1", _("一级"))]
 DEFAULT_DAYS = 30
 
@@ -30,6 +48,12 @@ class ReportParams:
     period: Period
     dim: Dimension
     org_code: str
+    preset: str = ""  # one of PRESET_CHOICES when the period came from a preset
+    compare: str = "previous"  # compared with the period before (环比) or a year before (同比)
+
+    @property
+    def preset_label(self) -> str:
+        return str(dict(PRESET_CHOICES).get(self.preset, ""))
 
     def query(self, **extra) -> str:
         """The query string that reproduces these parameters (for drill-down and export links)."""
@@ -45,6 +69,10 @@ class ReportParams:
         if self.period.kind != "custom":
             params = {"kind": self.period.kind, "anchor": self.period.start.isoformat(), **params}
             params.pop("start"), params.pop("end")
+        if self.preset:
+            params = {"preset": self.preset, "axis": self.dim.axis, "level": self.dim.level}
+        elif self.compare != "previous":
+            params["compare"] = self.compare
         if self.org_code:
             params["org"] = self.org_code
         params.update({k: v for k, v in extra.items() if v not in (None, "")})
@@ -52,6 +80,8 @@ class ReportParams:
 
 
 class ReportForm(forms.Form):
+    preset = forms.ChoiceField(label=_("快捷周期"), choices=PRESET_CHOICES, required=False)
+    compare = forms.ChoiceField(label=_("对比"), choices=COMPARE_CHOICES, required=False)
     kind = forms.ChoiceField(label=_("周期"), choices=KIND_CHOICES, required=False)
     anchor = forms.DateField(validators=[plausible_date], label=_("所在日期"), required=False)
     start = forms.DateField(validators=[plausible_date], label=_("开始日期"), required=False)
@@ -64,8 +94,14 @@ class ReportForm(forms.Form):
         data = super().clean()
         today = timezone.localdate()
         kind = data.get("kind") or "custom"
+        preset = data.get("preset") or ""
+        compare = data.get("compare") or "previous"
+        if not (preset or data.get("kind") or data.get("start") or data.get("end") or data.get("anchor")):
+            preset = DEFAULT_PRESET  # never partial without saying so: the page marks it 含今日
         try:
-            if kind == "custom":
+            if preset:
+                period, compare = preset_period(preset, today)
+            elif kind == "custom":
                 end = data.get("end") or today
                 start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
                 period = custom_period(start, end)
@@ -83,7 +119,9 @@ class ReportForm(forms.Form):
             dim = dimension(data.get("axis") or "B", data.get("level") or "3")
         except DimensionError as exc:
             raise forms.ValidationError(str(exc)) from exc
-        data["params"] = ReportParams(period, dim, (data.get("org") or "").strip())
+        if compare not in COMPARES:
+            compare = "previous"
+        data["params"] = ReportParams(period, dim, (data.get("org") or "").strip(), preset, compare)
         return data
 
 

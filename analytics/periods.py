@@ -155,3 +155,63 @@ def split_by_month(start: date, end: date) -> TierSplit:
     if last_end < end:
         days.append((last_end + timedelta(days=1), end))
     return TierSplit((first, _month_start(last_end)), tuple(days))
+
+
+def _year_earlier(d: date) -> date:
+    """The same calendar day a year before (29 February becomes 28 February)."""
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:
+        return d.replace(year=d.year - 1, day=28)
+
+
+def same_period_last_year(period: Period) -> Period:
+    """The like-for-like period a year before (同比): the same calendar week/month/quarter of
+    last year (for one still running, the same elapsed span of it), or for a custom range the
+    same dates a year earlier."""
+    if period.kind == "custom":
+        return Period("custom", _year_earlier(period.start), _year_earlier(period.end))
+    if period.kind == "week":  # the ISO week with the same number (week 53 falls back to 52)
+        iso = period.start.isocalendar()
+        try:
+            start = date.fromisocalendar(iso.year - 1, iso.week, 1)
+        except ValueError:
+            start = date.fromisocalendar(iso.year - 1, 52, 1)
+    else:
+        start = _year_earlier(period.start)
+    whole = period_containing(period.kind, start)
+    if period.to_date:
+        end = min(whole.start + timedelta(days=period.days - 1), whole.end)
+        return Period(period.kind, whole.start, end, to_date=True)
+    return whole
+
+
+COMPARES = ("previous", "year")
+
+
+def comparison_period(period: Period, compare: str = "previous") -> Period:
+    """The period a report compares with: the one just before (环比) or a year before (同比)."""
+    return same_period_last_year(period) if compare == "year" else previous_period(period)
+
+
+# Presets of the report pages, resolved against today. Each is complete, or marked to date.
+PRESETS = ("mtd", "last_month", "qtd", "last_quarter", "last30", "yoy")
+# The default: the last 30 days up to today, said so on the page (today is still running).
+DEFAULT_PRESET = "last30"
+
+
+def preset_period(preset: str, today: date) -> tuple[Period, str]:
+    """(period, compare) for a preset on ``today``. A preset that ends today is marked to date,
+    even on the last day of its month (today is still running)."""
+    if preset in ("mtd", "yoy", "qtd"):
+        whole = period_containing("quarter" if preset == "qtd" else "month", today)
+        period = Period(whole.kind, whole.start, today, to_date=True)
+        return period, "year" if preset == "yoy" else "previous"
+    if preset == "last_month":
+        return period_containing("month", today.replace(day=1) - timedelta(days=1)), "previous"
+    if preset == "last_quarter":
+        quarter = period_containing("quarter", today)
+        return period_containing("quarter", quarter.start - timedelta(days=1)), "previous"
+    if preset == "last30":
+        return Period("custom", today - timedelta(days=29), today, to_date=True), "previous"
+    raise PeriodError(f"未知的预设周期：{preset!r} / Unknown preset: {preset!r}")

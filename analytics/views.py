@@ -18,7 +18,15 @@ from workflow.states import CaseState
 
 from . import selectors
 from .dimensions import DimensionError
-from .forms import AXIS_CHOICES, KIND_CHOICES, LEVEL_CHOICES, ReportParams, parse_report
+from .forms import (
+    AXIS_CHOICES,
+    COMPARE_CHOICES,
+    KIND_CHOICES,
+    LEVEL_CHOICES,
+    PRESET_CHOICES,
+    ReportParams,
+    parse_report,
+)
 from .services import can_manage_improvements
 
 ANALYTICS_ROLES = (
@@ -61,6 +69,8 @@ def report_context(request: HttpRequest) -> tuple[dict, ReportParams | None, sel
         "q": request.GET,
         "org_choices": list(orgs_visible_to(request.user).values_list("code", "name_zh")),
         "kind_choices": KIND_CHOICES,
+        "preset_choices": PRESET_CHOICES,
+        "compare_choices": COMPARE_CHOICES,
         "axis_choices": AXIS_CHOICES,
         "level_choices": LEVEL_CHOICES,
         "can_remediate": can_manage_improvements(request.user),
@@ -78,7 +88,7 @@ def _render(request, template: str, context: dict) -> HttpResponse:
 def top(request: HttpRequest) -> HttpResponse:
     context, params, scope = report_context(request)
     if params:
-        result = selectors.top_issues(scope, params.period, params.dim, limit=50)
+        result = selectors.top_issues(scope, params.period, params.dim, limit=50, compare=params.compare)
         context["result"] = result
         assessed = selectors.rising_result(
             scope, params.period, params.dim, by_branch=scope.org is None or scope.org.kind == "head_office"

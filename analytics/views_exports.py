@@ -23,7 +23,9 @@ def _fmt_pct(value) -> str:
 
 
 def _top(scope, params):
-    result = selectors.top_issues(scope, params.period, params.dim, limit=None, with_rising=False)
+    result = selectors.top_issues(
+        scope, params.period, params.dim, limit=None, with_rising=False, compare=params.compare
+    )
     header = ["rank", "code", "name", "count", "share_pct", "previous", "change", "change_pct", "new", "previous_rank", "rank_change", "repeat", "repeat_rate_pct"]  # fmt: skip
     rows = (
         [

@@ -49,7 +49,7 @@ class TopView(_ReportView):
     )
     def get(self, request):
         _, params, scope = self.parse(request)
-        result = selectors.top_issues(scope, params.period, params.dim, limit=None)
+        result = selectors.top_issues(scope, params.period, params.dim, limit=None, compare=params.compare)
         data = {
             "scope": scope.code or "ALL",
             "period": _period(result.period),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, Sum
 
 from ..dimensions import Dimension
-from ..periods import Period, previous_period
+from ..periods import Period, comparison_period
 from ..ranking import RankRow, rank_issues
 from .base import Scope, cached, complaints_in, key_expression, key_name, scope_tiers
 
@@ -28,6 +28,7 @@ class TopResult:
     total: int
     previous_total: int
     rows: list[TopRow] = field(default_factory=list)
+    compare: str = "previous"  # "previous" (环比) or "year" (同比: the same period a year before)
 
 
 def counts_by_key(scope: Scope, period: Period, dim: Dimension, *, raw: bool = False) -> tuple[dict, dict]:
@@ -54,12 +55,20 @@ def counts_by_key(scope: Scope, period: Period, dim: Dimension, *, raw: bool = F
 
 
 def top_issues(
-    scope: Scope, period: Period, dim: Dimension, *, limit: int | None = 20, raw: bool = False, with_rising: bool = True
+    scope: Scope,
+    period: Period,
+    dim: Dimension,
+    *,
+    limit: int | None = 20,
+    raw: bool = False,
+    with_rising: bool = True,
+    compare: str = "previous",
 ) -> TopResult:
-    """Rank codes at ``dim`` for ``period`` in ``scope`` and compare with the previous equal period."""
+    """Rank codes at ``dim`` for ``period`` in ``scope`` and compare with the previous equal period
+    (or, ``compare="year"``, the same period a year before), like for like."""
 
     def compute() -> TopResult:
-        previous = previous_period(period)
+        previous = comparison_period(period, compare)
         current, repeats = counts_by_key(scope, period, dim, raw=raw)
         before, _ = counts_by_key(scope, previous, dim, raw=raw)
         ranked = rank_issues(current, before, repeats, limit=limit)
@@ -86,6 +95,6 @@ def top_issues(
             )
             for r in ranked
         ]
-        return TopResult(period, previous, sum(current.values()), sum(before.values()), rows)
+        return TopResult(period, previous, sum(current.values()), sum(before.values()), rows, compare)
 
-    return cached("top", scope, (period, dim, limit, raw, with_rising), compute)
+    return cached("top", scope, (period, dim, limit, raw, with_rising, compare), compute)
