@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -400,6 +401,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=300)
     parser.add_argument("--parts", default="seed,load,faults,report")
     args = parser.parse_args()
+    # SIGTERM (and SIGINT, which a shell's background job ignores) end the run through the
+    # ``finally`` below, which stops everything this bench started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parts = set(args.parts.split(","))
     results = load_results()
     results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "date": str(date.today()),
@@ -423,6 +427,7 @@ def main() -> None:
             worker.stop()
         if serve is not None:
             results["serve_stop_rc"] = serve.stop(timeout=180)
+        results["killed_after_stop"] = stack.kill_leftovers()
         results["leftover_processes"] = stack.leftovers()
         save(results)
     if "report" in parts:

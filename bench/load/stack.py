@@ -8,6 +8,7 @@ server of its own on port 6395 (broker DB 5, cache DB 6), gunicorn binds 127.0.0
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -217,4 +218,18 @@ def leftovers() -> list[str]:
                 found.append(f"{proc.name} {cmd[:120]}")
         except OSError:
             continue
+    return found
+
+
+def kill_leftovers(grace: float = 10) -> list[str]:
+    """Stop what is left of this bench (a worker still finishing a long job after scripts/serve
+    gave up waiting): SIGTERM, then SIGKILL, each by its own pid."""
+    found = leftovers()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for line in leftovers():
+            with contextlib.suppress(OSError):
+                os.kill(int(line.split(" ", 1)[0]), sig)
+        deadline = time.monotonic() + grace
+        while leftovers() and time.monotonic() < deadline:
+            time.sleep(0.5)
     return found
