@@ -38,7 +38,7 @@ def complaint_get_for(user: User, reference: str) -> Complaint:
 
 
 # The one case page reads the case with everything its header and panels name (one query).
-CASE_PAGE_RELATED = (*LIST_RELATED, "created_by", "repeat_of", "assigned_to", "merged_into")
+CASE_PAGE_RELATED = (*LIST_RELATED, "created_by", "repeat_of", "assigned_to", "merged_into", "root_cause_code")
 
 
 def case_page_get(user: User, pk: int) -> Complaint:
@@ -47,6 +47,25 @@ def case_page_get(user: User, pk: int) -> Complaint:
         return complaints_for(user).select_related(*CASE_PAGE_RELATED).get(pk=pk)
     except (Complaint.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def case_relatives_for(user: User, case: Complaint, *, history: bool, limit: int = 10):
+    """(the later repeats of ``case``, the customer's earlier cases newest first — at most
+    ``limit``, only when ``history``), among the cases the user may see, in one query."""
+    wanted = Q(repeat_of=case)
+    if history and case.customer_id:
+        earlier = Q(received_at__lt=case.received_at) | Q(received_at=case.received_at, pk__lt=case.pk)
+        wanted |= Q(customer_id=case.customer_id) & earlier
+    rows = list(
+        complaints_for(user)
+        .filter(wanted)
+        .exclude(pk=case.pk)
+        .select_related("code_b", "responsible_org")
+        .order_by("-received_at", "-id")
+    )
+    repeats = [c for c in rows if c.repeat_of_id == case.pk]
+    others = [c for c in rows if history and c.customer_id == case.customer_id and c.repeat_of_id != case.pk]
+    return repeats, others[:limit]
 
 
 def case_id_for(user: User, reference: str) -> int:

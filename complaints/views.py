@@ -183,14 +183,8 @@ def case_page(request: HttpRequest, case: Complaint, *, status: int = 200, **hin
     the caller has already scoped to the user; ``hints`` go to the panels (``complaints.panels``).
     """
     user = request.user
-    repeats = list(selectors.complaints_for(user).filter(repeat_of=case).only("reference", "received_at", "status"))
-    others = []
-    if case.customer_id and may_register(user) and not case.repeat_of_id:
-        others = [
-            c
-            for c in selectors.customer_cases_for(user, case.customer)
-            if c.pk != case.pk and (c.received_at, c.pk) < (case.received_at, case.pk)
-        ]
+    history = bool(case.customer_id) and not case.repeat_of_id and may_register(user)
+    repeats, others = selectors.case_relatives_for(user, case, history=history)
     panels, stylesheets = render_case_panels(request, case, **hints)
     return render(
         request,

@@ -14,7 +14,7 @@ Objects outside a user's reach are 404, never 403.
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts import roles
@@ -179,8 +179,11 @@ def unplayable_reason(user: User, rec: CallRecording) -> str:
     return ""
 
 
-def segments_for(rec: CallRecording) -> QuerySet[TranscriptSegment]:
-    return rec.segments.order_by("index")
+def segments_for(rec: CallRecording) -> QuerySet[TranscriptSegment] | list[TranscriptSegment]:
+    """The recording's segments in order: the ones read with the case's recordings
+    (``case_recordings``) when there are, else a query."""
+    prefetched = getattr(rec, "segments_in_order", None)
+    return prefetched if prefetched is not None else rec.segments.order_by("index")
 
 
 def queue_position(rec: CallRecording) -> int | None:
@@ -203,10 +206,26 @@ def queue_positions(recs) -> dict[int, int]:
     return {r.pk: ahead[f"r{r.pk}"] + 1 for r in waiting}
 
 
-def recordings_for_complaint(user: User, complaint) -> QuerySet[CallRecording]:
+def recordings_for_complaint(user: User, complaint) -> list[CallRecording]:
     if not org_visible_to(user, complaint.responsible_org):
-        return CallRecording.objects.none()
-    return CallRecording.objects.filter(complaint=complaint).select_related("uploaded_by").order_by("-created_at")
+        return []
+    return case_recordings(complaint)
+
+
+def case_recordings(complaint) -> list[CallRecording]:
+    """The case's recordings, newest first, with uploader, flag and segments: two queries, read
+    once per case object (the case page's panel and its timeline entries share them)."""
+    cached = getattr(complaint, "_case_recordings", None)
+    if cached is None:
+        segments = TranscriptSegment.objects.order_by("index")
+        cached = list(
+            CallRecording.objects.filter(complaint=complaint)
+            .select_related("uploaded_by", "flag", "flag__flagged_by")
+            .prefetch_related(Prefetch("segments", queryset=segments, to_attr="segments_in_order"))
+            .order_by("-created_at")
+        )
+        complaint._case_recordings = cached
+    return cached
 
 
 # --- inboxes and queues --------------------------------------------------------------

@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .models import CallRecording
+from .selectors import case_recordings
 
 
 def entries_for(complaint) -> list[dict]:
     entries: list[dict] = []
-    recs = CallRecording.objects.filter(complaint=complaint).select_related("uploaded_by", "flag", "flag__flagged_by")
-    for rec in recs:
+    for rec in case_recordings(complaint):
         url = reverse("recordings:detail", args=[rec.pk])
         name = rec.original_name or f"#{rec.pk}"
         entries.append(

@@ -48,9 +48,7 @@ def player_context(request: HttpRequest, rec: CallRecording, *, show_original: b
             "text": s.text_original if show_original else s.text_redacted,
             "sensitive": s.has_sensitive,
         }
-        for s in selectors.segments_for(rec).only(
-            "index", "start", "end", "text_original", "text_redacted", "has_sensitive"
-        )
+        for s in selectors.segments_for(rec)
     ]
     play = uuid.uuid4().hex
     versions = selectors.playable_versions(user, rec)
@@ -82,7 +80,7 @@ def row_context(request: HttpRequest, rec: CallRecording) -> dict:
 
 
 def panel_context(request: HttpRequest, complaint, *, form: UploadForm | None = None, notice: str = "") -> dict:
-    recs = list(selectors.recordings_for_complaint(request.user, complaint))
+    recs = selectors.recordings_for_complaint(request.user, complaint)
     return {
         "complaint": complaint,
         "rows": [row_context(request, r) for r in recs],

@@ -264,12 +264,9 @@ def permission_action(name: str, complaint) -> str | None:
     if name == "decide_extension":
         pending = selectors.pending_extension(complaint)
         return f"decide_extension_{pending.level}" if pending else None
-    if name == "decide_pause" and not complaint.pause_requests.filter(status="pending").exists():
+    if name == "decide_pause" and not selectors.has_pending_pause(complaint):
         return None
-    if (
-        name == "approve_verification_change"
-        and not complaint.decisions.filter(review="", from_verification__isnull=False).exists()
-    ):
+    if name == "approve_verification_change" and not selectors.has_pending_verification_change(complaint):
         return None
     return name if name in permissions.RULES else None
 
@@ -287,7 +284,7 @@ def form_kwargs(name: str, user) -> dict[str, Any]:
 def initial_for(name: str, complaint) -> dict[str, Any]:
     """Prefill: closing starts from the approved decision; routing from intake's organisation."""
     if name == "close":
-        d = complaint.decisions.order_by("-version").first()
+        d = selectors.latest_decision(complaint)
         if d is not None:
             return {
                 "result": d.proposed_result,

@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
-from . import actions, permissions, selectors
+from . import actions, permissions, recusal, selectors
 from .models import Decision
 from .services import version_of
 from .states import state_label
@@ -47,9 +48,15 @@ def action_views(request, complaint, *, bound: tuple[str, Any, str] | None = Non
     version = version_of(complaint)
     here = request.get_full_path()
     views = []
+    # The actions judged on the whole handling history share one read of it (the whole history
+    # answers every rule, as in ``permissions.allowed_actions``), made only if one of them gets
+    # that far; the others read what their rule needs.
+    whole_history = SimpleLazyObject(lambda: permissions.case_parties(complaint))
+    history_actions = recusal.INDEPENDENT_ACTIONS | recusal.AUTHOR_EXCLUDED_ACTIONS
     for name, spec in actions.SPECS.items():
         perm = actions.permission_action(name, complaint)
-        if perm is None or permissions.denial(user, complaint, perm) is not None:
+        parties = whole_history if perm in history_actions else None
+        if perm is None or permissions.denial(user, complaint, perm, parties=parties) is not None:
             continue
         if bound and bound[0] == name:
             form, error = bound[1], bound[2]
@@ -62,8 +69,9 @@ def action_views(request, complaint, *, bound: tuple[str, Any, str] | None = Non
 
 
 def panels_for(request, complaint, *, now: datetime | None = None, bound=None, **_hints) -> list[Panel]:
+    selectors.case_page_prefetch(complaint)
     clock = selectors.clock_for(complaint, now=now)
-    decision = complaint.decisions.order_by("-version").first()
+    decision = selectors.latest_decision(complaint)
     return [
         Panel(
             "workflow/panels/clock.html",

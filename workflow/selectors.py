@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from accounts.selectors import org_ids_visible_to, scope_to_user
 from complaints.models import Complaint
 
 from . import clocks
-from .models import ExtensionRequest, Pause
+from .models import Decision, ExtensionRequest, Pause, PauseRequest
 from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
 
 RUNNING = sorted(CLOCK_RUNNING_STATES)
@@ -450,5 +450,52 @@ def handlers_for_assignment(manager: User) -> QuerySet[User]:
     return qs.select_related("org").order_by("org__path", "username")
 
 
+def case_page_prefetch(complaint: Complaint) -> None:
+    """Read, once, what the case page's panels and action list ask about the case: its decisions
+    (newest first), its pending extension and pause requests. The helpers below answer from
+    these when they are there, and query otherwise (services, other pages)."""
+    if hasattr(complaint, "wf_decisions"):
+        return
+    prefetch_related_objects(
+        [complaint],
+        Prefetch(
+            "decisions",
+            queryset=Decision.objects.select_related("root_cause_code").order_by("-version"),
+            to_attr="wf_decisions",
+        ),
+        Prefetch(
+            "extension_requests",
+            queryset=ExtensionRequest.objects.filter(status="pending").select_related("requested_by"),
+            to_attr="wf_pending_extensions",
+        ),
+        Prefetch("pause_requests", queryset=PauseRequest.objects.filter(status="pending"), to_attr="wf_pending_pauses"),
+    )
+
+
 def pending_extension(complaint: Complaint) -> ExtensionRequest | None:
+    read = getattr(complaint, "wf_pending_extensions", None)
+    if read is not None:
+        return read[0] if read else None
     return complaint.extension_requests.filter(status="pending").select_related("requested_by").first()
+
+
+def latest_decision(complaint: Complaint) -> Decision | None:
+    read = getattr(complaint, "wf_decisions", None)
+    if read is not None:
+        return read[0] if read else None
+    return complaint.decisions.order_by("-version").first()
+
+
+def has_pending_pause(complaint: Complaint) -> bool:
+    read = getattr(complaint, "wf_pending_pauses", None)
+    if read is not None:
+        return bool(read)
+    return complaint.pause_requests.filter(status="pending").exists()
+
+
+def has_pending_verification_change(complaint: Complaint) -> bool:
+    """A decision changed on verification waits for head office's review."""
+    read = getattr(complaint, "wf_decisions", None)
+    if read is not None:
+        return any(d.review == "" and d.from_verification_id is not None for d in read)
+    return complaint.decisions.filter(review="", from_verification__isnull=False).exists()

@@ -96,21 +96,57 @@ def test_the_full_case_holds_what_the_page_must_show(full_case):
     assert CallRecording.objects.filter(complaint=full_case).count() == 2
 
 
-@pytest.mark.xfail(strict=True, reason="the query budget lands in the next commit")
-@pytest.mark.parametrize("who", ["ho_officer", "ho_approver", "bj_manager", "bj_handler", "auditor"])
-def test_case_page_answers_in_at_most_ten_queries(client, staff, full_case, who, django_assert_max_num_queries):
-    client.force_login(getattr(staff, who))
-    url = reverse("workflow:case", args=[full_case.pk])
-    client.get(url)  # warm the per-process caches (calendar, roles) like any earlier page would
-    with django_assert_max_num_queries(MAX_QUERIES) as captured:
+ROLES = ["ho_officer", "ho_approver", "bj_manager", "bj_handler", "auditor"]
+# What the page costs today, whatever the case holds: 5 queries before the view for a branch
+# user (session, user, organisation, its subtree, roles), the case, its relatives, the customer's
+# cards, the workflow's reads (decisions, pending requests, pauses, first answer, 回避, timeline,
+# comments, notifications) and the recordings with their segments. Head-office approvers also
+# read the handling history once (the independence rules of verification and approval).
+BUDGET = {"ho_officer": 19, "ho_approver": 25, "bj_manager": 20, "bj_handler": 19, "auditor": 17}
+
+
+def _page_queries(client, user, case, django_assert_max_num_queries, budget):
+    client.force_login(user)
+    url = reverse("workflow:case", args=[case.pk])
+    client.get(url)  # warm the per-process caches (calendar) like any earlier page would
+    with django_assert_max_num_queries(budget) as captured:
         resp = client.get(url)
     assert resp.status_code == 200
-    html = resp.content.decode()
-    print(f"case page for {who}: {len(captured.captured_queries)} queries")
+    return resp.content.decode(), len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_case_page_has_every_panel_within_its_query_budget(
+    client, staff, full_case, who, django_assert_max_num_queries
+):
+    html, _n = _page_queries(client, getattr(staff, who), full_case, django_assert_max_num_queries, BUDGET[who])
     # Every app's panel is on it: the clock and actions, the recordings, the timeline, the customer.
-    assert "处理时限" in html and "data-rec-panel" in html and "登记投诉" in html
+    assert 'id="wf-clock"' in html and "data-rec-panel" in html and 'id="wf-timeline"' in html
+    assert html.count('class="rec-row"') == 2 and "登记投诉" in html
     assert "第3次联系客户" in html and "JD-2026-118" in html
     assert full_case.customer.salutation in html
+
+
+@pytest.mark.parametrize("who", ["bj_manager", "ho_approver"])
+def test_case_page_costs_the_same_however_much_the_case_holds(
+    client, staff, full_case, who, django_assert_max_num_queries
+):
+    user = getattr(staff, who)
+    _html, before = _page_queries(client, user, full_case, django_assert_max_num_queries, BUDGET[who])
+    for tag in ("c", "d", "e"):
+        make_recording(full_case, tag=tag)
+    for i in range(5):
+        services.case_comment(
+            complaint_id=full_case.pk, actor=staff.ho_officer, body=f"补充说明{i}", now=at(2026, 11, 3, 9 + i)
+        )
+    html, after = _page_queries(client, user, full_case, django_assert_max_num_queries, before)
+    assert after == before and html.count('class="rec-row"') == 5 and "补充说明4" in html
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13 asks for at most 10; the budget above is what is reached so far")
+@pytest.mark.parametrize("who", ROLES)
+def test_case_page_answers_in_at_most_ten_queries(client, staff, full_case, who, django_assert_max_num_queries):
+    _page_queries(client, getattr(staff, who), full_case, django_assert_max_num_queries, MAX_QUERIES)
 
 
 def test_the_old_address_redirects_permanently_keeping_the_query(client, staff, org_tree, new_case):
