@@ -56,7 +56,7 @@ def test_agent_logs_fee_complaint_for_returning_customer(page, browser, live_ser
     page.wait_for_selector("#repeat-warning")
     warning = page.locator("#repeat-warning")
     assert earlier.reference in warning.inner_text()
-    assert warning.locator("a").get_attribute("href").endswith(f"/complaints/{earlier.reference}/")
+    assert warning.locator("a").get_attribute("href").endswith(f"/workflow/case/{earlier.pk}/")  # the one case page
     _pick(page, "code_c", "C03", "C03")
     page.fill("#id_summary", "信用卡年费再次被扣")
     page.fill("#id_details", "客户称卡号6222021234567890又被扣年费")
@@ -78,8 +78,9 @@ def test_agent_logs_fee_complaint_for_returning_customer(page, browser, live_ser
     sh_page = other.new_page()
     sh_page.base_url = live_server.url
     browser_login(sh_page, "sh_boss")
-    response = sh_page.goto(f"{live_server.url}/complaints/{case.reference}/")
+    response = sh_page.goto(f"{live_server.url}/complaints/{case.reference}/")  # the old address
     assert response.status == 404
+    assert sh_page.goto(f"{live_server.url}/workflow/case/{case.pk}/").status == 404
     other.close()
 
 
