@@ -191,10 +191,14 @@ def production_stack(prod_site: dict[str, str], tmp: Path, web_workers: int = 3)
         gunicorn += ["-b", f"127.0.0.1:{site.port}", "-w", str(web_workers)]
         stack.enter_context(_process(env, gunicorn, site.up))
         tag = f"journey{os.getpid()}"
-        for name, queues in (("default", ("default", "analytics")), ("transcription", ("transcription",))):
+        workers = (("default", ("default", "analytics")), ("transcription", ("transcription",)))
+        for i, (name, queues) in enumerate(workers):
             worker = [str(VENV_BIN / "celery"), "-A", "voc", "worker", "--pool", "solo", "-Q", ",".join(queues)]
             worker += ["-n", f"{name}-{tag}@%h", "--loglevel", "INFO", "--without-mingle", "--without-gossip"]
-            stack.enter_context(_process(env, worker, _worker_ready(site, queues)))
+            # Both boot at once; the last waits until /healthz sees a worker on every queue.
+            last = i == len(workers) - 1
+            ready = _worker_ready(site, tuple(q for _, qs in workers for q in qs)) if last else lambda: True
+            stack.enter_context(_process(env, worker, ready))
         proxy = TlsProxy(site.port, *self_signed_cert(tmp))
         stack.callback(proxy.close)
         yield Stack(env=env, url=proxy.url, site=site, var=Path(env["VOC_VAR_DIR"]))
