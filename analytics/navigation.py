@@ -36,7 +36,7 @@ def links_for(user) -> list[NavLink]:
             section,
             _("处理时效"),
             reverse("analytics:performance"),
-            _("15日内决定率、首次响应、逾期、核实"),
+            _("按时答复率、首次响应、逾期、核实"),
             key="analytics_perf",
         ),
         NavLink(
