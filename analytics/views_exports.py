@@ -1,59 +1,91 @@
 """Exports of every analytics table and of the cases behind a row (CSV streamed, XLSX write-only).
 
-No row cap; every export is scoped like its page and recorded in the audit trail.
+No row cap; every export is scoped like its page and recorded in the audit trail. Headers are
+Chinese by default (the schema keys under the English UI or with ``?header=key``); numbers,
+percentages and dates are typed values, written as numbers/dates with formats in XLSX.
 """
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 
 from accounts.services import audit_record
 
 from . import selectors
 from .dimensions import DimensionError
-from .exports import CASE_COLUMNS, FORMATS, case_rows, export_response
+from .exports import CASE_SCHEMA, FORMATS, Column, case_rows, export_response
+from .models import FIRST_RESPONSE_BOUNDS_H
 from .views import analytics_view, report_context
 
 TABLES = ("top", "rising", "performance", "heatmap", "cases", "improvements")
 
 
-def _fmt_pct(value) -> str:
-    return "" if value is None else f"{value}"
+C = Column
 
 
 def _top(scope, params):
     result = selectors.top_issues(
         scope, params.period, params.dim, limit=None, with_rising=False, compare=params.compare
     )
-    header = ["rank", "code", "name", "count", "share_pct", "previous", "change", "change_pct", "new", "previous_rank", "rank_change", "repeat", "repeat_rate_pct"]  # fmt: skip
+    before = "去年同期" if params.compare == "year" else "上期"
+    columns = [
+        C("rank", "排名", "int"),
+        C("code", "代码"),
+        C("name", "名称"),
+        C("count", "件数", "int"),
+        C("share_pct", "占比", "pct"),
+        C("previous", f"{before}件数", "int"),
+        C("change", "变化", "int"),
+        C("change_pct", "变化率", "pct"),
+        C("new", "新增"),
+        C("previous_rank", f"{before}排名", "int"),
+        C("rank_change", "排名变化", "int"),
+        C("repeat", "重复投诉", "int"),
+        C("repeat_rate_pct", "重复率", "pct"),
+    ]
     rows = (
         [
             r.row.rank,
             r.row.key,
             r.name,
             r.row.count,
-            _fmt_pct(r.row.share),
+            r.row.share,
             r.row.previous,
             r.row.change.absolute,
-            _fmt_pct(r.row.change.percent),
-            "new" if r.row.change.is_new else "",
-            r.row.previous_rank or "",
-            "" if r.row.rank_change is None else r.row.rank_change,
+            r.row.change.percent,
+            "新增" if r.row.change.is_new else "",
+            r.row.previous_rank,
+            r.row.rank_change,
             r.row.repeat,
-            _fmt_pct(r.row.repeat_rate),
+            r.row.repeat_rate,
         ]  # fmt: skip
         for r in result.rows
     )
-    return header, rows
+    return columns, rows
 
 
 def _rising(scope, params):
     rows = selectors.rising_for(
         scope, params.period, params.dim, by_branch=scope.org is None or scope.org.kind == "head_office"
     )
-    header = ["code", "name", "org", "current", "expected", "expected_low", "expected_high", "ratio", "since", "p_value", "q_value", "dispersion", "baseline", "baseline_periods", "excluded_periods"]  # fmt: skip
-    return header, (
+    columns = [
+        C("code", "代码"),
+        C("name", "名称"),
+        C("org", "机构"),
+        C("current", "本期件数", "int"),
+        C("expected", "预期件数", "number"),
+        C("expected_low", "预期下限", "int"),
+        C("expected_high", "预期上限", "int"),
+        C("ratio", "倍数", "number"),
+        C("since", "上升起始", "date"),
+        C("p_value", "p值", "sci"),
+        C("q_value", "q值（BH校正）", "sci"),
+        C("dispersion", "离散系数", "number"),
+        C("baseline", "基线件数"),
+        C("baseline_periods", "基线期"),
+        C("excluded_periods", "排除期"),
+    ]
+    return columns, (
         [
             r.key,
             r.name,
@@ -62,10 +94,10 @@ def _rising(scope, params):
             r.expected,
             r.lower,
             r.upper,
-            "" if r.ratio is None else r.ratio,
-            r.since.isoformat() if r.since else "",
-            f"{r.p_value:.3g}",
-            f"{r.q_value:.3g}",
+            r.ratio,
+            r.since,
+            r.p_value,
+            r.q_value,
             r.dispersion,
             " ".join(map(str, r.baseline)),
             " ".join(r.baseline_labels),
@@ -75,23 +107,43 @@ def _rising(scope, params):
     )
 
 
+def _hours(value):
+    """Hours as a number; beyond the last bucket (infinite) as text such as ">72"."""
+    if value is None or value != float("inf"):
+        return value
+    return f">{FIRST_RESPONSE_BOUNDS_H[-1]}"
+
+
 def _performance(scope, params):
     rows, total = selectors.performance(scope, params.period)
-    header = ["org", "name", "total", "decided", "timely_15d_pct", "median_first_response_h", "overdue_open", "extension_rate_pct", "verification_rate_pct", "upheld_rate_pct", "redress_count", "redress_sum"]  # fmt: skip
-    return header, (
+    columns = [
+        C("org", "机构"),
+        C("name", "名称"),
+        C("total", "投诉件数", "int"),
+        C("decided", "已决定", "int"),
+        C("timely_15d_pct", "按时答复率", "pct"),
+        C("median_first_response_h", "首次响应中位数（小时）", "number"),
+        C("overdue_open", "超期未决定", "int"),
+        C("extension_rate_pct", "延期率", "pct"),
+        C("verification_rate_pct", "核实率", "pct"),
+        C("upheld_rate_pct", "成立率", "pct"),
+        C("redress_count", "补偿件数", "int"),
+        C("redress_sum", "补偿金额（元）", "money"),
+    ]
+    return columns, (
         [
             r.org_code,
             r.org_name,
             r.total,
             r.decided,
-            _fmt_pct(r.timely_rate),
-            "" if r.median_first_response_h is None else r.median_first_response_h,
+            r.timely_rate,
+            _hours(r.median_first_response_h),
             r.overdue_open,
-            _fmt_pct(r.extension_rate),
-            _fmt_pct(r.verification_rate),
-            _fmt_pct(r.upheld_rate),
+            r.extension_rate,
+            r.verification_rate,
+            r.upheld_rate,
             r.redress_count,
-            f"{r.redress_sum:.2f}",
+            r.redress_sum,
         ]  # fmt: skip
         for r in [*rows, total]
     )
@@ -99,14 +151,26 @@ def _performance(scope, params):
 
 def _heatmap(scope, params):
     heat = selectors.heat_map(scope, params.period, params.dim, top=1000)
-    header = ["org", "name", *[k for k, _ in heat.keys]]
-    return header, ([code, name, *cells] for (code, name), cells in zip(heat.orgs, heat.cells, strict=True))
+    columns = [C("org", "机构"), C("name", "名称"), *[C(k, k, "int") for k, _ in heat.keys]]
+    return columns, ([code, name, *cells] for (code, name), cells in zip(heat.orgs, heat.cells, strict=True))
 
 
 def _improvements(request, scope):
     items = selectors.improvements_for(request.user, org_ids=scope.org_ids).order_by("id")
-    header = ["id", "title", "owner_org", "status", "source", "codes", "period", "due_date", "created_at", "closed_at", "cases"]  # fmt: skip
-    return header, (
+    columns = [
+        C("id", "编号", "int"),
+        C("title", "整改事项"),
+        C("owner_org", "责任机构"),
+        C("status", "状态"),
+        C("source", "来源"),
+        C("codes", "代码"),
+        C("period", "周期"),
+        C("due_date", "整改期限", "date"),
+        C("created_at", "创建时间", "datetime"),
+        C("closed_at", "关闭时间", "datetime"),
+        C("cases", "关联案件数", "int"),
+    ]
+    return columns, (
         [
             i.pk,
             i.title,
@@ -115,9 +179,9 @@ def _improvements(request, scope):
             i.source,
             " ".join(i.codes),
             i.period_label,
-            i.due_date.isoformat(),
-            timezone.localtime(i.created_at).isoformat(timespec="seconds"),
-            timezone.localtime(i.closed_at).isoformat(timespec="seconds") if i.closed_at else "",
+            i.due_date,
+            i.created_at,
+            i.closed_at,
             i.case_count,
         ]  # fmt: skip
         for i in items.iterator(chunk_size=500)
@@ -137,7 +201,7 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
             qs = selectors.drilldown_cases(scope, params.period, params.dim if key else None, key)
         except DimensionError as exc:
             return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-        header, rows = list(CASE_COLUMNS), case_rows(qs)
+        header, rows = CASE_SCHEMA, case_rows(qs)
     elif table == "improvements":
         header, rows = _improvements(request, scope)
     else:
@@ -157,4 +221,6 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         code=key,
     )
     filename = f"voc-{table}-{scope.code or 'ALL'}-{params.period.label}".replace("~", "_")
-    return export_response(fmt, filename, header, rows)
+    # Chinese headers by default, the schema keys under the English UI or with ?header=key
+    keys = True if request.GET.get("header") == "key" else None
+    return export_response(fmt, filename, header, rows, keys=keys)

@@ -75,7 +75,7 @@ def improvement_ids_api(resp) -> set[str]:
 
 def improvement_ids_csv(resp) -> set[str]:
     rows = list(csv.DictReader(io.StringIO(body_text(resp).lstrip("\ufeff"))))
-    return {f"imp:{row['id']}" for row in rows}
+    return {f"imp:{row.get('id') or row['编号']}" for row in rows}  # Chinese headers by default
 
 
 def report_total(resp) -> int:

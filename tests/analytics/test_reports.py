@@ -47,7 +47,9 @@ def test_top_from_rollup_equals_top_from_raw_rows(unequal, users):
 
 def test_case_export_streams_masks_and_is_audited(client, unequal, users):
     client.force_login(users["ho_officer"])
-    response = client.get(reverse("analytics:export", args=["cases", "csv"]) + "?axis=B&level=2&code=B0302&org=BJ")
+    response = client.get(
+        reverse("analytics:export", args=["cases", "csv"]) + "?axis=B&level=2&code=B0302&org=BJ&header=key"
+    )
     assert isinstance(response, StreamingHttpResponse)
     rows = _csv(response)
     assert len(rows) == 4 and list(rows[0]) == list(CASE_COLUMNS)

@@ -78,6 +78,7 @@ def _expected(name: str, n: int) -> int:
 
 def _get(client, url, **params):
     sep = "&" if "?" in url else "?"
+    params.setdefault("header", "key")  # the schema keys (the default headers are Chinese)
     extra = "&".join(f"{k}={v}" for k, v in params.items())
     return client.get(url + (sep + extra if extra else ""))
 

@@ -64,9 +64,7 @@ def test_head_office_finds_the_spike_drills_down_remediates_and_exports(page, de
     with page.expect_download() as download_info:
         page.click("#export-csv")
     rows = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8-sig"))))
-    assert (
-        len(rows) == 15 and {r["branch"] for r in rows} == {"SZ"} and {r["business_code"] for r in rows} == {"B030202"}
-    )
+    assert len(rows) == 15 and {r["分行"] for r in rows} == {"SZ"} and {r["业务代码"] for r in rows} == {"B030202"}
 
     page.click("text=发起整改")
     assert page.locator('[data-testid="link-count"]').inner_text() == "15"
