@@ -175,6 +175,9 @@ def test_stack_is_healthy_links_work_once_and_cookies_are_secure(stack, bank, op
     assert cookies["csrftoken"]["secure"]
     response = admin.goto(f"{stack.url}/admin/")
     assert response.status == 200 and "站点管理" in admin.inner_text("body")
+    # The admin pages name the site's icon too (else the browser asks for /favicon.ico: a 404).
+    icon = admin.get_attribute("link[rel=icon]", "href")
+    assert icon.startswith("/static/favicon.") and admin.request.get(f"{stack.url}{icon}").status == 200
 
 
 def test_case_from_intake_with_a_call_to_closed_then_listened_and_reported(stack, bank, open_as, tmp_path):
