@@ -161,7 +161,9 @@ def test_stack_is_healthy_links_work_once_and_cookies_are_secure(stack, bank, op
     customer.fill("#id_name", "吴芳")
     customer.check("input[name=title][value=ms]")
     customer.fill("#id_mobile", "13700001111")
-    customer.select_option("#id_product", index=1)
+    # Any product but the card-fee code whose single case the TOP check below counts.
+    products = customer.locator("#id_product option").evaluate_all("os => os.map(o => o.value)")
+    customer.select_option("#id_product", next(v for v in products if v and not v.startswith("B0302")))
     customer.fill("#id_summary", "网银转账失败")
     with customer.expect_navigation():
         customer.click("main form button[type=submit]")
