@@ -209,5 +209,12 @@ def performance(request: HttpRequest) -> HttpResponse:
     context, params, scope = report_context(request)
     if params:
         rows, total = selectors.performance(scope, params.period)
-        context.update(rows=rows, total=total)
+        kpi_rows, kpi_total = selectors.seed_kpis(scope, params.period)
+        context.update(
+            rows=rows,
+            total=total,
+            kpi_rows=kpi_rows,
+            kpi_total=kpi_total,
+            target_h=f"{selectors.first_response_target_h():g}",
+        )
     return _render(request, "analytics/performance.html", context)

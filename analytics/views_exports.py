@@ -17,7 +17,7 @@ from .exports import CASE_SCHEMA, FORMATS, Column, case_rows, export_response
 from .models import FIRST_RESPONSE_BOUNDS_H
 from .views import analytics_view, report_context
 
-TABLES = ("top", "rising", "performance", "heatmap", "cases", "improvements")
+TABLES = ("top", "rising", "performance", "seed_kpi", "heatmap", "cases", "improvements")
 
 
 C = Column
@@ -149,6 +149,42 @@ def _performance(scope, params):
     )
 
 
+def _seed_kpi(scope, params):
+    rows, total = selectors.seed_kpis(scope, params.period)
+    target = f"{selectors.first_response_target_h():g}"
+    columns = [
+        C("org", "机构"),
+        C("name", "名称"),
+        C("month", "受理月份", "date"),
+        C("cases", "受理件数", "int"),
+        C("responded", "已首次响应", "int"),
+        C("first_response_median_h", "首次响应中位数（小时）", "number"),
+        C("first_response_p90_h", "首次响应P90（小时）", "number"),
+        C("first_response_target_h", "内部目标（小时）", "number"),
+        C("within_target_pct", f"{target}小时内响应占比", "pct"),
+        C("timely_known", "已判定按时与否", "int"),
+        C("timely", "按时答复", "int"),
+        C("timely_pct", "按时答复占比", "pct"),
+    ]
+    return columns, (
+        [
+            r.org_code,
+            r.org_name,
+            r.month,
+            r.cases,
+            r.responded,
+            r.median_h,
+            r.p90_h,
+            selectors.first_response_target_h(),
+            r.within_target,
+            r.timely_known,
+            r.timely,
+            r.timely_rate,
+        ]  # fmt: skip
+        for r in [*rows, total]
+    )
+
+
 def _heatmap(scope, params):
     heat = selectors.heat_map(scope, params.period, params.dim, top=1000)
     columns = [C("org", "机构"), C("name", "名称"), *[C(k, k, "int") for k, _ in heat.keys]]
@@ -205,9 +241,13 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     elif table == "improvements":
         header, rows = _improvements(request, scope)
     else:
-        header, rows = {"top": _top, "rising": _rising, "performance": _performance, "heatmap": _heatmap}[table](
-            scope, params
-        )
+        header, rows = {
+            "top": _top,
+            "rising": _rising,
+            "performance": _performance,
+            "seed_kpi": _seed_kpi,
+            "heatmap": _heatmap,
+        }[table](scope, params)
     audit_record(
         actor=request.user,
         action="analytics.export",
