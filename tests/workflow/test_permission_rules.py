@@ -105,3 +105,33 @@ def test_nobody_is_offered_the_decision_on_their_own_pause_request(org_tree, sta
     assert permissions.denial(staff.bj_manager, case, "decide_pause") == "不能审批自己提出的暂停申请"
     assert "decide_pause" not in permissions.allowed_actions(staff.bj_manager, case)
     assert "decide_pause" in permissions.allowed_actions(staff.ho_approver, case)
+
+
+def test_a_head_office_grant_held_outside_head_office_gives_nothing(org_tree, staff, new_case):
+    """An approver moved to a branch keeps a stale grant (RoleGrant.clean refuses new ones only in
+    forms): the head-office rule still refuses him."""
+    moved = staff.ho_approver
+    moved.org = org_tree.bj
+    moved.save(update_fields=["org"])
+    case = put(new_case(org_tree.bj), "ho_review")
+    Decision.objects.create(complaint=case, text="拟全额退还年费", proposed_result="upheld", author=staff.bj_manager)
+    assert permissions.denial(moved, case, "approve_decision") is not None
+    assert permissions.denial(staff.ho_officer, case, "approve_decision") is None
+
+
+@pytest.mark.parametrize(
+    ("state", "allowed"),
+    [("accepted", True), ("approved", True), ("responded", False), ("verification", False), ("closed", False)],
+)
+def test_an_extension_is_asked_only_while_the_decision_is_still_owed(state, allowed, org_tree, staff, new_case):
+    """Once the customer has been told (responded, verification, closed) the decision clock has
+    stopped: there is nothing to extend."""
+    case = put(new_case(org_tree.bj), state, assigned_to=staff.bj_handler)
+    assert (permissions.denial(staff.bj_handler, case, "request_extension") is None) is allowed
+
+
+@pytest.mark.parametrize(("state", "allowed"), [("registered", False), ("routed", True), ("investigating", True)])
+def test_a_branch_manager_assigns_only_once_head_office_has_routed_the_case(state, allowed, org_tree, staff, new_case):
+    """A case registered against a branch is still head office's to route (or not accept)."""
+    case = put(new_case(org_tree.bj), state)
+    assert (permissions.denial(staff.bj_manager, case, "assign") is None) is allowed
