@@ -28,8 +28,9 @@ Decisions taken here (DOMAIN.md leaves them to us):
   or the intake agent; it is decided, or its withdrawal recorded, by the upper
   level (head-office approvers may always act as the level above);
 * a pause for appraisal is requested by the handler and approved by the branch
-  manager (head office when the manager asked); a branch manager's own level-1
-  extension is approved by head office;
+  manager (head office when the manager asked: the page offers the decision only to
+  that level); a branch manager's own level-1 extension is approved by head office;
+  nobody decides their own request;
 * read-only roles (auditors) never act, whatever else they hold.
 """
 
@@ -193,6 +194,12 @@ def _refusal(user, complaint, action: str, parties: recusal.CaseParties | None) 
         return str(OWN_REQUEST_MESSAGES[action]), conflict
     if conflict:
         return str(RECUSAL_MESSAGES[conflict]), conflict
+    if action in recusal.PAUSE_DECISIONS and parties.pause_requester is not None:
+        # The handler's pause is the branch manager's to decide; the manager's own, head office's.
+        if parties.pause_by_manager and R.HO_APPROVER not in granted:
+            return _("分行投诉主管提出的暂停申请须由总行审批"), None
+        if not parties.pause_by_manager and R.BRANCH_MANAGER not in granted:
+            return _("暂停申请由分行投诉主管审批"), None
     if granted == [R.BRANCH_HANDLER] and complaint.assigned_to_id not in (None, user.pk):
         return _("本投诉已分派给其他经办人"), None
     return None, None
@@ -242,6 +249,8 @@ def case_parties(complaint, *, action: str | None = None) -> recusal.CaseParties
 
 def _requesters(complaint, action: str | None) -> dict[str, int | None]:
     """Who asked for the case's pending extension and pause (only the one ``action`` decides, if given)."""
+    from accounts.models import RoleGrant
+
     from .models import ExtensionRequest, PauseRequest
 
     found = {}
@@ -250,7 +259,10 @@ def _requesters(complaint, action: str | None) -> dict[str, int | None]:
         found["extension_requester"] = pending.values_list("requested_by_id", flat=True).first()
     if action is None or action in recusal.PAUSE_DECISIONS:
         pending = PauseRequest.objects.filter(complaint=complaint, status=PauseRequest.Status.PENDING)
-        found["pause_requester"] = pending.values_list("requested_by_id", flat=True).first()
+        found["pause_requester"] = requester = pending.values_list("requested_by_id", flat=True).first()
+        found["pause_by_manager"] = (
+            requester is not None and RoleGrant.objects.filter(user_id=requester, role=R.BRANCH_MANAGER).exists()
+        )
     return found
 
 

@@ -57,6 +57,7 @@ class CaseParties:
     pending_decision_author: int | None = None
     extension_requester: int | None = None  # who asked for the pending extension
     pause_requester: int | None = None  # who asked for the pending pause
+    pause_by_manager: bool = False  # ... a branch manager (head office decides it, not a branch)
     extra: dict = field(default_factory=dict, compare=False)
 
 

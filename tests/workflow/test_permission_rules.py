@@ -135,3 +135,16 @@ def test_a_branch_manager_assigns_only_once_head_office_has_routed_the_case(stat
     """A case registered against a branch is still head office's to route (or not accept)."""
     case = put(new_case(org_tree.bj), state)
     assert (permissions.denial(staff.bj_manager, case, "assign") is None) is allowed
+
+
+def test_a_handlers_pause_is_offered_to_the_branch_manager_not_to_head_office(org_tree, staff, new_case):
+    """The page offers the decision only to the level the service accepts (one rule)."""
+    case = put(new_case(org_tree.bj), "investigating", assigned_to=staff.bj_handler)
+    PauseRequest.objects.create(
+        complaint=case, reason="appraisal", reference="JD-1", note="鉴定", requested_by=staff.bj_handler,
+        expected_end=PINNED_TODAY,
+    )  # fmt: skip
+    assert "decide_pause" in permissions.allowed_actions(staff.bj_manager, case)
+    assert "decide_pause" not in permissions.allowed_actions(staff.ho_approver, case)
+    with pytest.raises(ActionDenied, match="暂停申请由分行投诉主管审批"):
+        services.pause_decide(complaint_id=case.pk, actor=staff.ho_approver, approve=True)

@@ -106,10 +106,6 @@ def pause_decide(*, complaint_id: int, actor: User, approve: bool, comment: str 
     req = c.pause_requests.select_for_update().filter(status=PauseRequest.Status.PENDING).first()
     if req is None:
         raise InvalidInput(_("没有待审批的暂停申请"))
-    if _requested_by_manager(req) and not actor.at_head_office:
-        raise ActionDenied(_("分行投诉主管提出的暂停申请须由总行审批"))
-    if not _requested_by_manager(req) and actor.at_head_office:
-        raise ActionDenied(_("暂停申请由分行投诉主管审批"))
     comment = core.optional_text(comment) if approve else core.require_text(comment, _("驳回理由"))
     req.status = PauseRequest.Status.APPROVED if approve else PauseRequest.Status.REJECTED
     req.decided_by, req.decided_at, req.decision_comment = actor, now, comment
