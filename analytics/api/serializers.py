@@ -7,7 +7,7 @@ from rest_framework import serializers
 from voc.api_errors import ErrorSerializer  # noqa: F401 (the API's error shape, named here too)
 from voc.api_fields import PlausibleDateField
 
-from ..forms import AXIS_CHOICES, KIND_CHOICES, LEVEL_CHOICES, parse_report
+from ..forms import AXIS_CHOICES, COMPARE_CHOICES, KIND_CHOICES, LEVEL_CHOICES, PRESET_CHOICES, parse_report
 from ..models import ImprovementItem
 from ..periods import MAX_DAYS
 
@@ -23,6 +23,18 @@ PERIOD_RULES = (
 class ReportQuerySerializer(serializers.Serializer):
     """Query parameters shared by every report; validated by the same rules as the pages (PERIOD_RULES)."""
 
+    preset = serializers.ChoiceField(
+        choices=[p for p, _ in PRESET_CHOICES],
+        required=False,
+        help_text="A period relative to today, overriding kind/anchor/start/end: mtd (month to date), "
+        "last_month, qtd (quarter to date), last_quarter, last30 (the default when no period is given), "
+        "yoy (month to date compared with the same days last year). A running period is compared like for like.",
+    )
+    compare = serializers.ChoiceField(
+        choices=[c for c, _ in COMPARE_CHOICES],
+        required=False,
+        help_text="previous (default): the period before; year: the same period a year before (同比)",
+    )
     kind = serializers.ChoiceField(
         choices=[k for k, _ in KIND_CHOICES],
         required=False,
@@ -66,6 +78,7 @@ class PeriodSerializer(serializers.Serializer):
     label = serializers.CharField()
     start = serializers.DateField()
     end = serializers.DateField()
+    to_date = serializers.BooleanField(help_text="Still running (cut at today); compared like for like")
 
 
 class TopRowSerializer(serializers.Serializer):
@@ -89,23 +102,55 @@ class TopRowSerializer(serializers.Serializer):
 class TopResultSerializer(serializers.Serializer):
     scope = serializers.CharField()
     period = PeriodSerializer()
-    previous = PeriodSerializer()
+    previous = PeriodSerializer(help_text="The period compared with (see compare)")
+    compare = serializers.ChoiceField(choices=["previous", "year"])
     total = serializers.IntegerField()
     previous_total = serializers.IntegerField()
     rows = TopRowSerializer(many=True)
 
 
 class RisingRowSerializer(serializers.Serializer):
+    """One rising series with its evidence (analytics.alerts: quasi-Poisson with a weekday
+    exposure, history that exists, Benjamini-Hochberg over every series of the report)."""
+
     key = serializers.CharField()
     name = serializers.CharField()
     org_code = serializers.CharField(help_text="Branch code, or empty for the whole report scope")
+    org_name = serializers.CharField()
     current = serializers.IntegerField()
+    expected = serializers.FloatField(help_text="Expected count for the period from its own history")
+    lower = serializers.IntegerField(help_text="Lower end of the expected count's interval")
+    upper = serializers.IntegerField(help_text="Upper end of the expected count's interval")
+    ratio = serializers.FloatField(allow_null=True, help_text="current / expected; null when nothing is expected")
+    p_value = serializers.FloatField()
+    q_value = serializers.FloatField(help_text="Benjamini-Hochberg adjusted over every series of the report")
+    dispersion = serializers.FloatField(help_text="Over-dispersion used (1 = Poisson)")
+    since = serializers.DateField(allow_null=True, help_text="Start of the first period of the current rise")
+    trend = serializers.BooleanField(help_text="A significant rising trend was kept in the expectation")
+    baseline = serializers.ListField(child=serializers.IntegerField(), help_text="Usable baseline counts, oldest first")
+    baseline_labels = serializers.ListField(child=serializers.CharField())
+    excluded = serializers.ListField(child=serializers.CharField(), help_text="Baseline periods left out as outbreaks")
     baseline_mean = serializers.FloatField()
     baseline_std = serializers.FloatField()
-    ratio = serializers.FloatField(allow_null=True, help_text="null when the baseline is 0 (new)")
     z = serializers.FloatField()
-    p_value = serializers.FloatField()
-    baseline = serializers.ListField(child=serializers.IntegerField())
+
+
+class NotJudgedSerializer(serializers.Serializer):
+    org_code = serializers.CharField(help_text="Branch code, or empty for the whole report scope")
+    key = serializers.CharField()
+    name = serializers.CharField()
+
+
+class RisingResultSerializer(serializers.Serializer):
+    scope = serializers.CharField()
+    period = PeriodSerializer()
+    judged = serializers.IntegerField(help_text="Series judged (the Benjamini-Hochberg family)")
+    series = serializers.IntegerField(help_text="Series seen: judged plus not enough history")
+    rows = RisingRowSerializer(many=True)
+    not_judged = NotJudgedSerializer(
+        many=True,
+        help_text="Series with too little history to judge (历史不足): fewer than 4 baseline periods with data",
+    )
 
 
 class SeriesSerializer(serializers.Serializer):

@@ -33,7 +33,7 @@ class _ReportView(APIView):
 
 
 def _period(p) -> dict:
-    return {"kind": p.kind, "label": p.label, "start": p.start, "end": p.end}
+    return {"kind": p.kind, "label": p.label, "start": p.start, "end": p.end, "to_date": p.to_date}
 
 
 def _by_branch(scope) -> bool:
@@ -54,6 +54,7 @@ class TopView(_ReportView):
             "scope": scope.code or "ALL",
             "period": _period(result.period),
             "previous": _period(result.previous),
+            "compare": result.compare,
             "total": result.total,
             "previous_total": result.previous_total,
             "rows": result.rows,
@@ -64,14 +65,25 @@ class TopView(_ReportView):
 class RisingView(_ReportView):
     @extend_schema(
         parameters=[s.ReportQuerySerializer],
-        responses=_answers(s.RisingRowSerializer(many=True)),
+        responses=_answers(s.RisingResultSerializer),
         summary="Rising issues",
         description=s.PERIOD_RULES,
     )
     def get(self, request):
         _, params, scope = self.parse(request)
-        rows = selectors.rising_for(scope, params.period, params.dim, by_branch=_by_branch(scope))
-        return Response(s.RisingRowSerializer(rows, many=True).data)
+        result = selectors.rising_result(scope, params.period, params.dim, by_branch=_by_branch(scope))
+        data = {
+            "scope": scope.code or "ALL",
+            "period": _period(params.period),
+            "judged": result.judged,
+            "series": result.series,
+            "rows": result.rows,
+            "not_judged": [
+                {"org_code": org, "key": key, "name": selectors.base.key_name(key)}
+                for org, key in sorted(result.short_history)
+            ],
+        }
+        return Response(s.RisingResultSerializer(data).data)
 
 
 class TrendView(_ReportView):
