@@ -126,7 +126,8 @@ def write_report(r: dict, path: Path) -> None:
             "",
             f"- `pg_ctlcluster 15 vocload restart` took {pg.get('restart_s', 0):.1f} s; the app was not restarted. "
             f"First successful request {_ms((pg.get('first_ok_after_s') or 0) * 1000)} ms after the restart began; "
-            f"last failed request {pg.get('last_error_after_start_s')} s after it began; /healthz after: "
+            f"last failed request {pg.get('last_error_after_start_s') or 0:.1f} s after it began; /healthz after (0: no "
+            f"answer within 5 s): "
             f"{pg.get('healthz_after')}.",
             "",
             "### Redis stopped for 60 s",
