@@ -46,8 +46,12 @@ def _send(recording_id: int, countdown: int = 0) -> None:
 
     try:
         recording_transcribe_task.apply_async(args=[recording_id], countdown=countdown or None)
-    except Exception:  # broker down: the sweeper re-sends queued jobs later
+    except Exception:  # broker down: the job was never sent; the next sweep (every 30 s) sends it
         log.exception("could not queue transcription of recording %s", recording_id)
+        try:
+            CallRecording.objects.filter(pk=recording_id, status=S.QUEUED).update(enqueued_at=None)
+        except Exception:  # the database is gone too: the stale-job rule re-sends it later
+            log.exception("could not mark recording %s as not sent", recording_id)
 
 
 def recording_enqueue_on_commit(recording_id: int, *, countdown: int = 0) -> None:
@@ -362,10 +366,10 @@ def recordings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             rec.save(update_fields=["status", "losses", "queued_at", "lease_until", "failure_reason", "updated_at"])
             recording_enqueue_on_commit(rec.pk)
             requeued += 1
+    # Re-send a queued job whose send failed (enqueued_at cleared: at once, so it runs within a
+    # sweep of the broker's return) or whose message the broker may have lost (sent long ago).
     cutoff = now - dt.timedelta(seconds=settings.RECORDING_QUEUED_STALE_S)
-    lost = CallRecording.objects.filter(status=S.QUEUED).filter(
-        Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True, queued_at__lt=cutoff)
-    )
+    lost = CallRecording.objects.filter(status=S.QUEUED).filter(Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True))
     for pk in lost.values_list("pk", flat=True)[:500]:
         with transaction.atomic():
             recording_enqueue_on_commit(pk)

@@ -303,3 +303,34 @@ def test_language_defaults_to_auto_and_the_detected_language_is_kept_and_shown(c
     assert detail["muted_seconds"]["total"] > 0
     page = client.get(reverse("recordings:detail", args=[rec.pk])).content.decode()
     assert "英语" in page and "共静音" in page
+
+
+def test_a_job_whose_send_failed_is_sent_by_the_next_sweep(
+    people, bj_case, tmp_path, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """Broker down at upload: the job is kept (queued) and the next sweep (every 30 s) sends it,
+    not the ten-minute rule for messages a broker may have lost."""
+    from recordings.tasks import recording_transcribe_task
+
+    sent: list = []
+
+    def down(*a, **kw):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(recording_transcribe_task, "apply_async", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        rec = _upload(people, bj_case, silence(tmp_path / "s.wav", 2))
+    rec.refresh_from_db()
+    assert rec.status == S.QUEUED and rec.enqueued_at is None
+    assert "could not queue transcription" in caplog.text
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recordings_sweep()["resent"] == 1  # still down: tried again, still marked unsent
+    assert CallRecording.objects.get(pk=rec.pk).enqueued_at is None
+
+    monkeypatch.setattr(recording_transcribe_task, "apply_async", lambda *a, **kw: sent.append(kw["args"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recordings_sweep()["resent"] == 1  # the broker is back: sent at once
+    assert sent == [[rec.pk]]
+    assert CallRecording.objects.get(pk=rec.pk).enqueued_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recordings_sweep()["resent"] == 0  # sent: not again until the stale-message rule
