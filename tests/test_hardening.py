@@ -233,3 +233,28 @@ def test_a_crash_shows_the_error_page_or_a_json_error_not_a_traceback(officer_cl
     api = officer_client.get("/api/v1/crash/")
     assert api.status_code == 500 and api.json()["error"]["code"] == "server_error"
     assert "secret detail" not in api.content.decode()
+
+
+@pytest.mark.urls("tests.crash_urls")
+def test_a_lost_database_connection_answers_503_with_retry_after(officer_client, caplog):
+    """A PostgreSQL restart or failover: the user is told to retry in a moment (503, Retry-After),
+    not that the server is broken (500); the API answers in its JSON shape; nothing leaks."""
+    officer_client.raise_request_exception = False
+    page = officer_client.get("/dbdown/")
+    assert page.status_code == 503 and page["Retry-After"] == "5"
+    assert "服务暂时不可用" in page.content.decode() and "secret detail" not in page.content.decode()
+    assert "no-store" in page["Cache-Control"]
+    api = officer_client.get("/api/v1/dbdown/")
+    assert api.status_code == 503 and api["Retry-After"] == "5"
+    assert api.json()["error"]["code"] == "service_unavailable" and "secret detail" not in api.content.decode()
+    assert "database unavailable: answered 503" in caplog.text
+    # any other crash is still a 500
+    assert officer_client.get("/crash/").status_code == 500
+
+
+@pytest.mark.urls("tests.crash_urls")
+def test_the_503_page_speaks_english_under_the_english_ui(officer_client):
+    officer_client.raise_request_exception = False
+    officer_client.cookies["django_language"] = "en"
+    page = officer_client.get("/dbdown/")
+    assert page.status_code == 503 and "briefly unavailable" in page.content.decode()

@@ -5,9 +5,17 @@ them: an unknown API URL, a refused request, a crash in middleware."""
 
 from __future__ import annotations
 
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_S = 5
 
 API_PREFIX = "/api/"
 
@@ -42,7 +50,34 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def _database_unavailable() -> bool:
+    """Is the error being handled a lost or refused database connection (a restart, a failover),
+    anywhere in its chain? Those are temporary: the next request reconnects."""
+    exc, seen = sys.exc_info()[1], 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: the database is unreachable for a moment. No database access here
+    (the page has no context processors), so it renders while the database is down."""
+    if is_api_path(request.path_info):
+        response = api_error_response(
+            "service_unavailable", _("服务暂时不可用（数据库正在恢复），请稍后重试。"), status=503
+        )
+    else:
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    if _database_unavailable():
+        log.warning("database unavailable: answered 503 for %s", request.path_info)
+        return service_unavailable(request)
     if is_api_path(request.path_info):
         return api_error_response("server_error", _("服务器内部错误，请稍后重试。"), status=500)
     return defaults.server_error(request)
