@@ -56,7 +56,7 @@ def on_complaints_changed(sender, complaint_ids, **kwargs) -> None:
 
 def request_flush() -> None:
     """Send one flush message unless one was sent in the last few seconds (coalescing)."""
-    from analytics.tasks import rollup_flush  # late: complaints imports this module
+    from analytics.tasks import rollup_flush  # late: loaded when a flush is first asked for
 
     debounce = settings.ANALYTICS_FLUSH_DEBOUNCE_S
     try:

@@ -10,31 +10,17 @@ pytest-django's in-memory SQLite), the upload service, faster-whisper tiny.en on
 
 from __future__ import annotations
 
-import pytest
-from django.conf import settings
-from django.db import connection
-
 from accounts import roles
 from recordings.models import CallRecording
 from recordings.services import recording_upload, recordings_sweep
 from tests.complaints.factories import ComplaintFactory
 
-from . import audio_factory as af
-from .conftest import MODEL_CACHE, tts, upload_of
-from .worker_support import Worker, filesystem_broker, wait_for
+from .conftest import tts, upload_of
+from .worker_support import REAL_WORKER_MARKS, Worker, filesystem_broker, speech_env, wait_for
 
 S = CallRecording.Status
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the worker subprocesses need a database they can open; pytest-django's SQLite test DB is in memory",
-    ),
-    pytest.mark.skipif(not af.tools_available(), reason="needs espeak-ng, sox, ffmpeg"),
-]
+pytestmark = REAL_WORKER_MARKS
 
 # (what the caller says, a word its transcript must hold: results land on the right recording)
 CALLS = [
@@ -50,12 +36,7 @@ CALLS = [
 def test_two_workers_share_one_queue_and_run_every_job_exactly_once(org_tree, make_user, tmp_path):
     var_dir, logs = tmp_path / "var", tmp_path / "logs"
     logs.mkdir()
-    env = {
-        "VOC_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "VOC_TRANSCRIPTION_ENGINE": "faster-whisper",
-        "VOC_TRANSCRIPTION_MODEL": "pkg:tiny.en",
-        "VOC_TRANSCRIPTION_MODEL_CACHE": str(MODEL_CACHE),
-    }
+    env = speech_env()
     handler = make_user(roles.BRANCH_HANDLER, org_tree.bj)
     wavs = [tts(tmp_path / f"call{i}.wav", text) for i, (text, _word) in enumerate(CALLS)]
     workers = [Worker("alpha", var_dir, logs, env), Worker("beta", var_dir, logs, env)]

@@ -15,9 +15,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from recordings.models import CallRecording
@@ -26,22 +24,12 @@ from recordings.services import recording_upload, recordings_sweep
 from recordings.speech import audio
 from tests.complaints.factories import ComplaintFactory
 
-from . import audio_factory as af
 from .conftest import MODEL_CACHE, tts, upload_of
-from .worker_support import Worker, filesystem_broker, wait_for
+from .worker_support import REAL_WORKER_MARKS, Worker, filesystem_broker, speech_env, wait_for
 
 S = CallRecording.Status
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the worker subprocess needs a database it can open; pytest-django's SQLite test DB is in memory",
-    ),
-    pytest.mark.skipif(not af.tools_available(), reason="needs espeak-ng, sox, ffmpeg"),
-]
+pytestmark = REAL_WORKER_MARKS
 
 # A long call (~80 s) so the job is still running when the worker is killed.
 SENTENCES = [
@@ -65,15 +53,11 @@ def test_worker_killed_mid_transcription_completes_exactly_once_after_restart(or
 
     var_dir, logs = tmp_path / "var", tmp_path / "logs"
     logs.mkdir()
-    worker_env = {
-        "VOC_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "VOC_TRANSCRIPTION_ENGINE": "faster-whisper",
-        "VOC_TRANSCRIPTION_MODEL": "pkg:tiny.en",
-        "VOC_TRANSCRIPTION_MODEL_CACHE": str(MODEL_CACHE),
-        "VOC_RECORDING_MAX_ATTEMPTS": "3",
-        "VOC_RECORDING_HEARTBEAT_S": str(HEARTBEAT_S),
-        "VOC_RECORDING_LEASE_TTL_S": str(LEASE_TTL_S),
-    }
+    worker_env = speech_env(
+        VOC_RECORDING_MAX_ATTEMPTS="3",
+        VOC_RECORDING_HEARTBEAT_S=str(HEARTBEAT_S),
+        VOC_RECORDING_LEASE_TTL_S=str(LEASE_TTL_S),
+    )
     workers: list[Worker] = []
 
     def start(name: str) -> Worker:

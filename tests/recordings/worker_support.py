@@ -11,11 +11,38 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from django.conf import settings
 from django.db import connection
 
+from . import audio_factory as af
+from .conftest import MODEL_CACHE
+
 ROOT = Path(settings.BASE_DIR)
 CELERY = ROOT / ".venv" / "bin" / "celery"
+
+# The marks of every test that runs real worker subprocesses against the test database.
+REAL_WORKER_MARKS = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the worker subprocesses need a database they can open; pytest-django's SQLite test DB is in memory",
+    ),
+    pytest.mark.skipif(not af.tools_available(), reason="needs espeak-ng, sox, ffmpeg"),
+]
+
+
+def speech_env(**extra: str) -> dict[str, str]:
+    """The test process's speech settings for the workers (the test's media folder, tiny.en), plus ``extra``."""
+    return {
+        "VOC_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "VOC_TRANSCRIPTION_ENGINE": "faster-whisper",
+        "VOC_TRANSCRIPTION_MODEL": "pkg:tiny.en",
+        "VOC_TRANSCRIPTION_MODEL_CACHE": str(MODEL_CACHE),
+        **extra,
+    }
 
 
 def broker_options(var_dir: Path) -> dict:
