@@ -3,22 +3,22 @@
 Each app may have ``<app>/case_panels.py`` with ``panels_for(request, complaint, **hints) ->
 list[Panel]``; the one case page (``complaints.views.case_page``) renders them in ``order``.
 ``hints`` are what the page knows for this request (e.g. ``bound``: an action form to show
-again with its error); a module takes the hints it knows and ignores the rest. Missing modules
-are skipped, like ``accounts.navigation`` does for menu links.
+again with its error); a module takes the hints it knows and ignores the rest. The apps are
+found by ``voc.extensions`` (installed apps, its one error policy: loud in development and
+tests, logged and left out in production).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import Any
 
 from django.conf import settings
 
-logger = logging.getLogger(__name__)
+from voc.extensions import ExtensionPoint
 
-PANEL_APPS = ("workflow", "recordings", "analytics")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,23 +29,12 @@ class Panel:
     stylesheet: str = ""  # a static path the page links once in its head
 
 
+CASE_PANELS = ExtensionPoint("case_panels.panels_for", owner="complaints", item=Panel)
+
+
 def case_panels(request, complaint, **hints) -> list[Panel]:
-    panels: list[Panel] = []
-    for app in PANEL_APPS:
-        try:
-            module = import_module(f"{app}.case_panels")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.case_panels":
-                raise  # a broken import inside the module must not hide silently
-            continue
-        try:
-            panels.extend(module.panels_for(request, complaint, **hints))
-        except Exception:
-            # In production one app's broken panel must not take the case page down for an agent on a call.
-            if not settings.PRODUCTION:
-                raise  # in development and tests a broken panel must fail loudly
-            logger.exception("case panel of %s failed for complaint %s", app, complaint.pk)
-    return sorted(panels, key=lambda p: p.order)
+    # Sorted by ``order``; equal orders keep INSTALLED_APPS order (the sort is stable).
+    return sorted(CASE_PANELS.collect(request, complaint, **hints), key=lambda p: p.order)
 
 
 def render_case_panels(request, complaint, **hints) -> tuple[list[str], list[str]]:
