@@ -2,20 +2,20 @@
 
 Each app may have a ``navigation.py`` with ``links_for(user) -> list[NavLink]``;
 the app decides, through its own selectors, which links a user gets. Links
-must be cheap to compute (no per-request counting over big tables).
+must be cheap to compute (no per-request counting over big tables). The apps are
+found by ``voc.extensions`` (installed apps in order; accounts' own links come last).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
+from voc.extensions import ExtensionPoint
 
-NAVIGATION_APPS = ("complaints", "workflow", "recordings", "analytics", "accounts")
+from . import roles
 
 
 @dataclass(frozen=True)
@@ -47,14 +47,10 @@ def links_for(user) -> list[NavLink]:
     return links
 
 
+NAVIGATION = ExtensionPoint("navigation.links_for", owner="accounts", item=NavLink)
+
+
 def collect_links(user) -> list[NavLink]:
     if not user.is_authenticated:
         return []
-    collected: list[NavLink] = []
-    for app in NAVIGATION_APPS:
-        try:
-            module = import_module(f"{app}.navigation")
-        except ModuleNotFoundError:
-            continue
-        collected.extend(module.links_for(user))
-    return collected
+    return [*NAVIGATION.collect(user), *links_for(user)]

@@ -4,28 +4,26 @@
 comments, notifications sent) with entries other apps offer through an
 optional ``<app>.timeline.entries_for(complaint)``; each item there may be a
 ``TimelineEntry`` or any object/dict with ``at`` and ``title`` (and optionally
-``kind``, ``detail``, ``actor``, ``url``). An app whose hook fails does not
-break the page: its entries are left out and the error is logged.
+``kind``, ``detail``, ``actor``, ``url``). The apps are found by ``voc.extensions``
+(installed apps in order), whose one error policy applies: a failing hook or an entry
+without ``at`` and ``title`` raises in development and tests; in production that app's
+entries are left out and the error is logged.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import import_module
 
 from django.db.models import Count, Min
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Notification
+from voc.extensions import ExtensionPoint
 
 from . import permissions
 from .models import CaseComment, CaseTransition
-
-logger = logging.getLogger(__name__)
-TIMELINE_APPS = ("complaints", "recordings", "analytics")
 
 EVENT_LABELS = {
     "register": gettext_lazy("登记投诉"),
@@ -119,11 +117,21 @@ def _transition_detail(t: CaseTransition) -> str:
     return "；".join(str(b) for b in bits)
 
 
-def _coerce(item, source: str) -> TimelineEntry | None:
-    get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
+def _getter(item):
+    return item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
+
+
+def _is_entry(item) -> bool:
+    get = _getter(item)
+    return get("at") is not None and bool(get("title"))
+
+
+TIMELINE = ExtensionPoint("timeline.entries_for", owner="workflow", item=_is_entry)
+
+
+def _coerce(item, source: str) -> TimelineEntry:
+    get = _getter(item)
     at, title = get("at"), get("title")
-    if at is None or not title:
-        return None
     return TimelineEntry(
         at=at,
         title=str(title),
@@ -136,22 +144,7 @@ def _coerce(item, source: str) -> TimelineEntry | None:
 
 
 def _from_other_apps(complaint) -> list[TimelineEntry]:
-    found: list[TimelineEntry] = []
-    for app in TIMELINE_APPS:
-        try:
-            module = import_module(f"{app}.timeline")
-        except ModuleNotFoundError:
-            continue
-        hook = getattr(module, "entries_for", None)
-        if hook is None:
-            continue
-        try:
-            items = hook(complaint) or []
-        except Exception:  # one app's bug must not take the case page down
-            logger.exception("timeline hook %s.timeline.entries_for failed", app)
-            continue
-        found.extend(e for e in (_coerce(i, app) for i in items) if e is not None)
-    return found
+    return [_coerce(item, app) for app, items in TIMELINE.call(complaint) for item in items]
 
 
 def timeline_entries(complaint) -> list[TimelineEntry]:
