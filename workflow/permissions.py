@@ -219,8 +219,13 @@ def case_parties(complaint, *, action: str | None = None) -> recusal.CaseParties
     pending extension or pause of the case.
 
     One query for 回避; the history and pending requests are read only for the actions that need them.
+    On the case page they are all answered from what the page has read once (``_parties_read``).
     """
     from .models import Assignment, CaseTransition, Decision, InvolvedStaff
+
+    read = _parties_read(complaint)
+    if read is not None:
+        return read
 
     involved = frozenset(InvolvedStaff.objects.filter(complaint=complaint).values_list("user_id", flat=True))
     if action in recusal.REQUESTER_EXCLUDED_ACTIONS:
@@ -228,7 +233,12 @@ def case_parties(complaint, *, action: str | None = None) -> recusal.CaseParties
     if action is not None and action not in recusal.INDEPENDENT_ACTIONS | recusal.AUTHOR_EXCLUDED_ACTIONS:
         return recusal.CaseParties(involved=involved)
     handlers = set(Assignment.objects.filter(complaint=complaint).values_list("assigned_to_id", flat=True))
-    handlers |= set(Decision.objects.filter(complaint=complaint).values_list("author_id", flat=True))
+    # A decision drafted in a verification (its changed outcome) is the verifier's own work, not
+    # handling of the level being verified: its author may conclude the verification again when
+    # head office returns it (and still never approves it: AUTHORED).
+    handlers |= set(
+        Decision.objects.filter(complaint=complaint, from_verification=None).values_list("author_id", flat=True)
+    )
     if complaint.assigned_to_id:
         handlers.add(complaint.assigned_to_id)
     closers = set()
@@ -244,6 +254,38 @@ def case_parties(complaint, *, action: str | None = None) -> recusal.CaseParties
         closers=frozenset(closers),
         pending_decision_author=pending.author_id if pending else None,
         **_requesters(complaint, None),
+    )
+
+
+def _parties_read(complaint) -> recusal.CaseParties | None:
+    """The whole ``CaseParties`` from the rows the case page read once for this request
+    (``workflow.case_records`` and the decisions of ``selectors.case_page_prefetch``), or None
+    when they were not read. The whole history answers every action's rule (``recusal.refusal``
+    looks only at what the action needs), as in ``allowed_actions``."""
+    from .case_records import cached_records
+
+    records, decisions = cached_records(complaint), getattr(complaint, "wf_decisions", None)
+    if records is None or decisions is None:
+        return None
+    handlers = set(records.assignees) | {d.author_id for d in decisions}
+    if complaint.assigned_to_id:
+        handlers.add(complaint.assigned_to_id)
+    closers = set()
+    for t in records.transitions:
+        if t.actor_id is not None and t.action in recusal.CLOSING_ACTIONS:
+            closers.add(t.actor_id)
+        elif t.actor_id is not None and t.action in recusal.HANDLING_ACTIONS:
+            handlers.add(t.actor_id)
+    pending = next((d for d in decisions if d.review == ""), None)  # newest first
+    extension = records.pending_extension
+    return recusal.CaseParties(
+        involved=records.involved,
+        handlers=frozenset(handlers),
+        closers=frozenset(closers),
+        pending_decision_author=pending.author_id if pending else None,
+        extension_requester=extension.requested_by_id if extension else None,
+        pause_requester=records.pending_pause_requester,
+        pause_by_manager=records.pending_pause_by_manager,
     )
 
 

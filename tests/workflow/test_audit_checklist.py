@@ -168,6 +168,34 @@ def test_4f_changed_outcome_changes_the_result_through_a_new_approved_decision(b
     assert new.review == "approved" and new.reviewed_by == second and new.from_verification is not None
 
 
+def test_4f_a_returned_change_goes_back_to_the_verifier_who_drafted_it(bj_closed, staff, make_user, org_tree):
+    """Drafting the changed decision is part of verifying, not handling the verified level: when
+    head office returns it, the same verifier concludes again (the drafter still never approves it:
+    test_4f above; those who handled the case still never verify it: test_4g)."""
+    from accounts import roles
+
+    Decision.objects.filter(complaint=bj_closed).update(informed_on=date(2026, 3, 12))
+    services.verification_request(
+        complaint_id=bj_closed.pk, actor=staff.ho_officer, requested_on=date(2026, 3, 20), reason="不认可",
+        now=at(2026, 3, 20),
+    )  # fmt: skip
+    change = {"outcome": "changed", "comment": "改为全额退还", "text": "全额退还年费 600 元", "result": "upheld",
+              "redress_amount": "600", "redress_type": "refund", "root_cause": "C0201"}  # fmt: skip
+    services.verification_decide(complaint_id=bj_closed.pk, actor=staff.ho_approver, now=at(2026, 3, 25), **change)
+    second = make_user(roles.HO_APPROVER, org_tree.ho, username="ho_approver_two")
+    services.verification_change_review(
+        complaint_id=bj_closed.pk, actor=second, approve=False, comment="金额依据不足", now=at(2026, 3, 26)
+    )
+    assert VerificationRequest.objects.get(complaint=bj_closed).outcome == ""
+    services.verification_decide(
+        complaint_id=bj_closed.pk, actor=staff.ho_approver, outcome="upheld", comment="经复查维持原处理意见",
+        now=at(2026, 3, 27),
+    )  # fmt: skip
+    c = fresh(bj_closed)
+    assert c.status == "closed" and c.redress_amount == 300
+    assert VerificationRequest.objects.get(complaint=c).decided_by == staff.ho_approver
+
+
 def test_4g_who_closed_a_sub_branch_case_does_not_decide_its_verification(org_tree, staff, new_case):
     c = closed_case(
         org_tree.bj_cy, staff, new_case, handler=staff.bj_cy_handler, manager=staff.bj_manager,
