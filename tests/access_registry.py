@@ -338,6 +338,7 @@ REGISTRY: list[Route] = [
     Route("analytics_api:trends", ANALYTICS),
     Route("analytics_api:heatmap", ANALYTICS),
     Route("analytics_api:performance", ANALYTICS),
+    Route("analytics_api:seed_kpi", ANALYTICS, rows=lambda resp: int(resp.json()["total"]["cases"]), lists="cases"),
     Route("analytics_api:improvements", ANALYTICS, rows=improvement_ids_api, lists="improvements"),
 ]
 

@@ -193,6 +193,35 @@ class PerformanceSerializer(serializers.Serializer):
     total = PerformanceRowSerializer()
 
 
+class SeedKpiRowSerializer(serializers.Serializer):
+    """One org and month of receipt (the scope total has no month), as the handling-performance tab."""
+
+    org_code = serializers.CharField(help_text="Child org of the scope (branches at head office); the total: scope")
+    org_name = serializers.CharField()
+    month = serializers.DateField(allow_null=True, help_text="First day of the month of receipt; null for the total")
+    cases = serializers.IntegerField(help_text="Cases received")
+    responded = serializers.IntegerField(help_text="Cases with a first response")
+    median_h = serializers.FloatField(
+        allow_null=True, help_text="Median hours from logging to the first response; null when none responded"
+    )
+    p90_h = serializers.FloatField(allow_null=True, help_text="90th percentile of those hours (linear interpolation)")
+    over_target = serializers.BooleanField(help_text="The 90th percentile is above the internal target")
+    within_target = serializers.FloatField(
+        allow_null=True, help_text="Percent (0-100) of responded cases answered within the target"
+    )
+    timely_known = serializers.IntegerField(help_text="Cases whose decision timeliness is known (window over)")
+    timely = serializers.IntegerField(help_text="Of which told their decision on time (15 days, extensions, pauses)")
+    timely_rate = serializers.FloatField(allow_null=True, help_text="Percent (0-100) told on time")
+
+
+class SeedKpiSerializer(serializers.Serializer):
+    scope = serializers.CharField()
+    period = PeriodSerializer()
+    target_h = serializers.FloatField(help_text="Internal first-response target in hours (setting)")
+    rows = SeedKpiRowSerializer(many=True)
+    total = SeedKpiRowSerializer(help_text="The whole scope over every month of the period")
+
+
 class ImprovementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()

@@ -9,5 +9,6 @@ urlpatterns = [
     path("analytics/trends/", views.TrendView.as_view(), name="trends"),
     path("analytics/heatmap/", views.HeatMapView.as_view(), name="heatmap"),
     path("analytics/performance/", views.PerformanceView.as_view(), name="performance"),
+    path("analytics/seed-kpi/", views.SeedKpiView.as_view(), name="seed_kpi"),
     path("analytics/improvements/", views.ImprovementListView.as_view(), name="improvements"),
 ]

@@ -135,6 +135,29 @@ class PerformanceView(_ReportView):
         return Response(s.PerformanceSerializer({"rows": [finite(r) for r in rows], "total": finite(total)}).data)
 
 
+class SeedKpiView(_ReportView):
+    @extend_schema(
+        parameters=[s.ReportQuerySerializer],
+        responses=_answers(s.SeedKpiSerializer),
+        summary="Seed KPIs: first response and decisions on time, per org and month",
+        description="The handling-performance tab's seed KPIs: per child org of the scope (branches at head "
+        "office) and month of receipt, hours from logging to the first response (median, 90th percentile) "
+        "against the internal target, and the share told their decision on time; axis and level are "
+        "accepted but not used. " + s.PERIOD_RULES,
+    )
+    def get(self, request):
+        _, params, scope = self.parse(request)
+        rows, total = selectors.seed_kpis(scope, params.period)
+        data = {
+            "scope": scope.code or "ALL",
+            "period": _period(params.period),
+            "target_h": selectors.first_response_target_h(),
+            "rows": rows,
+            "total": total,
+        }
+        return Response(s.SeedKpiSerializer(data).data)
+
+
 class ImprovementListView(APIView):
     @extend_schema(
         parameters=[s.ImprovementQuerySerializer],
