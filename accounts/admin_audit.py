@@ -19,11 +19,14 @@ import datetime
 import decimal
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.db import models
+
+if TYPE_CHECKING:
+    from .models import AuditAction
 
 HIDDEN = "[hidden]"
 MAX_TEXT = 200
@@ -125,7 +128,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
         setattr(request, _PENDING, {"fields": form_changes(form), "inlines": formset_changes(formsets)})
         return super().construct_change_message(request, form, formsets, add)
 
-    def _audit(self, request, action: str, obj) -> None:
+    def _audit(self, request, action: AuditAction, obj) -> None:
         from .services import audit_record
 
         changes = getattr(request, _PENDING, None) or {"fields": {}, "inlines": []}
@@ -137,22 +140,27 @@ class AuditedModelAdmin(admin.ModelAdmin):
         audit_record(actor=request.user, action=action, obj=obj, via="admin", **detail)
 
     def log_addition(self, request, obj, message):
+        from .models import AuditAction  # this module loads with the settings, before the models
+
         entry = super().log_addition(request, obj, message)
-        self._audit(request, "admin.add", obj)
+        self._audit(request, AuditAction.ADMIN_ADD, obj)
         return entry
 
     def log_change(self, request, obj, message):
+        from .models import AuditAction
+
         entry = super().log_change(request, obj, message)
-        self._audit(request, "admin.change", obj)
+        self._audit(request, AuditAction.ADMIN_CHANGE, obj)
         return entry
 
     def log_deletions(self, request, queryset):
+        from .models import AuditAction
         from .services import audit_record
 
         objs = list(queryset)  # called before the deletion: the rows still exist
         entries = super().log_deletions(request, objs)
         for obj in objs:
-            audit_record(actor=request.user, action="admin.delete", obj=obj, via="admin")
+            audit_record(actor=request.user, action=AuditAction.ADMIN_DELETE, obj=obj, via="admin")
         return entries
 
 

@@ -120,6 +120,40 @@ class RoleGrant(models.Model):
             )
 
 
+class AuditAction(models.TextChoices):
+    """Every kind of audit event, in one place. The values are what is stored in
+    ``AuditEvent.action`` (existing rows, exports and the audit page filter by them): never
+    change a value; add a member for a new kind of event. ``audit_record`` refuses any other."""
+
+    ADMIN_ADD = "admin.add", _("后台新增")
+    ADMIN_CHANGE = "admin.change", _("后台修改")
+    ADMIN_DELETE = "admin.delete", _("后台删除")
+    ADMIN_BOOTSTRAP = "admin.bootstrap", _("创建或恢复初始管理员")
+    DIRECTORY_LOAD = "directory.load", _("导入机构与人员名录")
+    COMPLAINT_LINK_REPEAT = "complaint.link_repeat", _("关联重复投诉")
+    CUSTOMER_UNMASK = "customer.unmask", _("查看客户完整号码")
+    CUSTOMER_LOOKUP = "customer.lookup", _("按号码查找客户")
+    PII_REKEY = "pii.rekey", _("个人信息更换密钥")
+    RETENTION_APPLY = "retention_apply", _("执行保存期限清理")
+    RETENTION_DRY_RUN = "retention_dry_run", _("保存期限清理试算")
+    REGULATOR_INQUIRY_OPEN = "regulator_inquiry_open", _("登记监管问询")
+    REGULATOR_INQUIRY_CLOSE = "regulator_inquiry_close", _("结束监管问询")
+    WORKFLOW_DUE_DATES_RECOMPUTED = "workflow.due_dates_recomputed", _("重算办理期限")
+    RECORDING_UPLOAD = "recording.upload", _("上传录音")
+    RECORDING_LINK = "recording.link", _("录音关联投诉")
+    RECORDING_RETRY = "recording.retry", _("重新转写录音")
+    RECORDING_PLAY_ORIGINAL = "recording.play_original", _("播放原始录音")
+    RECORDING_FLAG = "recording.flag", _("标记典型录音")
+    RECORDING_UNFLAG = "recording.unflag", _("取消典型录音")
+    RECORDING_SUSPECT_DISMISS = "recording.suspect_dismiss", _("排除疑似未遮盖信息")
+    RECORDING_REDACTION_RELEASE = "recording.redaction_release", _("放行去标识录音")
+    RECORDING_REDACTION_REJECT = "recording.redaction_reject", _("退回去标识录音")
+    RECORDING_TRANSCRIPT_UNMASKED = "recording.transcript_unmasked", _("查看未遮盖转写")
+    ANALYTICS_EXPORT = "analytics.export", _("导出分析报表")
+    ANALYTICS_IMPROVEMENT_CREATE = "analytics.improvement_create", _("新建整改事项")
+    ANALYTICS_IMPROVEMENT_STATUS = "analytics.improvement_status", _("更新整改状态")
+
+
 class AuditEvent(models.Model):
     """Append-only audit trail (unmasked views, plays, exports, admin changes).
 
@@ -129,7 +163,7 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=50, db_index=True)
+    action = models.CharField(_("操作"), max_length=50, db_index=True, choices=AuditAction.choices)
     object_type = models.CharField(max_length=50, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)

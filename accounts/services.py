@@ -13,7 +13,7 @@ from django.db.models.functions import Concat, Substr
 
 from . import roles as role_names
 from .directory import PARENT_KIND, Directory, DirectoryError
-from .models import AuditEvent, Organisation, RoleGrant, User
+from .models import AuditAction, AuditEvent, Organisation, RoleGrant, User
 
 
 @transaction.atomic
@@ -94,15 +94,26 @@ def user_upsert(
 
 
 def audit_record(
-    *, actor: User | None, action: str, obj: Any = None, object_type: str = "", object_id: str = "", **detail: Any
+    *,
+    actor: User | None,
+    action: AuditAction,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str = "",
+    **detail: Any,
 ) -> AuditEvent:
-    """Append one audit event. The trail has no update or delete path."""
+    """Append one audit event. The trail has no update or delete path.
+
+    ``action`` is an ``AuditAction``; anything else (a misspelt or new free-text kind) raises
+    ValueError before anything is written, so every stored kind has a label and a filter."""
+    if not isinstance(action, AuditAction):
+        raise ValueError(f"Unknown audit action {action!r}: add it to accounts.models.AuditAction")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
+        action=action.value,
         object_type=object_type,
         object_id=object_id,
         detail=detail,
@@ -409,7 +420,7 @@ def directory_apply(
     elif report.changed:
         audit_record(
             actor=actor,
-            action="directory.load",
+            action=AuditAction.DIRECTORY_LOAD,
             sources=directory.sources,
             run_by=run_by,
             created_orgs=report.created_orgs,
@@ -474,6 +485,10 @@ def administrator_ensure(
         user.is_active = True
         user.save(update_fields=["is_active"])
     audit_record(
-        actor=None, action="admin.bootstrap", obj=user, created=existing is None, password_set=password is not None
+        actor=None,
+        action=AuditAction.ADMIN_BOOTSTRAP,
+        obj=user,
+        created=existing is None,
+        password_set=password is not None,
     )
     return user, existing is None

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from . import roles
+from .models import AuditAction
 from .navigation import collect_links
 from .selectors import audit_events_for, can_read_audit_trail
 
@@ -33,7 +34,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     action = request.GET.get("action", "").strip()
     events = audit_events_for(request.user, action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_log.html", {"page": page, "action": action})
+    return render(request, "accounts/audit_log.html", {"page": page, "action": action, "actions": AuditAction.choices})
 
 
 @login_required

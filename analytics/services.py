@@ -14,7 +14,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import Organisation, User
+from accounts.models import AuditAction, Organisation, User
 from accounts.selectors import can_write, org_visible_to, users_with_role_at
 from accounts.services import audit_record, notification_send
 from complaints.models import Complaint
@@ -22,10 +22,9 @@ from complaints.pii import mask_text
 
 from .models import DailyRollup, ImprovementItem, MonthlyRollup, RollupMember
 from .rollup import bucket_aggregates, local_day
+from .selectors.base import GENERATION_KEY as CACHE_GENERATION_KEY
 
 log = logging.getLogger(__name__)
-
-CACHE_GENERATION_KEY = "analytics:generation"
 
 
 def _bump_generation() -> None:
@@ -284,7 +283,7 @@ def improvement_create(
             [through(improvementitem_id=item.pk, complaint_id=pk) for pk in visible.iterator(chunk_size=2000)],
             batch_size=2000,
         )
-    audit_record(actor=actor, action="analytics.improvement_create", obj=item, codes=item.codes)
+    audit_record(actor=actor, action=AuditAction.ANALYTICS_IMPROVEMENT_CREATE, obj=item, codes=item.codes)
     return item
 
 
@@ -305,7 +304,7 @@ def improvement_set_status(*, actor: User, item: ImprovementItem, status: str, n
         item.closed_at = None
     item.status = status
     item.save(update_fields=["status", "closed_at", "closing_note", "updated_at"])
-    audit_record(actor=actor, action="analytics.improvement_status", obj=item, status=status)
+    audit_record(actor=actor, action=AuditAction.ANALYTICS_IMPROVEMENT_STATUS, obj=item, status=status)
     return item
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from accounts.models import AuditAction
 from accounts.services import audit_record
 
 from . import selectors
@@ -250,7 +251,7 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         }[table](scope, params)
     audit_record(
         actor=request.user,
-        action="analytics.export",
+        action=AuditAction.ANALYTICS_EXPORT,
         object_type="analytics.report",
         object_id=table,
         format=fmt,

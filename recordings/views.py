@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import AuditAction
 from accounts.services import audit_record
 from complaints.selectors import complaint_get_for, complaints_for
 from voc.params import id_param
@@ -39,7 +40,7 @@ def player_context(request: HttpRequest, rec: CallRecording, *, show_original: b
     user = request.user
     show_original = show_original and selectors.can_hear_original(user) and not rec.via_flag_only
     if show_original:
-        audit_record(actor=user, action="recording.transcript_unmasked", obj=rec)
+        audit_record(actor=user, action=AuditAction.RECORDING_TRANSCRIPT_UNMASKED, obj=rec)
     segments = [
         {
             "index": s.index,

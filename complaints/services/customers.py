@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, User
+from accounts.models import AuditAction, Organisation, User
 from accounts.selectors import can_unmask
 from accounts.services import audit_record
 
@@ -171,7 +171,7 @@ def customer_reveal(*, actor: User, customer: Customer) -> dict[str, str]:
     """Full phone and ID number for UNMASK_ROLES only; every reveal is audit-logged."""
     if not can_unmask(actor):
         raise PermissionDenied
-    audit_record(actor=actor, action="customer.unmask", obj=customer, fields=["mobile", "id_number"])
+    audit_record(actor=actor, action=AuditAction.CUSTOMER_UNMASK, obj=customer, fields=["mobile", "id_number"])
     return {
         "mobile": crypto.decrypt(customer.mobile_encrypted),
         "id_number": crypto.decrypt(customer.id_number_encrypted),
@@ -191,7 +191,7 @@ def customer_lookup_for_intake(*, actor: User, mobile: str = "", id_number: str 
     if customer is not None:
         audit_record(
             actor=actor,
-            action="customer.lookup",
+            action=AuditAction.CUSTOMER_LOOKUP,
             obj=customer,
             by="id_number" if id_number.strip() else "mobile",
         )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from accounts.models import Organisation, User
+from accounts.models import AuditAction, Organisation, User
 from accounts.selectors import can_write, org_visible_to
 from accounts.services import audit_record
 
@@ -295,6 +295,6 @@ def complaint_link_repeat(*, actor: User, complaint: Complaint, repeat_of: Compl
         raise ValidationError({"repeat_of": _("只能关联更早的投诉 / Link only to an earlier case")})
     Complaint.objects.filter(pk=complaint.pk).update(is_repeat=True, repeat_of=earlier, updated_at=timezone.now())
     complaint.is_repeat, complaint.repeat_of = True, earlier
-    audit_record(actor=actor, action="complaint.link_repeat", obj=complaint, repeat_of=earlier.reference)
+    audit_record(actor=actor, action=AuditAction.COMPLAINT_LINK_REPEAT, obj=complaint, repeat_of=earlier.reference)
     _changed([complaint.pk])
     return complaint

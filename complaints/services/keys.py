@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.db import models, transaction
 
-from accounts.models import User
+from accounts.models import AuditAction, User
 from accounts.services import audit_record
 
 from .. import crypto
@@ -100,7 +100,7 @@ def pii_rekey(*, batch_size: int = 500, actor: User | None = None) -> RekeyResul
             last_pk = rows[-1].pk
     audit_record(
         actor=actor,
-        action="pii.rekey",
+        action=AuditAction.PII_REKEY,
         **asdict(result),
         hash_key=crypto.key_fingerprint(settings.PII_HASH_KEY),
         encryption_key=crypto.key_fingerprint(settings.PII_ENCRYPTION_KEY),

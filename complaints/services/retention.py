@@ -37,7 +37,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Notification, User
+from accounts.models import AuditAction, Notification, User
 from accounts.services import audit_record
 from recordings.models import CallRecording, ListeningEvent, RecordingComment, RecordingFlag, TranscriptSegment
 from recordings.services.playback import LISTENING_COPY_SUFFIX
@@ -152,7 +152,7 @@ def retention_run(
     finally:
         audit_record(
             actor=actor,
-            action="retention_apply" if apply else "retention_dry_run",
+            action=AuditAction.RETENTION_APPLY if apply else AuditAction.RETENTION_DRY_RUN,
             object_type="retention",
             **report.as_detail(),
         )
@@ -404,7 +404,9 @@ def regulator_inquiry_open(
     inquiry = RegulatorInquiry.objects.create(
         complaint=case, reference=reference, opened_on=opened_on, note=pii.mask_text(note)[:500], recorded_by=actor
     )
-    audit_record(actor=actor, action="regulator_inquiry_open", obj=inquiry, complaint=case.pk, reference=reference)
+    audit_record(
+        actor=actor, action=AuditAction.REGULATOR_INQUIRY_OPEN, obj=inquiry, complaint=case.pk, reference=reference
+    )
     return inquiry
 
 
@@ -416,5 +418,5 @@ def regulator_inquiry_close(*, actor: User, inquiry: RegulatorInquiry, closed_on
         raise ValidationError({"closed_on": _("结束日期早于开始日期 / The end is before the start")})
     inquiry.closed_on = closed_on
     inquiry.save(update_fields=["closed_on"])
-    audit_record(actor=actor, action="regulator_inquiry_close", obj=inquiry, complaint=inquiry.complaint_id)
+    audit_record(actor=actor, action=AuditAction.REGULATOR_INQUIRY_CLOSE, obj=inquiry, complaint=inquiry.complaint_id)
     return inquiry

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import AuditAction
 from accounts.services import audit_record
 from complaints.selectors import complaints_for
 
@@ -129,7 +130,7 @@ class RecordingDetail(APIView):
             and not rec.via_flag_only
         )
         if original:
-            audit_record(actor=request.user, action="recording.transcript_unmasked", obj=rec, via="api")
+            audit_record(actor=request.user, action=AuditAction.RECORDING_TRANSCRIPT_UNMASKED, obj=rec, via="api")
         segs = [
             {
                 "index": seg.index,

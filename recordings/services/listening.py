@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, User
+from accounts.models import AuditAction, Organisation, User
 from accounts.selectors import can_write, subtree_of
 from accounts.services import audit_record, notification_send
 from complaints.pii import mask_text
@@ -32,7 +32,7 @@ def listening_event_record(
         return None
     event = ListeningEvent.objects.create(recording=recording, user=user, version=version, via=via, play_id=play_id)
     if version == ListeningEvent.Version.ORIGINAL:
-        audit_record(actor=user, action="recording.play_original", obj=recording, via=via)
+        audit_record(actor=user, action=AuditAction.RECORDING_PLAY_ORIGINAL, obj=recording, via=via)
     return event
 
 
@@ -91,7 +91,7 @@ def recording_flag(
         defaults={"flagged_by": actor, "note": note[:1000], "audience_roles": wanted, "is_active": True},
     )
     flag.audience_orgs.set(list(audience_orgs))
-    audit_record(actor=actor, action="recording.flag", obj=recording, roles=wanted, created=created)
+    audit_record(actor=actor, action=AuditAction.RECORDING_FLAG, obj=recording, roles=wanted, created=created)
     flag_id = flag.pk
     transaction.on_commit(lambda: _push(flag_id))
     return flag
@@ -119,7 +119,7 @@ def recording_unflag(*, actor: User, recording: CallRecording) -> None:
     if not selectors.can_flag(actor):
         raise ValidationError(_("您没有标记典型录音的权限 / You may not flag recordings"), code="forbidden")
     RecordingFlag.objects.filter(recording=recording).update(is_active=False)
-    audit_record(actor=actor, action="recording.unflag", obj=recording)
+    audit_record(actor=actor, action=AuditAction.RECORDING_UNFLAG, obj=recording)
 
 
 @transaction.atomic
@@ -150,7 +150,7 @@ def suspect_dismiss(*, actor: User, recording: CallRecording, reason: str = "") 
     if rec.suspect == CallRecording.Suspect.OPEN:
         rec.suspect = CallRecording.Suspect.DISMISSED
         rec.save(update_fields=["suspect", "updated_at"])
-        audit_record(actor=actor, action="recording.suspect_dismiss", obj=rec, reason=reason[:200])
+        audit_record(actor=actor, action=AuditAction.RECORDING_SUSPECT_DISMISS, obj=rec, reason=reason[:200])
     return rec
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from accounts.models import User
+from accounts.models import AuditAction, User
 from accounts.services import audit_record, notification_send
 from complaints.pii import mask_text
 
@@ -53,7 +53,7 @@ def recording_redaction_release(*, actor: User, recording: CallRecording, note: 
     rec.save(
         update_fields=["redaction", "redaction_reviewed_by", "redaction_reviewed_at", "redaction_note", "updated_at"]
     )
-    audit_record(actor=actor, action="recording.redaction_release", obj=rec, held_for=held_for[:500])
+    audit_record(actor=actor, action=AuditAction.RECORDING_REDACTION_RELEASE, obj=rec, held_for=held_for[:500])
     return rec
 
 
@@ -70,7 +70,7 @@ def recording_redaction_reject(*, actor: User, recording: CallRecording, reason:
     rec.save(
         update_fields=["redaction", "redaction_reviewed_by", "redaction_reviewed_at", "redaction_note", "updated_at"]
     )
-    audit_record(actor=actor, action="recording.redaction_reject", obj=rec)
+    audit_record(actor=actor, action=AuditAction.RECORDING_REDACTION_REJECT, obj=rec)
     return rec
 
 

@@ -380,6 +380,7 @@ def recordings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
 @transaction.atomic
 def recording_retry(*, actor, recording: CallRecording) -> CallRecording:
     """Queue a failed recording again with a fresh attempt budget (operators only)."""
+    from accounts.models import AuditAction
     from accounts.services import audit_record
 
     rec = CallRecording.objects.select_for_update().get(pk=recording.pk)
@@ -387,6 +388,6 @@ def recording_retry(*, actor, recording: CallRecording) -> CallRecording:
         return rec
     rec.status, rec.attempts, rec.losses, rec.queued_at, rec.failure_reason = S.QUEUED, 0, 0, timezone.now(), ""
     rec.save(update_fields=["status", "attempts", "losses", "queued_at", "failure_reason", "updated_at"])
-    audit_record(actor=actor, action="recording.retry", obj=rec)
+    audit_record(actor=actor, action=AuditAction.RECORDING_RETRY, obj=rec)
     recording_enqueue_on_commit(rec.pk)
     return rec

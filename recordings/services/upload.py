@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import AuditAction, User
 from accounts.selectors import org_visible_to
 from accounts.services import audit_record
 from complaints.pii import mask_text
@@ -158,7 +158,7 @@ def recording_upload(
                 )
                 audit_record(
                     actor=uploaded_by,
-                    action="recording.upload",
+                    action=AuditAction.RECORDING_UPLOAD,
                     obj=rec,
                     complaint_id=complaint.pk if complaint else None,
                 )
@@ -190,5 +190,5 @@ def recording_link(*, actor: User, recording: CallRecording, complaint) -> CallR
     if rec.suspect == CallRecording.Suspect.OPEN:
         rec.suspect = CallRecording.Suspect.LINKED
     rec.save(update_fields=["complaint", "suspect", "updated_at"])
-    audit_record(actor=actor, action="recording.link", obj=rec, complaint_id=complaint.pk)
+    audit_record(actor=actor, action=AuditAction.RECORDING_LINK, obj=rec, complaint_id=complaint.pk)
     return rec

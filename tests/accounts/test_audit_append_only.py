@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from accounts.models import AuditEvent
+from accounts.models import AuditAction, AuditEvent
 from accounts.services import audit_record
 
 pytestmark = pytest.mark.django_db
@@ -16,11 +16,13 @@ on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="DE
 
 @pytest.fixture
 def event(ho_officer) -> AuditEvent:
-    return audit_record(actor=ho_officer, action="customer.reveal", object_type="complaints.complaint", object_id="7")
+    return audit_record(
+        actor=ho_officer, action=AuditAction.CUSTOMER_UNMASK, object_type="complaints.customer", object_id="7"
+    )
 
 
 def test_appending_still_works(event):
-    audit_record(actor=None, action="export.csv")
+    audit_record(actor=None, action=AuditAction.ANALYTICS_EXPORT)
     assert AuditEvent.objects.count() == 2
 
 
@@ -31,7 +33,7 @@ def test_an_update_through_the_orm_is_refused(event):
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(object_id="8")
     event.refresh_from_db()
-    assert (event.action, event.object_id) == ("customer.reveal", "7")
+    assert (event.action, event.object_id) == ("customer.unmask", "7")
 
 
 def test_a_raw_sql_update_is_refused(event):

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import AuditAction
 from accounts.services import audit_record
 from complaints.models import Complaint
 
@@ -67,7 +68,7 @@ def due_dates_recompute(*, now: datetime | None = None, batch_size: int = 500) -
     checked += len(latest)
     audit_record(
         actor=None,
-        action="workflow.due_dates_recomputed",
+        action=AuditAction.WORKFLOW_DUE_DATES_RECOMPUTED,
         object_type="workflow.calendar",
         years=sorted(calendar.known_years),
         checked=checked,
