@@ -22,9 +22,10 @@ from complaints.pii import mask_text
 
 from .models import DailyRollup, ImprovementItem, MonthlyRollup, RollupMember
 from .rollup import bucket_aggregates, local_day
-from .selectors.base import GENERATION_KEY as CACHE_GENERATION_KEY
 
 log = logging.getLogger(__name__)
+
+CACHE_GENERATION_KEY = "analytics:generation"
 
 
 def _bump_generation() -> None:
