@@ -27,7 +27,7 @@ from voc.extensions import BadContribution, ExtensionPoint
 from workflow.timeline import TIMELINE
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN_APPS = {"complaints", "workflow", "recordings", "analytics"}
+DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics"]  # in INSTALLED_APPS order
 
 
 def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
@@ -51,7 +51,7 @@ def test_accounts_names_no_domain_app(path):
         for node in ast.walk(ast.parse((ROOT / path).read_text(encoding="utf-8")))
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     }
-    assert strings & DOMAIN_APPS == set()
+    assert strings & set(DOMAIN_APPS) == set()
 
 
 # --- the error policy, with real modules -----------------------------------------------------
@@ -201,3 +201,16 @@ def test_in_production_a_broken_panel_leaves_the_rest_of_the_case_page(case_page
     assert resp.status_code == 200
     assert -1 not in _positions(resp.content.decode(), *PANEL_MARKS)
     assert any("analytics" in r.getMessage() for r in caplog.records if r.name == "voc.extensions")
+
+
+def test_only_the_projects_own_apps_are_asked():
+    # rest_framework, django.contrib.auth and staticfiles have a ``urls`` module too; they never contribute.
+    assert [c.label for c in extensions.project_apps()] == ["accounts", *DOMAIN_APPS]
+
+
+def test_every_apps_pages_and_api_are_mounted_under_its_label():
+    assert reverse("accounts:notifications").startswith("/accounts/")
+    assert reverse("complaints:list").startswith("/complaints/")
+    assert reverse("workflow:inbox").startswith("/workflow/")
+    assert reverse("recordings:list").startswith("/recordings/")
+    assert reverse("analytics:top").startswith("/analytics/")

@@ -4,10 +4,12 @@ An app that owns a point declares it once, next to the code that uses it::
 
     NAVIGATION = ExtensionPoint("navigation.links_for", owner="accounts", item=NavLink)
 
-and any installed app contributes by having that module with that function
+and any of the project's apps contributes by having that module with that function
 (``<app>/navigation.py`` with ``links_for(user)``). The owner never names the
 contributing apps: contributions are found over ``django.apps.apps.get_app_configs()``,
-in ``INSTALLED_APPS`` order, so the order is the same on every request. The owner's
+in ``INSTALLED_APPS`` order, so the order is the same on every request. Only the
+project's own apps (top-level packages next to ``manage.py``) are asked: Django's and
+third-party apps have modules with the same names (``urls``) and never contribute. The owner's
 own module of that name is where the point lives, not a contribution; the owner adds
 its own part itself, before or after the others.
 
@@ -24,16 +26,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
 # Every declared point by name (the owner module declares it at import time).
 POINTS: dict[str, ExtensionPoint] = {}
+
+
+def project_apps() -> list[AppConfig]:
+    """The installed apps that are this project's own packages, in ``INSTALLED_APPS`` order."""
+    return [config for config in apps.get_app_configs() if _in_project(config.path)]
+
+
+@cache
+def _in_project(path: str) -> bool:
+    return Path(path).resolve().parent == Path(settings.BASE_DIR).resolve()
 
 
 class BadContribution(TypeError):
@@ -68,7 +82,7 @@ class ExtensionPoint:
     def contributions(self) -> list[Contribution]:
         """Every installed app's function for this point, in ``INSTALLED_APPS`` order."""
         found: list[Contribution] = []
-        for config in apps.get_app_configs():
+        for config in project_apps():
             if config.label == self.owner:
                 continue
             path = f"{config.name}.{self.module}"

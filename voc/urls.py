@@ -7,6 +7,7 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from voc.extensions import project_apps
 from voc.health import healthz
 from voc.params import IdConverter
 
@@ -19,7 +20,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("accounts/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Signed-in users only (SERVE_PERMISSIONS in voc/hardening.py); the split view serves the
     # Swagger UI set-up as a script file, as the Content-Security-Policy allows no inline script.
@@ -32,9 +32,12 @@ handler403 = "voc.errors.permission_denied"
 handler404 = "voc.errors.page_not_found"
 handler500 = "voc.errors.server_error"
 
-# Each app owns its pages (``<app>/urls.py``) and its API (``<app>/api/urls.py``).
-for app in ("complaints", "workflow", "recordings", "analytics"):
+# Each of the project's apps owns its pages (``<app>/urls.py`` at ``<app>/``) and its API
+# (``<app>/api/urls.py`` under ``api/v1/``), in INSTALLED_APPS order. A broken URLconf always
+# fails loudly (a site without an app's pages would answer 500s wherever they are linked).
+for config in project_apps():
+    app = config.name
     if find_spec(f"{app}.urls"):
-        urlpatterns.append(path(f"{app}/", include(f"{app}.urls")))
+        urlpatterns.append(path(f"{config.label}/", include(f"{app}.urls")))
     if find_spec(f"{app}.api") and find_spec(f"{app}.api.urls"):
         urlpatterns.append(path("api/v1/", include(f"{app}.api.urls")))
