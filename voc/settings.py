@@ -243,6 +243,10 @@ HEALTH_WORKER_TIMEOUT_S = env.float(
     "VOC_HEALTH_WORKER_TIMEOUT_S", default=3.0 if CELERY_BROKER_URL.startswith("filesystem://") else 1.0
 )
 HEALTH_WORKER_CACHE_S = env.float("VOC_HEALTH_WORKER_CACHE_S", default=10.0)
+# A queue without a worker is "degraded" (200), not "fail" (503), while it is expected back: the
+# broker came back, or the queue had a worker, less than this long ago (workers reconnect on a
+# back-off up to 30 s; scripts/serve restarts a dead one).
+HEALTH_WORKER_GRACE_S = env.float("VOC_HEALTH_WORKER_GRACE_S", default=60.0)
 HEALTH_QUEUES = env.list("VOC_HEALTH_QUEUES", default=["default", "transcription", "analytics"])
 
 # --- Analytics (Celery) ---------------------------------------------------
