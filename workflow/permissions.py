@@ -267,7 +267,8 @@ def _parties_read(complaint) -> recusal.CaseParties | None:
     records, decisions = cached_records(complaint), getattr(complaint, "wf_decisions", None)
     if records is None or decisions is None:
         return None
-    handlers = set(records.assignees) | {d.author_id for d in decisions}
+    # As above: a decision drafted in a verification does not make its author a handler.
+    handlers = set(records.assignees) | {d.author_id for d in decisions if d.from_verification_id is None}
     if complaint.assigned_to_id:
         handlers.add(complaint.assigned_to_id)
     closers = set()

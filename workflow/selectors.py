@@ -17,11 +17,12 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Organisation, User
-from accounts.selectors import org_ids_visible_to, scope_to_user
+from accounts.selectors import scope_by_path, scope_to_user
 from complaints.models import Complaint
 
 from . import clocks
-from .models import Decision, ExtensionRequest, Pause, PauseRequest
+from .case_records import cached_records, case_records
+from .models import Decision, ExtensionRequest, Pause
 from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
 
 RUNNING = sorted(CLOCK_RUNNING_STATES)
@@ -63,6 +64,9 @@ def case_for(user: User, pk: int) -> Complaint:
 
 # --- The clock -----------------------------------------------------------------
 def pauses_of(complaint: Complaint) -> list[tuple[datetime, datetime | None]]:
+    records = cached_records(complaint)
+    if records is not None:
+        return records.pauses
     return pauses_by_case([complaint.pk])[complaint.pk]
 
 
@@ -443,17 +447,16 @@ def approval_queue(user: User) -> ApprovalQueue:
 
 def handlers_for_assignment(manager: User) -> QuerySet[User]:
     """Handlers in the manager's subtree (who the manager may assign to)."""
-    ids = org_ids_visible_to(manager)
     qs = User.objects.filter(is_active=True, role_grants__role=roles.BRANCH_HANDLER).distinct()
-    if ids is not None:
-        qs = qs.filter(org_id__in=ids)
-    return qs.select_related("org").order_by("org__path", "username")
+    return scope_by_path(qs, manager, org_field="org").select_related("org").order_by("org__path", "username")
 
 
 def case_page_prefetch(complaint: Complaint) -> None:
     """Read, once, what the case page's panels and action list ask about the case: its decisions
-    (newest first), its pending extension and pause requests. The helpers below answer from
-    these when they are there, and query otherwise (services, other pages)."""
+    (newest first) and the workflow's other rows (``case_records``: the log, comments, pauses,
+    pending requests, involved staff, assignees; one query). The helpers below and the
+    timeline, clock and permission rules answer from these when they are there, and query
+    otherwise (services, other pages)."""
     if hasattr(complaint, "wf_decisions"):
         return
     prefetch_related_objects(
@@ -463,19 +466,14 @@ def case_page_prefetch(complaint: Complaint) -> None:
             queryset=Decision.objects.select_related("root_cause_code").order_by("-version"),
             to_attr="wf_decisions",
         ),
-        Prefetch(
-            "extension_requests",
-            queryset=ExtensionRequest.objects.filter(status="pending").select_related("requested_by"),
-            to_attr="wf_pending_extensions",
-        ),
-        Prefetch("pause_requests", queryset=PauseRequest.objects.filter(status="pending"), to_attr="wf_pending_pauses"),
     )
+    case_records(complaint)
 
 
 def pending_extension(complaint: Complaint) -> ExtensionRequest | None:
-    read = getattr(complaint, "wf_pending_extensions", None)
-    if read is not None:
-        return read[0] if read else None
+    records = cached_records(complaint)
+    if records is not None:
+        return records.pending_extension
     return complaint.extension_requests.filter(status="pending").select_related("requested_by").first()
 
 
@@ -487,9 +485,9 @@ def latest_decision(complaint: Complaint) -> Decision | None:
 
 
 def has_pending_pause(complaint: Complaint) -> bool:
-    read = getattr(complaint, "wf_pending_pauses", None)
-    if read is not None:
-        return bool(read)
+    records = cached_records(complaint)
+    if records is not None:
+        return records.has_pending_pause
     return complaint.pause_requests.filter(status="pending").exists()
 
 

@@ -15,15 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Min
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Notification
 from voc.extensions import ExtensionPoint
 
 from . import permissions
-from .models import CaseComment, CaseTransition
+from .case_records import case_records
+from .models import CaseTransition
 
 EVENT_LABELS = {
     "register": gettext_lazy("登记投诉"),
@@ -157,32 +156,27 @@ def timeline_entries(complaint) -> list[TimelineEntry]:
             detail=complaint.summary,
         )
     ]
-    for t in CaseTransition.objects.filter(complaint=complaint).select_related("actor"):
+    records = case_records(complaint)  # one query for the log, comments and notifications
+    for t in records.transitions:
         entries.append(
             TimelineEntry(
                 at=t.at,
                 title=transition_title(t),
                 kind=t.action,
                 detail=_transition_detail(t),
-                actor=str(t.actor or ""),
+                actor=t.actor_name,
             )
         )
-    for c in CaseComment.objects.filter(complaint=complaint).select_related("author"):
-        entries.append(TimelineEntry(at=c.at, title=_("备注"), kind="comment", detail=c.body, actor=str(c.author)))
+    for c in records.comments:
+        entries.append(TimelineEntry(at=c.at, title=_("备注"), kind="comment", detail=c.body, actor=c.author))
     # One entry per notified event (not per recipient).
-    sent = (
-        Notification.objects.filter(complaint=complaint)
-        .values("dedupe_key", "title")
-        .annotate(at=Min("created_at"), n=Count("id"))
-        .order_by()
-    )
-    for n in sent:
+    for n in records.notifications:
         entries.append(
             TimelineEntry(
-                at=n["at"],
-                title=_("通知：%(t)s") % {"t": n["title"]},
+                at=n.at,
+                title=_("通知：%(t)s") % {"t": n.title},
                 kind="notification",
-                detail=_("%(n)s 人") % {"n": n["n"]},
+                detail=_("%(n)s 人") % {"n": n.recipients},
             )
         )
     if complaint.first_response_at:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from complaints.models import Complaint
 
 from . import clocks
+from .case_records import cached_records
 from .models import CaseTransition
 from .selectors import pauses_by_case
 from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
@@ -72,24 +73,30 @@ def timeliness_many(cases: Iterable, *, now: datetime | None = None) -> dict[int
     pauses = pauses_by_case(later) if later else {}
     told = informed_times(later) if later else {}
     cal = _calendar()
-    out = {}
-    for r in rows:
-        informed = told.get(r["id"]) or r["responded_at"]
-        ended = r["closed_at"] if r["status"] in ENDED_WITHOUT_DECISION and informed is None else None
-        out[r["id"]] = clocks.decision_timeliness(
-            received_at=timezone.localtime(r["received_at"]),
-            now=now,
-            informed_at=timezone.localtime(informed) if informed else None,
-            ended_at=timezone.localtime(ended) if ended else None,
-            extension_level=r["extension_level"],
-            pauses=pauses.get(r["id"], []),
-            calendar=cal,
-        )
-    return out
+    return {r["id"]: _timeliness(r, now, told.get(r["id"]), pauses.get(r["id"], []), cal) for r in rows}
+
+
+def _timeliness(row: dict, now: datetime, told: datetime | None, pauses: list, cal: clocks.WorkCalendar) -> Timeliness:
+    informed = told or row["responded_at"]
+    ended = row["closed_at"] if row["status"] in ENDED_WITHOUT_DECISION and informed is None else None
+    return clocks.decision_timeliness(
+        received_at=timezone.localtime(row["received_at"]),
+        now=now,
+        informed_at=timezone.localtime(informed) if informed else None,
+        ended_at=timezone.localtime(ended) if ended else None,
+        extension_level=row["extension_level"],
+        pauses=pauses,
+        calendar=cal,
+    )
 
 
 def timeliness_of(complaint: Complaint, *, now: datetime | None = None) -> Timeliness:
-    return timeliness_many([complaint], now=now)[complaint.pk]
+    records = cached_records(complaint)
+    if records is None:
+        return timeliness_many([complaint], now=now)[complaint.pk]
+    # The case page has read the case's log and pauses already (``workflow.case_records``).
+    row = {f: getattr(complaint, f) for f in FIELDS}
+    return _timeliness(row, timezone.localtime(now or timezone.now()), records.informed_at, records.pauses, _calendar())
 
 
 def timely_label(t: Timeliness | None) -> str:

@@ -96,16 +96,50 @@ def test_the_full_case_holds_what_the_page_must_show(full_case):
     assert CallRecording.objects.filter(complaint=full_case).count() == 2
 
 
-ROLES = ["ho_officer", "ho_approver", "bj_manager", "bj_handler", "auditor"]
-# What the page costs today, whatever the case holds: 5 queries before the view for a branch
-# user (session, user, organisation, its subtree, roles), the case, its relatives, the customer's
-# cards, the workflow's reads (decisions, pending requests, pauses, first answer, 回避, timeline,
-# comments, notifications) and the recordings with their segments. Head-office approvers also
-# read the handling history once (the independence rules of verification and approval).
-BUDGET = {"ho_officer": 19, "ho_approver": 25, "bj_manager": 20, "bj_handler": 19, "auditor": 17}
+@pytest.fixture
+def open_case(org_tree, staff, new_case, settings, tmp_path, pin_clock):
+    """A case still being handled: assigned, with an extension and a pause both waiting for the
+    manager, 回避 staff, comments and a recording (the action list is at its longest here)."""
+    pin_clock(PINNED_TODAY)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    c = new_case(org_tree.bj, received_at=at(2026, 11, 2))
+    day = c.received_at
+    services.case_route(complaint_id=c.pk, actor=staff.ho_officer, now=day + timedelta(minutes=20))
+    services.case_accept(complaint_id=c.pk, actor=staff.bj_manager, now=day + timedelta(hours=1))
+    services.case_assign(
+        complaint_id=c.pk, actor=staff.bj_manager, handler_id=staff.bj_handler.pk, now=day + timedelta(hours=2)
+    )
+    services.case_start_investigation(complaint_id=c.pk, actor=staff.bj_handler, now=at(2026, 11, 3))
+    services.involved_staff_add(
+        complaint_id=c.pk, actor=staff.bj_manager, user_id=staff.bj_handler2.pk, now=at(2026, 11, 3, 11)
+    )
+    services.extension_request(complaint_id=c.pk, actor=staff.bj_handler, reason="需调取流水", now=at(2026, 11, 4))
+    services.case_pause(
+        complaint_id=c.pk,
+        actor=staff.bj_handler,
+        reason=Pause.Reason.values[0],
+        note="委托司法鉴定",
+        reference="JD-2026-200",
+        expected_end=date(2026, 11, 20),
+        now=at(2026, 11, 4, 11),
+    )
+    for i in range(2):
+        services.case_comment(complaint_id=c.pk, actor=staff.bj_handler, body=f"联系{i}", now=at(2026, 11, 5, 9 + i))
+    c = fresh(c)
+    make_recording(c, tag="o")
+    return c
 
 
-def _page_queries(client, user, case, django_assert_max_num_queries, budget):
+# Every role that sees a Beijing case: head office (officer, approver, agent, auditor) and the branch.
+ROLES = ["ho_officer", "ho_approver", "agent", "auditor", "bj_manager", "bj_handler"]
+# Before issue 13's work the page cost 17-20 queries (25 for a head-office approver): the same
+# 回避 lookup, decisions and requests read again by each rule. Now: the session; the user with
+# organisation and roles; the case; its relatives; the customer's cards; the decisions; the
+# workflow's rows of the case in one query (log, comments, notifications, pauses, pending
+# requests, 回避 staff, assignees); the recordings and their segments.
+
+
+def _page_queries(client, user, case, django_assert_max_num_queries, budget=MAX_QUERIES):
     client.force_login(user)
     url = reverse("workflow:case", args=[case.pk])
     client.get(url)  # warm the per-process caches (calendar) like any earlier page would
@@ -116,10 +150,8 @@ def _page_queries(client, user, case, django_assert_max_num_queries, budget):
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_case_page_has_every_panel_within_its_query_budget(
-    client, staff, full_case, who, django_assert_max_num_queries
-):
-    html, _n = _page_queries(client, getattr(staff, who), full_case, django_assert_max_num_queries, BUDGET[who])
+def test_case_page_has_every_panel_in_at_most_ten_queries(client, staff, full_case, who, django_assert_max_num_queries):
+    html, _n = _page_queries(client, getattr(staff, who), full_case, django_assert_max_num_queries)
     # Every app's panel is on it: the clock and actions, the recordings, the timeline, the customer.
     assert 'id="wf-clock"' in html and "data-rec-panel" in html and 'id="wf-timeline"' in html
     assert html.count('class="rec-row"') == 2 and "登记投诉" in html
@@ -127,12 +159,23 @@ def test_case_page_has_every_panel_within_its_query_budget(
     assert full_case.customer.salutation in html
 
 
-@pytest.mark.parametrize("who", ["bj_manager", "ho_approver"])
+@pytest.mark.parametrize("who", ROLES)
+def test_open_case_with_pending_requests_answers_in_at_most_ten_queries(
+    client, staff, open_case, who, django_assert_max_num_queries
+):
+    html, _n = _page_queries(client, getattr(staff, who), open_case, django_assert_max_num_queries)
+    assert html.count('class="rec-row"') == 1 and "联系1" in html and "JD-2026-200" in html
+    if who == "bj_manager":  # the manager decides both pending requests, from this page
+        assert 'action="/cases/' in html or "decide_extension" in html
+        assert "decide_extension" in html and "decide_pause" in html
+
+
+@pytest.mark.parametrize("who", ROLES)
 def test_case_page_costs_the_same_however_much_the_case_holds(
     client, staff, full_case, who, django_assert_max_num_queries
 ):
     user = getattr(staff, who)
-    _html, before = _page_queries(client, user, full_case, django_assert_max_num_queries, BUDGET[who])
+    _html, before = _page_queries(client, user, full_case, django_assert_max_num_queries)
     for tag in ("c", "d", "e"):
         make_recording(full_case, tag=tag)
     for i in range(5):
@@ -141,12 +184,6 @@ def test_case_page_costs_the_same_however_much_the_case_holds(
         )
     html, after = _page_queries(client, user, full_case, django_assert_max_num_queries, before)
     assert after == before and html.count('class="rec-row"') == 5 and "补充说明4" in html
-
-
-@pytest.mark.xfail(strict=True, reason="issue 13 asks for at most 10; the budget above is what is reached so far")
-@pytest.mark.parametrize("who", ROLES)
-def test_case_page_answers_in_at_most_ten_queries(client, staff, full_case, who, django_assert_max_num_queries):
-    _page_queries(client, getattr(staff, who), full_case, django_assert_max_num_queries, MAX_QUERIES)
 
 
 def test_the_old_address_redirects_permanently_keeping_the_query(client, staff, org_tree, new_case):
