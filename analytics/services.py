@@ -22,14 +22,13 @@ from complaints.pii import mask_text
 
 from .models import DailyRollup, ImprovementItem, MonthlyRollup, RollupMember
 from .rollup import bucket_aggregates, local_day
+from .selectors.base import GENERATION_KEY as CACHE_GENERATION_KEY
 
 log = logging.getLogger(__name__)
 
-CACHE_GENERATION_KEY = "analytics:generation"
-
 
 def _bump_generation() -> None:
-    """Report caches key on this number, so a rollup change makes them stale at once."""
+    """Report caches key on this number: a rollup change makes them stale (served at most ANALYTICS_STALE_SECONDS more)."""
     try:
         cache.incr(CACHE_GENERATION_KEY)
     except ValueError:

@@ -259,6 +259,9 @@ HEALTH_QUEUES = env.list("VOC_HEALTH_QUEUES", default=["default", "transcription
 # lost while the broker was down are done within a minute of its return.
 CELERY_TASK_ROUTES["analytics.*"] = {"queue": "analytics"}
 ANALYTICS_FLUSH_DEBOUNCE_S = env.float("VOC_ANALYTICS_FLUSH_DEBOUNCE_S", default=2.0)
+# How long a report computed before the latest rollup change is still shown, in seconds (the
+# reports then lag registrations by at most this). 0: every change shows at the next page view.
+ANALYTICS_STALE_SECONDS = env.float("VOC_ANALYTICS_STALE_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE["analytics-rollup-flush"] = {"task": "analytics.rollup_flush", "schedule": 60.0}
 
 # --- Recordings -----------------------------------------------------------

@@ -8,18 +8,20 @@ then narrow to the chosen org subtree.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat, Substr
 from django.http import Http404
 
 from accounts.models import Organisation, User
-from accounts.selectors import org_visible_to, scope_to_user, sees_everything, subtree_of
+from accounts.selectors import org_ids_visible_to, org_visible_to, scope_to_user, sees_everything, subtree_of
 from complaints.models import ClassificationCode, Complaint
 
 from ..dimensions import PAIR_SEPARATOR, Dimension
@@ -29,6 +31,7 @@ from ..rollup import counted_complaints, day_bounds
 
 T = TypeVar("T")
 CACHE_SECONDS = 60
+GENERATION_KEY = "analytics:generation"  # bumped by analytics.services on every rollup change
 
 
 @dataclass(frozen=True)
@@ -208,13 +211,25 @@ def branch_of(org: OrgInfo, index_by_path: dict[str, OrgInfo]) -> OrgInfo:
 
 
 def cached(name: str, scope: Scope, params: tuple, compute: Callable[[], T]) -> T:
-    """Short cache for a report, keyed by the rollup generation, the user's scope and the params."""
-    generation = cache.get("analytics:generation", 0)
-    raw = repr((name, generation, sorted(scope.org_ids) if scope.org_ids is not None else None, scope.user.pk, params))
+    """A report, computed once for everyone who would get the same numbers.
+
+    The key is what the numbers depend on — the orgs the user may see, the report scope and the
+    params — not the user, so the head office's officers share one computation. A value is fresh
+    while the rollup generation it was computed at is current; after a rollup change (every
+    registration bumps it within seconds) it is still served for ``ANALYTICS_STALE_SECONDS``
+    from when it was computed, so a busy intake does not make every TOP page recompute.
+    """
+    generation = cache.get(GENERATION_KEY, 0)
+    visible = org_ids_visible_to(scope.user)
+    raw = repr((name, sorted(visible) if visible is not None else None,
+                sorted(scope.org_ids) if scope.org_ids is not None else None, params))  # fmt: skip
     key = "analytics:" + hashlib.sha256(raw.encode()).hexdigest()
     hit: Any = cache.get(key)
-    if hit is not None:
-        return hit
+    now = time.time()
+    if isinstance(hit, tuple) and len(hit) == 3:
+        hit_generation, computed_at, value = hit
+        if hit_generation == generation or now - computed_at < settings.ANALYTICS_STALE_SECONDS:
+            return value
     value = compute()
-    cache.set(key, value, CACHE_SECONDS)
+    cache.set(key, (generation, now, value), CACHE_SECONDS)
     return value
