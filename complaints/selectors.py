@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 from accounts.selectors import org_ids_visible_to, org_visible_to, scope_by_path, scope_to_user, subtree_of
+from voc.extensions import ExtensionPoint
 
 from . import crypto, pii, routing
 from . import cursor as cursors
@@ -144,21 +145,19 @@ def complaint_filter(qs: QuerySet[Complaint], f: ComplaintFilters, user: User) -
         if q.upper().startswith("VOC-"):
             qs = qs.filter(reference=q.upper())
         else:
-            qs = qs.filter(text_contains(q, ("summary", "details")) | Q(id__in=_transcript_matches(q, user)))
+            qs = qs.filter(text_contains(q, ("summary", "details")) | Q(id__in=_other_apps_matches(q, user)))
     return qs
 
 
 # Enough for any page a person reads; an id list (not a subquery) keeps the text index usable.
-TRANSCRIPT_MATCH_CAP = 2000
+SEARCH_MATCH_CAP = 2000
+# Other apps find cases by their own text (e.g. the redacted call transcripts), in the user's scope.
+SEARCH = ExtensionPoint("search.complaint_ids_matching", owner="complaints", item=int)
 
 
-def _transcript_matches(q: str, user: User) -> list[int]:
-    """Cases whose call transcript (redacted text, in the user's scope) mentions ``q``."""
-    from recordings.selectors import complaint_ids_matching_transcript
-
-    return list(
-        complaint_ids_matching_transcript(q, user).values_list("complaint_id", flat=True)[:TRANSCRIPT_MATCH_CAP]
-    )
+def _other_apps_matches(q: str, user: User) -> list[int]:
+    """Cases another app's text (e.g. a call transcript, redacted, in the user's scope) says match ``q``."""
+    return SEARCH.collect(q, user, limit=SEARCH_MATCH_CAP)
 
 
 def complaint_page_for(

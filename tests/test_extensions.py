@@ -20,6 +20,7 @@ from accounts import roles
 from accounts.management.commands.seed_demo import DEMO
 from accounts.navigation import NAVIGATION, collect_links
 from complaints.panels import CASE_PANELS
+from complaints.selectors import SEARCH
 from tests.complaints.factories import ComplaintFactory
 from tests.conftest import PINNED_TODAY
 from voc import extensions
@@ -31,17 +32,19 @@ DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics"]  # in INSTAL
 
 
 def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
-    found = {p.name: [c.app for c in p.contributions()] for p in (NAVIGATION, CASE_PANELS, TIMELINE, DEMO)}
+    points = (NAVIGATION, CASE_PANELS, TIMELINE, DEMO, SEARCH)
+    found = {p.name: [c.app for c in p.contributions()] for p in points}
     assert found == {
         "navigation.links_for": ["complaints", "workflow", "recordings", "analytics"],
         "case_panels.panels_for": ["workflow", "recordings"],
         "timeline.entries_for": ["recordings"],
         "demo.seed": ["complaints", "workflow", "recordings", "analytics"],
+        "search.complaint_ids_matching": ["recordings"],
     }
     import recordings.timeline
 
     assert TIMELINE.contributions()[0].function is recordings.timeline.entries_for
-    assert {extensions.POINTS[name] for name in found} == {NAVIGATION, CASE_PANELS, TIMELINE, DEMO}
+    assert {extensions.POINTS[name] for name in found} == set(points)
 
 
 @pytest.mark.parametrize("path", ["accounts/navigation.py", "accounts/management/commands/seed_demo.py"])
