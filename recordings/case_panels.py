@@ -1,21 +1,13 @@
-"""The recordings panel on the case page (``complaints.panels.case_panels`` collects it)."""
+"""The recordings panel on the case page (``complaints.panels.CASE_PANELS`` collects it)."""
 
 from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from complaints.panels import Panel
+
 from . import selectors
 from .views import panel_context
-
-try:
-    from complaints.panels import Panel
-except ImportError:  # pragma: no cover - intake's Panel not there yet
-    from typing import NamedTuple
-
-    class Panel(NamedTuple):  # type: ignore[no-redef]
-        template: str
-        context: dict
-        order: int = 100
 
 
 def panels_for(request, complaint, **_hints) -> list[Panel]:

@@ -1,7 +1,7 @@
 """The workflow's panels on the case page: the clock, what the user may do, the timeline.
 
 The one case page (``complaints.views.case_page``, served at ``workflow:case``) renders
-whatever ``panels_for`` returns, collected by ``complaints.panels``.
+whatever ``panels_for`` returns, collected by ``complaints.panels.CASE_PANELS``.
 """
 
 from __future__ import annotations
@@ -12,22 +12,13 @@ from typing import Any, NamedTuple
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
+from complaints.panels import Panel
+
 from . import actions, permissions, recusal, selectors
 from .models import Decision
 from .services import version_of
 from .states import state_label
 from .timeline import timeline_entries
-
-try:  # the intake app's panel type (the lead reconciles if it is not there yet)
-    from complaints.panels import Panel
-except ImportError:  # pragma: no cover - fallback with the same fields
-
-    class Panel(NamedTuple):  # type: ignore[no-redef]
-        template: str
-        context: dict
-        order: int = 100
-        stylesheet: str = ""
-
 
 STYLESHEET = "workflow/workflow.css"
 
