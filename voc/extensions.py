@@ -62,7 +62,7 @@ class Contribution:
 
 @dataclass(frozen=True)
 class ExtensionPoint:
-    name: str  # "<module>.<function>" looked up in every installed app
+    name: str  # "<module>.<function>" looked up in every project app
     owner: str  # label of the app that owns (defines and uses) the point
     # What each returned item must be: a type, or a predicate; None means the point takes
     # no value back (an action such as seeding demo data) and the return value is ignored.
@@ -80,7 +80,7 @@ class ExtensionPoint:
         return self.name.rpartition(".")[2]
 
     def contributions(self) -> list[Contribution]:
-        """Every installed app's function for this point, in ``INSTALLED_APPS`` order."""
+        """Every project app's function for this point (the owner's aside), in ``INSTALLED_APPS`` order."""
         found: list[Contribution] = []
         for config in project_apps():
             if config.label == self.owner:
@@ -124,7 +124,8 @@ class ExtensionPoint:
         accepts = self.item if not isinstance(self.item, type) else (lambda i, t=self.item: isinstance(i, t))
         for item in value:
             if not accepts(item):
-                raise BadContribution(f"{app}.{self.name}() returned an item the point does not take: {item!r:.80}")
+                # The item's type only: its value may hold a customer's data, and this goes to the log.
+                raise BadContribution(f"{app}.{self.name}() returned a {type(item).__name__} the point does not take")
         return list(value)
 
 
