@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -41,9 +40,11 @@ NEEDED = 7
 USERS = ("agent", "ho_officer", "ho_approver", "bj_manager", "bj_handler", "bj_cy_handler")
 
 
-@transaction.atomic
 def seed(now: datetime, candidates: list[int], stdout=None) -> list[int]:
-    """Drive cases from ``candidates`` (registered, no history) through the controls; returns their ids."""
+    """Drive cases from ``candidates`` (registered, no history) through the controls; returns their ids.
+
+    Not one transaction: each step is a top-level service (durable, like a user's action) and
+    commits on its own, so a refusal stays on the case's log as it does on the page."""
     if PauseRequest.objects.filter(reference=MARKER).exists():
         return []
     users = {u.username: u for u in User.objects.filter(username__in=USERS, is_active=True)}

@@ -1,8 +1,10 @@
 """Every write of the workflow (see ``core`` for the lock → check → move → log pattern).
 
 Other apps call these; views and tasks are thin wrappers around them. Each service is
-exported wrapped by ``refusals.logged``: a refusal for 回避 or independence is written to
-the case's log after the service's own transaction rolled back.
+exported wrapped by ``refusals.logged``: a top-level action in its own durable transaction
+(inside another transaction it raises; ``service.nested`` joins the caller's), and a
+refusal for 回避 or independence is written to the case's log after that transaction
+rolled back.
 """
 
 from . import case as _case

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from ..errors import WorkflowError
@@ -34,15 +35,25 @@ def record(error: WorkflowError) -> None:
 
 
 def logged(service: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a service so that its audited refusals are written after its rollback."""
+    """Wrap a service as a top-level action: its own durable transaction, and its audited
+    refusals written after that transaction rolled back.
+
+    Durable (``atomic(durable=True)``): called inside another transaction it raises
+    RuntimeError at once instead of silently joining it, where its writes would commit or
+    roll back with someone else's work and a refusal would be written before the rollback
+    that should follow it. Code composing several actions in one transaction calls
+    ``service.nested`` (the unwrapped service: joins the caller's transaction, writes no
+    refusal)."""
 
     @functools.wraps(service)
     def wrapper(*args, **kwargs):
         try:
-            return service(*args, **kwargs)
+            with transaction.atomic(durable=True):
+                return service(*args, **kwargs)
         except WorkflowError as exc:
             if exc.audit and exc.audit.get("complaint_id"):
                 record(exc)
             raise
 
+    wrapper.nested = service
     return wrapper
