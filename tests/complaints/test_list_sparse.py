@@ -1,0 +1,81 @@
+"""A filtered list finds the newest matches whether they are common or sparse in the user's scope
+(complaints.selectors.newest_ids: a bounded walk of the newest rows first, then the match set)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from complaints import selectors
+from complaints.selectors import ComplaintFilters, complaint_page_for
+from tests.complaints.factories import ComplaintFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.make_aware(timezone.datetime(2026, 12, 7, 10, 0))
+
+
+@pytest.fixture
+def small_probe(monkeypatch):
+    monkeypatch.setattr(selectors, "PROBE_ROWS", 5)  # so a few rows exercise both paths
+
+
+@pytest.fixture
+def sparse(org_tree):
+    """BJ: 12 cases, only the 3 oldest about 年费; SH: 12 newer 年费 cases (common elsewhere)."""
+    bj = [
+        ComplaintFactory(
+            responsible_org=org_tree.bj, received_at=NOW - timedelta(days=30 - i),
+            summary="信用卡年费争议" if i < 3 else "柜面排队时间长", details="客户来电反映。",
+        )
+        for i in range(12)
+    ]  # fmt: skip
+    for i in range(12):
+        ComplaintFactory(
+            responsible_org=org_tree.sh,
+            received_at=NOW - timedelta(hours=i),
+            summary="年费未减免",
+            details="客户来电反映。",
+        )
+    return bj
+
+
+def refs(page):
+    return [c.reference for c in page.items]
+
+
+def test_matches_older_than_the_probe_are_found_newest_first(small_probe, sparse, bj_manager):
+    page = complaint_page_for(bj_manager, ComplaintFilters(q="年费"), limit=25)
+    assert refs(page) == [c.reference for c in reversed(sparse[:3])]
+    assert page.next_cursor is None
+
+
+def test_common_matches_come_from_the_probe_in_order_and_page_on(small_probe, sparse, ho_officer):
+    first = complaint_page_for(ho_officer, ComplaintFilters(q="年费"), limit=4)
+    assert len(first.items) == 4 and all(c.responsible_org.code == "SH" for c in first.items)
+    assert [c.received_at for c in first.items] == sorted((c.received_at for c in first.items), reverse=True)
+    seen = refs(first)
+    cursor = first.next_cursor
+    while cursor:
+        page = complaint_page_for(ho_officer, ComplaintFilters(q="年费"), cursor=cursor, limit=4)
+        seen += refs(page)
+        cursor = page.next_cursor
+    # every match exactly once, newest first: 12 SH cases, then BJ's 3 old ones
+    assert len(seen) == len(set(seen)) == 15
+    assert seen[-3:] == [c.reference for c in reversed(sparse[:3])]
+
+
+@pytest.mark.parametrize("probe", [5, 2000])
+def test_same_page_as_the_plain_query_for_every_filter(monkeypatch, sparse, bj_manager, probe):
+    monkeypatch.setattr(selectors, "PROBE_ROWS", probe)
+    for f in (
+        ComplaintFilters(q="年费"),
+        ComplaintFilters(q="排队"),
+        ComplaintFilters(code_b="B03"),
+        ComplaintFilters(q="无此词"),
+    ):
+        base = selectors.complaint_filter(selectors.complaints_for(bj_manager), f, bj_manager)
+        plain = list(base.order_by("-received_at", "-id").values_list("reference", flat=True)[:5])
+        assert refs(complaint_page_for(bj_manager, f, limit=5)) == plain
