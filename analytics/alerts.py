@@ -32,7 +32,7 @@ part-way. The model, after the Farrington family used in disease surveillance:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -95,21 +95,7 @@ def nb_sf(k: int, mean: float, phi: float) -> float:
         return 1.0
     if mean <= 0:
         return 0.0
-    poisson = phi <= 1.0 + 1e-9
-    if poisson:
-        log_pmf = lambda x: -mean + x * math.log(mean) - math.lgamma(x + 1)  # noqa: E731
-        ratio = lambda x: mean / (x + 1)  # noqa: E731  pmf(x+1) / pmf(x)
-    else:
-        r = mean / (phi - 1.0)  # size
-        q = 1.0 - 1.0 / phi  # "failure" probability; success p = 1/phi
-        log_p, log_q = math.log(1.0 / phi), math.log(q)
-
-        def log_pmf(x: int) -> float:
-            return math.lgamma(x + r) - math.lgamma(r) - math.lgamma(x + 1) + r * log_p + x * log_q
-
-        def ratio(x: int) -> float:
-            return (x + r) / (x + 1) * q
-
+    log_pmf, ratio = _nb_terms(mean, phi)
     if k <= mean:  # the lower part is small: 1 - P(X <= k-1)
         term = math.exp(log_pmf(0))
         cdf = term
@@ -134,17 +120,46 @@ def nb_sf(k: int, mean: float, phi: float) -> float:
 
 
 def nb_quantile(prob: float, mean: float, phi: float) -> int:
-    """Smallest k with P(X <= k) >= prob (same distribution as ``nb_sf``)."""
+    """Smallest k with P(X <= k) >= prob (same distribution as ``nb_sf``).
+
+    One tail sum at the mean, then a walk term by term (pmf(k±1) from pmf(k)), so the cost is
+    the distance from the mean, not that distance times a tail sum per step."""
     if mean <= 0:
         return 0
+    log_pmf, ratio = _nb_terms(mean, phi)
     k = max(0, int(mean))
-    while k > 0 and 1.0 - nb_sf(k, mean, phi) >= prob:  # P(X <= k-1) >= prob: go down
-        k -= 1
-    while 1.0 - nb_sf(k + 1, mean, phi) < prob:  # P(X <= k) < prob: go up
+    cdf = 1.0 - nb_sf(k + 1, mean, phi)  # P(X <= k)
+    pmf = math.exp(log_pmf(k))
+    if cdf >= prob:
+        while k > 0 and cdf - pmf >= prob:  # P(X <= k-1) >= prob: go down
+            cdf -= pmf
+            pmf /= ratio(k - 1)
+            k -= 1
+        return k
+    limit = 10 * mean + 1000
+    while cdf < prob and k <= limit:  # P(X <= k) < prob: go up
+        pmf *= ratio(k)
         k += 1
-        if k > 10 * mean + 1000:
-            break
+        cdf += pmf
     return k
+
+
+def _nb_terms(mean: float, phi: float) -> tuple[Callable[[int], float], Callable[[int], float]]:
+    """(log pmf(x), pmf(x+1) / pmf(x)) of the distribution ``nb_sf`` describes."""
+    if phi <= 1.0 + 1e-9:  # Poisson
+        log_mean = math.log(mean)
+        return (lambda x: -mean + x * log_mean - math.lgamma(x + 1)), (lambda x: mean / (x + 1))
+    r = mean / (phi - 1.0)  # size
+    q = 1.0 - 1.0 / phi  # "failure" probability; success p = 1/phi
+    log_p, log_q, lg_r = math.log(1.0 / phi), math.log(q), math.lgamma(r)
+
+    def log_pmf(x: int) -> float:
+        return math.lgamma(x + r) - lg_r - math.lgamma(x + 1) + r * log_p + x * log_q
+
+    def ratio(x: int) -> float:
+        return (x + r) / (x + 1) * q
+
+    return log_pmf, ratio
 
 
 # --- One series -----------------------------------------------------------------------
