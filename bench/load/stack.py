@@ -9,6 +9,7 @@ server of its own on port 6395 (broker DB 5, cache DB 6), gunicorn binds 127.0.0
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -200,10 +201,11 @@ def start_transcription_worker(n: int = 1) -> Process:
 def wait_healthy(timeout: float = 120) -> float:
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
-        if healthz()[0] == 200:
-            return time.monotonic() - t0
+        status, body = healthz()
+        if status == 200 and body.startswith("{") and json.loads(body).get("status") == "ok":
+            return time.monotonic() - t0  # not "degraded" (200 while workers come back)
         time.sleep(1)
-    raise RuntimeError(f"/healthz not 200 after {timeout:.0f} s: {healthz()}")
+    raise RuntimeError(f"/healthz not ok after {timeout:.0f} s: {healthz()}")
 
 
 def leftovers() -> list[str]:
