@@ -10,7 +10,8 @@ mutes (the ``reason`` recorded with each span):
                     letters mixed with digits, and the engines' near-misses for digits
                     (``deid_lexicon.json``) when they sit next to other number-like words;
 ``cue``             after a cue word (card, phone, ID, 卡号, 手机, 验证码 ...) until confident
-                    non-number words resume or a horizon passes;
+                    non-number words resume (one is enough once the number itself was heard)
+                    or a horizon passes;
 ``low_confidence``  words below a probability threshold next to a number-like run;
 ``uncovered``       speech that voice activity detection heard but no transcript word covers;
 ``email``           e-mail addresses and spelled letters ("j dot smith at example dot com");
@@ -280,7 +281,9 @@ def _number_extents(tokens: list[Token], speech: Sequence[tuple[float, float]]) 
 
 
 def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, float]]:
-    """Layer 2: after a cue, mute until confident plain words resume (or the horizon)."""
+    """Layer 2: after a cue, mute until confident plain words resume (or the horizon). Once a
+    muted number has been heard after the cue, the first confident plain word (not a near-miss)
+    after it ends the window; before that, it takes CUE_RESUME_WORDS / CUE_RESUME_CHARS."""
     windows = []
     for i, cue in enumerate(tokens):
         if not cue.cue or _SENTENCE_END.search(cue.text):
@@ -289,6 +292,7 @@ def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, fl
         end = min(horizon, duration_s)
         plain_words = plain_chars = 0
         resume_at = None
+        heard = False  # a muted number after the cue
         for t in tokens[i + 1 :]:
             if t.start >= horizon:
                 break
@@ -302,6 +306,12 @@ def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, fl
                 break
             if t.confident and not (t.reasons or t.weight or t.letter or t.email):
                 # a plain word (or a near-miss no number claimed: "phone line")
+                if heard and not t.near:
+                    # the number the cue named was heard (and muted) and is over: one confident
+                    # plain word after it ends the window (bench: cue seconds were mostly the
+                    # harmless speech after the number, waiting for three plain words in a row)
+                    end = t.start
+                    break
                 if resume_at is None:
                     resume_at = t
                 plain_words += 1
@@ -313,6 +323,7 @@ def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, fl
             else:
                 plain_words = plain_chars = 0
                 resume_at = None
+                heard = heard or "number" in t.reasons
         # tokens are sorted by start: a word lies inside the window iff the next one starts in it
         word_inside = i + 1 < len(tokens) and tokens[i + 1].start < end
         if end > cue.end and (word_inside or end - cue.end >= UNCOVERED_MIN_S):

@@ -98,6 +98,37 @@ def test_a_cue_at_the_end_of_a_sentence_or_followed_by_plain_words_mutes_almost_
     assert plan(s2).muted_total_s == 0
 
 
+def test_once_the_cued_number_was_heard_one_confident_plain_word_ends_the_cue_window():
+    # the number after the cue was recognised (and muted); the complaint after it has doubtful
+    # words in between, so three plain words never follow in a row: the window used to run on
+    # to the end of the sentence and mute the complaint with it
+    s = seg(" card", " number", " is", " six", " two", " two", " two", " seven", " branch", (" manager", 0.3),
+            " never", (" called", 0.3), " back.")  # fmt: skip
+    p = plan(s)
+    assert muted(p, word_times(s, "six")[0], word_times(s, "seven")[1])
+    branch = word_times(s, "branch")
+    assert not touched(p, branch[0] + PAD, branch[1])  # only the padding of the number reaches it
+    assert not touched(p, *word_times(s, "never"))
+    assert p.segments[0].redacted.endswith("branch manager never called back.")
+
+
+def test_a_chinese_cue_window_ends_at_the_first_confident_word_after_the_number():
+    s = seg("卡号", "是", "六", "二", "二", "二", "柜台", ("经理", 0.3), "从来", ("没有", 0.3), "回电", "。")
+    p = plan(s, language="zh")
+    assert muted(p, word_times(s, "六")[0], word_times(s, "二")[1])
+    counter = word_times(s, "柜台")
+    assert not touched(p, counter[0] + PAD, counter[1]) and not touched(p, *word_times(s, "从来"))
+    assert p.segments[0].redacted.endswith("柜台经理从来没有回电。")
+
+
+def test_a_near_miss_after_the_cued_number_does_not_end_the_cue_window():
+    # "for" may be a four the recogniser did not place in the number: it is no plain word
+    s = seg(" card", " number", " six", " two", " two", " two", start=0.0)
+    rest = seg(" for", (" mumble", 0.2), " it", " was", (" mumble", 0.2), " fine", start=5.0)
+    p = plan(s, rest)
+    assert muted(p, *word_times(rest, "for"))
+
+
 def test_the_cue_window_ends_at_its_horizon():
     words = [" card", " number"] + [(" mumble", 0.1)] * 50
     s = seg(*words)
