@@ -166,7 +166,7 @@ def customer_find_or_create(
     return customer, created
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def customer_reveal(*, actor: User, customer: Customer) -> dict[str, str]:
     """Full phone and ID number for UNMASK_ROLES only; every reveal is audit-logged."""
     if not can_unmask(actor):

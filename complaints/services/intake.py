@@ -104,7 +104,7 @@ def complaint_register(*, intake_key: str = "", fingerprint: str = "", **fields)
         return existing
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _register(
     *,
     actor: User | None,
@@ -274,7 +274,7 @@ def _changed(ids: list[int]) -> None:
     send_changed(ids)  # subscribers (analytics' rollup outbox) record it in this transaction
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def complaint_link_repeat(*, actor: User, complaint: Complaint, repeat_of: Complaint) -> Complaint:
     """Mark ``complaint`` as a repeat of an earlier case of the same customer (agent's "link it").
 

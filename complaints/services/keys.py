@@ -83,7 +83,7 @@ def pii_rekey(*, batch_size: int = 500, actor: User | None = None) -> RekeyResul
         columns = [name for f in fields for name in (f.encrypted, f.hashed) if name]
         last_pk = 0
         while True:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 rows = list(
                     model.objects.select_for_update()
                     .filter(pk__gt=last_pk)

@@ -146,7 +146,7 @@ def retention_run(
             if not batch:
                 break
             last = batch[-1]
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 purged_days |= _run_batch([pk for pk in batch if pk not in done], policy, today, apply, report, done)
         report.completed = True
     finally:
@@ -387,7 +387,7 @@ def _rebuild_rollup_days(days: set[date]) -> None:
 # --- regulator inquiries ------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def regulator_inquiry_open(
     *, actor: User, complaint: Complaint, reference: str, opened_on: date, note: str = ""
 ) -> RegulatorInquiry:
@@ -410,7 +410,7 @@ def regulator_inquiry_open(
     return inquiry
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def regulator_inquiry_close(*, actor: User, inquiry: RegulatorInquiry, closed_on: date) -> RegulatorInquiry:
     """Close an inquiry; the case is again subject to the retention policy."""
     inquiry = RegulatorInquiry.objects.select_for_update().get(pk=inquiry.pk)
