@@ -290,7 +290,7 @@ def _messages(exc: ValidationError) -> str:
     return "; ".join(str(m) for m in exc.messages)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def directory_apply(
     *,
     directory: Directory,
@@ -450,7 +450,7 @@ def user_password_link(*, user: User, base_url: str = "") -> str:
     return base_url.rstrip("/") + path
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def administrator_ensure(
     *, username: str, org: Organisation, email: str = "", display_name: str = "", password: str | None = None
 ) -> tuple[User, bool]:
