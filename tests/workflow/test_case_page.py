@@ -171,6 +171,14 @@ def test_open_case_with_pending_requests_answers_in_at_most_ten_queries(
 
 
 @pytest.mark.parametrize("who", ROLES)
+def test_new_case_answers_in_at_most_ten_queries(client, staff, org_tree, new_case, who, django_assert_max_num_queries):
+    """Just registered: head office's routing form lists the branches (one more read)."""
+    case = new_case(org_tree.bj)
+    html, _n = _page_queries(client, getattr(staff, who), case, django_assert_max_num_queries)
+    assert (reverse("workflow:act", args=[case.pk, "route"]) in html) == (who == "ho_officer")
+
+
+@pytest.mark.parametrize("who", ROLES)
 def test_case_page_costs_the_same_however_much_the_case_holds(
     client, staff, full_case, who, django_assert_max_num_queries
 ):
