@@ -240,7 +240,7 @@ def can_manage_improvements(user: User) -> bool:
     return can_write(user) and user.has_role(*REMEDIATION_ROLES)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def improvement_create(
     *,
     actor: User,
@@ -287,7 +287,7 @@ def improvement_create(
     return item
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def improvement_set_status(*, actor: User, item: ImprovementItem, status: str, note: str = "") -> ImprovementItem:
     """Move an item between open / in progress / closed. Closing needs a note saying what was fixed."""
     if not can_manage_improvements(actor) or not org_visible_to(actor, item.owner_org):
