@@ -240,7 +240,7 @@ def reveal_customer(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.complaint_get_for(request.user, reference)
     if case.customer is None or not can_unmask(request.user):
         raise Http404
-    shown = customer_reveal(actor=request.user, customer=case.customer)
+    shown = customer_reveal(actor=request.user, customer=case.customer, complaint=case)
     return render(request, "complaints/_revealed.html", {"shown": shown})
 
 

@@ -15,7 +15,7 @@ from accounts.selectors import can_unmask
 from accounts.services import audit_record
 
 from .. import crypto, pii
-from ..models import Customer, CustomerCard
+from ..models import Complaint, Customer, CustomerCard
 
 _WRITTEN_DIGIT = re.compile(r"[0-9０-９]")
 # Two-character surnames; everything else takes the first character.
@@ -167,11 +167,13 @@ def customer_find_or_create(
 
 
 @transaction.atomic(durable=True)
-def customer_reveal(*, actor: User, customer: Customer) -> dict[str, str]:
-    """Full phone and ID number for UNMASK_ROLES only; every reveal is audit-logged."""
+def customer_reveal(*, actor: User, customer: Customer, complaint: Complaint | None = None) -> dict[str, str]:
+    """Full phone and ID number for UNMASK_ROLES only; every reveal is audit-logged, with the
+    case it was asked from (``complaint``: its id and reference) when there is one."""
     if not can_unmask(actor):
         raise PermissionDenied
-    audit_record(actor=actor, action=AuditAction.CUSTOMER_UNMASK, obj=customer, fields=["mobile", "id_number"])
+    case = {"complaint_id": complaint.pk, "reference": complaint.reference} if complaint is not None else {}
+    audit_record(actor=actor, action=AuditAction.CUSTOMER_UNMASK, obj=customer, fields=["mobile", "id_number"], **case)
     return {
         "mobile": crypto.decrypt(customer.mobile_encrypted),
         "id_number": crypto.decrypt(customer.id_number_encrypted),

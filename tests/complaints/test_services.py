@@ -250,9 +250,10 @@ def test_reveal_is_for_unmask_roles_and_audited(register, org_tree, make_user, a
     with pytest.raises(PermissionDenied):
         customer_reveal(actor=agent, customer=case.customer)
     officer = make_user(roles.HO_OFFICER, org_tree.ho)
-    shown = customer_reveal(actor=officer, customer=case.customer)
+    shown = customer_reveal(actor=officer, customer=case.customer, complaint=case)
     assert shown == {"mobile": MOBILE, "id_number": ID_NUMBER}
-    assert AuditEvent.objects.filter(action="customer.unmask", actor=officer).count() == 1
+    event = AuditEvent.objects.get(action="customer.unmask", actor=officer)
+    assert event.detail["complaint_id"] == case.pk and event.detail["reference"] == case.reference  # which case
 
 
 @pytest.mark.django_db(transaction=True)
