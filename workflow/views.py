@@ -78,8 +78,10 @@ def _page(request, qs, per_page=25):
 
 
 def _calendar_notice(user) -> dict:
-    """Context for workflow/_calendar_gap.html: years ahead without holiday data."""
-    return {"calendar_gaps": selectors.calendar_gaps(), "show_calendar_help": sees_everything(user)}
+    """Context for workflow/_calendar_gap.html: years ahead without holiday data. How to add
+    them (a file and a command) is for those who administer the system; staff read what it means."""
+    admin = user.is_superuser or user.is_staff or user.has_role(roles.ADMIN)
+    return {"calendar_gaps": selectors.calendar_gaps(), "show_calendar_help": admin}
 
 
 @login_required
