@@ -400,6 +400,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=300)
     parser.add_argument("--parts", default="seed,load,faults,report")
+    parser.add_argument("--out", default="", help="report path (default bench/results/load-<date>.md)")
     args = parser.parse_args()
     # SIGTERM (and SIGINT, which a shell's background job ignores) end the run through the
     # ``finally`` below, which stops everything this bench started.
@@ -431,7 +432,7 @@ def main() -> None:
         results["leftover_processes"] = stack.leftovers()
         save(results)
     if "report" in parts:
-        path = ROOT / "bench" / "results" / f"load-{date.today()}.md"
+        path = Path(args.out) if args.out else ROOT / "bench" / "results" / f"load-{date.today()}.md"
         write_report(results, path)
         print(f"wrote {path}")
 
