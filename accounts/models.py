@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
@@ -172,7 +173,15 @@ class AuditEvent(models.Model):
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The audit page's filters, newest first at any size of the trail.
+            models.Index(fields=["action", "at"], name="audit_action_at"),
+            models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            # Events about a case whose object is something else (a customer revealed from it, a
+            # recording uploaded or linked to it) name the case in their data.
+            models.Index(KeyTransform("complaint_id", "detail"), name="audit_detail_complaint"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

@@ -257,7 +257,10 @@ class ListeningEvent(models.Model):
         verbose_name = _("收听记录")
         verbose_name_plural = _("收听记录")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["recording", "user", "play_id"], name="listen_play_lookup")]
+        indexes = [
+            models.Index(fields=["recording", "user", "play_id"], name="listen_play_lookup"),
+            models.Index(fields=["user", "at"], name="listen_user_at"),  # the play log by person
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.version} #{self.recording_id}"
