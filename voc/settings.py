@@ -176,6 +176,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 if env("REDIS_URL", default=""):
     # Fails open: Redis down is a cache miss, not a 500 (voc/cache.py).
     CACHES = {"default": {"BACKEND": "voc.cache.FailOpenRedisCache", "LOCATION": env("REDIS_URL")}}
+    # Sessions read from the shared cache, written through to the database: one query less per
+    # request, and a Redis outage falls back to the database (the cache fails open). Only with a
+    # shared cache: per-process memory caches would keep a logged-out session alive elsewhere.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
