@@ -3,14 +3,13 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from . import roles
-from .models import AuditAction
+from .forms import AuditFilterForm
 from .navigation import collect_links
-from .selectors import audit_events_for, can_read_audit_trail
+from .selectors import AuditFilters, audit_page_for, audit_people, can_read_audit_trail
 
 
 @login_required
@@ -31,10 +30,24 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """Head-office auditors and administrators read the append-only trail; everyone else gets 404."""
     if not can_read_audit_trail(request.user):
         raise Http404
-    action = request.GET.get("action", "").strip()
-    events = audit_events_for(request.user, action=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_log.html", {"page": page, "action": action, "actions": AuditAction.choices})
+    form = AuditFilterForm(request.GET or None, people=audit_people(request.user))
+    form.is_valid()
+    actor = form.value("actor")
+    filters = AuditFilters(
+        actor_id=actor.pk if actor else None,
+        action=form.value("action") or "",
+        date_from=form.value("date_from"),
+        date_to=form.value("date_to"),
+        reference=(form.value("case") or "").strip().upper(),
+    )
+    page = audit_page_for(request.user, filters, cursor=request.GET.get("after"))
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode(), "paged": bool(request.GET.get("after"))},
+    )
 
 
 @login_required

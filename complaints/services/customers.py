@@ -169,10 +169,11 @@ def customer_find_or_create(
 @transaction.atomic(durable=True)
 def customer_reveal(*, actor: User, customer: Customer, complaint: Complaint | None = None) -> dict[str, str]:
     """Full phone and ID number for UNMASK_ROLES only; every reveal is audit-logged, with the
-    case it was asked from (``complaint``: its id and reference) when there is one."""
+    case it was asked from when there is one (``complaint``: its id, and its reference, which
+    stays readable should the case be purged later)."""
     if not can_unmask(actor):
         raise PermissionDenied
-    case = {"complaint_id": complaint.pk, "reference": complaint.reference} if complaint is not None else {}
+    case = {"complaint_id": complaint.pk, "case_reference": complaint.reference} if complaint is not None else {}
     audit_record(actor=actor, action=AuditAction.CUSTOMER_UNMASK, obj=customer, fields=["mobile", "id_number"], **case)
     return {
         "mobile": crypto.decrypt(customer.mobile_encrypted),

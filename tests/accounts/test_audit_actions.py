@@ -140,5 +140,5 @@ def test_the_audit_page_shows_labels_and_filters_by_kind(client, org_tree, make_
     assert 'title="customer.unmask"' in body  # the stored value stays visible to match exports
 
     only = client.get(reverse("accounts:audit_log"), {"action": "customer.unmask"}).content.decode()
-    assert "complaints.customer 7" in only and 'title="pii.rekey"' not in only
+    assert "客户 #7" in only and 'title="pii.rekey"' not in only  # the object named, not "complaints.customer 7"
     assert '<option value="customer.unmask" selected>' in only

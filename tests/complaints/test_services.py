@@ -253,7 +253,7 @@ def test_reveal_is_for_unmask_roles_and_audited(register, org_tree, make_user, a
     shown = customer_reveal(actor=officer, customer=case.customer, complaint=case)
     assert shown == {"mobile": MOBILE, "id_number": ID_NUMBER}
     event = AuditEvent.objects.get(action="customer.unmask", actor=officer)
-    assert event.detail["complaint_id"] == case.pk and event.detail["reference"] == case.reference  # which case
+    assert event.detail["complaint_id"] == case.pk and event.detail["case_reference"] == case.reference  # which case
 
 
 @pytest.mark.django_db(transaction=True)
