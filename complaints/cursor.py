@@ -7,6 +7,8 @@ import binascii
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 
 @dataclass(frozen=True)
 class Cursor:
@@ -31,4 +33,4 @@ def decode(token: str | None) -> Cursor | None:
             raise ValueError("naive timestamp")
         return Cursor(received, int(pk))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ValueError("无效的翻页游标 / Invalid cursor") from exc
+        raise ValueError(gettext("无效的翻页游标")) from exc

@@ -19,7 +19,7 @@ from .models import Complaint, Customer, CustomerCard
 from .selectors import FLAG_FIELDS, ComplaintFilters
 from .services import CustomerInput
 
-REQUIRED = {"required": _("此项必填 / Required")}
+REQUIRED = {"required": _("此项必填")}
 
 
 def _code_input(axis: str, placeholder: str) -> forms.TextInput:
@@ -125,7 +125,7 @@ class IntakeForm(forms.Form):
         try:
             return uuid.UUID(token).hex
         except ValueError:
-            raise ValidationError(_("表单已失效，请刷新页面 / Stale form, reload the page")) from None
+            raise ValidationError(_("表单已失效，请刷新页面")) from None
 
     def customer_input(self) -> CustomerInput:
         d = self.cleaned_data
@@ -186,7 +186,7 @@ class PublicComplaintForm(forms.Form):
         try:
             return uuid.UUID(self.cleaned_data["form_token"]).hex
         except ValueError:
-            raise ValidationError(_("表单已失效，请刷新页面 / Stale form, reload the page")) from None
+            raise ValidationError(_("表单已失效，请刷新页面")) from None
 
 
 class FilterForm(forms.Form):
@@ -229,7 +229,7 @@ class FilterForm(forms.Form):
             return ""
         number = crypto.search_token_value(token, max_age=settings.SESSION_COOKIE_AGE)
         if number is None:
-            raise ValidationError(_("号码查询已过期，请重新输入号码 / The number search has expired, enter it again"))
+            raise ValidationError(_("号码查询已过期，请重新输入号码"))
         return number
 
     def number_masked(self) -> str:

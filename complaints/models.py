@@ -60,9 +60,9 @@ class ClassificationCode(models.Model):
             raise ValidationError({"code": str(exc)}) from exc
         self.axis, self.level = parsed.axis, parsed.level
         if parsed.parent and (self.parent is None or self.parent.code != parsed.parent):
-            raise ValidationError({"parent": _("上级代码应为 %(p)s / Parent must be %(p)s") % {"p": parsed.parent}})
+            raise ValidationError({"parent": _("上级代码应为 %(p)s") % {"p": parsed.parent}})
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            raise ValidationError({"valid_to": _("停用日期早于生效日期 / valid_to is before valid_from")})
+            raise ValidationError({"valid_to": _("停用日期早于生效日期")})
 
 
 class Customer(models.Model):
@@ -349,9 +349,9 @@ class RoutingRule(models.Model):
         from django.core.exceptions import ValidationError
 
         if self.target == self.Target.ORG and self.target_org_id is None:
-            raise ValidationError({"target_org": _("请选择目标机构 / Choose the target organisation")})
+            raise ValidationError({"target_org": _("请选择目标机构")})
         if self.code_b_prefix and not self.code_b_prefix.startswith("B"):
-            raise ValidationError({"code_b_prefix": _("业务代码前缀应以 B 开头 / Prefix must start with B")})
+            raise ValidationError({"code_b_prefix": _("业务代码前缀应以 B 开头")})
 
 
 class RegulatorInquiry(models.Model):

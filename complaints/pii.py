@@ -36,6 +36,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext
+
 # Chinese numerals read as digits: 幺 = 1, 两 = 2, and radio speech 洞 = 0, 拐 = 7, 勾 = 9.
 # Positional numerals (十, 百, 千: amounts such as 一百二十) are not digits.
 _CN_NUMERALS = "〇零洞一幺二两三四五六七拐八九勾"
@@ -535,19 +537,29 @@ def luhn_valid(digits: str) -> bool:
 
 
 def _id_problem(value: str) -> str | None:
-    """Why an 18-character resident ID number (GB 11643-1999) is invalid, or None."""
+    """Why an 18-character resident ID number (GB 11643-1999) is invalid ("format",
+    "checksum" or "birth_date"; see _id_problem_message), or None."""
     if not _ID_FORMAT.fullmatch(value):
-        return "身份证号码格式不正确 / Invalid ID number format"
+        return "format"
     total = sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != value[17]:
-        return "身份证号码校验位错误 / ID number checksum mismatch"
+        return "checksum"
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         born = None
     if born is None or not date(1900, 1, 1) <= born <= date.today():
-        return "身份证号码出生日期无效 / Invalid birth date in ID number"
+        return "birth_date"
     return None
+
+
+def _id_problem_message(problem: str) -> str:
+    """The staff-facing text for a problem from _id_problem, in the active UI language."""
+    if problem == "format":
+        return gettext("身份证号码格式不正确")
+    if problem == "checksum":
+        return gettext("身份证号码校验位错误")
+    return gettext("身份证号码出生日期无效")
 
 
 def id_number_valid(s: str) -> bool:
@@ -565,7 +577,7 @@ def normalize_mobile(s: str) -> str:
     """Mainland mobile 1[3-9] + 9 digits; strips +86/0086, spaces and dashes."""
     m = _MOBILE_PREFIXED.fullmatch(_compact(s))
     if not m:
-        raise ValueError("手机号码格式不正确 / Invalid mobile number")
+        raise ValueError(gettext("手机号码格式不正确"))
     return m.group(1)
 
 
@@ -574,7 +586,7 @@ def normalize_id_number(s: str) -> str:
     value = _compact(s).upper()
     problem = _id_problem(value)
     if problem:
-        raise ValueError(problem)
+        raise ValueError(_id_problem_message(problem))
     return value
 
 
@@ -582,7 +594,7 @@ def normalize_card(s: str) -> str:
     """Card number as 12-19 ASCII digits (spaces/dashes removed); raises ValueError."""
     value = _compact(s)
     if not re.fullmatch(r"\d{12,19}", value, re.ASCII):
-        raise ValueError("银行卡号格式不正确 / Invalid card number")
+        raise ValueError(gettext("银行卡号格式不正确"))
     return value
 
 
@@ -619,7 +631,7 @@ def keyed_hash(value: str, key: bytes | str) -> str:
     if isinstance(key, str):
         key = key.encode()
     if not key:
-        raise ValueError("密钥不能为空 / Hash key must not be empty")
+        raise ValueError("Hash key must not be empty")  # configuration error, not for staff
     canonical = _compact(value).upper()
     mobile = _MOBILE_PREFIXED.fullmatch(canonical)
     if mobile:

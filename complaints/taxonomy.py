@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from django.utils.translation import gettext
+
 from complaints.taxonomy_data import AXES, TAXONOMY, CodeSpec
 
 __all__ = [
@@ -46,11 +48,11 @@ class ParsedCode(NamedTuple):
 
 
 def _format_error(code: object) -> ValueError:
-    return ValueError(f"分类代码格式不正确：{code!r} / Invalid classification code format: {code!r}")
+    return ValueError(gettext("分类代码格式不正确：%(code)s") % {"code": repr(code)})
 
 
 def parse_code(code: str) -> ParsedCode:
-    """Parse a code; raise ValueError (bilingual message) if the format is wrong. Strict: no trimming, no case folding."""
+    """Parse a code; raise ValueError (message in the UI language) if the format is wrong. Strict: no trimming, no case folding."""
     if not isinstance(code, str) or not CODE_RE.fullmatch(code):
         raise _format_error(code)
     level = (len(code) - 1) // 2
@@ -61,8 +63,8 @@ def _expect_axis(code: str, axis: str, position: int) -> None:
     parsed = parse_code(code)
     if parsed.axis != axis:
         raise ValueError(
-            f"组合代码第{position}部分应为{axis}轴代码：{code!r} / "
-            f"Part {position} of a combined code must be an axis-{axis} code: {code!r}"
+            gettext("组合代码第 %(position)d 部分应为 %(axis)s 轴代码：%(code)s")
+            % {"position": position, "axis": axis, "code": repr(code)}
         )
 
 
@@ -77,10 +79,7 @@ def split_combined(value: str) -> tuple[str, str, str]:
     """Inverse of combined_code: "A0303-B030202-C05" -> ("A0303", "B030202", "C05")."""
     parts = value.split(COMBINED_SEPARATOR) if isinstance(value, str) else []
     if len(parts) != 3:
-        raise ValueError(
-            f"组合分类代码格式不正确：{value!r} / Invalid combined classification code: {value!r} "
-            f"(expected A..-B..-C..)"
-        )
+        raise ValueError(gettext("组合分类代码格式不正确：%(value)s（应为 A..-B..-C..）") % {"value": repr(value)})
     for position, (code, axis) in enumerate(zip(parts, _COMBINED_AXES, strict=True), start=1):
         _expect_axis(code, axis, position)
     return parts[0], parts[1], parts[2]

@@ -98,21 +98,16 @@ def code_for_new_case(code: str, *, axis: str, on: dt.date | None = None) -> Cla
 
     Rejects bad format, unknown codes, the wrong axis, non-leaf codes and retired codes.
     """
-    parsed = taxonomy.parse_code(code)  # raises ValueError with a bilingual message
+    parsed = taxonomy.parse_code(code)  # raises ValueError with a translated message
     if parsed.axis != axis:
-        raise ValueError(
-            _("代码 %(code)s 不属于 %(axis)s 维度 / %(code)s is not an axis %(axis)s code")
-            % {"code": code, "axis": axis}
-        )
+        raise ValueError(_("代码 %(code)s 不属于 %(axis)s 维度") % {"code": code, "axis": axis})
     row = next((r for r in taxonomy_rows() if r.code == code), None)
     if row is None:
-        raise ValueError(_("未知的分类代码：%(code)s / Unknown classification code: %(code)s") % {"code": code})
+        raise ValueError(_("未知的分类代码：%(code)s") % {"code": code})
     if not row.is_leaf:
-        raise ValueError(
-            _("请选择末级代码，%(code)s 还有下级 / Choose a leaf code: %(code)s has children") % {"code": code}
-        )
+        raise ValueError(_("请选择末级代码，%(code)s 还有下级") % {"code": code})
     if not row.selectable_on(on or timezone.localdate()):
-        raise ValueError(_("代码 %(code)s 已停用，不能用于新投诉 / Code %(code)s is retired") % {"code": code})
+        raise ValueError(_("代码 %(code)s 已停用，不能用于新投诉") % {"code": code})
     return _code_from_row(row)
 
 

@@ -7,6 +7,7 @@ import json
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -132,9 +133,7 @@ class ComplaintListCreate(APIView):
             raise exceptions.PermissionDenied
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 100 or not IDEMPOTENCY_KEY.fullmatch(key):
-            raise exceptions.ValidationError(
-                {"Idempotency-Key": ["最多 100 个可打印 ASCII 字符 / At most 100 printable ASCII characters"]}
-            )
+            raise exceptions.ValidationError({"Idempotency-Key": [_("最多 100 个可打印 ASCII 字符")]})
         data = s.ComplaintCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
@@ -144,7 +143,7 @@ class ComplaintListCreate(APIView):
         if repeat_ref:
             repeat_of = selectors.complaints_for(request.user).filter(reference=repeat_ref).first()
             if repeat_of is None:
-                raise exceptions.ValidationError({"repeat_of": ["找不到该投诉 / Case not found"]})
+                raise exceptions.ValidationError({"repeat_of": [_("找不到该投诉")]})
         try:
             case = complaint_register(
                 actor=request.user,

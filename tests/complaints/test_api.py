@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from complaints.models import Complaint
-from tests.complaints.conftest import MOBILE
+from tests.complaints.conftest import ID_NUMBER, MOBILE
 from tests.complaints.factories import ComplaintFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +148,25 @@ def test_list_bad_params_are_400_with_fields(api):
     assert "limit" in response.json()["error"]["fields"]
     response = api.get(URL, {"cursor": "bm9wZQ"})
     assert response.status_code == 400 and "cursor" in response.json()["error"]["fields"]
+
+
+def test_bad_cursor_error_is_in_the_ui_language_only(api):
+    """Issue 14: one language per message; Chinese by default, English once the user chose it."""
+    zh = api.get(URL, {"cursor": "bm9wZQ"}).json()["error"]["fields"]["cursor"]
+    api.cookies["django_language"] = "en"
+    en = api.get(URL, {"cursor": "bm9wZQ"}).json()["error"]["fields"]["cursor"]
+    assert (zh, en) == (["无效的翻页游标"], ["Invalid cursor"])
+
+
+def test_invalid_id_number_error_is_in_the_ui_language_only(api, org_tree):
+    customer = {"name": "张伟", "title": "mr", "id_number": ID_NUMBER[:-1] + "3", "home_org": "BJ"}
+    zh = api.post(URL, body(customer=customer), format="json")
+    api.cookies["django_language"] = "en"
+    en = api.post(URL, body(customer=customer), format="json")
+    assert zh.status_code == en.status_code == 400
+    assert zh.json()["error"]["fields"]["customer.id_number"] == ["身份证号码校验位错误"]
+    assert en.json()["error"]["fields"]["customer.id_number"] == ["ID number checksum mismatch"]
+    assert Complaint.objects.count() == 0
 
 
 def test_taxonomy_search_finds_annual_fee(api):

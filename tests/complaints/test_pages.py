@@ -83,6 +83,16 @@ def test_missing_fields_are_reported_per_field_and_nothing_saved(agent_client):
     assert Complaint.objects.count() == 0
 
 
+def test_required_field_message_is_in_the_ui_language_only(agent_client):
+    """Issue 14: a required field says 此项必填 in the Chinese UI and only "Required" in the English one."""
+    token = _form_token(agent_client.get(reverse("complaints:intake")).content.decode())
+    zh = agent_client.post(reverse("complaints:intake"), _post_data(token, summary="")).content.decode()
+    assert "此项必填" in zh and "Required" not in zh
+    agent_client.cookies["django_language"] = "en"
+    en = agent_client.post(reverse("complaints:intake"), _post_data(token, summary="")).content.decode()
+    assert "Required" in en and "此项必填" not in en
+
+
 def test_service_rule_errors_land_on_the_field(agent_client):
     token = _form_token(agent_client.get(reverse("complaints:intake")).content.decode())
     response = agent_client.post(reverse("complaints:intake"), _post_data(token, code_b="B03", mobile="12345"))

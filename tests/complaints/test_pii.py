@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -424,26 +425,37 @@ def test_normalize_mobile():
     assert normalize_mobile("0086 13812345678") == "13812345678"
     assert normalize_mobile("１３８１２３４５６７８") == "13812345678"
     for bad in ["12812345678", "1381234567", "138123456789", "138abcd5678", ""]:
-        with pytest.raises(ValueError, match="手机号码格式不正确 / Invalid mobile number"):
+        with pytest.raises(ValueError, match="^手机号码格式不正确$"):
             normalize_mobile(bad)
 
 
 def test_normalize_id_number():
     assert normalize_id_number(ID_X.lower()) == ID_X
     assert normalize_id_number(" 110105 19491231 002ｘ ") == ID_X
-    with pytest.raises(ValueError, match="格式不正确 / Invalid ID number format"):
+    with pytest.raises(ValueError, match="^身份证号码格式不正确$"):
         normalize_id_number("1101011990030712")
-    with pytest.raises(ValueError, match="校验位错误 / ID number checksum mismatch"):
+    with pytest.raises(ValueError, match="^身份证号码校验位错误$"):
         normalize_id_number(ID[:-1] + "4")
-    with pytest.raises(ValueError, match="出生日期无效 / Invalid birth date"):
+    with pytest.raises(ValueError, match="^身份证号码出生日期无效$"):
         normalize_id_number("440524188001010014")
+
+
+def test_number_errors_follow_the_ui_language():
+    """The same rejection reads in English only under the English UI (no mixed-language text)."""
+    with translation.override("en"):
+        with pytest.raises(ValueError, match="^Invalid mobile number$"):
+            normalize_mobile("12812345678")
+        with pytest.raises(ValueError, match="^ID number checksum mismatch$"):
+            normalize_id_number(ID[:-1] + "4")
+        with pytest.raises(ValueError, match="^Invalid card number$"):
+            normalize_card("62220212345")
 
 
 def test_normalize_card():
     assert normalize_card("6222 0212-3456 7894") == CARD
     assert normalize_card("622202123456") == "622202123456"
     for bad in ["62220212345", "62220212345678901234", "6222abcd34567894", ""]:
-        with pytest.raises(ValueError, match="银行卡号格式不正确 / Invalid card number"):
+        with pytest.raises(ValueError, match="^银行卡号格式不正确$"):
             normalize_card(bad)
 
 

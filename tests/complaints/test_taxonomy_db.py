@@ -77,6 +77,22 @@ def test_model_clean_rejects_bad_format_and_wrong_parent():
         wrong_parent.clean()
 
 
+def test_model_validation_message_is_in_the_ui_language_only():
+    """Issue 14: the admin's model validation says one language: Chinese by default, English under en."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    code = ClassificationCode(
+        code="B030209", name_zh="新", name_en="New", parent=ClassificationCode.objects.get(code="B0301")
+    )
+    with pytest.raises(ValidationError) as zh:
+        code.clean()
+    with translation.override("en"), pytest.raises(ValidationError) as en:
+        code.clean()
+    assert zh.value.message_dict == {"parent": ["上级代码应为 B0302"]}
+    assert en.value.message_dict == {"parent": ["The parent must be B0302"]}
+
+
 def test_picker_endpoint_finds_fee_code_by_chinese_word(client, org_tree, make_user):
     client.force_login(make_user(roles.AGENT, org_tree.ho))
     data = client.get(reverse("complaints:taxonomy_search"), {"q": "年费", "axis": "B"}).json()

@@ -1,4 +1,4 @@
-"""Pure tests for the classification taxonomy data and helpers (no Django, no database)."""
+"""Pure tests for the classification taxonomy data and helpers (no database; messages via Django's gettext)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 import pytest
+from django.utils import translation
 
 from complaints.taxonomy import (
     CODE_RE,
@@ -89,7 +90,8 @@ def test_validate_taxonomy_clean_and_catches_problems():
         CodeSpec("A02", "柜面", "counter"),
         CodeSpec("a03", "y", "y"),
     ]
-    problems = validate_taxonomy(bad)
+    with translation.override("en"):
+        problems = validate_taxonomy(bad)
     assert any("B0303: parent B03 missing" in p for p in problems)
     assert any("duplicate code A01" in p for p in problems)
     assert any("duplicate zh name" in p for p in problems)
@@ -196,14 +198,25 @@ def test_parse_code(code, expected):
 def test_parse_code_rejects_bad_format(bad):
     with pytest.raises(ValueError) as exc:
         parse_code(bad)
-    assert str(exc.value) == f"分类代码格式不正确：{bad!r} / Invalid classification code format: {bad!r}"
+    assert str(exc.value) == f"分类代码格式不正确：{bad!r}"
     if isinstance(bad, str):
         assert not CODE_RE.fullmatch(bad)
 
 
 def test_parse_code_message_example():
-    with pytest.raises(ValueError, match=r"^分类代码格式不正确：'a01' / Invalid classification code format: 'a01'$"):
+    with pytest.raises(ValueError, match=r"^分类代码格式不正确：'a01'$"):
         parse_code("a01")
+
+
+def test_parse_code_message_in_english_ui():
+    with translation.override("en"), pytest.raises(ValueError, match=r"^Invalid classification code format: 'a01'$"):
+        parse_code("a01")
+
+
+@pytest.fixture
+def english():
+    with translation.override("en"):
+        yield
 
 
 # ------------------------------------------------------------------------------------ combined
@@ -224,12 +237,12 @@ def test_combined_code_round_trip():
         (("A0303", "B030202", "A01"), 3, "C"),
     ],
 )
-def test_combined_code_wrong_axis(args, part, axis):
+def test_combined_code_wrong_axis(args, part, axis, english):
     with pytest.raises(ValueError, match=rf"Part {part} of a combined code must be an axis-{axis} code"):
         combined_code(*args)
 
 
-def test_combined_code_bad_part_format():
+def test_combined_code_bad_part_format(english):
     with pytest.raises(ValueError, match="Invalid classification code format: 'a0303'"):
         combined_code("a0303", "B030202", "C05")
 
@@ -238,7 +251,7 @@ def test_combined_code_bad_part_format():
     "bad",
     ["", "A0303", "A0303-B030202", "A0303-B030202-C05-C01", "A0303_B030202_C05", None],
 )
-def test_split_combined_wrong_shape(bad):
+def test_split_combined_wrong_shape(bad, english):
     with pytest.raises(ValueError, match="Invalid combined classification code"):
         split_combined(bad)
 
@@ -253,7 +266,7 @@ def test_split_combined_wrong_shape(bad):
         ("A0303--C05", "Invalid classification code format: ''"),
     ],
 )
-def test_split_combined_validates_parts(bad, message):
+def test_split_combined_validates_parts(bad, message, english):
     with pytest.raises(ValueError) as exc:
         split_combined(bad)
     assert message in str(exc.value)
@@ -262,11 +275,18 @@ def test_split_combined_validates_parts(bad, message):
 # ------------------------------------------------------------------------------------ tree
 
 
+def test_combined_code_messages_in_chinese_by_default():
+    with pytest.raises(ValueError, match=r"^组合代码第 1 部分应为 A 轴代码：'B0101'$"):
+        combined_code("B0101", "B030202", "C05")
+    with pytest.raises(ValueError, match=r"^组合分类代码格式不正确：'A0303'（应为 A..-B..-C..）$"):
+        split_combined("A0303")
+
+
 def test_ancestors():
     assert ancestors("B030202") == ["B03", "B0302"]
     assert ancestors("A0101") == ["A01"]
     assert ancestors("C05") == []
-    with pytest.raises(ValueError, match="Invalid classification code format"):
+    with pytest.raises(ValueError, match="分类代码格式不正确"):
         ancestors("B03020")
 
 
