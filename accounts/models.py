@@ -57,11 +57,9 @@ class Organisation(models.Model):
         }[self.kind]
         actual = self.parent.kind if self.parent else None
         if actual != expected_parent:
-            raise ValidationError({"parent": _("上级机构层级不符 / Parent organisation has the wrong level")})
+            raise ValidationError({"parent": _("上级机构层级不符")})
         if self.pk and self.children.exclude(kind=self._child_kind()).exists():
-            raise ValidationError(
-                {"kind": _("有下级机构时不能更改层级 / The level cannot change while it has children")}
-            )
+            raise ValidationError({"kind": _("有下级机构时不能更改层级")})
 
     def _child_kind(self) -> str | None:
         return {self.Kind.HEAD_OFFICE: self.Kind.BRANCH, self.Kind.BRANCH: self.Kind.SUB_BRANCH}.get(self.kind)

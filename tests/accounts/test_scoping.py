@@ -80,10 +80,16 @@ def test_auditor_is_read_only_and_officer_can_unmask(org_tree, make_user):
 
 def test_org_level_rules(org_tree):
     from django.core.exceptions import ValidationError
+    from django.utils import translation
 
     bad = Organisation(code="SH-PD", name_zh="浦东", kind=Organisation.Kind.SUB_BRANCH, parent=org_tree.ho, path="x/")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as zh:
         bad.clean()
+    assert zh.value.message_dict == {"parent": ["上级机构层级不符"]}  # issue 14: one language per message
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as en:
+            bad.clean()
+        assert en.value.message_dict == {"parent": ["The parent organisation has the wrong level"]}
 
 
 def _fresh(org) -> Organisation:
