@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.forms import TrailFilterForm
 from accounts.models import Organisation
 from voc.validators import plausible_date
 
@@ -52,3 +53,16 @@ class CommentForm(forms.Form):
 
 class LinkForm(forms.Form):
     reference = forms.CharField(label=_("投诉编号"), max_length=32)
+
+
+class PlayFilterForm(TrailFilterForm):
+    """The play log's filters: person, recording number, local days, case."""
+
+    recording = forms.CharField(
+        label=_("录音编号"),
+        required=False,
+        max_length=18,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8}),
+    )
+
+    field_order = ["actor", "recording", "date_from", "date_to", "case"]

@@ -14,10 +14,12 @@ Objects outside a user's reach are 404, never 403.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from accounts import roles
+from accounts import audit_trail, roles
 from accounts.models import Organisation, User
 from accounts.selectors import can_read_audit_trail, can_unmask, can_write, org_ids_visible_to, org_visible_to
 
@@ -248,14 +250,45 @@ def suspected_queue(user: User) -> QuerySet[CallRecording]:
     return recordings_visible_to(user).filter(suspect=CallRecording.Suspect.OPEN, complaint__isnull=True)
 
 
-def listening_events_for(user: User, *, recording_id: int | None = None) -> QuerySet[ListeningEvent]:
-    """Auditors and admins list every play; nobody else gets the list."""
+def listening_events_for(
+    user: User,
+    *,
+    recording_id: int | None = None,
+    actor_id: int | None = None,
+    reference: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[ListeningEvent]:
+    """Auditors and admins list every play, newest first, narrowed by recording, person, case
+    (its reference) and local days; nobody else gets the list. Each filter reads from an index
+    (recording, user with ``at``, the case's recordings, ``at``)."""
     if not can_audit_plays(user):
         raise Http404
-    qs = ListeningEvent.objects.select_related("user", "recording")
+    qs = ListeningEvent.objects.select_related("user", "recording__complaint").filter(
+        audit_trail.at_range(date_from, date_to)
+    )
     if recording_id:
         qs = qs.filter(recording_id=recording_id)
+    if actor_id:
+        qs = qs.filter(user_id=actor_id)
+    if reference:
+        qs = qs.filter(
+            recording_id__in=list(
+                CallRecording.objects.filter(complaint__reference=reference).values_list("pk", flat=True)
+            )
+        )
     return qs
+
+
+def play_log_page(
+    user: User, *, cursor: str | None = None, limit: int = 50, **filters
+) -> tuple[list[ListeningEvent], str]:
+    """One page of the play log by keyset on (at, id) and the cursor of the next ("" if last)."""
+    qs = listening_events_for(user, **filters).filter(audit_trail.before_cursor(audit_trail.cursor_decode(cursor)))
+    events = list(qs[: limit + 1])
+    more = len(events) > limit
+    events = events[:limit]
+    return events, audit_trail.cursor_encode(events[-1].at, events[-1].pk) if more else ""
 
 
 # --- for other apps ------------------------------------------------------------------

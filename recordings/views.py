@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import AuditAction
+from accounts.selectors import audit_people
 from accounts.services import audit_record
 from complaints.selectors import complaint_get_for, complaints_for
 from voc.params import id_param
 
 from . import selectors, services
-from .forms import CommentForm, FlagForm, LinkForm, UploadForm
+from .forms import CommentForm, FlagForm, LinkForm, PlayFilterForm, UploadForm
 from .models import CallRecording, ListeningEvent
 from .streaming import play_response
 
@@ -413,8 +414,32 @@ def suspected(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def plays(request: HttpRequest) -> HttpResponse:
-    """Auditors list every play (original and redacted); others get 404."""
-    rid = request.GET.get("recording", "")
-    events = selectors.listening_events_for(request.user, recording_id=id_param(rid))
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "recordings/plays.html", {"page": page, "recording": rid})
+    """Auditors list every play (original and redacted), by person, recording, case and local
+    days; others get 404."""
+    if not selectors.can_audit_plays(request.user):
+        raise Http404
+    form = PlayFilterForm(request.GET or None, people=audit_people(request.user))
+    form.is_valid()
+    actor = form.value("actor")
+    events, next_cursor = selectors.play_log_page(
+        request.user,
+        cursor=request.GET.get("after"),
+        recording_id=id_param(request.GET.get("recording")),
+        actor_id=actor.pk if actor else None,
+        reference=(form.value("case") or "").strip().upper(),
+        date_from=form.value("date_from"),
+        date_to=form.value("date_to"),
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "recordings/plays.html",
+        {
+            "form": form,
+            "events": events,
+            "next_cursor": next_cursor,
+            "query": query.urlencode(),
+            "paged": bool(request.GET.get("after")),
+        },
+    )
