@@ -45,6 +45,15 @@ def test_dates_outside_1900_2100_get_a_message(officer_client, org_tree, url, pa
     assert page.status_code == 400 and "1900-01-01" in page.content.decode()
 
 
+def test_a_date_out_of_range_reads_in_the_ui_language_only(officer_client):
+    """Issue 14: the shared date validator says one language: Chinese by default, English under en."""
+    zh = officer_client.get(reverse("complaints:list"), {"received_to": "9999-12-31"}).content.decode()
+    assert "日期须在 1900-01-01 至 2100-12-31 之间" in zh and "The date must be" not in zh
+    officer_client.cookies["django_language"] = "en"
+    en = officer_client.get(reverse("complaints:list"), {"received_to": "9999-12-31"}).content.decode()
+    assert "The date must be between 1900-01-01 and 2100-12-31" in en and "日期须在" not in en
+
+
 def test_api_dates_outside_1900_2100_are_a_validation_error(officer_client):
     for url, params in [
         ("complaints_api:complaint_list", {"received_to": "9999-12-31"}),
@@ -69,7 +78,11 @@ def test_a_call_said_to_start_in_year_1_is_refused_with_a_message(client, org_tr
 def test_a_nul_character_is_a_400_not_a_database_error(officer_client, org_tree):
     case = ComplaintFactory(responsible_org=org_tree.bj)
     resp = officer_client.post(reverse("complaints:link_repeat", args=[case.reference]), {"repeat_of": "\x00"})
-    assert resp.status_code == 400 and "NUL" in resp.content.decode()
+    assert resp.status_code == 400 and resp.content.decode() == "请求中含有无效字符（NUL）。"
+    officer_client.cookies["django_language"] = "en"  # issue 14: one language per message
+    resp = officer_client.post(reverse("complaints:link_repeat", args=[case.reference]), {"repeat_of": "\x00"})
+    assert resp.content.decode() == "The request contains an invalid character (NUL)."
+    del officer_client.cookies["django_language"]
     assert officer_client.get(reverse("complaints:list"), {"q": "年费\x00"}).status_code == 400
     assert officer_client.get(reverse("complaints:list"), {"q": "年费"}).status_code == 200
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -83,7 +84,7 @@ class JsonTypesMixin:
                 expected = next((types for kind, types in _JSON_TYPES if isinstance(field, kind)), None)
                 value = data[name]
                 if expected and (not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected)):
-                    errors[name] = [f"应为 {_JSON_NAMES[expected[0]]} / Must be a JSON {_JSON_NAMES[expected[0]]}"]
+                    errors[name] = [_("应为 JSON %(type)s") % {"type": _JSON_NAMES[expected[0]]}]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

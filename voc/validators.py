@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -18,7 +19,7 @@ def plausible_date(value: date | datetime | None) -> None:
     day = value.date() if isinstance(value, datetime) else value
     if not EARLIEST <= day <= LATEST:
         raise ValidationError(
-            "日期须在 %(a)s 至 %(b)s 之间 / The date must be between %(a)s and %(b)s",
+            _("日期须在 %(a)s 至 %(b)s 之间"),
             code="date_out_of_range",
             params={"a": EARLIEST.isoformat(), "b": LATEST.isoformat()},
         )

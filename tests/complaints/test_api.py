@@ -169,6 +169,13 @@ def test_invalid_id_number_error_is_in_the_ui_language_only(api, org_tree):
     assert Complaint.objects.count() == 0
 
 
+def test_wrong_json_type_error_is_in_the_ui_language_only(api, org_tree):
+    zh = api.post(URL, body(summary=12), format="json").json()["error"]["fields"]["summary"]
+    api.cookies["django_language"] = "en"
+    en = api.post(URL, body(summary=12), format="json").json()["error"]["fields"]["summary"]
+    assert (zh, en) == (["应为 JSON string"], ["Must be a JSON string"])
+
+
 def test_taxonomy_search_finds_annual_fee(api):
     rows = api.get("/api/v1/taxonomy/", {"q": "年费", "axis": "B", "selectable": "1"}).json()
     assert rows[0]["code"] == "B030202"
