@@ -17,7 +17,7 @@ from .selectors import AUDIENCE_ROLE_CHOICES
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("录音文件"),
-        error_messages={"required": _("请选择录音文件 / Choose a file"), "empty": _("文件为空 / The file is empty")},
+        error_messages={"required": _("请选择录音文件"), "empty": _("文件为空")},
         widget=forms.ClearableFileInput(attrs={"accept": "audio/*,.wav,.mp3,.m4a,.aac,.amr,.ogg,.opus"}),
     )
     language = forms.ChoiceField(label=_("语言"), choices=CallRecording.Language.choices, initial="auto")

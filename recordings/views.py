@@ -333,7 +333,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
         reference = request.POST.get("reference", "").strip()
         complaint = complaints_for(request.user).filter(reference=reference).first()
         if complaint is None:
-            raise ValidationError(_("找不到该投诉编号 / No such complaint: %(r)s") % {"r": reference})
+            raise ValidationError(_("找不到该投诉编号：%(r)s") % {"r": reference})
         services.recording_link(actor=request.user, recording=rec, complaint=complaint)
 
     return _post_action(request, pk, act, _("已关联到投诉。"), scope_only=True)

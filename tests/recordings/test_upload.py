@@ -130,6 +130,19 @@ def test_case_panel_rejection_is_a_400_with_the_message(client, people, bj_case)
     assert CallRecording.objects.count() == 0
 
 
+def test_missing_file_message_is_in_the_ui_language_only(client, people, bj_case):
+    """Issue 14: the upload form's required file says one language: Chinese by default, English under en."""
+    client.force_login(people.bj_handler)
+    url = reverse("recordings:case_panel", args=[bj_case.reference])
+    data = {"language": "zh", "direction": "inbound", "channel": "hotline"}
+    zh = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert "请选择录音文件" in zh and "Choose a file" not in zh
+    client.cookies["django_language"] = "en"
+    en = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert "Choose a file" in en and "请选择录音文件" not in en
+    assert CallRecording.objects.count() == 0
+
+
 def test_upload_to_a_case_of_another_branch_is_404(client, people, org_tree, short_tone_wav):
     sh_case = ComplaintFactory(responsible_org=org_tree.sh)
     client.force_login(people.bj_handler)
