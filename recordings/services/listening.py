@@ -56,7 +56,7 @@ def audience_users(flag: RecordingFlag) -> list[User]:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def recording_flag(
     *,
     actor: User,
@@ -114,7 +114,7 @@ def _push(flag_id: int) -> int:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def recording_unflag(*, actor: User, recording: CallRecording) -> None:
     if not selectors.can_flag(actor):
         raise ValidationError(_("您没有标记典型录音的权限 / You may not flag recordings"), code="forbidden")
@@ -122,14 +122,14 @@ def recording_unflag(*, actor: User, recording: CallRecording) -> None:
     audit_record(actor=actor, action=AuditAction.RECORDING_UNFLAG, obj=recording)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def listen_mark(*, user: User, flag: RecordingFlag) -> ListenReceipt:
     """The listener confirms having listened (idempotent)."""
     receipt, _created = ListenReceipt.objects.get_or_create(flag=flag, user=user)
     return receipt
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def recording_comment_add(*, user: User, recording: CallRecording, body: str) -> RecordingComment:
     if not can_write(user):
         raise ValidationError(_("只读角色不能评论 / Read-only roles cannot comment"), code="forbidden")
@@ -142,7 +142,7 @@ def recording_comment_add(*, user: User, recording: CallRecording, body: str) ->
     return RecordingComment.objects.create(recording=recording, author=user, body=mask_text(body))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def suspect_dismiss(*, actor: User, recording: CallRecording, reason: str = "") -> CallRecording:
     if not selectors.can_see_suspects(actor) or not can_write(actor):
         raise ValidationError(_("您没有处理疑似投诉的权限 / Not allowed"), code="forbidden")

@@ -34,7 +34,7 @@ def _held(actor: User, recording: CallRecording) -> CallRecording:
     return rec
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def recording_redaction_release(*, actor: User, recording: CallRecording, note: str = "") -> CallRecording:
     """Release a held-back listening copy. The reviewer must have played that copy (after it
     was made): a release without listening would turn "needs review" back into a quiet ok."""
@@ -57,7 +57,7 @@ def recording_redaction_release(*, actor: User, recording: CallRecording, note: 
     return rec
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def recording_redaction_reject(*, actor: User, recording: CallRecording, reason: str) -> CallRecording:
     """The reviewer heard something that must not be played: the copy is never offered."""
     reason = mask_text((reason or "").strip())

@@ -377,7 +377,7 @@ def recordings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     return {"requeued": requeued, "failed": failed, "resent": resent}
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def recording_retry(*, actor, recording: CallRecording) -> CallRecording:
     """Queue a failed recording again with a fresh attempt budget (operators only)."""
     from accounts.models import AuditAction

@@ -86,12 +86,12 @@ def _existing(sha: str, *, user: User, complaint) -> UploadResult:
             code="duplicate_elsewhere",
         )
     if complaint is not None and rec.complaint_id is None:
-        recording_link(actor=user, recording=rec, complaint=complaint)
+        _link(actor=user, recording=rec, complaint=complaint)
         rec.refresh_from_db()
     return UploadResult(rec, created=False)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def recording_upload(
     *,
     uploaded_by: User,
@@ -176,9 +176,14 @@ def recording_upload(
             path.unlink(missing_ok=True)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def recording_link(*, actor: User, recording: CallRecording, complaint) -> CallRecording:
-    """Attach a recording to a case both of which the actor may see."""
+    """Attach a recording to a case both of which the actor may see (a top-level action)."""
+    return _link(actor=actor, recording=recording, complaint=complaint)
+
+
+def _link(*, actor: User, recording: CallRecording, complaint) -> CallRecording:
+    """``recording_link`` inside the caller's transaction (an upload of a file already stored)."""
     if not selectors.can_upload(actor):
         raise ValidationError(_("您没有关联录音的权限 / You may not link recordings"), code="forbidden")
     if not org_visible_to(actor, complaint.responsible_org):

@@ -1,0 +1,73 @@
+"""Top-level service actions (called by views, API, commands and tasks, never by another
+service) run in ``transaction.atomic(durable=True)``: called inside another transaction they
+raise at once instead of silently joining it. The case actions are covered in
+tests/workflow/test_durable_actions.py; these are the other apps'."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+
+import pytest
+from django.db import transaction
+
+pytestmark = pytest.mark.django_db
+
+# The top-level actions per services module (pinned: a new one is added here on purpose).
+TOP_LEVEL = {
+    "accounts.services": {"directory_apply", "administrator_ensure"},
+    "analytics.services": {"improvement_create", "improvement_set_status"},
+    "complaints.services.customers": {"customer_reveal"},
+    "complaints.services.intake": {"_register", "complaint_link_repeat"},
+    "complaints.services.retention": {"regulator_inquiry_open", "regulator_inquiry_close"},
+    "recordings.services.listening": {
+        "recording_flag",
+        "recording_unflag",
+        "listen_mark",
+        "recording_comment_add",
+        "suspect_dismiss",
+    },
+    "recordings.services.review": {"recording_redaction_release", "recording_redaction_reject"},
+    "recordings.services.transcription": {"recording_retry"},
+    "recordings.services.upload": {"recording_upload", "recording_link"},
+}
+CASES = [(module, name) for module, names in sorted(TOP_LEVEL.items()) for name in sorted(names)]
+
+
+def _durable_functions(module) -> set[str]:
+    tree = ast.parse(inspect.getsource(module))
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any(ast.unparse(d) == "transaction.atomic(durable=True)" for d in node.decorator_list)
+    }
+
+
+@pytest.mark.parametrize("module", sorted(TOP_LEVEL))
+def test_the_durable_actions_are_exactly_those_listed(module):
+    assert _durable_functions(importlib.import_module(module)) == TOP_LEVEL[module]
+
+
+@pytest.mark.parametrize(("module", "name"), CASES)
+def test_a_top_level_action_inside_another_transaction_raises_before_doing_anything(module, name):
+    action = getattr(importlib.import_module(module), name)
+    # The durable check runs when the block opens, before the function reads its arguments.
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        action()
+
+
+def test_registering_a_complaint_inside_another_transaction_raises():
+    from complaints.services import complaint_register
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        complaint_register(actor=None)
+
+
+def test_batch_jobs_commit_each_batch_and_refuse_to_run_inside_a_transaction():
+    from complaints.services.keys import pii_rekey
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        pii_rekey()
+    pii_rekey()  # on its own it runs (nothing to re-key here)
