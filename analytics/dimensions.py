@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from complaints.taxonomy import CODE_RE, MAX_LEVEL
 
 AXES = ("A", "B", "C", "BC")
@@ -41,22 +43,22 @@ class Dimension:
         """Validate a drill-down key ("B0302" or "B030202|C03") for this dimension."""
         parts = key.split(PAIR_SEPARATOR) if isinstance(key, str) else []
         if len(parts) != len(self.axes):
-            raise DimensionError(f"代码与维度不符：{key!r} / Code does not match the dimension: {key!r}")
+            raise DimensionError(gettext("代码与维度不符：%(key)s") % {"key": repr(key)})
         out: dict[str, str] = {}
         for axis, part in zip(self.axes, parts, strict=True):
             if not CODE_RE.fullmatch(part) or part[0] != axis or len(part) > self.prefix_length:
-                raise DimensionError(f"未知或无效的代码：{part!r} / Unknown or invalid code: {part!r}")
+                raise DimensionError(gettext("未知或无效的代码：%(code)s") % {"code": repr(part)})
             out[axis] = part
         return out
 
 
 def dimension(axis: str, level: int | str) -> Dimension:
     if axis not in AXES:
-        raise DimensionError(f"未知的维度：{axis!r}（可选 A、B、C、BC）/ Unknown axis: {axis!r} (A, B, C or BC)")
+        raise DimensionError(gettext("未知的维度：%(axis)s（可选 A、B、C、BC）") % {"axis": repr(axis)})
     try:
         lvl = int(level)
     except (TypeError, ValueError):
         lvl = 0
     if not 1 <= lvl <= MAX_LEVEL:
-        raise DimensionError(f"未知的层级：{level!r}（可选 1-3）/ Unknown level: {level!r} (1-3)")
+        raise DimensionError(gettext("未知的层级：%(level)s（可选 1-3）") % {"level": repr(level)})
     return Dimension(axis, lvl)

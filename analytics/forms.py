@@ -108,11 +108,11 @@ class ReportForm(forms.Form):
             else:
                 anchor = data.get("anchor") or today
                 if anchor < date(2000, 1, 1):
-                    raise PeriodError(f"日期过早：{anchor} / Date is too early: {anchor}")
+                    raise PeriodError(_("日期过早：%(d)s") % {"d": anchor})
                 # a week/month/quarter still running is "to date" and compared like for like
                 period = period_to_date(period_containing(kind, anchor), today)
             if period.start > today + timedelta(days=366):
-                raise PeriodError("周期在未来 / The period is in the future")
+                raise PeriodError(str(_("周期在未来")))
         except PeriodError as exc:
             raise forms.ValidationError(str(exc)) from exc
         try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.translation import gettext
+
 KINDS = ("week", "month", "quarter", "custom")
 # A report over more than this many days is almost certainly a typo (e.g. year 2206).
 MAX_DAYS = 3 * 366
@@ -68,16 +70,16 @@ def period_containing(kind: str, day: date) -> Period:
     if kind == "quarter":
         start = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
         return Period("quarter", start, _add_months(start, 3) - timedelta(days=1))
-    raise PeriodError(f"未知的周期类型：{kind!r} / Unknown period kind: {kind!r}")
+    raise PeriodError(gettext("未知的周期类型：%(kind)s") % {"kind": repr(kind)})
 
 
 def custom_period(start: date, end: date) -> Period:
     if end < start:
-        raise PeriodError(f"结束日期 {end} 早于开始日期 {start} / End date {end} is before start date {start}")
+        raise PeriodError(gettext("结束日期 %(end)s 早于开始日期 %(start)s") % {"end": end, "start": start})
     if start < EARLIEST:
-        raise PeriodError(f"开始日期过早：{start} / Start date is too early: {start}")
+        raise PeriodError(gettext("开始日期过早：%(start)s") % {"start": start})
     if (end - start).days + 1 > MAX_DAYS:
-        raise PeriodError(f"日期范围过长（最多 {MAX_DAYS} 天）/ Date range too long (at most {MAX_DAYS} days)")
+        raise PeriodError(gettext("日期范围过长（最多 %(n)d 天）") % {"n": MAX_DAYS})
     return Period("custom", start, end)
 
 
@@ -214,4 +216,4 @@ def preset_period(preset: str, today: date) -> tuple[Period, str]:
         return period_containing("quarter", quarter.start - timedelta(days=1)), "previous"
     if preset == "last30":
         return Period("custom", today - timedelta(days=29), today, to_date=True), "previous"
-    raise PeriodError(f"未知的预设周期：{preset!r} / Unknown preset: {preset!r}")
+    raise PeriodError(gettext("未知的预设周期：%(preset)s") % {"preset": repr(preset)})

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from accounts.selectors import org_visible_to
@@ -69,7 +70,7 @@ def improvement_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and not errors:
         owner = Organisation.objects.filter(code=form.cleaned_data["owner_org"].strip()).first()
         if owner is None or not org_visible_to(request.user, owner):
-            form.add_error("owner_org", "责任机构不存在或不在权限范围内 / Owner org unknown or outside your scope")
+            form.add_error("owner_org", _("责任机构不存在或不在权限范围内"))
         else:
             try:
                 item = services.improvement_create(

@@ -57,7 +57,7 @@ def resolve_scope(user: User, org_code: str | None) -> Scope:
     if org_code:
         org = Organisation.objects.filter(code=org_code).first()
         if org is None or not org_visible_to(user, org):
-            raise Http404("机构不存在或不在权限范围内 / No such organisation in your scope")
+            raise Http404("No such organisation in your scope")  # the 404 page does not show it
     elif not sees_everything(user):
         org = user.org
         if org is None:

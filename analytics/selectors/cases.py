@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractQuarter, ExtractYear
+from django.utils.translation import gettext
 
 from accounts.selectors import scope_to_user
 from complaints.models import Complaint
@@ -29,7 +30,7 @@ def drilldown_cases(scope: Scope, period: Period, dim: Dimension | None, key: st
         parts = dim.parse_key(key)
         unknown = [c for c in parts.values() if not known_code(c)]
         if unknown:
-            raise DimensionError(f"未知的分类代码：{', '.join(unknown)} / Unknown code: {', '.join(unknown)}")
+            raise DimensionError(gettext("未知的分类代码：%(codes)s") % {"codes": ", ".join(unknown)})
         qs = qs.filter(**code_filter(dim, parts))
     return qs.order_by("-received_at", "-id")
 

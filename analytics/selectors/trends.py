@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 from django.db.models import F, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils.translation import gettext
 
 from complaints.models import Complaint
 
@@ -40,9 +41,9 @@ class TrendResult:
 def trend(scope: Scope, period: Period, dim: Dimension, *, granularity: str, by: str, top: int = 8) -> TrendResult:
     """Counts per bucket for the ``top`` largest keys (codes at ``dim``, child orgs, or channels)."""
     if granularity not in GRANULARITIES:
-        raise ValueError(f"未知的粒度：{granularity!r}（week 或 month）/ Unknown granularity: {granularity!r}")
+        raise ValueError(gettext("未知的粒度：%(g)s（week 或 month）") % {"g": repr(granularity)})
     if by not in BY_CHOICES:
-        raise ValueError(f"未知的分组：{by!r} / Unknown grouping: {by!r}")
+        raise ValueError(gettext("未知的分组：%(by)s") % {"by": repr(by)})
 
     def compute() -> TrendResult:
         group = {"code": {"k": key_expression(dim)}, "org": {"k": F("org_id")}, "channel": {"k": F("channel")}}[by]

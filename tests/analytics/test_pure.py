@@ -64,6 +64,15 @@ def test_bad_custom_periods_are_refused_with_a_message(start, end, message):
         custom_period(start, end)
 
 
+def test_period_and_dimension_messages_follow_the_ui_language():
+    from django.utils import translation
+
+    with pytest.raises(DimensionError, match=r"^未知的层级：'7'（可选 1-3）$"):
+        dimension("B", "7")
+    with translation.override("en"), pytest.raises(PeriodError, match=r"^Date range too long \(at most \d+ days\)$"):
+        custom_period(date(2020, 1, 1), date(2026, 1, 1))
+
+
 def test_unknown_period_kind_axis_and_level_are_refused():
     with pytest.raises(PeriodError):
         period_containing("fortnight", date(2026, 1, 1))

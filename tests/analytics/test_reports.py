@@ -105,6 +105,19 @@ def test_bad_parameters_get_a_clear_400_on_pages_exports_and_api(client, unequal
     assert api.status_code == 400 and api.json()["error"]["code"] == "validation_error"
 
 
+def test_a_bad_period_reads_in_the_ui_language_only(client, unequal, users):
+    """Issue 14: one language per message: Chinese by default, English once the user chose it."""
+    client.force_login(users["ho_officer"])
+    query = "?kind=custom&start=2026-03-10&end=2026-03-01"
+    zh = client.get(reverse("analytics:top") + query).content.decode()
+    assert "结束日期 2026-03-01 早于开始日期 2026-03-10" in zh and "is before start date" not in zh
+    client.cookies["django_language"] = "en"
+    en = client.get(reverse("analytics:top") + query)
+    assert en.status_code == 400
+    assert "End date 2026-03-01 is before start date 2026-03-10" in en.content.decode()
+    assert "早于开始日期" not in en.content.decode()
+
+
 @pytest.mark.parametrize("code", ["B9999", "XYZ", "B030202|C03", "C03"])
 def test_unknown_or_mismatched_drilldown_codes_are_400(client, unequal, users, code):
     client.force_login(users["ho_officer"])
