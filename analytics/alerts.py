@@ -27,6 +27,16 @@ part-way. The model, after the Farrington family used in disease surveillance:
   together (Benjamini-Hochberg, false-discovery rate ``FDR_Q``); a series is rising when
   its adjusted p-value is below q, its count is at least ``min_count`` and at least
   ``min_ratio`` x expected.
+- **Week views** (a week, whole or to date, or a custom span of at most ``WEEK_MAX_DAYS``
+  days; ``is_week_view``) are judged against ``WEEK_BASELINE_PERIODS`` weeks instead of
+  ``BASELINE_PERIODS`` and decided at ``WEEK_FDR_Q`` instead of ``FDR_Q``. A week's count
+  carries the week's own noise (busy and quiet weeks): 8 weeks give its dispersion 7 degrees
+  of freedom, too few for the far tail BH needs over hundreds of series, so p-values came out
+  too small for very noisy series, and only a strict q kept false alerts down, at the price of
+  missing most doubled weeks. Half a year of weeks estimates the level and the dispersion
+  well enough that a looser q keeps false alerts under 1 per 100 series-weeks even when every
+  series is very noisy (tests/analytics/test_alerts.py; bench/results/analytics-alerts-*-week.md).
+  Months and quarters are unchanged.
 """
 
 from __future__ import annotations
@@ -42,6 +52,10 @@ from datetime import date
 # stricter rule costs ~1 % of series and leaves a history a reader can check by eye.
 MIN_BASELINE_PERIODS = 4
 FDR_Q = 0.1
+BASELINE_PERIODS = 8  # like-for-like periods before the current one
+WEEK_FDR_Q = 0.2  # week views (is_week_view)
+WEEK_BASELINE_PERIODS = 26
+WEEK_MAX_DAYS = 7
 INTERVAL = 0.99  # the expected count's interval: central 98 % (1 % .. 99 %)
 PRIOR_DISPERSION = 1.2
 PRIOR_DF = 3.0
@@ -388,6 +402,22 @@ def assess_family(series: Sequence[Series], *, min_periods: int = MIN_BASELINE_P
     first = run(0.0)
     alpha = pooled_alpha(first)
     return run(alpha) if alpha > 0 else first
+
+
+def is_week_view(kind: str, days: int) -> bool:
+    """A week, whole or to date, or a custom span of at most ``WEEK_MAX_DAYS`` days (a month to
+    date of 7 days is still a month view: it is compared with months)."""
+    return kind == "week" or (kind == "custom" and days <= WEEK_MAX_DAYS)
+
+
+def baseline_periods(kind: str, days: int) -> int:
+    """How many like-for-like periods a report's period is judged against."""
+    return WEEK_BASELINE_PERIODS if is_week_view(kind, days) else BASELINE_PERIODS
+
+
+def fdr_q(kind: str, days: int) -> float:
+    """The false-discovery rate a report's period is decided at."""
+    return WEEK_FDR_Q if is_week_view(kind, days) else FDR_Q
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:

@@ -12,14 +12,18 @@ onset. Both methods see exactly the same counts in the same run:
 - **old**: ``analytics.ranking.rising_issues`` as the page used it: 8 like-for-like
   baseline periods, zeros before any data, one-sided Poisson, alpha 0.01 per series,
   at least 10 cases and x1.5;
-- **new**: ``analytics.alerts.assess_family`` + ``decide`` (history that exists, weekday
+- **prev**: ``analytics.alerts.assess_family`` + ``decide`` (history that exists, weekday
   exposure, quasi-Poisson / negative binomial with the family's pooled dispersion, rising
-  trend, Benjamini-Hochberg over all series of the report).
+  trend, Benjamini-Hochberg over all series of the report) at q = ``FDR_Q`` for every view,
+  as of 2026-12-07;
+- **new**: the same assessments decided at ``alerts.fdr_q`` of the period (week-scale views
+  at ``WEEK_FDR_Q``, the rest at ``FDR_Q``), as the page decides them now.
 
 Reported: false alerts per 100 series-periods on spike-free banks (week, month and quarter
 views; whole and running periods), detection rate per multiplier and expected count of the
 period, and the detection delay in days (checked every day from the onset, on the
-"last 7 days" and "month to date" views). Writes bench/results/analytics-alerts-<today>.md.
+"last 7 days" and "month to date" views). Writes bench/results/analytics-alerts-<today>.md
+(``--out`` for another name).
 """
 
 from __future__ import annotations
@@ -53,12 +57,20 @@ LAST = date(2026, 12, 31)
 N_DAYS = (LAST - ORIGIN).days + 1
 WEEKDAY_SHAPE = np.array([1.25, 1.15, 1.1, 1.1, 1.05, 0.75, 0.6])
 WEEKDAY_SHAPE = WEEKDAY_SHAPE / WEEKDAY_SHAPE.mean()
-BASELINE_PERIODS = 8  # what the page compares with (analytics.selectors.rising)
+BASELINE_PERIODS = alerts.BASELINE_PERIODS  # what the page compared every view with until 2026-12-07
 OLD = {"min_count": 10, "alpha": 0.01, "min_ratio": 1.5}
 NEW = {"min_count": 10, "min_ratio": 1.3}
-SENSITIVITY_Q = (0.05, 0.2)  # the same assessments decided at other false-discovery rates
+SENSITIVITY_Q = (0.05, 0.1, 0.2, 0.3)  # the same assessments decided at one q for every view
 MULTIPLIERS = (1.5, 2.0, 3.0)
 DELAY_DAYS = 28
+# whole periods spiked from their first day, for the detection table (three weeks: the week
+# view's x2 >= 10 bin held only ~20 series with one)
+DETECT_ANCHORS = (
+    ("week", date(2026, 10, 19)),
+    ("week", date(2026, 11, 16)),
+    ("week", date(2026, 12, 7)),
+    ("month", date(2026, 10, 1)),
+)
 
 
 def idx(d: date) -> int:
@@ -111,24 +123,14 @@ def window_counts(cum: np.ndarray, p: Period) -> np.ndarray:
     return cum[:, b] - cum[:, a]
 
 
-def judge(counts: np.ndarray, period: Period, today: date) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """(old flags, new flags, new judged, {q: new flags at q}) for every series on one report."""
-    cum = np.concatenate([np.zeros((counts.shape[0], 1), dtype=np.int64), np.cumsum(counts, axis=1)], axis=1)
-    base = preceding_periods(period, BASELINE_PERIODS)
+def _assess(counts, cum, period: Period, today: date, n_base: int, first: np.ndarray) -> tuple[list, list]:
+    """(rows, assessments) of the new model for every series the page would list (a case on or
+    before today), against ``n_base`` like-for-like periods."""
+    base = preceding_periods(period, n_base)
     current = window_counts(cum, period)
     history = np.stack([window_counts(cum, p) for p in base], axis=1)
-    # series the page would list: with a case on or before today
     seen = cum[:, idx(today) + 1] > 0
-    first = np.argmax(counts > 0, axis=1)  # the first case (start of data as the system sees it)
-    # old method
-    old = np.zeros(len(current), dtype=bool)
-    keys = [str(i) for i in range(len(current))]
-    found = rising_issues(
-        {k: history[i].tolist() for i, k in enumerate(keys)}, {k: int(current[i]) for i, k in enumerate(keys)}, **OLD
-    )
-    for r in found:
-        old[int(r.key)] = True
-    # new method: weekday weights from the whole bank's last 8 weeks before the period
+    # weekday weights from the whole bank's last 8 weeks before the period
     lo, hi = max(idx(period.start) - 56, 0), idx(period.start)
     totals, ndays = [0.0] * 7, [0] * 7
     if hi > lo:
@@ -147,17 +149,47 @@ def judge(counts: np.ndarray, period: Period, today: date) -> tuple[np.ndarray, 
         start = ORIGIN + timedelta(days=int(first[i]))
         family.append(alerts.Series(int(current[i]), cur_exposure, windows, start, period.start))
         rows.append(i)
-    assessments = alerts.assess_family(family)
-    new = np.zeros(len(current), dtype=bool)
-    judged = np.zeros(len(current), dtype=bool)
-    for i, d in zip(rows, alerts.decide(assessments, **NEW), strict=True):
-        new[i] = d.rising
-        judged[i] = d.assessment.judged
-    other = {}
+    return rows, alerts.assess_family(family)
+
+
+def _flags(n: int, rows: list, assessments: list, q: float) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    for i, d in zip(rows, alerts.decide(assessments, q=q, **NEW), strict=True):
+        out[i] = d.rising
+    return out
+
+
+def judge(counts: np.ndarray, period: Period, today: date) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """(old flags, new flags, new judged, other) for every series on one report; ``other`` holds
+    the previous model's flags ("prev": 8 periods, q = ``FDR_Q`` for every view) and the new
+    model's assessments decided at each q of ``SENSITIVITY_Q`` for every view."""
+    n = counts.shape[0]
+    cum = np.concatenate([np.zeros((n, 1), dtype=np.int64), np.cumsum(counts, axis=1)], axis=1)
+    first = np.argmax(counts > 0, axis=1)  # the first case (start of data as the system sees it)
+    # old method
+    base = preceding_periods(period, BASELINE_PERIODS)
+    current = window_counts(cum, period)
+    history = np.stack([window_counts(cum, p) for p in base], axis=1)
+    old = np.zeros(n, dtype=bool)
+    keys = [str(i) for i in range(n)]
+    found = rising_issues(
+        {k: history[i].tolist() for i, k in enumerate(keys)}, {k: int(current[i]) for i, k in enumerate(keys)}, **OLD
+    )
+    for r in found:
+        old[int(r.key)] = True
+    # previous model (8 periods, FDR_Q) and new model (alerts.baseline_periods, alerts.fdr_q)
+    prev_rows, prev = _assess(counts, cum, period, today, BASELINE_PERIODS, first)
+    n_new = alerts.baseline_periods(period.kind, period.days)
+    rows, assessments = (
+        (prev_rows, prev) if n_new == BASELINE_PERIODS else _assess(counts, cum, period, today, n_new, first)
+    )
+    new = _flags(n, rows, assessments, alerts.fdr_q(period.kind, period.days))
+    judged = np.zeros(n, dtype=bool)
+    for i, a in zip(rows, assessments, strict=True):
+        judged[i] = a.judged
+    other: dict = {"prev": _flags(n, prev_rows, prev, alerts.FDR_Q)}
     for q in SENSITIVITY_Q:
-        other[q] = np.zeros(len(current), dtype=bool)
-        for i, d in zip(rows, alerts.decide(assessments, q=q, **NEW), strict=True):
-            other[q][i] = d.rising
+        other[q] = _flags(n, rows, assessments, q)
     return old, new, judged, other
 
 
@@ -186,7 +218,7 @@ def null_reports() -> list[tuple[str, Period, date]]:
 
 def run(series: int, banks: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
-    result: dict = {"false": {}, "detect": [], "delay": [], "sens_false": dict.fromkeys(SENSITIVITY_Q, 0)}
+    result: dict = {"false": {}, "detect": [], "delay": [], "sens_false": {}}
     reports = null_reports()
     for _ in range(banks):
         bank = make_bank(rng, series)
@@ -194,15 +226,17 @@ def run(series: int, banks: int, seed: int) -> dict:
         for view, period, today in reports:
             old, new, judged, other = judge(bank.counts, period, today)
             for q in SENSITIVITY_Q:
-                result["sens_false"][q] += int(other[q].sum())
+                sens = result["sens_false"].setdefault(view, dict.fromkeys(SENSITIVITY_Q, 0))
+                sens[q] += int(other[q].sum())
             seen = (bank.counts[:, : idx(today) + 1].sum(axis=1) > 0).sum()
-            agg = result["false"].setdefault(view, [0, 0, 0, 0])
+            agg = result["false"].setdefault(view, [0, 0, 0, 0, 0])
             agg[0] += int(old.sum())
             agg[1] += int(new.sum())
             agg[2] += int(seen)
             agg[3] += int(judged.sum())
+            agg[4] += int(other["prev"].sum())
         # 2. detection at the end of a whole period spiked from its first day
-        for view, anchor in (("week", date(2026, 11, 16)), ("month", date(2026, 10, 1))):
+        for view, anchor in DETECT_ANCHORS:
             period = period_containing(view, anchor)
             alive = bank.start <= idx(period.start) - 8 * (7 if view == "week" else 31)
             rows = np.nonzero(alive)[0]
@@ -212,7 +246,7 @@ def run(series: int, banks: int, seed: int) -> dict:
             old, new, _, other = judge(counts, period, period.end)
             expected = bank.mean[rows, idx(period.start) : idx(period.end) + 1].sum(axis=1)
             for r, m, e in zip(rows, mult, expected, strict=True):
-                sens = {q: bool(other[q][r]) for q in SENSITIVITY_Q}
+                sens = {q: bool(other[q][r]) for q in (*SENSITIVITY_Q, "prev")}
                 result["detect"].append((view, float(m), float(e), bool(old[r]), bool(new[r]), sens))
         # 3. delay: onset mid-month, checked every day on two views
         onset_day = date(2026, 10, 12) + timedelta(days=int(rng.integers(0, 14)))
@@ -222,7 +256,7 @@ def run(series: int, banks: int, seed: int) -> dict:
         rows = rng.choice(rows, size=min(len(rows), max(1, series // 5)), replace=False)
         mult = rng.choice(np.array(MULTIPLIERS), len(rows))
         counts = with_spike(rng, bank, rows, mult, onset, DELAY_DAYS)
-        first_alert = {("old", v): {} for v in ("7d", "mtd")} | {("new", v): {} for v in ("7d", "mtd")}
+        first_alert = {(m, v): {} for m in ("old", "prev", "new") for v in ("7d", "mtd")}
         for d in range(DELAY_DAYS):
             today = onset_day + timedelta(days=d)
             views = {
@@ -230,8 +264,8 @@ def run(series: int, banks: int, seed: int) -> dict:
                 "mtd": period_to_date(period_containing("month", today), today),
             }
             for v, period in views.items():
-                old, new, _, _ = judge(counts, period, today)
-                for name, flags in (("old", old), ("new", new)):
+                old, new, _, other = judge(counts, period, today)
+                for name, flags in (("old", old), ("prev", other["prev"]), ("new", new)):
                     for r in rows:
                         if flags[r] and r not in first_alert[(name, v)]:
                             first_alert[(name, v)][r] = d
@@ -249,30 +283,39 @@ def pct(a: int, b: int) -> str:
 
 def report(res: dict, args, seconds: float) -> str:
     lines = [
-        f"# Rising-issue alerts: old Poisson flag vs new model — {date.today().isoformat()}",
+        f"# Rising-issue alerts: old Poisson flag, previous model, new model — {date.today().isoformat()}",
         "",
         f"Machine: {platform.machine()}, {platform.processor() or platform.platform()}; Python {platform.python_version()}.",
         f"Command: `.venv/bin/python bench/analytics_alerts.py --series {args.series} --banks {args.banks} "
-        f"--seed {args.seed}` ({seconds:.0f} s).",
+        f"--seed {args.seed}{' --out ' + args.out if args.out else ''}` ({seconds:.0f} s).",
         "",
         f"Synthetic banks of {args.series} code x branch series (daily means 0.05-8, weekday shape "
         f"{', '.join(f'{w:.2f}' for w in WEEKDAY_SHAPE)} Mon-Sun with per-series jitter, week-level gamma "
         "noise (shape 15/40/200) and day-level gamma noise (shape 3/10/50), 30 % with a slow trend of up to "
         "±40 %/year, 30 % starting part-way); the system goes live on "
-        f"{ORIGIN}. Old: {OLD}; new: `analytics.alerts` with BH at q={alerts.FDR_Q}, "
-        f"at least {alerts.MIN_BASELINE_PERIODS} usable baseline periods, {NEW}.",
+        f"{ORIGIN}. Old: {OLD}; prev: `analytics.alerts` against {BASELINE_PERIODS} periods with BH at "
+        f"q={alerts.FDR_Q} for every view, at least {alerts.MIN_BASELINE_PERIODS} usable baseline periods, "
+        f"{NEW}; new: week views (and custom spans ≤ {alerts.WEEK_MAX_DAYS} days) against "
+        f"{alerts.WEEK_BASELINE_PERIODS} weeks with BH at q={alerts.WEEK_FDR_Q}, every other view as prev.",
         "",
         "## False alerts (no spike anywhere)",
         "",
-        "| view | series-periods | old alerts | old per 100 | new alerts | new per 100 | new: judged (rest 历史不足) |",
-        "|---|---|---|---|---|---|---|",
+        "| view | series-periods | old alerts | old per 100 | prev alerts | prev per 100 | new alerts | new per 100 "
+        "| judged (rest 历史不足) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    tot = [0, 0, 0, 0]
-    for view, (o, n, s, j) in res["false"].items():
-        tot = [tot[0] + o, tot[1] + n, tot[2] + s, tot[3] + j]
-        lines.append(f"| {view} | {s} | {o} | {100 * o / s:.2f} | {n} | {100 * n / s:.2f} | {pct(j, s)} |")
-    o, n, s, j = tot
-    lines.append(f"| **all** | {s} | {o} | **{100 * o / s:.2f}** | {n} | **{100 * n / s:.2f}** | {pct(j, s)} |")
+    tot = [0, 0, 0, 0, 0]
+    for view, (o, n, s, j, pv) in res["false"].items():
+        tot = [tot[0] + o, tot[1] + n, tot[2] + s, tot[3] + j, tot[4] + pv]
+        lines.append(
+            f"| {view} | {s} | {o} | {100 * o / s:.2f} | {pv} | {100 * pv / s:.2f} | {n} | {100 * n / s:.2f} "
+            f"| {pct(j, s)} |"
+        )
+    o, n, s, j, pv = tot
+    lines.append(
+        f"| **all** | {s} | {o} | **{100 * o / s:.2f}** | {pv} | **{100 * pv / s:.2f}** | {n} "
+        f"| **{100 * n / s:.2f}** | {pct(j, s)} |"
+    )
     lines += [
         "",
         "Target: ≤ 1 false alert per 100 series-periods.",
@@ -281,8 +324,8 @@ def report(res: dict, args, seconds: float) -> str:
         "",
         "Expected = the series' true mean count in the period without the spike.",
         "",
-        "| view | multiplier | expected count | spiked series | old detected | new detected |",
-        "|---|---|---|---|---|---|",
+        "| view | multiplier | expected count | spiked series | old detected | prev detected | new detected |",
+        "|---|---|---|---|---|---|---|",
     ]
     bins = ((0, 10, "< 10"), (10, 20, "10-20"), (20, 50, "20-50"), (50, 1e12, "≥ 50"), (10, 1e12, "**≥ 10**"))
     for view in ("week", "month"):
@@ -292,6 +335,7 @@ def report(res: dict, args, seconds: float) -> str:
                 if rows:
                     lines.append(
                         f"| {view} | ×{m:g} | {label} | {len(rows)} | {pct(sum(r[3] for r in rows), len(rows))} "
+                        f"| {pct(sum(r[5]['prev'] for r in rows), len(rows))} "
                         f"| {pct(sum(r[4] for r in rows), len(rows))} |"
                     )
     lines += [
@@ -316,28 +360,32 @@ def report(res: dict, args, seconds: float) -> str:
             rows = [r for r in res["delay"] if r[0] == m and lo <= r[1] < hi]
             if not rows:
                 continue
-            for method in ("old", "new"):
+            for method in ("old", "prev", "new"):
                 cells = []
                 for v in ("7d", "mtd"):
                     got = [r[2][(method, v)] for r in rows if r[2][(method, v)] is not None]
                     cells += [pct(len(got), len(rows)), f"{statistics.median(got):g}" if got else "—"]
                 lines.append(f"| ×{m:g} | {label} | {len(rows)} | {method} | " + " | ".join(cells) + " |")
-    o, n, s, j = tot
     lines += [
         "",
-        f"## Sensitivity: the same assessments decided at other false-discovery rates (default q={alerts.FDR_Q})",
+        "## Sensitivity: the new model's assessments decided at one false-discovery rate q for every view",
         "",
-        "| q | false alerts per 100 | week ×2, expected ≥ 10 | month ×2, expected ≥ 10 |",
-        "|---|---|---|---|",
+        "False alerts per 100 series-periods of each kind of view; detection of ×2 on an expected count ≥ 10.",
+        "",
+        "| q | week | week to date | month | month to date | quarter | quarter to date | all "
+        "| week ×2 ≥ 10 | week ×3 < 10 | month ×2 ≥ 10 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for q in sorted((*SENSITIVITY_Q, alerts.FDR_Q)):
-        false = n if q == alerts.FDR_Q else res["sens_false"][q]
+    for q in SENSITIVITY_Q:
         cells = []
-        for view in ("week", "month"):
-            rows = [r for r in res["detect"] if r[0] == view and r[1] == 2.0 and r[2] >= 10]
-            hits = sum(r[4] if q == alerts.FDR_Q else r[5][q] for r in rows)
-            cells.append(pct(hits, len(rows)))
-        lines.append(f"| {q:g} | {100 * false / s:.2f} | " + " | ".join(cells) + " |")
+        for view in ("week", "week to date", "month", "month to date", "quarter", "quarter to date"):
+            seen = res["false"].get(view, [0, 0, 0, 0, 0])[2]
+            cells.append(f"{100 * res['sens_false'][view][q] / seen:.2f}" if seen else "—")
+        cells.append(f"{100 * sum(v[q] for v in res['sens_false'].values()) / s:.2f}")
+        for view, m, lo, hi in (("week", 2.0, 10, 1e12), ("week", 3.0, 0, 10), ("month", 2.0, 10, 1e12)):
+            rows = [r for r in res["detect"] if r[0] == view and r[1] == m and lo <= r[2] < hi]
+            cells.append(pct(sum(r[5][q] for r in rows), len(rows)))
+        lines.append(f"| {q:g} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

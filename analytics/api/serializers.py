@@ -146,6 +146,10 @@ class RisingResultSerializer(serializers.Serializer):
     period = PeriodSerializer()
     judged = serializers.IntegerField(help_text="Series judged (the Benjamini-Hochberg family)")
     series = serializers.IntegerField(help_text="Series seen: judged plus not enough history")
+    baseline_periods = serializers.IntegerField(
+        source="periods", help_text="Like-for-like periods judged against: 8, or 26 weeks for a week view"
+    )
+    q = serializers.FloatField(help_text="False-discovery rate the series were decided at: 0.1, or 0.2 for a week view")
     rows = RisingRowSerializer(many=True)
     not_judged = NotJudgedSerializer(
         many=True,

@@ -77,6 +77,8 @@ class RisingView(_ReportView):
             "period": _period(params.period),
             "judged": result.judged,
             "series": result.series,
+            "periods": result.periods,
+            "q": result.q,
             "rows": result.rows,
             "not_judged": [
                 {"org_code": org, "key": key, "name": selectors.base.key_name(key)}

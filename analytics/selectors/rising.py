@@ -3,8 +3,8 @@ at the report scope and, for head office, per branch. The statistics are in ``an
 (quasi-Poisson with a weekday exposure, history that exists, Benjamini-Hochberg over every
 code x org series of the report at once); this module reads what it needs from the rollups:
 
-- the counts of the period and of the ``BASELINE_PERIODS`` like-for-like periods before it,
-  one grouped query per rollup tier (key x org x 9 conditional sums);
+- the counts of the period and of the like-for-like periods before it (``alerts.baseline_periods``:
+  8, or 26 for a week view), one grouped query per rollup tier (key x org x 9 or 27 conditional sums);
 - the weekday shape of intake in the scope over the 8 weeks before the period (daily table);
 - each series' start of data: the later of its org's first case (the branch, or the scope),
   the code's first case in the scope and the code's introduction in the taxonomy
@@ -40,12 +40,14 @@ from .base import (
     tiers,
 )
 
-BASELINE_PERIODS = 8
+BASELINE_PERIODS = alerts.BASELINE_PERIODS  # 8; a week view: alerts.WEEK_BASELINE_PERIODS
 WEEKDAY_WINDOW_DAYS = 56
 
 
-def _settings() -> dict:
-    defaults = {"min_count": 10, "min_ratio": 1.3, "q": alerts.FDR_Q}
+def _settings(period: Period) -> dict:
+    """Decision options; the false-discovery rate follows the period (``alerts.fdr_q``: week
+    views at ``WEEK_FDR_Q``) unless ``settings.ANALYTICS_RISING`` sets ``q``."""
+    defaults = {"min_count": 10, "min_ratio": 1.3, "q": alerts.fdr_q(period.kind, period.days)}
     return {**defaults, **getattr(settings, "ANALYTICS_RISING", {})}
 
 
@@ -93,6 +95,8 @@ class RisingResult:
     short_history: frozenset[tuple[str, str]] = frozenset()  # (org_code, key) not judged: 历史不足
     judged: int = 0  # series judged (the Benjamini-Hochberg family)
     series: int = 0  # series seen (judged + not enough history)
+    periods: int = alerts.BASELINE_PERIODS  # like-for-like periods judged against
+    q: float = alerts.FDR_Q  # the false-discovery rate decided at
 
 
 def _weekday_weights(daily: QuerySet[DailyRollup], period: Period, since: date | None) -> tuple[float, ...]:
@@ -175,7 +179,7 @@ def _rising(
 ) -> RisingResult:
     """Judge every key at the scope and (``by_branch``) in each branch, all in one family."""
     monthly = monthly if coarse_ok(dim) else None
-    base_periods = preceding_periods(period, BASELINE_PERIODS)
+    base_periods = preceding_periods(period, alerts.baseline_periods(period.kind, period.days))
     periods = [*base_periods, period]
     cols = [f"p{i}" for i in range(len(periods))]
     rows: list[dict] = []
@@ -183,7 +187,7 @@ def _rising(
         sums = {col: Sum("total", filter=q) for col, q in zip(cols, tier.conditions, strict=True) if q is not None}
         rows += list(tier.qs.values(key=key_expression(dim), org_ref=F("org_id")).annotate(**sums).order_by())
     if not rows:
-        return RisingResult()
+        return RisingResult(periods=len(base_periods), q=_settings(period)["q"])
     frame = pd.DataFrame(rows).reindex(columns=["key", "org_ref", *cols]).fillna(0)
     frame[cols] = frame[cols].astype("int64")
 
@@ -225,7 +229,7 @@ def _rising(
             series.append((org_code, org_name, str(key)))
     assessments = alerts.assess_family(inputs)
 
-    options = _settings()
+    options = _settings(period)
     decisions = alerts.decide(assessments, **options)
     out: list[RisingRow] = []
     short: set[tuple[str, str]] = set()
@@ -266,7 +270,7 @@ def _rising(
     # Scope-level rows first, then branches; each by strength of evidence.
     out.sort(key=lambda r: (r.org_code != "", r.p_value, -r.current, r.org_code, r.key))
     judged = sum(1 for a in assessments if a.judged)
-    return RisingResult(out, frozenset(short), judged, len(assessments))
+    return RisingResult(out, frozenset(short), judged, len(assessments), len(base_periods), options["q"])
 
 
 def rising_result(scope: Scope, period: Period, dim: Dimension, *, by_branch: bool = False) -> RisingResult:

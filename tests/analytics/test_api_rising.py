@@ -25,6 +25,7 @@ def test_rising_api_has_the_evidence_and_the_series_not_judged(client, users, pa
         selectors.resolve_scope(users["ho_officer"], ""), part_way, dimension("B", 3), by_branch=True
     )
     assert (body["scope"], body["judged"], body["series"]) == ("ALL", found.judged, found.series)
+    assert (body["baseline_periods"], body["q"]) == (26, 0.2)  # a week view (analytics.alerts.is_week_view)
     assert body["period"]["start"] == part_way.start.isoformat() and body["period"]["to_date"] is False
     bj = next(r for r in body["rows"] if r["org_code"] == "BJ")
     page_row = next(r for r in found.rows if r.org_code == "BJ")

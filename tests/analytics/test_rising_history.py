@@ -61,6 +61,21 @@ def test_a_code_starting_part_way_says_not_enough_history_instead_of_rising(clie
     assert "Not enough history" in english
 
 
+def test_the_page_says_which_history_and_rate_a_view_is_judged_at(client, users, part_way):
+    """A week view is judged against 26 weeks at the week rate, a month against 8 months at q 0.1
+    (analytics.alerts.is_week_view); the method note on the page says which, in both languages."""
+    client.force_login(users["ho_officer"])
+    url = reverse("analytics:rising")
+    week = client.get(url, {"kind": "week", "anchor": part_way.start.isoformat()}).content.decode()
+    assert "此前 26 个同长周期" in week and "q ≤ 0.2" in week and "按周查看时对比半年的周数据" in week
+    assert 'data-key="B030202" data-org="BJ"' in week  # the history that exists is still 8 weeks
+    month = client.get(url, {"kind": "month", "anchor": part_way.start.isoformat()}).content.decode()
+    assert "此前 8 个同长周期" in month and "q ≤ 0.1" in month and "按周查看" not in month
+    client.cookies["django_language"] = "en"
+    english = client.get(url, {"kind": "week", "anchor": part_way.start.isoformat()}).content.decode()
+    assert "the 26 periods before it" in english and "q ≤ 0.2" in english and "half a year of weeks" in english
+
+
 def test_a_code_introduced_in_the_taxonomy_recently_is_not_judged_before_it(users, part_way):
     ClassificationCode.objects.filter(code="B030202").update(valid_from=part_way.start - timedelta(days=14))
     scope = selectors.resolve_scope(users["ho_officer"], "")
