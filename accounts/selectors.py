@@ -194,7 +194,7 @@ def _audit_row(e: AuditEvent, subjects: dict[tuple[str, str], audit_trail.AuditS
         action_label=audit_trail.action_label(e.action),
         actor_name=str(e.actor) if e.actor else "",
         subject=subject,
-        case=case if case is not None and case != subject else None,
+        case=None if case is None or (subject is not None and subject.object_type == audit_trail.COMPLAINT) else case,
         fields=audit_trail.detail_fields(e.detail, hide=hide),
     )
 

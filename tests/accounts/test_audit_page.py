@@ -86,6 +86,7 @@ def test_a_complaint_object_is_its_reference_linked_to_the_case_page(client, aud
     body = _page(client, auditor)
     assert f'<a href="{reverse("workflow:case", args=[case.pk])}">{case.reference}</a>' in body
     assert f"complaints.complaint {case.pk}" not in body
+    assert "data-case" not in body  # the case is the object: not named twice
     assert "<dt>重复于</dt><dd>VOC-2026-0000001</dd>" in body
 
 
