@@ -11,7 +11,7 @@ from . import roles
 
 org_code_validator = RegexValidator(
     r"^[A-Z]{2,4}(-[A-Z0-9]{2,6}){0,2}$",
-    _("机构代码格式应如 HO、BJ、BJ-CY / Org code must look like HO, BJ, BJ-CY"),
+    _("机构代码格式应如 HO、BJ、BJ-CY"),
 )
 
 

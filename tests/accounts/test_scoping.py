@@ -92,6 +92,20 @@ def test_org_level_rules(org_tree):
         assert en.value.message_dict == {"parent": ["The parent organisation has the wrong level"]}
 
 
+def test_org_code_format_message_is_in_the_ui_language_only(org_tree):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    bad = Organisation(code="beijing", name_zh="北京", kind=Organisation.Kind.BRANCH, parent=org_tree.ho, path="x/")
+    with pytest.raises(ValidationError) as zh:
+        bad.full_clean()
+    assert zh.value.message_dict["code"] == ["机构代码格式应如 HO、BJ、BJ-CY"]
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as en:
+            bad.full_clean()
+        assert en.value.message_dict["code"] == ["The organisation code must look like HO, BJ, BJ-CY"]
+
+
 def _fresh(org) -> Organisation:
     return Organisation.objects.get(pk=org.pk)
 
