@@ -35,6 +35,18 @@ def _in_memory_broker():
 
 
 @pytest.fixture(autouse=True)
+def _default_ui_language():
+    """Each test starts in the default UI language (Simplified Chinese): a request in English
+    leaves English active in its thread (LocaleMiddleware activates, nothing deactivates), and
+    messages translated where they are raised would otherwise depend on the order of tests."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
