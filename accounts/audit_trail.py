@@ -157,9 +157,9 @@ def show_value(value: Any) -> str:
         if isinstance(v, bool):
             return str(_("是") if v else _("否"))
         if isinstance(v, Mapping):
-            return "；".join(f"{key_label(str(k))}: {text(x)}" for k, x in v.items()) or "—"
+            return str(_("；")).join(f"{key_label(str(k))}: {text(x)}" for k, x in v.items()) or "—"
         if isinstance(v, list | tuple):
-            return "、".join(text(x) for x in v) or "—"
+            return str(_("、")).join(text(x) for x in v) or "—"
         s = str(v)
         known = VALUE_LABELS.get(s)
         return str(known) if known is not None else mask_text(s)

@@ -12,7 +12,7 @@ class PersonChoiceField(forms.ModelChoiceField):
     """A person by name and organisation, never a bare username."""
 
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj}（{obj.org.name_zh}）" if obj.org_id else str(obj)
+        return _("%(name)s（%(org)s）") % {"name": obj, "org": obj.org.name_zh} if obj.org_id else str(obj)
 
 
 class TrailFilterForm(forms.Form):

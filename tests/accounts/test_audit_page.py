@@ -208,3 +208,12 @@ def test_branch_staff_still_get_404(client, org_tree, make_user, officer):
         client.force_login(make_user(role, org_tree.bj))
         assert client.get(reverse("accounts:audit_log"), {"action": "pii.rekey"}).status_code == 404
     assert not audit_events_for(make_user(roles.HO_OFFICER, org_tree.ho), AuditFilters()).exists()
+
+
+def test_in_english_the_page_speaks_english(client, auditor, officer, case):
+    customer_reveal(actor=officer, customer=case.customer, complaint=case)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = _page(client, auditor)
+    assert "<dt>Fields</dt><dd>Mobile, ID number</dd>" in body
+    assert "李强 (总行)" in body  # the picker
+    assert "查看客户完整号码" not in body and "字段" not in body
