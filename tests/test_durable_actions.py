@@ -29,7 +29,7 @@ TOP_LEVEL = {
         "suspect_dismiss",
     },
     "recordings.services.review": {"recording_redaction_release", "recording_redaction_reject"},
-    "recordings.services.transcription": {"recording_retry"},
+    "recordings.services.transcription": {"recording_retry", "_claim"},
     "recordings.services.upload": {"recording_upload", "recording_link"},
 }
 CASES = [(module, name) for module, names in sorted(TOP_LEVEL.items()) for name in sorted(names)]
@@ -71,3 +71,12 @@ def test_batch_jobs_commit_each_batch_and_refuse_to_run_inside_a_transaction():
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         pii_rekey()
     pii_rekey()  # on its own it runs (nothing to re-key here)
+
+
+def test_a_transcription_job_refuses_to_run_inside_a_transaction():
+    # Its claim must commit before the long transcription, so other workers see it taken.
+    from recordings.services.transcription import recording_transcribe
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        recording_transcribe(recording_id=0)
+    assert recording_transcribe(recording_id=0) == "skipped"  # on its own: no such recording

@@ -98,7 +98,7 @@ class _Heartbeat:
     def beat(self) -> bool:
         """One renewal; False when the claim is no longer ours (or the row is busy)."""
         try:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 # skip_locked: never wait behind a transaction that holds the row
                 row = (
                     CallRecording.objects.select_for_update(skip_locked=True)
@@ -118,7 +118,7 @@ class _Heartbeat:
 # --- the job -------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _claim(recording_id: int) -> CallRecording | None:
     rec = CallRecording.objects.select_for_update().filter(pk=recording_id).first()
     if rec is None or rec.status in (S.DONE, S.NO_SPEECH, S.FAILED):
@@ -248,7 +248,7 @@ def _render_redacted(rec: CallRecording, wav: Path, plan: DeidPlan, attempt: int
 def _store(
     recording_id: int, attempt: int, transcript: Transcript, plan: DeidPlan, redacted_name: str, note: str
 ) -> str:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         rec = CallRecording.objects.select_for_update().get(pk=recording_id)
         if rec.status != S.PROCESSING or rec.attempts != attempt:
             # The lease expired and another attempt took over: it will store its own result.
@@ -321,7 +321,7 @@ def _set_redaction(rec: CallRecording, transcript: Transcript, plan: DeidPlan, r
 
 
 def _fail(recording_id: int, attempt: int, reason: str, *, permanent: bool) -> str:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         rec = CallRecording.objects.select_for_update().get(pk=recording_id)
         if rec.status != S.PROCESSING or rec.attempts != attempt:
             return "skipped"
@@ -350,7 +350,7 @@ def recordings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         CallRecording.objects.filter(status=S.PROCESSING, lease_until__lt=now).values_list("pk", flat=True)[:500]
     )
     for pk in stale_ids:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             rec = CallRecording.objects.select_for_update().get(pk=pk)
             if rec.status != S.PROCESSING or not rec.lease_until or rec.lease_until >= now:
                 continue
@@ -371,7 +371,7 @@ def recordings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     cutoff = now - dt.timedelta(seconds=settings.RECORDING_QUEUED_STALE_S)
     lost = CallRecording.objects.filter(status=S.QUEUED).filter(Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True))
     for pk in lost.values_list("pk", flat=True)[:500]:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             recording_enqueue_on_commit(pk)
         resent += 1
     return {"requeued": requeued, "failed": failed, "resent": resent}

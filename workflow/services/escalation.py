@@ -136,7 +136,7 @@ def _raise_alerts(
     unique index), one select of the marks stamped with this run's time to learn which
     are ours, then one bulk notification write.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         CaseAlert.objects.bulk_create(
             [CaseAlert(complaint_id=row["id"], kind=kind, due_date=due, created_at=now) for row, due in events],
             ignore_conflicts=True,
