@@ -264,6 +264,9 @@ def _number_extents(tokens: list[Token], speech: Sequence[tuple[float, float]]) 
     """Around muted numbers: the words bridging two of them, and the rest of the speech
     region up to a close edge (see BRIDGE_S and REGION_EDGE_S). Bridged words are marked too."""
     muted = [t for t in tokens if "number" in t.reasons]
+    # a doubtful word a spoken number took in ("铁" for the last digits) is part of it: the
+    # number reaches to the region edge from there
+    in_runs = muted + [t for t in tokens if "low_confidence" in t.reasons]
     extents: list[tuple[float, float]] = []
     for a, b in zip(muted, muted[1:], strict=False):
         if b.start - a.end <= BRIDGE_S and b.start > a.end:
@@ -275,8 +278,9 @@ def _number_extents(tokens: list[Token], speech: Sequence[tuple[float, float]]) 
         inside = [t for t in muted if t.start < s1 and s0 < t.end]
         if inside and 0 < min(t.start for t in inside) - s0 <= REGION_EDGE_S:
             extents.append((s0, min(t.start for t in inside)))
-        if inside and 0 < s1 - max(t.end for t in inside) <= REGION_EDGE_S:
-            extents.append((max(t.end for t in inside), s1))
+        last = max((t.end for t in in_runs if t.start < s1 and s0 < t.end), default=None)
+        if inside and 0 < s1 - last <= REGION_EDGE_S:
+            extents.append((last, s1))
     return extents
 
 

@@ -137,6 +137,18 @@ def test_the_cue_window_ends_at_its_horizon():
     assert muted(p, cue_end, cue_end + deid.CUE_HORIZON_S - 0.1)
 
 
+def test_a_number_ending_in_a_doubtful_word_reaches_the_region_edge_from_that_word():
+    # the demo's Mandarin card number: its last digits came out as a doubtful "铁" and a
+    # confident "银"; the edge of the speech region is close to "铁" but not to the last digit
+    s = seg("六", "二", "二", ("铁", 0.2), "银")
+    tail = seg("我", "要求", "退款", "谢谢", "你们", start=4.0)
+    p = plan(s, tail, speech=[(0.0, 2.6), (4.0, 6.4)], language="zh")
+    assert 2.6 - word_times(s, "二")[1] > deid.REGION_EDGE_S >= 2.6 - word_times(s, "铁")[1]
+    assert muted(p, 0.0, 2.6)
+    assert "银" not in p.segments[0].redacted
+    assert not touched(p, *word_times(tail, "退款"))
+
+
 def test_a_muted_number_reaches_close_region_edges_and_bridges_to_the_next_number():
     # the recogniser turned the middle of a number into words ("银行服务") and drifted
     s = seg("您好", "6", "20", "22", ("银行", 0.6), ("服务", 0.5), "六", "七", "八")
