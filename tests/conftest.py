@@ -129,6 +129,9 @@ def access_world(django_db_setup, django_db_blocker, tmp_path_factory):
     fast = override_settings(MEDIA_ROOT=str(media), PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), fast:
         outer = transaction.atomic()
+        # Like Django's TestCase's own class-wide transaction: the services' durable blocks
+        # (atomic(durable=True)) may open inside it, as they do inside each test's.
+        outer._from_testcase = True
         outer.__enter__()
         try:
             yield build_world()
