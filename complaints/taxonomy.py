@@ -95,8 +95,7 @@ def code_at_level(code: str, level: int) -> str:
     """Truncate to ``level`` (1-based): code_at_level("B030202", 1) -> "B03"."""
     own = parse_code(code).level
     if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= own:
-        raise ValueError(
-            f"层级超出范围：代码 {code!r} 只有 {own} 级，请求第 {level!r} 级 / "
+        raise ValueError(  # a programming error (no page asks for a level it did not validate): English only
             f"Level out of range: code {code!r} has {own} level(s), asked for level {level!r}"
         )
     return code[: 1 + 2 * level]
