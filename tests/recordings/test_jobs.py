@@ -62,7 +62,12 @@ def test_job_end_to_end_on_a_real_call(people, bj_case, card_call_wav, tmp_path)
     assert all(s.words for s in segs) and any(s.has_sensitive for s in segs)
 
     # The redacted audio carries a 1 kHz tone over the spoken numbers and is untouched elsewhere.
-    assert rec.redaction == CallRecording.Redaction.OK and rec.redacted_file
+    # Whether the copy may be released is judged on the recogniser's evidence: on some CPUs
+    # tiny.en leaves 2-3 s of this call without words, and the copy is then held for review
+    # (fails closed, saying why); the copy is rendered either way and must hide the numbers.
+    assert rec.redaction in (CallRecording.Redaction.OK, CallRecording.Redaction.REVIEW) and rec.redacted_file
+    if rec.redaction == CallRecording.Redaction.REVIEW:
+        assert "no transcript" in rec.redaction_note or "repeated itself" in rec.redaction_note
     red, rate = read_wav(rec.redacted_file.path)
     decoded = tmp_path / "orig16k.wav"
     subprocess.run(["ffmpeg", "-v", "error", "-i", rec.file.path, "-ac", "1", "-ar", "16000", str(decoded)], check=True)
