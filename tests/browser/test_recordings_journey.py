@@ -11,7 +11,12 @@ import pytest
 
 from accounts import roles
 from recordings.models import CallRecording, ListeningEvent
-from recordings.services import recording_flag, recording_transcribe
+from recordings.services import (
+    listening_event_record,
+    recording_flag,
+    recording_redaction_release,
+    recording_transcribe,
+)
 from tests.complaints.factories import ComplaintFactory
 from tests.conftest import browser_login
 from tests.recordings.conftest import CARD_CALL, MODEL_CACHE, tts
@@ -77,6 +82,14 @@ def test_upload_watch_read_play_flag_listen_audit(
     rec = _wait_for(lambda: CallRecording.objects.filter(complaint=case).first())
     assert journey_settings == [rec.pk]
     assert recording_transcribe(recording_id=rec.pk) == "done"  # the worker's job, in this thread
+    rec.refresh_from_db()
+    if rec.redaction == CallRecording.Redaction.REVIEW:
+        # On some CPUs tiny.en leaves part of this call without words and the copy is held for
+        # review (it fails closed). A head-office officer listens to the copy and releases it, as
+        # the product asks, and the journey goes on with a released copy.
+        listening_event_record(user=officer, recording=rec, version=ListeningEvent.Version.REDACTED)
+        recording_redaction_release(actor=officer, recording=rec, note="复核：号码均已静音")
+    assert CallRecording.objects.get(pk=rec.pk).redaction == CallRecording.Redaction.OK
     pg.wait_for_selector('.rec-row[data-status="done"]', timeout=15000)  # htmx polling picked it up
     assert pg.inner_text(".rec-row [data-rec-status]") == "已完成"
     pg.screenshot(path=str(SHOTS / "recordings-case-done.png"), full_page=True)
