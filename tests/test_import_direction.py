@@ -51,6 +51,8 @@ DOMAIN_APPS = ("complaints", "workflow", "recordings", "analytics")
 ACCOUNTS_ALLOWED = {
     # the admin audit masks card/phone/ID numbers with the one masking rule, which lives in complaints
     ("accounts.admin_audit", "complaints.pii"),
+    # the audit page shows an event's details through the same masking rule (never a raw number)
+    ("accounts.audit_trail", "complaints.pii"),
     # the login lockout keys on the client address exactly as the public form's throttle does
     ("accounts.lockout", "complaints.throttle"),
 }
