@@ -50,7 +50,7 @@ def write_report(r: dict, path: Path) -> None:
     m = r.get("machine", {})
     out = [f"# Load and faults on the production stack — {m.get('date', '')}", ""]
     out += [
-        f"- Machine: {m.get('cpus')} cores shared with other helpers' test runs and benchmarks at the same time; "
+        f"- Machine: {m.get('cpus')} cores (whatever else ran shows in the load averages below); "
         f"{m.get('postgres')}; Python {m.get('python')}. The load generator (locust, one process) runs on the same cores.",
         "- Stack: `scripts/serve` with production settings (`DJANGO_ENV=production`, DEBUG off): gunicorn 4 sync "
         "workers on 127.0.0.1:8765, a Celery worker `default@` (queues default + analytics, 2 processes), beat; "
@@ -83,6 +83,16 @@ def write_report(r: dict, path: Path) -> None:
             f"branches and 10 sub-branches, each seeing its subtree), 20 intake (agent, API registration); each "
             f"signs in once, then clicks with {load['think_s'][0]}–{load['think_s'][1]} s think time between requests. "
             f"Spawned at 10 users/s. Load average (1/5/15 min) before: {load['load_before']}; after: {load['load_after']}.",
+            *(
+                [
+                    "",
+                    f"CPU during the run (/proc/stat): all cores {load['cpu']['machine_busy']:.0%} busy "
+                    f"({load['cpu']['machine_busy_core_s']:,.0f} core-seconds), of which the locust load generator "
+                    f"{load['cpu']['locust_core_s']:,.0f} core-seconds.",
+                ]
+                if load.get("cpu")
+                else []
+            ),
             "",
             f"Whole run: **{a['n']:,} requests, {a['rps']:.1f} req/s, {a['errors']} errors, p50 {_ms(a['p50'])} ms, "
             f"p95 {_ms(a['p95'])} ms, p99 {_ms(a['p99'])} ms**.",

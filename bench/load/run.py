@@ -160,12 +160,31 @@ def last_error_before(rows: list[tuple], t0: float, t1: float) -> float | None:
 # --- load ----------------------------------------------------------------------------
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of all cores since boot (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def run_load(users: int, seconds: int, results: dict) -> None:
+    import resource
+
     before = uptime()
+    children_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy0, total0 = cpu_ticks()
     t0 = time.time()
     proc = locust(users, seconds, "load")
     proc.wait(timeout=seconds + 120)
     t1 = time.time()
+    busy1, total1 = cpu_ticks()
+    after_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = {
+        "machine_busy": (busy1 - busy0) / max(1, total1 - total0),  # share of all cores
+        "machine_busy_core_s": (busy1 - busy0) / ticks,
+        "locust_core_s": (after_cpu.ru_utime + after_cpu.ru_stime) - (children_cpu.ru_utime + children_cpu.ru_stime),
+    }
     rows = read_events("load")
     warm = t0 + 30
     results["load"] = {
@@ -173,6 +192,7 @@ def run_load(users: int, seconds: int, results: dict) -> None:
         "all": summarise(rows, t0, t1 + 60), "steady": summarise(rows, warm, t1 + 60),
         "by_kind": by_kind(rows, t0, t1 + 60), "duration_s": t1 - t0, "locust_rc": proc.returncode,
         "think_s": [os.environ.get("VOC_LOAD_THINK_MIN", "1"), os.environ.get("VOC_LOAD_THINK_MAX", "3")],
+        "cpu": cpu,
     }  # fmt: skip
     save(results)
     a = results["load"]["all"]["(all)"]
