@@ -70,34 +70,34 @@ def customer_clean(data: CustomerInput, *, require_identity: bool = True) -> Cle
     errors: dict[str, str] = {}
     name = " ".join(data.name.split())
     if not name:
-        errors["customer_name"] = _("请填写客户姓名 / Customer name is required")
+        errors["customer_name"] = _("请填写客户姓名")
     elif len(name) > 50:
-        errors["customer_name"] = _("客户姓名过长（最多 50 字）/ Name is too long (max 50)")
+        errors["customer_name"] = _("客户姓名过长（最多 50 字）")
     elif name_has_digits(name):
-        errors["customer_name"] = _("姓名不能包含数字 / A name cannot contain digits")
+        errors["customer_name"] = _("姓名不能包含数字")
     if data.title not in Customer.Title.values:
-        errors["customer_title"] = _("称谓无效 / Invalid title")
+        errors["customer_title"] = _("称谓无效")
     mobile = id_number = ""
     if data.mobile.strip():
         try:
             mobile = pii.normalize_mobile(data.mobile)
         except ValueError:
-            errors["mobile"] = _("手机号码格式不正确（应为 11 位，1 开头）/ Invalid mobile number")
+            errors["mobile"] = _("手机号码格式不正确（应为 11 位，1 开头）")
     if data.id_number.strip():
         try:
             id_number = pii.normalize_id_number(data.id_number)
         except ValueError as exc:
             errors["id_number"] = str(exc)
     if require_identity and not (mobile or id_number) and not {"mobile", "id_number"} & errors.keys():
-        errors["mobile"] = _("请填写手机号或证件号，以便识别客户 / Give the mobile or ID number")
+        errors["mobile"] = _("请填写手机号或证件号，以便识别客户")
     card = None
     if data.card_number.strip():
         try:
             card = pii.card_first6_last4(data.card_number)
         except ValueError:
-            errors["card_number"] = _("卡号格式不正确（12-19 位数字）/ Invalid card number (12-19 digits)")
+            errors["card_number"] = _("卡号格式不正确（12-19 位数字）")
     if data.card_kind not in CustomerCard.Kind.values:
-        errors["card_kind"] = _("卡片类型无效 / Invalid card kind")
+        errors["card_kind"] = _("卡片类型无效")
     if errors:
         raise ValidationError(errors)
     title = data.title or Customer.Title.UNKNOWN

@@ -35,10 +35,7 @@ class IntakeKeyReused(Exception):
     """An idempotency key was sent again with a different request body."""
 
     def __init__(self, complaint: Complaint):
-        super().__init__(
-            _("该幂等键已用于另一请求（%(ref)s）/ Idempotency-Key already used for a different request")
-            % {"ref": complaint.reference}
-        )
+        super().__init__(_("该幂等键已用于另一请求（%(ref)s）") % {"ref": complaint.reference})
         self.complaint = complaint
 
 
@@ -67,9 +64,9 @@ def _amount(value) -> Decimal | None:
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise ValidationError({"disputed_amount": _("金额格式不正确 / Invalid amount")}) from None
+        raise ValidationError({"disputed_amount": _("金额格式不正确")}) from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise ValidationError({"disputed_amount": _("金额应在 0 到 1 万亿之间 / Amount out of range")})
+        raise ValidationError({"disputed_amount": _("金额应在 0 到 1 万亿之间")})
     return amount.quantize(Decimal("0.01"))
 
 
@@ -142,55 +139,51 @@ def _register(
     now = timezone.now()
     errors: dict[str, str] = {}
     if channel not in Complaint.Channel.values:
-        errors["channel"] = _("受理渠道无效 / Invalid channel")
+        errors["channel"] = _("受理渠道无效")
     elif actor is None and channel != Complaint.Channel.WEB:
-        errors["channel"] = _("公众提交只能使用网站渠道 / Public submissions use the web channel")
+        errors["channel"] = _("公众提交只能使用网站渠道")
     received_at = received_at or now
     if received_at > now + _FUTURE_SKEW:
-        errors["received_at"] = _("收到时间不能晚于当前时间 / Received time is in the future")
+        errors["received_at"] = _("收到时间不能晚于当前时间")
     # Staff entering a case logged late say why (None: an import or the demo, which are not staff input).
     if late_reason is not None and now - received_at > LATE_ENTRY and not late_reason.strip():
-        errors["late_reason"] = _(
-            "收到时间早于现在超过 1 天，请说明补录原因 / Received more than a day ago: say why it is logged late"
-        )
+        errors["late_reason"] = _("收到时间早于现在超过 1 天，请说明补录原因")
     codes = {}
     for axis, value in (("A", code_a), ("B", code_b), ("C", code_c)):
         try:
             codes[axis] = code_for_new_case((value or "").strip().upper(), axis=axis, on=timezone.localdate(now))
         except ValueError as exc:
-            errors[f"code_{axis.lower()}"] = (
-                _("请选择%(axis)s维度代码 / Choose an axis %(axis)s code") % {"axis": axis} if not value else str(exc)
-            )
+            errors[f"code_{axis.lower()}"] = _("请选择%(axis)s维度代码") % {"axis": axis} if not value else str(exc)
     summary = " ".join((summary or "").split())
     if not summary:
-        errors["summary"] = _("请填写投诉摘要 / Summary is required")
+        errors["summary"] = _("请填写投诉摘要")
     elif len(summary) > SUMMARY_MAX:
-        errors["summary"] = _("摘要最多 %(n)d 字（现 %(len)d 字）/ Summary is too long") % {
+        errors["summary"] = _("摘要最多 %(n)d 字（现 %(len)d 字）") % {
             "n": SUMMARY_MAX,
             "len": len(summary),
         }
     details = (details or "").strip()
     if len(details) > DETAILS_MAX:
-        errors["details"] = _("详情最多 %(n)d 字（现 %(len)d 字）/ Details are too long") % {
+        errors["details"] = _("详情最多 %(n)d 字（现 %(len)d 字）") % {
             "n": DETAILS_MAX,
             "len": len(details),
         }
     if demand not in Complaint.Demand.values:
-        errors["demand"] = _("客户诉求无效 / Invalid demand")
+        errors["demand"] = _("客户诉求无效")
     regulator_reference = (regulator_reference or "").strip()
     if channel == Complaint.Channel.REGULATOR:
         is_regulator_referred = True
         if not regulator_reference:
-            errors["regulator_reference"] = _("监管转办须填写监管编号 / Regulator reference is required")
+            errors["regulator_reference"] = _("监管转办须填写监管编号")
     if len(regulator_reference) > 64:
-        errors["regulator_reference"] = _("监管编号过长 / Regulator reference is too long")
+        errors["regulator_reference"] = _("监管编号过长")
     for name, org in (
         ("home_org", customer.home_org),
         ("card_issuing_org", customer.card_issuing_org),
         ("responsible_org", responsible_org),
     ):
         if org is not None and actor is not None and not org_visible_to(actor, org):
-            errors[name] = _("所选机构不在您的权限范围内 / Organisation outside your scope")
+            errors[name] = _("所选机构不在您的权限范围内")
     try:
         amount = _amount(disputed_amount)
     except ValidationError as exc:
@@ -211,7 +204,7 @@ def _register(
         if repeat_of.customer_id != person.id or (
             actor is not None and not complaints_for(actor).filter(pk=repeat_of.pk).exists()
         ):
-            raise ValidationError({"repeat_of": _("只能关联同一客户的投诉 / Link only to a case of the same customer")})
+            raise ValidationError({"repeat_of": _("只能关联同一客户的投诉")})
     else:
         repeat_of = repeat_candidate(customer=person, code_b_id=codes["B"].id, received_at=received_at)
 
@@ -286,13 +279,11 @@ def complaint_link_repeat(*, actor: User, complaint: Complaint, repeat_of: Compl
     complaint = visible.select_for_update().filter(pk=complaint.pk).first()
     earlier = visible.filter(pk=repeat_of.pk).first()
     if complaint is None or earlier is None:
-        raise ValidationError({"repeat_of": _("找不到该投诉 / Case not found")})
+        raise ValidationError({"repeat_of": _("找不到该投诉")})
     if earlier.pk == complaint.pk or earlier.customer_id != complaint.customer_id or complaint.customer_id is None:
-        raise ValidationError(
-            {"repeat_of": _("只能关联同一客户的另一件投诉 / Link only to another case of the same customer")}
-        )
+        raise ValidationError({"repeat_of": _("只能关联同一客户的另一件投诉")})
     if (earlier.received_at, earlier.pk) > (complaint.received_at, complaint.pk):
-        raise ValidationError({"repeat_of": _("只能关联更早的投诉 / Link only to an earlier case")})
+        raise ValidationError({"repeat_of": _("只能关联更早的投诉")})
     Complaint.objects.filter(pk=complaint.pk).update(is_repeat=True, repeat_of=earlier, updated_at=timezone.now())
     complaint.is_repeat, complaint.repeat_of = True, earlier
     audit_record(actor=actor, action=AuditAction.COMPLAINT_LINK_REPEAT, obj=complaint, repeat_of=earlier.reference)

@@ -397,10 +397,10 @@ def regulator_inquiry_open(
     finishes before the inquiry is recorded or sees it."""
     reference = pii.mask_text((reference or "").strip())[:64]
     if not reference:
-        raise ValidationError({"reference": _("监管文号必填 / The regulator's reference is required")})
+        raise ValidationError({"reference": _("监管文号必填")})
     case = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if case.anonymised_at is not None:
-        raise ValidationError(_("该投诉的个人信息已按保存期限删除 / This case's personal data was already removed"))
+        raise ValidationError(_("该投诉的个人信息已按保存期限删除"))
     inquiry = RegulatorInquiry.objects.create(
         complaint=case, reference=reference, opened_on=opened_on, note=pii.mask_text(note)[:500], recorded_by=actor
     )
@@ -415,7 +415,7 @@ def regulator_inquiry_close(*, actor: User, inquiry: RegulatorInquiry, closed_on
     """Close an inquiry; the case is again subject to the retention policy."""
     inquiry = RegulatorInquiry.objects.select_for_update().get(pk=inquiry.pk)
     if closed_on < inquiry.opened_on:
-        raise ValidationError({"closed_on": _("结束日期早于开始日期 / The end is before the start")})
+        raise ValidationError({"closed_on": _("结束日期早于开始日期")})
     inquiry.closed_on = closed_on
     inquiry.save(update_fields=["closed_on"])
     audit_record(actor=actor, action=AuditAction.REGULATOR_INQUIRY_CLOSE, obj=inquiry, complaint=inquiry.complaint_id)

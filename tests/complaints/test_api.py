@@ -169,6 +169,30 @@ def test_invalid_id_number_error_is_in_the_ui_language_only(api, org_tree):
     assert Complaint.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field", "zh_message", "en_message"),
+    [
+        ({"channel": "regulator"}, "regulator_reference", "监管转办须填写监管编号", "Regulator reference is required"),
+        ({"repeat_of": "VOC-2026-9999999"}, "repeat_of", "找不到该投诉", "Case not found"),
+        (
+            {"customer": {"name": "张伟3", "title": "mr", "mobile": MOBILE, "home_org": "BJ"}},
+            "customer.name",
+            "姓名不能包含数字",
+            "A name cannot contain digits",
+        ),
+    ],
+)
+def test_intake_service_errors_are_in_the_ui_language_only(api, org_tree, overrides, field, zh_message, en_message):
+    """Issue 14: a message raised by complaints/services reads in Chinese by default, in English once chosen."""
+    zh = api.post(URL, body(**overrides), format="json")
+    api.cookies["django_language"] = "en"
+    en = api.post(URL, body(**overrides), format="json")
+    assert zh.status_code == en.status_code == 400
+    assert zh.json()["error"]["fields"][field] == [zh_message]
+    assert en.json()["error"]["fields"][field] == [en_message]
+    assert Complaint.objects.count() == 0
+
+
 def test_wrong_json_type_error_is_in_the_ui_language_only(api, org_tree):
     zh = api.post(URL, body(summary=12), format="json").json()["error"]["fields"]["summary"]
     api.cookies["django_language"] = "en"

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import roles
 from accounts.models import AuditEvent
@@ -176,6 +176,35 @@ def test_bad_input_gets_a_field_message_and_saves_nothing(register, overrides, f
     assert err.value.message_dict[field][0]
     assert Complaint.objects.count() == 0
     assert Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "zh_message", "en_message"),
+    [
+        ({"summary": "  "}, "summary", "请填写投诉摘要", "Summary is required"),
+        (
+            {"summary": "长" * 201},
+            "summary",
+            "摘要最多 200 字（现 201 字）",
+            "Summary is too long: at most 200 characters (now 201)",
+        ),
+        ({"disputed_amount": "abc"}, "disputed_amount", "金额格式不正确", "Invalid amount"),
+        (
+            {"customer": CustomerInput(name="张伟")},
+            "mobile",
+            "请填写手机号或证件号，以便识别客户",
+            "Give the mobile or ID number",
+        ),
+    ],
+)
+def test_intake_messages_are_in_the_active_language_only(register, overrides, field, zh_message, en_message):
+    """Issue 14: complaints/services raise one message in the user's language, not "中文 / English"."""
+    with pytest.raises(ValidationError) as zh:
+        register(**overrides)
+    with translation.override("en"), pytest.raises(ValidationError) as en:
+        register(**overrides)
+    assert zh.value.message_dict[field] == [zh_message]
+    assert en.value.message_dict[field] == [en_message]
 
 
 def test_retired_code_is_refused_for_a_new_case(register):
