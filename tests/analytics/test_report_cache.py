@@ -50,9 +50,7 @@ def test_users_who_see_different_orgs_never_share_a_result(make_user, org_tree):
     assert cached("top", resolve_scope(branch, "BJ"), ("p",), lambda: "recomputed") == "bj only"
 
 
-def test_after_a_rollup_change_the_old_result_is_served_only_within_the_stale_window(
-    make_user, org_tree, settings
-):
+def test_after_a_rollup_change_the_old_result_is_served_only_within_the_stale_window(make_user, org_tree, settings):
     settings.ANALYTICS_STALE_SECONDS = 30
     scope = resolve_scope(make_user(roles.HO_OFFICER, org_tree.ho), None)
     with time_machine.travel(START, tick=False) as clock:
