@@ -227,9 +227,13 @@ def newest_ids(matches: QuerySet[Complaint], window: QuerySet[Complaint], n: int
         return found
     with transaction.atomic(using=matches.db):
         if connections[matches.db].vendor == "postgresql":
-            with connections[matches.db].cursor() as cur:  # for this transaction only
+            with connections[matches.db].cursor() as cur:
                 cur.execute("SET LOCAL enable_indexscan = off")
-        return list(matches.order_by(*order).values_list("id", flat=True)[:n])
+        ids = list(matches.order_by(*order).values_list("id", flat=True)[:n])
+        # Undo the SET LOCAL on leaving: inside a caller's transaction this block is a savepoint,
+        # and releasing a savepoint would keep the setting for the rest of that transaction.
+        transaction.set_rollback(True, using=matches.db)
+    return ids
 
 
 # --- customers -------------------------------------------------------------------------

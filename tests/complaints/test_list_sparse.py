@@ -79,3 +79,18 @@ def test_same_page_as_the_plain_query_for_every_filter(monkeypatch, sparse, bj_m
         base = selectors.complaint_filter(selectors.complaints_for(bj_manager), f, bj_manager)
         plain = list(base.order_by("-received_at", "-id").values_list("reference", flat=True)[:5])
         assert refs(complaint_page_for(bj_manager, f, limit=5)) == plain
+
+
+def test_the_planner_setting_does_not_outlive_the_sparse_read(small_probe, sparse, bj_manager):
+    """The match set is read with index scans off for that one read only, also when the caller
+    is inside a transaction of its own (a savepoint's release would keep a SET LOCAL)."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL planner setting")
+    with transaction.atomic():
+        page = complaint_page_for(bj_manager, ComplaintFilters(q="年费"), limit=25)
+        assert len(page.items) == 3  # the sparse path ran (the probe of 5 held no match)
+        with connection.cursor() as cur:
+            cur.execute("SHOW enable_indexscan")
+            assert cur.fetchone()[0] == "on"
