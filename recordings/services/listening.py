@@ -70,22 +70,22 @@ def recording_flag(
     Only flag roles; only a recording whose redacted audio is playable (listeners never
     get the original)."""
     if not selectors.can_flag(actor):
-        raise ValidationError(_("您没有标记典型录音的权限 / You may not flag recordings"), code="forbidden")
+        raise ValidationError(_("您没有标记典型录音的权限"), code="forbidden")
     recording = CallRecording.objects.select_for_update().get(pk=recording.pk)  # judge the current state
     if not selectors.redacted_playable(recording):
         raise ValidationError(
-            _("该录音没有可播放的脱敏版本，不能推送收听 / No playable redacted version: cannot be flagged"),
+            _("该录音没有可播放的脱敏版本，不能推送收听"),
             code="not_playable",
         )
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"note": [_("请填写推荐理由 / Please give a note")]})
+        raise ValidationError({"note": [_("请填写推荐理由")]})
     # The audience (listeners of other branches too) gets de-identified material only;
     # the note is also the body of the notification they receive.
     note = mask_text(note)
     wanted = [r for r in dict.fromkeys(audience_roles) if r in selectors.AUDIENCE_ROLE_CHOICES]
     if not wanted:
-        raise ValidationError({"audience_roles": [_("请选择收听角色 / Choose at least one role")]})
+        raise ValidationError({"audience_roles": [_("请选择收听角色")]})
     flag, created = RecordingFlag.objects.update_or_create(
         recording=recording,
         defaults={"flagged_by": actor, "note": note[:1000], "audience_roles": wanted, "is_active": True},
@@ -117,7 +117,7 @@ def _push(flag_id: int) -> int:
 @transaction.atomic(durable=True)
 def recording_unflag(*, actor: User, recording: CallRecording) -> None:
     if not selectors.can_flag(actor):
-        raise ValidationError(_("您没有标记典型录音的权限 / You may not flag recordings"), code="forbidden")
+        raise ValidationError(_("您没有标记典型录音的权限"), code="forbidden")
     RecordingFlag.objects.filter(recording=recording).update(is_active=False)
     audit_record(actor=actor, action=AuditAction.RECORDING_UNFLAG, obj=recording)
 
@@ -132,12 +132,12 @@ def listen_mark(*, user: User, flag: RecordingFlag) -> ListenReceipt:
 @transaction.atomic(durable=True)
 def recording_comment_add(*, user: User, recording: CallRecording, body: str) -> RecordingComment:
     if not can_write(user):
-        raise ValidationError(_("只读角色不能评论 / Read-only roles cannot comment"), code="forbidden")
+        raise ValidationError(_("只读角色不能评论"), code="forbidden")
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": [_("评论不能为空 / The comment is empty")]})
+        raise ValidationError({"body": [_("评论不能为空")]})
     if len(body) > 1000:
-        raise ValidationError({"body": [_("评论不能超过1000字 / At most 1000 characters")]})
+        raise ValidationError({"body": [_("评论不能超过1000字")]})
     # Comments are shown to every listener: no customer numbers in them.
     return RecordingComment.objects.create(recording=recording, author=user, body=mask_text(body))
 
@@ -145,7 +145,7 @@ def recording_comment_add(*, user: User, recording: CallRecording, body: str) ->
 @transaction.atomic(durable=True)
 def suspect_dismiss(*, actor: User, recording: CallRecording, reason: str = "") -> CallRecording:
     if not selectors.can_see_suspects(actor) or not can_write(actor):
-        raise ValidationError(_("您没有处理疑似投诉的权限 / Not allowed"), code="forbidden")
+        raise ValidationError(_("您没有处理疑似投诉的权限"), code="forbidden")
     rec = CallRecording.objects.select_for_update().get(pk=recording.pk)
     if rec.suspect == CallRecording.Suspect.OPEN:
         rec.suspect = CallRecording.Suspect.DISMISSED

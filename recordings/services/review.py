@@ -27,10 +27,10 @@ R = CallRecording.Redaction
 
 def _held(actor: User, recording: CallRecording) -> CallRecording:
     if not selectors.can_review_redaction(actor):
-        raise ValidationError(_("您没有复核脱敏录音的权限 / You may not review redacted recordings"), code="forbidden")
+        raise ValidationError(_("您没有复核脱敏录音的权限"), code="forbidden")
     rec = CallRecording.objects.select_for_update().get(pk=recording.pk)
     if not selectors.awaiting_redaction_review(rec):
-        raise ValidationError(_("该录音不在待复核状态 / This recording is not awaiting review"), code="state")
+        raise ValidationError(_("该录音不在待复核状态"), code="state")
     return rec
 
 
@@ -43,9 +43,7 @@ def recording_redaction_release(*, actor: User, recording: CallRecording, note: 
         recording=rec, user=actor, version=ListeningEvent.Version.REDACTED, at__gte=rec.finished_at
     ).exists()
     if not listened:
-        raise ValidationError(
-            _("请先完整收听脱敏录音再放行 / Listen to the redacted copy before releasing it"), code="not_listened"
-        )
+        raise ValidationError(_("请先完整收听脱敏录音再放行"), code="not_listened")
     held_for = rec.redaction_note
     rec.redaction = R.OK
     rec.redaction_reviewed_by, rec.redaction_reviewed_at = actor, timezone.now()
@@ -62,7 +60,7 @@ def recording_redaction_reject(*, actor: User, recording: CallRecording, reason:
     """The reviewer heard something that must not be played: the copy is never offered."""
     reason = mask_text((reason or "").strip())
     if not reason:
-        raise ValidationError({"reason": [_("请说明原因 / Please give a reason")]})
+        raise ValidationError({"reason": [_("请说明原因")]})
     rec = _held(actor, recording)
     rec.redaction = R.FAILED
     rec.redaction_reviewed_by, rec.redaction_reviewed_at = actor, timezone.now()

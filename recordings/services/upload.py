@@ -80,9 +80,7 @@ def _existing(sha: str, *, user: User, complaint) -> UploadResult:
     rec = CallRecording.objects.select_related("complaint", "owner_org").get(sha256=sha)
     if not selectors.recordings_visible_to(user).filter(pk=rec.pk).exists():
         raise ValidationError(
-            _(
-                "该录音文件已由其他机构上传，请联系总行投诉专员。/ This recording was already uploaded by another organisation."
-            ),
+            _("该录音文件已由其他机构上传，请联系总行投诉专员。"),
             code="duplicate_elsewhere",
         )
     if complaint is not None and rec.complaint_id is None:
@@ -111,21 +109,21 @@ def recording_upload(
     return the existing recording (linked to the case if it was unlinked).
     """
     if not selectors.can_upload(uploaded_by):
-        raise ValidationError(_("您没有上传录音的权限 / You may not upload recordings"), code="forbidden")
+        raise ValidationError(_("您没有上传录音的权限"), code="forbidden")
     if complaint is not None and not org_visible_to(uploaded_by, complaint.responsible_org):
-        raise ValidationError(_("投诉不存在 / No such complaint"), code="not_found")
+        raise ValidationError(_("投诉不存在"), code="not_found")
     if language not in CallRecording.Language.values:
-        raise ValidationError(_("不支持的语言 / Unsupported language"), code="language")
+        raise ValidationError(_("不支持的语言"), code="language")
     size = upload.size or 0
     max_bytes = settings.RECORDING_MAX_BYTES
     if size > max_bytes:
         raise ValidationError(
-            _("文件过大（%(size)d MB），上限 %(max)d MB / File too large (%(size)d MB), the limit is %(max)d MB")
+            _("文件过大（%(size)d MB），上限 %(max)d MB")
             % {"size": size // (1024 * 1024), "max": max_bytes // (1024 * 1024)},
             code="too_large",
         )
     if size == 0:
-        raise ValidationError(_("文件为空 / The file is empty"), code="empty")
+        raise ValidationError(_("文件为空"), code="empty")
 
     path, sha, is_temp = _spool(upload)
     try:
@@ -185,12 +183,12 @@ def recording_link(*, actor: User, recording: CallRecording, complaint) -> CallR
 def _link(*, actor: User, recording: CallRecording, complaint) -> CallRecording:
     """``recording_link`` inside the caller's transaction (an upload of a file already stored)."""
     if not selectors.can_upload(actor):
-        raise ValidationError(_("您没有关联录音的权限 / You may not link recordings"), code="forbidden")
+        raise ValidationError(_("您没有关联录音的权限"), code="forbidden")
     if not org_visible_to(actor, complaint.responsible_org):
-        raise ValidationError(_("投诉不存在 / No such complaint"), code="not_found")
+        raise ValidationError(_("投诉不存在"), code="not_found")
     rec = CallRecording.objects.select_for_update().get(pk=recording.pk)
     if rec.complaint_id and rec.complaint_id != complaint.pk:
-        raise ValidationError(_("该录音已关联其他投诉 / Already linked to another complaint"), code="linked")
+        raise ValidationError(_("该录音已关联其他投诉"), code="linked")
     rec.complaint = complaint
     if rec.suspect == CallRecording.Suspect.OPEN:
         rec.suspect = CallRecording.Suspect.LINKED
