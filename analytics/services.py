@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import AuditAction, Organisation, User
@@ -165,7 +166,7 @@ def rollup_flush_pending(*, batch: int = 2000, max_batches: int = 50) -> int:
     from .models import RollupPending
 
     total = 0
-    for _ in range(max_batches):
+    for _batch in range(max_batches):
         rows = list(
             RollupPending.objects.order_by("queued_at", "complaint_id").values_list("complaint_id", "queued_at")[:batch]
         )
@@ -197,7 +198,7 @@ def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout
         start = start or local_day(first)
         end = end or local_day(last)
     if end < start:
-        raise ValidationError("结束日期早于开始日期 / End date is before start date")
+        raise ValidationError(_("结束日期早于开始日期"))
     if full:  # nothing outside the raw data's range may survive
         DailyRollup.objects.exclude(day__range=(start, end)).delete()
         MonthlyRollup.objects.exclude(month__range=(_month_of(start), _month_of(end))).delete()
@@ -257,11 +258,11 @@ def improvement_create(
     from accounts.selectors import scope_to_user
 
     if not can_manage_improvements(actor):
-        raise ValidationError("无权创建整改事项 / You may not open remediation items")
+        raise ValidationError(_("无权创建整改事项"))
     if not org_visible_to(actor, owner_org):
-        raise ValidationError({"owner_org": ["责任机构不在您的权限范围内 / Owner org is outside your scope"]})
+        raise ValidationError({"owner_org": [_("责任机构不在您的权限范围内")]})
     if due_date < timezone.localdate():
-        raise ValidationError({"due_date": ["整改期限不能早于今天 / Due date cannot be in the past"]})
+        raise ValidationError({"due_date": [_("整改期限不能早于今天")]})
     item = ImprovementItem(
         # shown to every head-office and branch user of the board and exported: no customer numbers
         title=mask_text(title.strip()),
@@ -291,13 +292,13 @@ def improvement_create(
 def improvement_set_status(*, actor: User, item: ImprovementItem, status: str, note: str = "") -> ImprovementItem:
     """Move an item between open / in progress / closed. Closing needs a note saying what was fixed."""
     if not can_manage_improvements(actor) or not org_visible_to(actor, item.owner_org):
-        raise ValidationError("无权修改该整改事项 / You may not change this item")
+        raise ValidationError(_("无权修改该整改事项"))
     if status not in ImprovementItem.Status.values:
-        raise ValidationError({"status": [f"未知状态 / Unknown status: {status!r}"]})
+        raise ValidationError({"status": [_("未知状态：%(status)s") % {"status": repr(status)}]})
     item = ImprovementItem.objects.select_for_update().get(pk=item.pk)
     if status == ImprovementItem.Status.CLOSED:
         if not note.strip():
-            raise ValidationError({"note": ["关闭整改事项需填写整改结果 / Say what was fixed to close the item"]})
+            raise ValidationError({"note": [_("关闭整改事项需填写整改结果")]})
         item.closed_at = timezone.now()
         item.closing_note = mask_text(note.strip())
     else:

@@ -106,3 +106,46 @@ def test_api_schema_documents_the_analytics_endpoints(client, users):
     schema = client.get(reverse("api-schema"), HTTP_ACCEPT="application/json").content.decode()
     for path in ("/api/v1/analytics/top/", "/api/v1/analytics/rising/", "/api/v1/analytics/performance/"):
         assert path in schema
+
+
+def test_closing_without_a_note_is_refused_in_the_ui_language_only(client, unequal, users):
+    """Issue 14: the analytics services' refusal reads in one language: Chinese by default, English under en."""
+    client.force_login(users["ho_officer"])
+    _open(client)
+    item = ImprovementItem.objects.get()
+    url = reverse("analytics:improvement_detail", args=[item.pk])
+    zh = client.post(url, {"status": "closed", "note": ""}).content.decode()
+    assert "关闭整改事项需填写整改结果" in zh and "Say what was fixed" not in zh
+    client.cookies["django_language"] = "en"
+    response = client.post(url, {"status": "closed", "note": ""})
+    assert response.status_code == 400
+    assert "Say what was fixed to close the item" in response.content.decode()
+    assert "关闭整改事项需填写整改结果" not in response.content.decode()
+
+
+def test_improvement_service_refusals_are_in_the_active_language_only(unequal, users):
+    """Issue 14: improvement_create/set_status raise one message in the active language, not "中文 / English"."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from analytics.services import improvement_create, improvement_set_status
+
+    officer = users["ho_officer"]
+    item = improvement_create(
+        actor=officer, title="年费整改", owner_org=officer.org, due_date=timezone.localdate() + timedelta(days=7)
+    )
+    with translation.override("en"), pytest.raises(ValidationError) as err:
+        improvement_set_status(actor=officer, item=item, status="done")
+    assert err.value.message_dict == {"status": ["Unknown status: 'done'"]}
+    with pytest.raises(ValidationError) as err:
+        improvement_set_status(actor=officer, item=item, status="done")
+    assert err.value.message_dict == {"status": ["未知状态：'done'"]}
+    far = users["sh_manager"].org
+    with translation.override("en"), pytest.raises(ValidationError) as err:
+        improvement_create(actor=users["bj_manager"], title="x", owner_org=far, due_date=timezone.localdate())
+    assert err.value.message_dict == {"owner_org": ["Owner org is outside your scope"]}
+    with translation.override("en"), pytest.raises(ValidationError) as err:
+        improvement_create(
+            actor=officer, title="x", owner_org=officer.org, due_date=timezone.localdate() - timedelta(days=1)
+        )
+    assert err.value.message_dict == {"due_date": ["Due date cannot be in the past"]}
