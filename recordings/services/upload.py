@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, User
@@ -65,7 +65,8 @@ def _display_name(name: str | None, max_length: int = 255) -> str:
 
 
 def _validate_audio(path: Path):
-    """Magic bytes + ffprobe (with a timeout) through the speech layer; bilingual message on rejection."""
+    """Magic bytes + ffprobe (with a timeout) through the speech layer; on rejection, its message in
+    the user's language (the Django-free speech layer carries both)."""
     from ..speech import audio
 
     try:
@@ -73,7 +74,8 @@ def _validate_audio(path: Path):
             path, max_bytes=settings.RECORDING_MAX_BYTES, max_duration_s=settings.RECORDING_MAX_DURATION_S
         )
     except audio.AudioRejected as exc:
-        raise ValidationError(str(exc), code="audio_rejected") from exc
+        english = (translation.get_language() or "").startswith("en")
+        raise ValidationError(exc.message_en if english else exc.message_zh, code="audio_rejected") from exc
 
 
 def _existing(sha: str, *, user: User, complaint) -> UploadResult:

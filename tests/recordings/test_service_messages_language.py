@@ -3,6 +3,8 @@ default, English under the English UI), never "中文 / English"."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
@@ -74,4 +76,18 @@ def test_upload_size_cap_message_is_in_the_ui_language_only(people, estate, shor
     )
     assert zh == ["文件过大（3 MB），上限 1 MB"]
     assert en == ["File too large (3 MB), the limit is 1 MB"]
+    assert CallRecording.objects.count() == before
+
+
+def test_rejected_audio_file_message_is_in_the_ui_language_only(people, estate, tmp_path):
+    """The speech layer's rejection (it carries Chinese and English) reaches the user in one language."""
+    text = tmp_path / "call.wav"
+    text.write_bytes(b"this is not audio, just a text file\n" * 10)
+    before = CallRecording.objects.count()
+    zh, en = _messages(
+        lambda: recording_upload(uploaded_by=people.bj_handler, upload=upload_of(text), complaint=estate.bj_cases[0])
+    )
+    assert len(zh) == len(en) == 1
+    assert zh[0].startswith("无法识别的音频格式。") and "Unrecognised" not in zh[0]
+    assert en[0].startswith("Unrecognised audio format.") and not re.search(r"[\u4e00-\u9fff]", en[0])
     assert CallRecording.objects.count() == before

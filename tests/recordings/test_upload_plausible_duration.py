@@ -110,7 +110,14 @@ def test_api_refuses_a_header_claiming_more_than_the_file_holds(client, people, 
     )
     assert resp.status_code == 400
     err = resp.json()["error"]
-    assert "与文件大小不符" in err["message"] and "holds at most" in err["message"]
+    assert "与文件大小不符" in err["message"] and "holds at most" not in err["message"]
+    client.cookies["django_language"] = "en"  # issue 14: the English UI gets the English message only
+    resp = client.post(
+        url, {"file": SimpleUploadedFile("x.wav", lying_wav(rate=1, bits=16)), "complaint": bj_case.reference}
+    )
+    err = resp.json()["error"]
+    assert resp.status_code == 400
+    assert "holds at most" in err["message"] and "与文件大小不符" not in err["message"]
     assert CallRecording.objects.count() == 0
     ok = client.post(url, {"file": upload_of(short_tone_wav), "complaint": bj_case.reference})
     assert ok.status_code == 201, ok.content  # an honest one-second WAV still goes through
