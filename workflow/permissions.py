@@ -232,28 +232,46 @@ def case_parties(complaint, *, action: str | None = None) -> recusal.CaseParties
         return recusal.CaseParties(involved=involved, **_requesters(complaint, action))
     if action is not None and action not in recusal.INDEPENDENT_ACTIONS | recusal.AUTHOR_EXCLUDED_ACTIONS:
         return recusal.CaseParties(involved=involved)
-    handlers = set(Assignment.objects.filter(complaint=complaint).values_list("assigned_to_id", flat=True))
+    decisions = Decision.objects.filter(complaint=complaint).order_by("-version")
+    steps = CaseTransition.objects.filter(
+        complaint=complaint, action__in=sorted(recusal.HANDLING_ACTIONS | recusal.CLOSING_ACTIONS)
+    )
+    return _parties_from(
+        involved=involved,
+        assignees=Assignment.objects.filter(complaint=complaint).values_list("assigned_to_id", flat=True),
+        assigned_to_id=complaint.assigned_to_id,
+        decisions=[
+            (author, in_verification is not None, review == "")
+            for author, in_verification, review in decisions.values_list("author_id", "from_verification_id", "review")
+        ],
+        steps=steps.values_list("action", "actor_id"),
+        **_requesters(complaint, None),
+    )
+
+
+def _parties_from(*, involved, assignees, assigned_to_id, decisions, steps, **requesters) -> recusal.CaseParties:
+    """``CaseParties`` from a case's rows, however they were read (queried, or read once by the
+    case page). ``decisions``: (author id, drafted in a verification, awaiting review), newest
+    first; ``steps``: (action, actor id) of the log."""
     # A decision drafted in a verification (its changed outcome) is the verifier's own work, not
     # handling of the level being verified: its author may conclude the verification again when
     # head office returns it (and still never approves it: AUTHORED).
-    handlers |= set(
-        Decision.objects.filter(complaint=complaint, from_verification=None).values_list("author_id", flat=True)
-    )
-    if complaint.assigned_to_id:
-        handlers.add(complaint.assigned_to_id)
+    handlers = set(assignees) | {author for author, in_verification, _ in decisions if not in_verification}
+    if assigned_to_id:
+        handlers.add(assigned_to_id)
     closers = set()
-    steps = CaseTransition.objects.filter(
-        complaint=complaint, action__in=sorted(recusal.HANDLING_ACTIONS | recusal.CLOSING_ACTIONS)
-    ).exclude(actor=None)
-    for step, actor_id in steps.values_list("action", "actor_id"):
-        (closers if step in recusal.CLOSING_ACTIONS else handlers).add(actor_id)
-    pending = Decision.objects.filter(complaint=complaint, review="").order_by("-version").first()
+    for action, actor_id in steps:
+        if actor_id is not None and action in recusal.CLOSING_ACTIONS:
+            closers.add(actor_id)
+        elif actor_id is not None and action in recusal.HANDLING_ACTIONS:
+            handlers.add(actor_id)
+    pending = next((author for author, _, awaiting in decisions if awaiting), None)
     return recusal.CaseParties(
         involved=involved,
         handlers=frozenset(handlers),
         closers=frozenset(closers),
-        pending_decision_author=pending.author_id if pending else None,
-        **_requesters(complaint, None),
+        pending_decision_author=pending,
+        **requesters,
     )
 
 
@@ -267,23 +285,15 @@ def _parties_read(complaint) -> recusal.CaseParties | None:
     records, decisions = cached_records(complaint), getattr(complaint, "wf_decisions", None)
     if records is None or decisions is None:
         return None
-    # As above: a decision drafted in a verification does not make its author a handler.
-    handlers = set(records.assignees) | {d.author_id for d in decisions if d.from_verification_id is None}
-    if complaint.assigned_to_id:
-        handlers.add(complaint.assigned_to_id)
-    closers = set()
-    for t in records.transitions:
-        if t.actor_id is not None and t.action in recusal.CLOSING_ACTIONS:
-            closers.add(t.actor_id)
-        elif t.actor_id is not None and t.action in recusal.HANDLING_ACTIONS:
-            handlers.add(t.actor_id)
-    pending = next((d for d in decisions if d.review == ""), None)  # newest first
     extension = records.pending_extension
-    return recusal.CaseParties(
+    return _parties_from(
         involved=records.involved,
-        handlers=frozenset(handlers),
-        closers=frozenset(closers),
-        pending_decision_author=pending.author_id if pending else None,
+        assignees=records.assignees,
+        assigned_to_id=complaint.assigned_to_id,
+        decisions=[
+            (d.author_id, d.from_verification_id is not None, d.review == "") for d in decisions
+        ],  # newest first
+        steps=[(t.action, t.actor_id) for t in records.transitions],
         extension_requester=extension.requested_by_id if extension else None,
         pause_requester=records.pending_pause_requester,
         pause_by_manager=records.pending_pause_by_manager,
