@@ -180,7 +180,7 @@ def complaint_page_for(
     base = Complaint.objects.all() if filters.org is not None else complaints_for(user)
     qs = _after(complaint_filter(base, filters, user), after)
     if replace(filters, org=None) == ComplaintFilters():  # the scope alone: the index order is exact
-        ids = list(qs.order_by("-received_at", "-id").values_list("id", flat=True)[: limit + 1])
+        ids = _newest(qs, limit + 1)
     else:
         window = _after(complaint_filter(base, ComplaintFilters(org=filters.org), user), after)
         ids = newest_ids(qs, window, limit + 1)
@@ -204,6 +204,11 @@ def _after(qs: QuerySet[Complaint], after: cursors.Cursor | None) -> QuerySet[Co
 
 # How many of the scope's newest cases a filtered list tests before it reads the match set instead.
 PROBE_ROWS = 2000
+NEWEST_FIRST = ("-received_at", "-id")
+
+
+def _newest(qs: QuerySet[Complaint], n: int) -> list[int]:
+    return list(qs.order_by(*NEWEST_FIRST).values_list("id", flat=True)[:n])
 
 
 def newest_ids(matches: QuerySet[Complaint], window: QuerySet[Complaint], n: int) -> list[int]:
@@ -218,18 +223,17 @@ def newest_ids(matches: QuerySet[Complaint], window: QuerySet[Complaint], n: int
     sparse: the match set is then read through the indexes of its conditions (bitmap scans,
     cheap for a sparse set) and sorted.
     """
-    order = ("-received_at", "-id")
-    edge = list(window.order_by(*order).values_list("received_at", flat=True)[PROBE_ROWS - 1 : PROBE_ROWS])
+    edge = list(window.order_by(*NEWEST_FIRST).values_list("received_at", flat=True)[PROBE_ROWS - 1 : PROBE_ROWS])
     if not edge:  # a small window: the walk is bounded anyway
-        return list(matches.order_by(*order).values_list("id", flat=True)[:n])
-    found = list(matches.filter(received_at__gte=edge[0]).order_by(*order).values_list("id", flat=True)[:n])
+        return _newest(matches, n)
+    found = _newest(matches.filter(received_at__gte=edge[0]), n)
     if len(found) == n:
         return found
     with transaction.atomic(using=matches.db):
         if connections[matches.db].vendor == "postgresql":
             with connections[matches.db].cursor() as cur:
                 cur.execute("SET LOCAL enable_indexscan = off")
-        ids = list(matches.order_by(*order).values_list("id", flat=True)[:n])
+        ids = _newest(matches, n)
         # Undo the SET LOCAL on leaving: inside a caller's transaction this block is a savepoint,
         # and releasing a savepoint would keep the setting for the rest of that transaction.
         transaction.set_rollback(True, using=matches.db)
