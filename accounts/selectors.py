@@ -62,6 +62,16 @@ def org_ids_visible_to(user: User) -> frozenset[int] | None:
     return cached
 
 
+def visibility_key(user: User) -> str:
+    """What ``orgs_visible_to`` depends on, without a query: "*" (everything), the user's subtree
+    prefix, or "" (nothing). Users with the same key see the same organisations."""
+    if sees_everything(user):
+        return "*"
+    if not user.is_authenticated or not user.is_active or user.org is None:
+        return ""
+    return _subtree_prefix(user.org)
+
+
 def scope_to_user(qs: QuerySet[M], user: User, *, org_field: str = "responsible_org") -> QuerySet[M]:
     """Restrict any queryset whose rows belong to an org (via ``org_field``) to what the user may see."""
     ids = org_ids_visible_to(user)

@@ -21,7 +21,7 @@ from django.db.models.functions import Concat, Substr
 from django.http import Http404
 
 from accounts.models import Organisation, User
-from accounts.selectors import org_ids_visible_to, org_visible_to, scope_to_user, sees_everything, subtree_of
+from accounts.selectors import org_visible_to, scope_to_user, sees_everything, subtree_of, visibility_key
 from complaints.models import ClassificationCode, Complaint
 
 from ..dimensions import PAIR_SEPARATOR, Dimension
@@ -220,8 +220,7 @@ def cached(name: str, scope: Scope, params: tuple, compute: Callable[[], T]) -> 
     from when it was computed, so a busy intake does not make every TOP page recompute.
     """
     generation = cache.get(GENERATION_KEY, 0)
-    visible = org_ids_visible_to(scope.user)
-    raw = repr((name, sorted(visible) if visible is not None else None,
+    raw = repr((name, visibility_key(scope.user),
                 sorted(scope.org_ids) if scope.org_ids is not None else None, params))  # fmt: skip
     key = "analytics:" + hashlib.sha256(raw.encode()).hexdigest()
     hit: Any = cache.get(key)

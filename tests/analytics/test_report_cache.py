@@ -76,3 +76,12 @@ def test_with_no_stale_window_a_new_case_shows_at_the_next_view(make_user, org_t
         make_case(org_tree.sh, period.start)
         rollup_rebuild()  # bumps the generation
         assert top_issues(resolve_scope(user, None), period, dim, with_rising=False).total == 2
+
+
+def test_a_cached_report_costs_a_branch_user_no_query(make_user, org_tree, django_assert_num_queries):
+    branch = make_user(roles.BRANCH_MANAGER, org_tree.bj)
+    cached("top", resolve_scope(branch, None), ("p",), lambda: "bj only")
+    fresh = type(branch).objects.select_related("org").get(pk=branch.pk)  # nothing remembered on it
+    scope = resolve_scope(fresh, None)
+    with django_assert_num_queries(0):
+        assert cached("top", scope, ("p",), lambda: "recomputed") == "bj only"
