@@ -84,22 +84,20 @@ def scope_by_path(qs: QuerySet[M], user: User, *, org_field: str = "responsible_
     """The same scope as ``scope_to_user``, written as a join on the row's organisation path
     instead of a list of ids read first: for a few rows found by another index (one case and its
     relatives, a branch's staff), where that read would be the extra query."""
-    if sees_everything(user):
+    key = visibility_key(user)
+    if key == "*":
         return qs
-    if not user.is_authenticated or not user.is_active or user.org is None:
+    if not key:
         return qs.none()
-    return qs.filter(**{f"{org_field}__path__startswith": _subtree_prefix(user.org)})
+    return qs.filter(**{f"{org_field}__path__startswith": key})
 
 
 def org_visible_to(user: User, org: Organisation | None) -> bool:
     """Is ``org`` in the user's subtree (``orgs_visible_to``)? Answered from the paths, no query."""
     if org is None:
         return False
-    if sees_everything(user):
-        return True
-    if not user.is_authenticated or not user.is_active or user.org is None:
-        return False
-    return org.path.startswith(_subtree_prefix(user.org))
+    key = visibility_key(user)
+    return key == "*" or (bool(key) and org.path.startswith(key))
 
 
 def can_write(user: User) -> bool:
