@@ -20,6 +20,7 @@ request name, status, ok, ms, error) so the driver can say what each user saw du
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import random
 import re
@@ -48,6 +49,7 @@ REF_LINK = re.compile(r'href="(/complaints/[A-Z0-9][A-Z0-9-]+/)"')
 CASE_LINK = re.compile(r'href="(/workflow/case/\d+/)"')
 
 _events_lock = threading.Lock()
+_request_ids = itertools.count(1)
 _events_file = None
 _events_writer = None
 
@@ -72,7 +74,7 @@ def _log_request(request_type, name, response_time, response_length, response=No
         _events_writer.writerow([
             f"{time.time():.3f}", ctx.get("kind", ""), ctx.get("user", ""), name, status,
             int(exception is None), f"{response_time:.1f}", (str(exception) or type(exception).__name__)[:160]
-            if exception else "",
+            if exception else "", ctx.get("rid", ""),
         ])  # fmt: skip
 
 
@@ -109,19 +111,25 @@ class BankUser(HttpUser):
         self.sign_in()
 
     def context(self) -> dict:
-        return {"kind": self.kind, "user": self.username}
+        """Who asks, and the request's id: sent as X-Load-Id, which the bench's gunicorn access log
+        records with the worker's pid and its own time (bench/load/stalls.py joins the two)."""
+        rid = f"q{next(_request_ids)}"
+        return {"kind": self.kind, "user": self.username, "rid": rid, "headers": {"X-Load-Id": rid}}
 
     def sign_in(self) -> None:
-        self.client.get("/login/", name="login page", context=self.context())
+        ctx = self.context()
+        self.client.get("/login/", name="login page", headers=ctx["headers"], context=ctx)
         unsecure(self.client.cookies)
         token = self.client.cookies.get("csrftoken", "")
+        ctx = self.context()
         with self.client.post(
             "/login/",
             data={"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
             name="login",
             allow_redirects=False,
             catch_response=True,
-            context=self.context(),
+            headers=ctx["headers"],
+            context=ctx,
         ) as r:
             unsecure(self.client.cookies)
             if r.status_code == 302 and "/login" not in r.headers.get("Location", ""):
@@ -136,7 +144,8 @@ class BankUser(HttpUser):
             self.sign_in()
             if not self.signed_in:
                 return ""
-        with self.client.get(path, name=name, catch_response=True, context=self.context()) as r:
+        ctx = self.context()
+        with self.client.get(path, name=name, catch_response=True, headers=ctx["headers"], context=ctx) as r:
             unsecure(self.client.cookies)
             if r.status_code == 200 and "/login/" not in r.url:
                 r.success()
@@ -284,9 +293,11 @@ class IntakeAgent(BankUser):
             "customer": {"name": "李娜", "title": "ms", "mobile": f"139{random.randrange(10**8):08d}",
                          "home_org": random.choice(["BJ", "SH", "GZ", "SZ", "CD"])},
         }  # fmt: skip
-        headers = {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Idempotency-Key": str(uuid.uuid4())}
+        ctx = self.context()
+        headers = {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Idempotency-Key": str(uuid.uuid4()),
+                   **ctx["headers"]}  # fmt: skip
         with self.client.post("/api/v1/complaints/", json=body, headers=headers, name="intake (API)",
-                              catch_response=True, context=self.context()) as r:  # fmt: skip
+                              catch_response=True, context=ctx) as r:  # fmt: skip
             unsecure(self.client.cookies)
             if r.status_code == 201:
                 r.success()

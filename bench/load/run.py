@@ -101,8 +101,10 @@ def locust(users: int, seconds: int, name: str, *, spawn_rate: float = 10) -> su
 def read_events(name: str) -> list[tuple]:
     rows = []
     with (STATE / f"{name}-events.csv").open() as f:
-        for t, kind, user, req, status, ok, ms, err in csv.reader(f):
-            rows.append((float(t), kind, user, req, int(status), ok == "1", float(ms), err))
+        for row in csv.reader(f):
+            t, kind, user, req, status, ok, ms, err = row[:8]
+            rid = row[8] if len(row) > 8 else ""  # the X-Load-Id the access log records
+            rows.append((float(t), kind, user, req, int(status), ok == "1", float(ms), err, rid))
     return rows
 
 
@@ -167,16 +169,34 @@ def cpu_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+PG_LOG = Path(f"/var/log/postgresql/postgresql-{stack.PG_VERSION}-{stack.PG_CLUSTER}.log")
+
+
 def run_load(users: int, seconds: int, results: dict) -> None:
     import resource
+
+    from sampler import Sampler
 
     before = uptime()
     children_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy0, total0 = cpu_ticks()
+    pg_log_at = PG_LOG.stat().st_size if PG_LOG.exists() else 0
+    serve_log_at = (STATE / "serve.log").stat().st_size if (STATE / "serve.log").exists() else 0
+    sampler = Sampler(STATE / "load-cpu.jsonl", f"VOC_ENV_FILE={stack.ENV_FILE}".encode())
+    sampler.start()
     t0 = time.time()
     proc = locust(users, seconds, "load")
     proc.wait(timeout=seconds + 120)
     t1 = time.time()
+    sampler.stop()
+    # What the stall analysis (bench/load/stalls.py) reads besides the events: this run's part of
+    # the PostgreSQL log (checkpoints, autovacuum, slow statements, lock waits) and of serve.log
+    # (gunicorn's access lines with X-Load-Id, worker pid and time; Celery's task lines).
+    for src, at, dst in ((PG_LOG, pg_log_at, "load-pg.log"), (STATE / "serve.log", serve_log_at, "load-serve.log")):
+        if src.exists():
+            with src.open("rb") as f:
+                f.seek(at)
+                (STATE / dst).write_bytes(f.read())
     busy1, total1 = cpu_ticks()
     after_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     ticks = os.sysconf("SC_CLK_TCK")
@@ -192,6 +212,7 @@ def run_load(users: int, seconds: int, results: dict) -> None:
         "all": summarise(rows, t0, t1 + 60), "steady": summarise(rows, warm, t1 + 60),
         "by_kind": by_kind(rows, t0, t1 + 60), "duration_s": t1 - t0, "locust_rc": proc.returncode,
         "think_s": [os.environ.get("VOC_LOAD_THINK_MIN", "1"), os.environ.get("VOC_LOAD_THINK_MAX", "3")],
+        "t0": t0, "t1": t1,
         "cpu": cpu,
     }  # fmt: skip
     save(results)

@@ -76,6 +76,11 @@ def app_env() -> dict[str, str]:
         env[key] = value
     env["DJANGO_ENV"] = "production"
     env["VOC_ENV_FILE"] = str(ENV_FILE)
+    # The access line as production writes it, plus the bench's request id (X-Load-Id, sent by
+    # the locustfile), the worker's pid and the time in microseconds (bench/load/stalls.py).
+    env["GUNICORN_CMD_ARGS"] = (
+        "--access-logformat 'rid=%({x-load-id}i)s pid=%(p)s us=%(D)s status=%(s)s \"%(m)s %(U)s\"'"
+    )
     return env
 
 
