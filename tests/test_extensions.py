@@ -28,7 +28,7 @@ from voc.extensions import BadContribution, ExtensionPoint
 from workflow.timeline import TIMELINE
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics"]  # in INSTALLED_APPS order
+DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics", "integrations"]  # in INSTALLED_APPS order
 
 
 def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():

@@ -82,3 +82,18 @@ def test_analytics_follows_complaint_changes_through_the_signal():
 
     send_changed([41, 42, 41])  # what complaints and workflow services send in their transaction
     assert sorted(RollupPending.objects.values_list("complaint_id", flat=True)) == [41, 42]
+
+
+LEAF_APPS = ("integrations",)  # listens through signals, like analytics; nobody imports it
+
+
+def test_no_app_imports_integrations():
+    bad = []
+    for app in (*APPS, "analytics"):
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for name in _imports(path):
+                if name.split(".")[0] in LEAF_APPS:
+                    bad.append(f"{_module(path)} imports {name}")
+    assert bad == []

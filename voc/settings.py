@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "workflow",
     "recordings",
     "analytics",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -188,7 +189,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "integrations.auth.ApiKeyAuthentication",  # other systems' API keys (issue 15)
     ],
+    # Only requests authenticated by an API key are counted, per client at its own rate.
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.throttling.IntegrationClientRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "voc.api_errors.exception_handler",
@@ -301,6 +305,20 @@ WORKFLOW_FIRST_RESPONSE_HOURS = env.float("VOC_FIRST_RESPONSE_HOURS", default=2.
 # A case is "due soon" this many calendar days before its decision due date.
 WORKFLOW_DUE_SOON_DAYS = env.int("VOC_DUE_SOON_DAYS", default=3)
 WORKFLOW_UNMERGE_DAYS = env.int("VOC_UNMERGE_DAYS", default=30)  # head office may undo a merge this long
+
+# --- Integrations (webhooks, API clients; docs/webhooks.md) -----------------------------
+# Endpoint URLs resolving to loopback/private/link-local addresses are refused in production
+# (SSRF); development and tests post to local receivers. Production also requires https.
+INTEGRATIONS_ALLOW_PRIVATE_URLS = env.bool("VOC_WEBHOOK_ALLOW_PRIVATE_URLS", default=not PRODUCTION)
+INTEGRATIONS_REQUIRE_HTTPS = env.bool("VOC_WEBHOOK_REQUIRE_HTTPS", default=PRODUCTION)
+INTEGRATIONS_WEBHOOK_TIMEOUT_S = env.float("VOC_WEBHOOK_TIMEOUT_S", default=10.0)
+# A claimed delivery not marked within this long (its worker died) is sent again.
+INTEGRATIONS_WEBHOOK_LEASE_S = env.float("VOC_WEBHOOK_LEASE_S", default=60.0)
+INTEGRATIONS_WEBHOOK_MAX_ATTEMPTS = env.int("VOC_WEBHOOK_MAX_ATTEMPTS", default=8)
+INTEGRATIONS_WEBHOOK_BACKOFF_S = env.float("VOC_WEBHOOK_BACKOFF_S", default=30.0)  # 30 s, 1 min, 2 min…
+INTEGRATIONS_WEBHOOK_BACKOFF_MAX_S = env.float("VOC_WEBHOOK_BACKOFF_MAX_S", default=3600.0)
+INTEGRATIONS_SEND_DEBOUNCE_S = env.float("VOC_WEBHOOK_SEND_DEBOUNCE_S", default=1.0)
+CELERY_BEAT_SCHEDULE["integrations-send-webhooks"] = {"task": "integrations.send_webhooks", "schedule": 30.0}
 
 # --- Retention (complaints.retention, manage.py retention) ----------------------------------
 # Closed cases are kept at least 3 years after closure (regulation; a shorter policy fails the

@@ -32,6 +32,7 @@ from complaints.models import Complaint
 
 from .. import clocks
 from ..models import CaseAlert, Pause
+from ..signals import deadline_alerts_raised
 from ..states import CLOCK_RUNNING_STATES, CaseState
 from . import core, notify
 
@@ -145,6 +146,9 @@ def _raise_alerts(
             CaseAlert.objects.filter(
                 kind=kind, created_at=now, complaint_id__in=[row["id"] for row, _ in events]
             ).values_list("complaint_id", "due_date")
+        )
+        deadline_alerts_raised.send(
+            sender="workflow", alerts=[(row["id"], kind, due) for row, due in events if (row["id"], due) in ours]
         )
         notification_kind, title = TEXT[kind]
         items = []
