@@ -228,6 +228,22 @@ def can_unmask(user: User) -> bool:
     return user.is_authenticated and user.has_role(*roles.UNMASK_ROLES)
 
 
+def can_reveal_mobile(user: User, complaint) -> bool:
+    """May this user see the full phone number of ``complaint``'s customer (a case already in
+    their scope)? UNMASK_ROLES may on any case; a branch handler may on a case assigned to them,
+    to call the customer (the phone number only, never the ID number). Each reveal is audit-logged."""
+    if can_unmask(user):
+        return True
+    return (
+        user.is_authenticated
+        and complaint is not None
+        and complaint.assigned_to_id == user.pk
+        and not user.at_head_office
+        and can_write(user)
+        and user.has_role(roles.BRANCH_HANDLER)
+    )
+
+
 def users_with_role_at(role: str, orgs: QuerySet[Organisation] | list[Organisation]) -> QuerySet[User]:
     """Active staff holding ``role`` at any of ``orgs`` (for notifications and assignment)."""
     return User.objects.filter(is_active=True, role_grants__role=role, org__in=orgs).distinct()

@@ -63,7 +63,14 @@ SPECS: dict[str, ActionSpec] = {
             style="primary",
             open=True,
         ),
-        ActionSpec("accept", forms.ReasonForm, _reason(services.case_accept), style="primary", open=True),
+        ActionSpec(
+            "accept_and_investigate",
+            forms.ReasonForm,
+            _reason(services.case_accept_and_investigate),
+            style="primary",
+            open=True,
+        ),
+        ActionSpec("accept", forms.ReasonForm, _reason(services.case_accept)),
         ActionSpec("assign", forms.AssignForm, _assign),
         ActionSpec(
             "start_investigation", forms.ReasonForm, _reason(services.case_start_investigation), style="primary"
@@ -281,20 +288,60 @@ def form_kwargs(name: str, user) -> dict[str, Any]:
     return {}
 
 
+def _decision_initial(d) -> dict[str, Any]:
+    return {
+        "redress_type": d.redress_type,
+        "redress_amount": d.redress_amount,
+        "root_cause": d.root_cause_code.code if d.root_cause_code_id else "",
+    }
+
+
 def initial_for(name: str, complaint) -> dict[str, Any]:
-    """Prefill: closing starts from the approved decision; routing from intake's organisation."""
+    """Prefill: closing starts from the approved decision; a redraft from the last draft (after a
+    return the handler edits what head office read, not a blank form); routing from intake's
+    organisation."""
+    if name == "draft_decision":
+        d = selectors.latest_decision(complaint)
+        if d is not None and d.from_verification_id is None:
+            return {"text": d.text, "proposed_result": d.proposed_result, **_decision_initial(d)}
     if name == "close":
         d = selectors.latest_decision(complaint)
         if d is not None:
-            return {
-                "result": d.proposed_result,
-                "redress_type": d.redress_type,
-                "redress_amount": d.redress_amount,
-                "root_cause": d.root_cause_code.code if d.root_cause_code_id else "",
-            }
+            return {"result": d.proposed_result, **_decision_initial(d)}
     if name == "route":
         return {"org": complaint.responsible_org_id}
     if name == "decide_extension":
         pending = selectors.pending_extension(complaint)
         return {"request_id": pending.pk if pending else None}
     return {}
+
+
+def note_for(name: str, complaint) -> Any:
+    """What the form of ``name`` shows above its fields: a returned draft's review comment
+    (who returned it, when, and why), so the redraft answers it."""
+    if name == "draft_decision":
+        d = selectors.latest_decision(complaint)
+        if d is not None and d.review == d.Review.RETURNED and d.review_comment:
+            return d
+    return None
+
+
+# After a draft, the next step is to submit it: that form comes first, open and primary, and
+# the draft form (still there for a correction) folds away under a plainer label.
+NEXT_STEP = {"decision_drafted": "submit_for_review"}
+REDRAFT_LABEL = _("修改处理意见")
+
+
+def presentation(name: str, spec: ActionSpec, complaint) -> tuple[Any, str, bool]:
+    """(label, style, open) of ``name`` on the case page in the case's state."""
+    if complaint.status in NEXT_STEP:
+        if name == NEXT_STEP[complaint.status]:
+            return spec.label, "primary", True
+        if name == "draft_decision":
+            return REDRAFT_LABEL, "", False
+    return spec.label, spec.style, spec.open
+
+
+def order_key(name: str, complaint) -> int:
+    """The state's next step first; the others in the registry's order (a stable sort)."""
+    return 0 if NEXT_STEP.get(complaint.status) == name else 1

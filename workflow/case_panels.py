@@ -31,6 +31,7 @@ class ActionView(NamedTuple):
     url: str
     form: Any
     error: str
+    note: Any = None  # shown above the form (a returned draft's review: ``actions.note_for``)
 
 
 def action_views(request, complaint, *, bound: tuple[str, Any, str] | None = None) -> list[ActionView]:
@@ -55,7 +56,10 @@ def action_views(request, complaint, *, bound: tuple[str, Any, str] | None = Non
             initial = {"version": version, "next": here, **actions.initial_for(name, complaint)}
             form, error = spec.form(initial=initial, prefix=name, **actions.form_kwargs(name, user)), ""
         url = reverse("workflow:act", args=[complaint.pk, name])
-        views.append(ActionView(name, spec.label, spec.style, spec.open or bool(error), url, form, error))
+        label, style, is_open = actions.presentation(name, spec, complaint)
+        note = actions.note_for(name, complaint)
+        views.append(ActionView(name, label, style, is_open or bool(error), url, form, error, note))
+    views.sort(key=lambda v: actions.order_key(v.name, complaint))
     return views
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
@@ -50,7 +52,23 @@ class RouteForm(ReasonForm):
 
 
 class CommentForm(ActionForm):
-    body = forms.CharField(label=_("备注/回复"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("内部备注：仅行内员工可见，不会发给客户"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def root_cause_field(label, *, required: bool) -> forms.CharField:
+    """A C-axis code with a search-as-you-type picker (``static/js/code-picker.js``) offering
+    active leaf codes only; the service still refuses anything but a leaf in use."""
+    url = format_lazy("{}?axis=C&selectable=1&limit=12", reverse_lazy("complaints:taxonomy_search"))
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=12,
+        widget=forms.TextInput(attrs={"data-picker-url": url, "placeholder": _("输入代码或关键词，如 年费")}),
+    )
 
 
 def _redress_choices():
@@ -58,11 +76,15 @@ def _redress_choices():
 
 
 class DecisionForm(ActionForm):
-    text = forms.CharField(label=_("处理意见"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    text = forms.CharField(
+        label=_("处理意见：总行审核通过后答复客户，客户会看到"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
     proposed_result = forms.ChoiceField(label=_("拟定结果"), choices=Complaint.Result.choices)
     redress_type = forms.ChoiceField(label=_("补偿方式"), choices=_redress_choices)
     redress_amount = forms.DecimalField(label=_("补偿金额（元）"), required=False, max_digits=14, decimal_places=2)
-    root_cause = forms.CharField(label=_("根因代码（C 维度末级，可稍后填写）"), required=False, max_length=12)
+    root_cause = root_cause_field(_("根因代码（C 维度末级，可稍后填写）"), required=False)
 
 
 class ReviewForm(ActionForm):
@@ -75,7 +97,7 @@ class CloseForm(ReasonForm):
     result = forms.ChoiceField(label=_("处理结果"), choices=Complaint.Result.choices)
     redress_type = forms.ChoiceField(label=_("补偿方式"), choices=_redress_choices)
     redress_amount = forms.DecimalField(label=_("补偿金额（元）"), required=False, max_digits=14, decimal_places=2)
-    root_cause = forms.CharField(label=_("根因代码（C 维度末级，如 C0201）"), max_length=12)
+    root_cause = root_cause_field(_("根因代码（C 维度末级，如 C0201）"), required=True)
 
 
 def _date_field(label, *, required=True):
@@ -153,7 +175,7 @@ class VerificationDecideForm(ActionForm):
         label=_("补偿方式"), choices=[("", "---------"), *REDRESS_TYPES.items()], required=False
     )
     redress_amount = forms.DecimalField(label=_("补偿金额（元）"), required=False, max_digits=14, decimal_places=2)
-    root_cause = forms.CharField(label=_("根因代码（C 维度末级，如 C0201）"), required=False, max_length=12)
+    root_cause = root_cause_field(_("根因代码（C 维度末级，如 C0201）"), required=False)
 
 
 class MergeForm(ActionForm):

@@ -73,6 +73,8 @@ RULES: dict[str, Rule] = {
     "not_accept": Rule(gettext_lazy("不予受理"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, BRANCH)), needs_reason=True),
     "accept": Rule(gettext_lazy("受理（首次响应）"), HANDLER_WORK),
     "start_investigation": Rule(gettext_lazy("开始调查"), HANDLER_WORK),
+    # accept, then start_investigation, in one step (each still checked and logged on its own)
+    "accept_and_investigate": Rule(gettext_lazy("受理并开始调查"), HANDLER_WORK, states=frozenset({CaseState.ROUTED})),
     "draft_decision": Rule(gettext_lazy("拟定处理意见"), HANDLER_WORK),
     "submit_for_review": Rule(gettext_lazy("提交总行审核"), HANDLER_WORK),
     "approve_decision": Rule(gettext_lazy("审核通过"), HO_REVIEWERS),
@@ -102,7 +104,7 @@ RULES: dict[str, Rule] = {
         ((R.BRANCH_MANAGER, BRANCH),),
         states=frozenset(NOT_FINAL - {CaseState.REGISTERED, CaseState.RESPONDED, CaseState.VERIFICATION}),
     ),
-    "comment": Rule(gettext_lazy("备注/回复"), (*HO_REVIEWERS, *HANDLER_WORK), states=NOT_FINAL),
+    "comment": Rule(gettext_lazy("内部备注（客户看不到）"), (*HO_REVIEWERS, *HANDLER_WORK), states=NOT_FINAL),
     "request_extension": Rule(
         gettext_lazy("申请延期"),
         HANDLER_WORK,

@@ -463,7 +463,7 @@ def case_page_prefetch(complaint: Complaint) -> None:
         [complaint],
         Prefetch(
             "decisions",
-            queryset=Decision.objects.select_related("root_cause_code").order_by("-version"),
+            queryset=Decision.objects.select_related("root_cause_code", "reviewed_by").order_by("-version"),
             to_attr="wf_decisions",
         ),
     )

@@ -168,7 +168,7 @@ def timeline_entries(complaint) -> list[TimelineEntry]:
             )
         )
     for c in records.comments:
-        entries.append(TimelineEntry(at=c.at, title=_("备注"), kind="comment", detail=c.body, actor=c.author))
+        entries.append(TimelineEntry(at=c.at, title=_("内部备注"), kind="comment", detail=c.body, actor=c.author))
     # One entry per notified event (not per recipient).
     for n in records.notifications:
         entries.append(

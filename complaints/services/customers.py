@@ -11,7 +11,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, Organisation, User
-from accounts.selectors import can_unmask
+from accounts.selectors import can_reveal_mobile, can_unmask
 from accounts.services import audit_record
 
 from .. import crypto, pii
@@ -168,16 +168,22 @@ def customer_find_or_create(
 
 @transaction.atomic(durable=True)
 def customer_reveal(*, actor: User, customer: Customer, complaint: Complaint | None = None) -> dict[str, str]:
-    """Full phone and ID number for UNMASK_ROLES only; every reveal is audit-logged, with the
-    case it was asked from when there is one (``complaint``: its id, and its reference, which
-    stays readable should the case be purged later)."""
-    if not can_unmask(actor):
+    """Full phone and ID number for UNMASK_ROLES; the full phone number only (the ID number
+    stays masked) for the branch handler a case is assigned to, asked from that case
+    (``accounts.selectors.can_reveal_mobile``). Every reveal is audit-logged with the fields
+    shown and the case it was asked from when there is one (``complaint``: its id, and its
+    reference, which stays readable should the case be purged later)."""
+    full = can_unmask(actor)
+    if not full and not (
+        complaint is not None and complaint.customer_id == customer.pk and can_reveal_mobile(actor, complaint)
+    ):
         raise PermissionDenied
     case = {"complaint_id": complaint.pk, "case_reference": complaint.reference} if complaint is not None else {}
-    audit_record(actor=actor, action=AuditAction.CUSTOMER_UNMASK, obj=customer, fields=["mobile", "id_number"], **case)
+    fields = ["mobile", "id_number"] if full else ["mobile"]
+    audit_record(actor=actor, action=AuditAction.CUSTOMER_UNMASK, obj=customer, fields=fields, **case)
     return {
         "mobile": crypto.decrypt(customer.mobile_encrypted),
-        "id_number": crypto.decrypt(customer.id_number_encrypted),
+        "id_number": crypto.decrypt(customer.id_number_encrypted) if full else customer.id_number_masked,
     }
 
 

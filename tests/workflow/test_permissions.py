@@ -34,6 +34,7 @@ EXPECTED = {
     "route": ("registered", {"ho_officer"}),
     "not_accept": ("registered", {"ho_officer", "bj_manager"}),
     "accept": ("routed", HANDLING),
+    "accept_and_investigate": ("routed", HANDLING),
     "start_investigation": ("accepted", HANDLING),
     "draft_decision": ("investigating", HANDLING),
     "submit_for_review": ("decision_drafted", HANDLING),

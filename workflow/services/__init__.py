@@ -18,6 +18,7 @@ from .refusals import logged
 from .team import assignment_refusal
 
 case_accept = logged(_case.case_accept)
+case_accept_and_investigate = logged(_case.case_accept_and_investigate)
 case_close = logged(_case.case_close)
 case_draft_decision = logged(_case.case_draft_decision)
 case_merge = logged(_case.case_merge)
@@ -49,6 +50,7 @@ __all__ = [
     "RecomputeResult",
     "assignment_refusal",
     "case_accept",
+    "case_accept_and_investigate",
     "case_assign",
     "case_close",
     "case_comment",

@@ -155,6 +155,21 @@ def case_start_investigation(*, complaint_id: int, actor: User, reason: str = ""
 
 
 @transaction.atomic
+def case_accept_and_investigate(
+    *, complaint_id: int, actor: User, reason: str = "", expected_version=None, now=None
+) -> Complaint:
+    """The branch takes the case and starts investigating it in one step: the two transitions
+    (``accept``, then ``start_investigation``), each checked by the permission table and logged
+    on its own, with the same actor and time, in one transaction (both happen or neither)."""
+    now = core.now_or(now)
+    # The combined step is itself in the permission table (who may, from which state) ...
+    core.lock_case(complaint_id, actor=actor, action="accept_and_investigate", expected_version=expected_version)
+    # ... and each transition is checked again as it runs (the row is locked already).
+    case_accept(complaint_id=complaint_id, actor=actor, reason=reason, now=now)
+    return case_start_investigation(complaint_id=complaint_id, actor=actor, reason=reason, now=now)
+
+
+@transaction.atomic
 def case_draft_decision(
     *,
     complaint_id: int,
