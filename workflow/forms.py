@@ -53,7 +53,7 @@ class RouteForm(ReasonForm):
 
 class CommentForm(ActionForm):
     body = forms.CharField(
-        label=_("内部备注：仅行内员工可见，不会发给客户"),
+        label=_("内部备注（仅行内员工可见，不会发给客户）"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -77,7 +77,7 @@ def _redress_choices():
 
 class DecisionForm(ActionForm):
     text = forms.CharField(
-        label=_("处理意见：总行审核通过后答复客户，客户会看到"),
+        label=_("处理意见（总行审核通过后答复客户，客户会看到）"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )

@@ -254,8 +254,8 @@ def test_note_and_decision_labels_say_who_sees_them(client, org_tree, staff, new
     c = put(_routed(new_case, org_tree, staff), "investigating", assigned_to=staff.bj_handler)
     services.case_comment(complaint_id=c.pk, actor=staff.bj_handler, body="客户下午三点后方便接听", now=None)
     html = _case_page(client, staff.bj_handler, fresh(c))
-    assert "内部备注：仅行内员工可见，不会发给客户" in html
-    assert "处理意见：总行审核通过后答复客户，客户会看到" in html
+    assert "内部备注（仅行内员工可见，不会发给客户）" in html
+    assert "处理意见（总行审核通过后答复客户，客户会看到）" in html
     assert "备注/回复" not in html
     timeline = html[html.index('id="wf-timeline"') :] if 'id="wf-timeline"' in html else html
     assert "内部备注" in timeline
@@ -265,8 +265,8 @@ def test_english_labels(client, org_tree, staff, new_case):
     c = put(_routed(new_case, org_tree, staff), "investigating", assigned_to=staff.bj_handler)
     client.cookies["django_language"] = "en"
     html = _case_page(client, staff.bj_handler, c)
-    assert "Internal note: staff only, never sent to the customer" in html
-    assert "Decision: told to the customer once head office approves it" in html
+    assert "Internal note (staff only, never sent to the customer)" in html
+    assert "Decision (told to the customer once head office approves it)" in html
     c2 = _routed(new_case, org_tree, staff)
     assert "Accept and start investigating" in _case_page(client, staff.bj_handler, c2)
 
