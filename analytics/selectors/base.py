@@ -31,6 +31,9 @@ from ..rollup import counted_complaints, day_bounds
 
 T = TypeVar("T")
 CACHE_SECONDS = 60
+# Longest a stale report is served while one request recomputes it (a recomputation that dies
+# with its worker frees the lock after this long).
+REFRESH_LOCK_SECONDS = 30
 GENERATION_KEY = "analytics:generation"  # bumped by analytics.services on every rollup change
 
 
@@ -218,6 +221,11 @@ def cached(name: str, scope: Scope, params: tuple, compute: Callable[[], T]) -> 
     while the rollup generation it was computed at is current; after a rollup change (every
     registration bumps it within seconds) it is still served for ``ANALYTICS_STALE_SECONDS``
     from when it was computed, so a busy intake does not make every TOP page recompute.
+
+    Past that window one request recomputes while the others keep getting the stale value (a
+    short lock in the cache, ``REFRESH_LOCK_SECONDS``): when the window ends, every web worker
+    that asks for the report in the same moment would otherwise recompute the same numbers at
+    once. Only a request with nothing cached at all computes without waiting for anyone.
     """
     generation = cache.get(GENERATION_KEY, 0)
     raw = repr((name, visibility_key(scope.user),
@@ -225,10 +233,19 @@ def cached(name: str, scope: Scope, params: tuple, compute: Callable[[], T]) -> 
     key = "analytics:" + hashlib.sha256(raw.encode()).hexdigest()
     hit: Any = cache.get(key)
     now = time.time()
+    refreshing = False
     if isinstance(hit, tuple) and len(hit) == 3:
         hit_generation, computed_at, value = hit
         if hit_generation == generation or now - computed_at < settings.ANALYTICS_STALE_SECONDS:
             return value
-    value = compute()
-    cache.set(key, (generation, now, value), CACHE_SECONDS)
+        # Stale: the first to take the lock recomputes; the rest serve what is there meanwhile.
+        if not cache.add(key + ":refresh", 1, REFRESH_LOCK_SECONDS):
+            return value
+        refreshing = True
+    try:
+        value = compute()
+        cache.set(key, (generation, now, value), CACHE_SECONDS)
+    finally:
+        if refreshing:
+            cache.delete(key + ":refresh")
     return value

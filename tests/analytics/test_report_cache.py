@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import time_machine
 from django.core.cache import cache
 
@@ -85,3 +86,57 @@ def test_a_cached_report_costs_a_branch_user_no_query(make_user, org_tree, djang
     scope = resolve_scope(fresh, None)
     with django_assert_num_queries(0):
         assert cached("top", scope, ("p",), lambda: "recomputed") == "bj only"
+
+
+def test_past_the_window_one_request_recomputes_while_the_others_get_the_stale_report(make_user, org_tree, settings):
+    """Issue 12: when the stale window ends, the web workers asking at that moment do not all
+    recompute the same report (a stampede that stalled every page under load)."""
+    settings.ANALYTICS_STALE_SECONDS = 30
+    scope = resolve_scope(make_user(roles.HO_OFFICER, org_tree.ho), None)
+    with time_machine.travel(START, tick=False) as clock:
+        cached("top", scope, ("p",), lambda: "before")
+        cache.set(GENERATION_KEY, cache.get(GENERATION_KEY, 0) + 1, None)  # a rollup changed
+        clock.shift(31)
+        meanwhile = []
+
+        def recompute():
+            # another worker asks for the same report while this one is computing it
+            meanwhile.append(cached("top", scope, ("p",), lambda: "computed twice"))
+            return "after"
+
+        assert cached("top", scope, ("p",), recompute) == "after"
+        assert meanwhile == ["before"]
+        assert cached("top", scope, ("p",), lambda: "again") == "after"  # fresh now
+        # The lock went with the recomputation: the next stale window recomputes again.
+        cache.set(GENERATION_KEY, cache.get(GENERATION_KEY, 0) + 1, None)
+        clock.shift(31)
+        assert cached("top", scope, ("p",), lambda: "third") == "third"
+
+
+def test_a_recomputation_that_fails_does_not_keep_the_others_on_the_stale_report(make_user, org_tree, settings):
+    settings.ANALYTICS_STALE_SECONDS = 30
+    scope = resolve_scope(make_user(roles.HO_OFFICER, org_tree.ho), None)
+    with time_machine.travel(START, tick=False) as clock:
+        cached("top", scope, ("p",), lambda: "before")
+        cache.set(GENERATION_KEY, cache.get(GENERATION_KEY, 0) + 1, None)
+        clock.shift(31)
+
+        def broken():
+            raise RuntimeError("database went away")
+
+        with pytest.raises(RuntimeError):
+            cached("top", scope, ("p",), broken)
+        assert cached("top", scope, ("p",), lambda: "after") == "after"
+
+
+def test_with_nothing_cached_every_request_computes_its_report(make_user, org_tree):
+    """No stale value to serve: nobody is made to wait for another worker's computation."""
+    scope = resolve_scope(make_user(roles.HO_OFFICER, org_tree.ho), None)
+    meanwhile = []
+
+    def compute():
+        meanwhile.append(cached("top", scope, ("p",), lambda: "inner"))
+        return "outer"
+
+    assert cached("top", scope, ("p",), compute) == "outer"
+    assert meanwhile == ["inner"]
