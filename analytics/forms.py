@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -140,7 +141,17 @@ def parse_report(query) -> tuple[ReportParams | None, list[str]]:
 class ImprovementForm(forms.Form):
     title = forms.CharField(label=_("整改事项"), max_length=200)
     description = forms.CharField(label=_("问题与措施"), widget=forms.Textarea, required=False, max_length=4000)
-    owner_org = forms.CharField(label=_("责任机构代码"), max_length=20)
+    owner_org = forms.CharField(
+        label=_("责任机构代码"),
+        max_length=20,
+        # search-as-you-type by code or name (static/js/code-picker.js); the view checks the code
+        widget=forms.TextInput(
+            attrs={
+                "data-picker-url": reverse_lazy("analytics:improvement_orgs"),
+                "placeholder": _("输入机构代码或名称"),
+            }
+        ),
+    )
     due_date = forms.DateField(
         validators=[plausible_date],
         label=_("整改期限"),

@@ -12,5 +12,6 @@ urlpatterns = [
     path("export/<str:table>/<str:fmt>/", views_exports.export, name="export"),
     path("improvements/", views_improvements.board, name="improvements"),
     path("improvements/new/", views_improvements.improvement_new, name="improvement_new"),
+    path("improvements/orgs/", views_improvements.improvement_orgs, name="improvement_orgs"),
     path("improvements/<id:pk>/", views_improvements.improvement_detail, name="improvement_detail"),
 ]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
-from accounts.selectors import org_visible_to
+from accounts.selectors import org_visible_to, orgs_visible_to
 
 from . import selectors, services
 from .dimensions import DimensionError
@@ -36,6 +38,31 @@ def board(request: HttpRequest) -> HttpResponse:
             "today": timezone.localdate(),
             "can_remediate": services.can_manage_improvements(request.user),
         },
+    )
+
+
+ORG_PICKER_LIMIT = 12
+
+
+@analytics_view
+def improvement_orgs(request: HttpRequest) -> JsonResponse:
+    """JSON for the responsible-organisation picker of a remediation item: active organisations
+    in the user's scope whose code starts with, or whose name contains, ?q= (the form still
+    checks the code it gets)."""
+    if not services.can_manage_improvements(request.user):
+        raise Http404
+    q = request.GET.get("q", "").strip()[:50]
+    rows = orgs_visible_to(request.user).filter(is_active=True)
+    if q:
+        rows = rows.filter(Q(code__istartswith=q) | Q(name_zh__icontains=q) | Q(name_en__icontains=q))
+    rows = rows.order_by("path")[:ORG_PICKER_LIMIT]
+    english = (get_language() or "").startswith("en")
+    return JsonResponse(
+        {
+            "results": [
+                {"code": o.code, "label": f"{o.code} {(o.name_en if english else '') or o.name_zh}"} for o in rows
+            ]
+        }
     )
 
 

@@ -203,7 +203,14 @@ REGISTRY: list[Route] = [
         ok=frozenset({302}),
         note="no target named: every user who sees the case is sent back to it",
     ),
-    Route("complaints:reveal_customer", UNMASK, obj="case", args=case_ref, method="POST"),
+    Route(
+        "complaints:reveal_customer",
+        UNMASK,
+        obj="case",
+        args=case_ref,
+        method="POST",
+        note="also the branch handler a case is assigned to, phone only (tests/workflow/test_handling_flow.py)",
+    ),
     # --- complaints: API ---
     Route("complaints_api:complaint_list", ALL, rows=refs, lists="cases"),
     Route("complaints_api:complaint_list", ALL, data=lambda w: {"q": "年费"}, rows=refs, lists="cases", variant="q"),
@@ -312,6 +319,12 @@ REGISTRY: list[Route] = [
     Route("analytics:export", ANALYTICS, args=lambda: ["improvements", "xlsx"], variant="improvements.xlsx"),
     Route("analytics:improvements", ANALYTICS, rows=improvement_ids_html, lists="improvements"),
     Route("analytics:improvement_new", REMEDIATION),
+    Route(
+        "analytics:improvement_orgs",
+        REMEDIATION,
+        data=lambda w: {"q": "B"},
+        note="the owner-org picker: active orgs in the user's scope (tests/analytics/test_improvement_org_picker.py)",
+    ),
     Route("analytics:improvement_detail", ANALYTICS, obj="improvement", args=lambda i: [i.pk]),
     # --- analytics: API ---
     Route("analytics_api:top", ANALYTICS, rows=report_total, lists="cases"),
