@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.selectors import orgs_visible_to
 from voc.validators import plausible_date
+from workflow.states import CaseState
 
 from . import crypto, pii, selectors
 from .models import Complaint, Customer, CustomerCard
 from .selectors import FLAG_FIELDS, ComplaintFilters
 from .services import CustomerInput
+from .taxonomy_selectors import code_search, taxonomy_rows
 
 REQUIRED = {"required": _("此项必填")}
 
@@ -190,19 +194,23 @@ class PublicComplaintForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    """List/search filters. Invalid values are reported, never a 500.
+    """List/search filters, by what people see: a status by its name (已办结), an organisation
+    by name (a select of the user's visible orgs), a B/C code or words as at intake (年费 finds
+    B030202), a customer's full name, phone or ID number. Invalid values are reported, never a 500;
+    words that match no code find nothing and say so (never a 400).
 
     The list is read with GET (bookmarkable) and searched with a POST answered by a redirect
-    to :meth:`url_query`, in which no phone, ID or card number appears: a full mobile or ID
-    number in ``q`` becomes ``customer``, an expiring encrypted token (complaints.crypto),
-    and any other number is masked the way stored text is."""
+    to :meth:`url_query`, in which no phone, ID or card number, nor a customer's name, appears:
+    a full mobile or ID number in ``q``, or a name, becomes ``customer``, an expiring encrypted
+    token (complaints.crypto), and any other number is masked the way stored text is."""
 
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    customer_name = forms.CharField(label=_("客户姓名"), required=False, max_length=50)
     status = forms.CharField(label=_("状态"), required=False, max_length=30)
-    code_a = forms.RegexField(label=_("A 代码"), regex=r"^[Aa]\d{0,4}$", required=False)
-    code_b = forms.RegexField(label=_("B 代码"), regex=r"^[Bb]\d{0,6}$", required=False)
-    code_c = forms.RegexField(label=_("C 代码"), regex=r"^[Cc]\d{0,4}$", required=False)
-    org = forms.CharField(label=_("机构代码"), required=False, max_length=20)
+    code_a = forms.CharField(label=_("A 渠道"), required=False, max_length=40)
+    code_b = forms.CharField(label=_("B 业务"), required=False, max_length=40)
+    code_c = forms.CharField(label=_("C 原因"), required=False, max_length=40)
+    org = forms.CharField(label=_("机构"), required=False, max_length=100)
     channel = forms.ChoiceField(label=_("渠道"), choices=[("", "—"), *Complaint.Channel.choices], required=False)
     flags = forms.MultipleChoiceField(
         label=_("标记"),
@@ -219,22 +227,125 @@ class FilterForm(forms.Form):
     received_to = forms.DateField(
         validators=[plausible_date], label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=[("", "")])
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
     customer = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
 
+    SORT_CHOICES = (
+        ("received", _("收到时间（新→旧）")),
+        ("due", _("处理时限（近→远）")),
+        ("updated", _("最近更新")),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["sort"].choices = self.SORT_CHOICES
+        self.org_found: Organisation | None = None
+        self.code_found: dict[str, object] = {}  # axis -> the code row words were resolved to
+        self.unmatched: list[str] = []  # what matched nothing (shown; the list is then empty)
+
+    # --- choices the page offers ------------------------------------------------------------
+
+    @staticmethod
+    def status_choices() -> list[tuple[str, str]]:
+        return [("", _("全部")), (selectors.STATUS_OPEN, _("未办结（全部在办）")), *CaseState.choices]
+
+    MORE = ("customer_name", "code_a", "code_c", "channel", "received_from", "received_to", "sort", "flags")
+
+    def more_in_use(self) -> bool:
+        """Whether a filter behind "more" is set (then that section opens)."""
+        data = getattr(self, "cleaned_data", {})
+        return any(data.get(name) for name in self.MORE)
+
+    def org_choices(self) -> list[Organisation]:
+        """The organisations this user may filter by (their visible subtree), by path."""
+        return list(orgs_visible_to(self.user).order_by("path").only("code", "name_zh", "path", "kind"))
+
+    # --- cleaning ---------------------------------------------------------------------------
+
+    def clean_status(self) -> str:
+        """A state's code, its name in either language (已办结, Closed), or the "open" group."""
+        value = self.cleaned_data["status"].strip()
+        if not value or value == selectors.STATUS_OPEN:
+            return value
+        for code, label in CaseState.choices:
+            names = {code}
+            for lang in ("zh-hans", "en"):
+                with translation.override(lang):
+                    names.add(str(label).lower())
+            if value.lower() in names:
+                return code
+        raise ValidationError(_("未知状态：%(status)s") % {"status": value})
+
+    def _clean_code(self, axis: str) -> str:
+        raw = self.cleaned_data[f"code_{axis.lower()}"].strip()
+        if not raw:
+            return raw
+        if re.fullmatch(rf"[{axis}{axis.lower()}]\d{{0,6}}", raw):  # a code or code prefix, as typed
+            row = next((r for r in taxonomy_rows() if r.code == raw.upper()), None)
+            if row is not None:
+                self.code_found[axis] = row  # its name is shown with the results
+            return raw
+        hits = code_search(raw, axis=axis, limit=1)  # words, as the intake picker reads them
+        if not hits:
+            self.unmatched.append(_("找不到与“%(words)s”相符的%(axis)s代码") % {"words": raw, "axis": axis})
+            return raw
+        self.code_found[axis] = hits[0]
+        return hits[0].code
+
+    def clean_code_a(self) -> str:
+        return self._clean_code("A")
+
+    def clean_code_b(self) -> str:
+        return self._clean_code("B")
+
+    def clean_code_c(self) -> str:
+        return self._clean_code("C")
+
+    def clean_org(self) -> str:
+        """An organisation code or name (中文 or English) among the user's visible ones."""
+        value = self.cleaned_data["org"].strip()
+        if not value:
+            return ""
+        visible = orgs_visible_to(self.user)
+        org = (
+            visible.filter(code__iexact=value).first()
+            or visible.filter(name_zh=value).first()
+            or visible.filter(name_en__iexact=value).first()
+        )
+        if org is None:
+            self.unmatched.append(_("找不到机构“%(org)s”") % {"org": value})
+            return value
+        self.org_found = org
+        return org.code
+
     def clean_customer(self) -> str:
-        """The number behind the token ("" without one)."""
+        """What the token stands for ("" without one): a number, or ``name:`` and a name."""
         token = self.cleaned_data["customer"]
         if not token:
             return ""
-        number = crypto.search_token_value(token, max_age=settings.SESSION_COOKIE_AGE)
-        if number is None:
+        value = crypto.search_token_value(token, max_age=settings.SESSION_COOKIE_AGE)
+        if value is None:
             raise ValidationError(_("号码查询已过期，请重新输入号码"))
-        return number
+        return value
+
+    def _searched_customer(self) -> tuple[str, str]:
+        """(number, name) this search looks for: from the token, ``q`` or ``customer_name``."""
+        d = self.cleaned_data
+        value = d.get("customer", "")
+        number, name = ("", value[len(NAME_PREFIX) :]) if value.startswith(NAME_PREFIX) else (value, "")
+        q = d.get("q", "").strip()
+        if q and selectors.full_number(q):
+            number = selectors.full_number(q)
+        typed = " ".join(d.get("customer_name", "").split())
+        return number, typed or name
 
     def number_masked(self) -> str:
         """The searched number as staff may see it (138****5678)."""
-        number = self.cleaned_data.get("customer", "") if hasattr(self, "cleaned_data") else ""
+        if not hasattr(self, "cleaned_data"):
+            return ""
+        number, _name = self._searched_customer()
         for mask in (pii.mask_mobile, pii.mask_id_number):
             try:
                 return mask(number)
@@ -242,48 +353,67 @@ class FilterForm(forms.Form):
                 continue
         return ""
 
+    def name_searched(self) -> str:
+        return self._searched_customer()[1] if hasattr(self, "cleaned_data") else ""
+
     def needs_clean_url(self) -> bool:
-        """True when the query string this form was read from carries a number."""
+        """True when the query string this form was read from carries a number or a name."""
         q = self.cleaned_data.get("q", "")
+        if self.cleaned_data.get("customer_name"):
+            return True
         return bool(q) and (selectors.full_number(q) is not None or pii.mask_text(q) != q)
 
-    def url_query(self, *, keep_cursor: bool = False) -> str:
-        """The query string for these filters, with no phone, ID or card number in it."""
+    def url_query(self, *, keep_cursor: bool = False, keep_customer: bool = True) -> str:
+        """The query string for these filters, with no phone, ID or card number and no name in it."""
         d = self.cleaned_data
         query = QueryDict(mutable=True)
-        q, number = d.get("q", "").strip(), d.get("customer", "")
+        number, name = self._searched_customer()
+        q = d.get("q", "").strip()
         if q and selectors.full_number(q):
-            q, number = "", selectors.full_number(q)
-        if number:
-            query["customer"] = crypto.search_token(number)
+            q = ""
+        if keep_customer and (number or name):
+            query["customer"] = crypto.search_token(number or NAME_PREFIX + name)
         if q:
             query["q"] = pii.mask_text(q)
-        for name in ("status", "code_a", "code_b", "code_c", "org", "channel"):
-            if d.get(name):
-                query[name] = d[name]
+        for name_ in ("status", "code_a", "code_b", "code_c", "org", "channel"):
+            if d.get(name_):
+                query[name_] = d[name_]
         query.setlist("flags", d.get("flags", []))
-        for name in ("received_from", "received_to"):
-            if d.get(name):
-                query[name] = d[name].isoformat()
+        for name_ in ("received_from", "received_to"):
+            if d.get(name_):
+                query[name_] = d[name_].isoformat()
+        if d.get("sort") and d["sort"] != selectors.DEFAULT_SORT:
+            query["sort"] = d["sort"]
         if keep_cursor and d.get("cursor"):
             query["cursor"] = d["cursor"]
         return query.urlencode()
 
+    def sort_name(self) -> str:
+        return self.cleaned_data.get("sort") or selectors.DEFAULT_SORT
+
     def filters(self) -> ComplaintFilters:
         d = self.cleaned_data
-        org = Organisation.objects.filter(code=d["org"].upper()).first() if d.get("org") else None
+        number, name = self._searched_customer()
+        q = d.get("q", "")
+        if number and selectors.full_number(q.strip()):
+            q = ""
         f = ComplaintFilters(
             status=d.get("status", ""),
             code_a=d.get("code_a", ""),
             code_b=d.get("code_b", ""),
             code_c=d.get("code_c", ""),
-            org=org,
+            org=self.org_found,
             channel=d.get("channel", ""),
             flags=d.get("flags", []),
             received_from=d.get("received_from"),
             received_to=d.get("received_to"),
-            q=d.get("q", ""),
-            number=d.get("customer", ""),
+            q=q,
+            number=number,
+            customer_name=name,
         )
-        f.nothing = bool(d.get("org")) and org is None  # unknown org code: no rows, not all rows
+        f.nothing = bool(self.unmatched)  # words or an org that match nothing: no rows, not all rows
         return f
+
+
+# A name search's token value starts with this (a number's is the bare number).
+NAME_PREFIX = "name:"

@@ -93,6 +93,7 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("客户")
         verbose_name_plural = _("客户")
+        indexes = [models.Index(fields=["name"], name="cmp_customer_name")]  # the list's search by name
 
     def __str__(self) -> str:
         return self.salutation
@@ -261,6 +262,9 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
             models.Index(fields=["assigned_to", "status"], name="cmp_assignee_status"),
             models.Index(fields=["created_by", "-created_at"], name="cmp_creator_recent"),
             models.Index(fields=["closed_at"], name="cmp_closed_at"),  # the retention job's candidates
+            # the list's other orders (complaints.selectors.SORTS): nearest deadline, latest change
+            models.Index(fields=["due_date", "id"], name="cmp_due_asc"),
+            models.Index(fields=["-updated_at", "-id"], name="cmp_updated_desc"),
         ]
 
     def __str__(self) -> str:
@@ -396,3 +400,26 @@ class RegulatorInquiry(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
+
+
+class SavedView(models.Model):
+    """A user's named filters and order of the case list, shown as chips above it.
+
+    Private to its owner: read (``complaints.selectors.saved_views_for``) and written
+    (``complaints.services.saved_views``) with the owner as the key. ``query`` is the list's own
+    query string (``FilterForm.url_query``), so it never holds a phone or ID number; a customer
+    search is not saved (its token expires)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("名称"), max_length=40)
+    query = models.CharField(_("查询条件"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("常用查询")
+        verbose_name_plural = _("常用查询")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="cmp_saved_view_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name

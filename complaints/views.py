@@ -246,33 +246,42 @@ def reveal_customer(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "complaints/_revealed.html", {"shown": shown})
 
 
-@sensitive_post_parameters("q")
+@sensitive_post_parameters("q", "customer_name")
 @login_required
 @require_http_methods(["GET", "POST"])
 def complaint_list(request: HttpRequest) -> HttpResponse:
-    """Filters + search with keyset pages (no COUNT over the match set).
+    """Filters + search with keyset pages, sortable, with a capped count and saved views.
 
     The search form POSTs and is answered with a redirect to the bookmarkable GET URL, so a
-    phone or ID number typed into it never reaches a URL, access log or browser history
-    (FilterForm.url_query). An old link that carries one is redirected the same way.
+    phone or ID number, or a customer's name, typed into it never reaches a URL, access log or
+    browser history (FilterForm.url_query). An old link that carries one is redirected the same way.
     """
-    form = FilterForm((request.POST if request.method == "POST" else request.GET) or None)
+    data = request.POST if request.method == "POST" else request.GET
+    form = FilterForm(data or None, user=request.user)
     if form.is_bound and form.is_valid() and (request.method == "POST" or form.needs_clean_url()):
         query = form.url_query(keep_cursor=request.method == "GET")
         return redirect(f"{reverse('complaints:list')}?{query}" if query else reverse("complaints:list"))
     page, error = None, ""
     if not form.is_bound or form.is_valid():
         if not form.is_bound:
-            form = FilterForm({})
+            form = FilterForm({}, user=request.user)
             form.is_valid()
         try:
             page = selectors.complaint_page_for(
-                request.user, form.filters(), cursor=form.cleaned_data.get("cursor") or None, limit=25
+                request.user,
+                form.filters(),
+                cursor=form.cleaned_data.get("cursor") or None,
+                limit=25,
+                sort=form.sort_name(),
+                count=True,
             )
         except ValueError as exc:
             error = str(exc)
-    query = request.GET.copy() if request.method == "GET" else QueryDict()
+    query = request.GET.copy() if request.method == "GET" else QueryDict(mutable=True)
     query.pop("cursor", None)
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
+    view_query = form.url_query(keep_customer=False) if page is not None else ""
     return render(
         request,
         "complaints/list.html",
@@ -281,10 +290,63 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "error": error,
             "query": query.urlencode(),
+            "unsorted_query": unsorted.urlencode(),
+            "sort": form.sort_name() if page is not None else selectors.DEFAULT_SORT,
             "has_cursor": bool(request.GET.get("cursor")),
+            "count_label": _count_label(page),
+            "saved_views": selectors.saved_views_for(request.user),
+            "view_query": view_query,
+            "bulk": bulk_choices(request.user),
+            "list_url": request.get_full_path(),
         },
         status=200 if page is not None else 400,
     )
+
+
+def _count_label(page) -> str:
+    """ "1,234", or "10,000+" above the cap (the count stops there)."""
+    if page is None or page.count is None:
+        return ""
+    return f"{selectors.COUNT_CAP:,}+" if page.count_capped else f"{page.count:,}"
+
+
+def bulk_choices(user) -> dict:
+    """What the list offers for selected rows: dispatch (head office) and assign (a branch
+    manager, with the handlers of their subtree). Each row is still checked by the workflow."""
+    from accounts import roles
+    from workflow.selectors import handlers_for_assignment
+
+    route = user.has_role(roles.HO_OFFICER)
+    handlers = list(handlers_for_assignment(user)) if user.has_role(roles.BRANCH_MANAGER) else []
+    return {"route": route, "assign": bool(handlers), "handlers": handlers, "any": route or bool(handlers)}
+
+
+@login_required
+@require_POST
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    """Save the list's current filters and order under a name, for this user only."""
+    from .services.saved_views import saved_view_save as save
+
+    try:
+        view = save(user=request.user, name=request.POST.get("name", ""), query=request.POST.get("query", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        query = request.POST.get("query", "")
+        return redirect(f"{reverse('complaints:list')}?{query}" if query else reverse("complaints:list"))
+    messages.success(request, _("已保存常用查询「%(name)s」") % {"name": view.name})
+    return redirect(f"{reverse('complaints:list')}?{view.query}" if view.query else reverse("complaints:list"))
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete one of the user's own saved views; anyone else's is a 404."""
+    from .services.saved_views import saved_view_delete as delete
+
+    if not delete(user=request.user, view_id=pk):
+        raise Http404
+    messages.success(request, _("已删除常用查询"))
+    return redirect("complaints:list")
 
 
 # --- public web form ----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bulk
 
 app_name = "workflow"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("approvals/", views.approvals, name="approvals"),
     path("case/<id:pk>/", views.case_detail, name="case"),
     path("case/<id:pk>/act/<slug:action>/", views.case_act, name="act"),
+    path("bulk/", views_bulk.bulk, name="bulk"),
 ]
