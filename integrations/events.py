@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.transaction import on_commit
 from django.utils import timezone
 
@@ -120,6 +121,11 @@ def events_record(pending: list[PendingEvent]) -> list[OutboundEvent]:
             routed.append((p, case, targets))
     if not routed:
         return []
+    with transaction.atomic():  # the caller's transaction (a savepoint); its own in autocommit
+        return _write(routed)
+
+
+def _write(routed: list[tuple[PendingEvent, dict, list[int]]]) -> list[OutboundEvent]:
     sequences = _next_sequences([p.complaint_id for p, _case, _t in routed])
     events = []
     for p, case, _targets in routed:

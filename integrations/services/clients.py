@@ -24,10 +24,11 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 
 def allowed_action_names() -> list[str]:
-    """What a client may be allowed: the workflow permission table's action names."""
-    from workflow.permissions import RULES
+    """What a client may be allowed: the workflow actions as the case page and the API offer them
+    (``workflow.actions.SPECS``; the API asks ``client.allows(name)``)."""
+    from workflow.actions import SPECS
 
-    return sorted(RULES)
+    return sorted(SPECS)
 
 
 def key_hash(raw: str) -> str:

@@ -122,6 +122,9 @@ def delivery_claim(*, delivery_id: int, now: datetime) -> Delivery | None:
 def delivery_post(delivery: Delivery) -> egress.PostResult:
     """The signed request for a claimed delivery (no database write)."""
     event, endpoint = delivery.event, delivery.endpoint
+    secret = crypto.decrypt(endpoint.secret_encrypted)  # "" when no configured key opens it
+    if not secret:  # encrypted under a key since retired (VOC_PII_ENCRYPTION_OLD_KEYS): never sign with ""
+        return egress.PostResult(None, None, "refused: the endpoint's secret cannot be decrypted; rotate it")
     body = json.dumps(event.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json; charset=utf-8",
@@ -130,7 +133,7 @@ def delivery_post(delivery: Delivery) -> egress.PostResult:
         "X-Voc-Event-Type": event.type,
         "X-Voc-Sequence": str(event.sequence),
         "X-Voc-Delivery-Attempt": str(delivery.attempts),
-        signing.HEADER: signing.sign(crypto.decrypt(endpoint.secret_encrypted), int(time.time()), body),
+        signing.HEADER: signing.sign(secret, int(time.time()), body),
     }
     return egress.post(endpoint.url, body, headers, timeout=settings.INTEGRATIONS_WEBHOOK_TIMEOUT_S)
 

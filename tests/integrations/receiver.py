@@ -21,16 +21,20 @@ class Receiver:
     requests: list[dict] = field(default_factory=list)  # every POST, repeats included
     events: list[dict] = field(default_factory=list)  # each event once, in arrival order
     rejected: list[str] = field(default_factory=list)  # why a request was refused (bad signature...)
-    script: deque = field(default_factory=deque)  # answers to give next: a status code or ("stall", s)
+    # answers to give next: a status code, ("stall", s), or ("hold", arrived, release) threading.Events
+    script: deque = field(default_factory=deque)
     _seen: set = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def handle(self, headers, body: bytes) -> int:
         with self._lock:
             answer = self.script.popleft() if self.script else 200
-        if isinstance(answer, tuple):  # ("stall", seconds): longer than the sender waits
+        hold = None
+        if isinstance(answer, tuple) and answer[0] == "stall":  # ("stall", s): longer than the sender waits
             time.sleep(answer[1])
             answer = 200
+        elif isinstance(answer, tuple):  # ("hold", arrived, release): store, then answer only when released
+            hold, answer = answer[1:], 200
         try:
             signing.verify(headers.get(signing.HEADER), body, self.secret, now=time.time())
         except signing.SignatureError as exc:
@@ -45,6 +49,10 @@ class Receiver:
             if event["id"] not in self._seen:  # de-duplication by event id
                 self._seen.add(event["id"])
                 self.events.append(event)
+        if hold is not None:
+            arrived, release = hold
+            arrived.set()
+            release.wait(30)
         return answer
 
 

@@ -256,3 +256,13 @@ def test_the_guard_also_runs_before_each_request(org_tree, staff, new_case, endp
     assert services.deliveries_send_due().retried == 1
     assert receiver.requests == []
     assert DeliveryAttempt.objects.get().error.startswith("refused:")
+
+
+def test_a_secret_that_cannot_be_decrypted_is_a_logged_refusal_not_a_crash(
+    org_tree, staff, new_case, endpoint, receiver
+):
+    new_case(org_tree.bj)
+    type(endpoint).objects.filter(pk=endpoint.pk).update(secret_encrypted="not-a-fernet-token")
+    assert services.deliveries_send_due().retried == 1
+    assert receiver.requests == []
+    assert "cannot be decrypted" in DeliveryAttempt.objects.get().error
