@@ -190,6 +190,13 @@ class Notification(models.Model):
 
     ``dedupe_key`` makes sending idempotent: the same event never notifies the
     same user twice, however often a periodic job runs.
+
+    What it is about, if anything, is named generically as ``AuditEvent`` names its object: the
+    target's model label (``complaints.complaint``) and primary key. Accounts names no domain app:
+    each app that notifies about its rows registers the type, with who may see such a row, in its
+    ``notifications.py`` (``accounts.notifications``); the inbox shows a notification only while
+    its recipient may see its target. Not a foreign key, so the owner of the target deletes its
+    notifications with it (``notifications_forget``).
     """
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -197,9 +204,8 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(max_length=300, blank=True)
-    complaint = models.ForeignKey(
-        "complaints.Complaint", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
+    target_type = models.CharField(_("对象类型"), max_length=50, blank=True)
+    target_id = models.BigIntegerField(_("对象编号"), null=True, blank=True)
     dedupe_key = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -208,8 +214,20 @@ class Notification(models.Model):
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="uniq_notification_event")]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notif_inbox")]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="uniq_notification_event"),
+            # A target is a type and an id together, or nothing.
+            models.CheckConstraint(
+                condition=models.Q(target_type="", target_id__isnull=True)
+                | (~models.Q(target_type="") & models.Q(target_id__isnull=False)),
+                name="notif_target_whole",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notif_inbox"),
+            # A case's record of what was sent, and deleting a target's notifications with it.
+            models.Index(fields=["target_type", "target_id"], name="notif_target"),
+        ]
 
     def __str__(self) -> str:
         return self.title

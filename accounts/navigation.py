@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from voc.extensions import ExtensionPoint
 
 from . import roles
+from .selectors import administers
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def links_for(user) -> list[NavLink]:
             key="notifications",
         )
     ]
-    if user.is_staff or user.has_role(roles.ADMIN):
+    if administers(user):
         links.append(NavLink(_("管理"), _("系统管理"), reverse("admin:index"), _("机构、用户、分类代码"), key="admin"))
     if user.has_role(roles.AUDITOR, roles.ADMIN):
         links.append(

@@ -15,10 +15,11 @@ from functools import reduce
 from typing import TypeVar
 
 from django.apps import apps
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from . import audit_trail, roles
-from .models import AuditEvent, Organisation, User
+from .models import AuditEvent, Notification, Organisation, User
+from .notifications import target_types
 
 M = TypeVar("M", bound=Model)
 
@@ -107,6 +108,14 @@ def can_write(user: User) -> bool:
     if user.is_superuser:
         return True
     return bool(user.role_set) and not user.role_set <= roles.READ_ONLY_ROLES
+
+
+def administers(user: User) -> bool:
+    """Does this user administer the system (the admin site, the holiday calendar files)?
+    Django staff, superusers and holders of the administrator role."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.is_staff or user.has_role(roles.ADMIN)
 
 
 def can_read_audit_trail(user: User) -> bool:
@@ -237,7 +246,6 @@ def can_reveal_mobile(user: User, complaint) -> bool:
     return (
         user.is_authenticated
         and complaint is not None
-        and complaint.assigned_to_id == user.pk
         and not user.at_head_office
         and can_write(user)
         and user.has_role(roles.BRANCH_HANDLER)
@@ -247,3 +255,17 @@ def can_reveal_mobile(user: User, complaint) -> bool:
 def users_with_role_at(role: str, orgs: QuerySet[Organisation] | list[Organisation]) -> QuerySet[User]:
     """Active staff holding ``role`` at any of ``orgs`` (for notifications and assignment)."""
     return User.objects.filter(is_active=True, role_grants__role=role, org__in=orgs).distinct()
+
+
+def notifications_for(user: User, *, limit: int = 100) -> QuerySet[Notification]:
+    """The user's own notifications, newest first, leaving out those about a target the user may
+    no longer see (a case moved to another branch, a recording whose flag was withdrawn) or of a
+    type no installed app registers. One query, however many notifications and types: each
+    registered type's access rule is a subquery (``accounts.notifications``)."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    shown = Q(target_type="")
+    for target in target_types().values():
+        rows = target.visible(user).filter(pk=OuterRef("target_id"))
+        shown |= Q(Exists(rows), target_type=target.type)
+    return Notification.objects.filter(shown, recipient=user)[:limit]

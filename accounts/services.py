@@ -14,6 +14,7 @@ from django.db.models.functions import Concat, Substr
 from . import roles as role_names
 from .directory import PARENT_KIND, Directory, DirectoryError
 from .models import AuditAction, AuditEvent, Organisation, RoleGrant, User
+from .notifications import target_of, target_types
 
 
 @transaction.atomic
@@ -128,7 +129,7 @@ def notification_send(
     dedupe_key: str,
     body: str = "",
     url: str = "",
-    complaint: Any = None,
+    target: Any = None,
     email: bool = False,
 ) -> int:
     """Notify each recipient once per ``dedupe_key``; returns how many were new.
@@ -136,8 +137,11 @@ def notification_send(
     Idempotent: re-sending the same event (same key) to the same user does nothing,
     so periodic jobs can run as often as they like. Email (Django's backend, console
     by default) goes only to users newly notified and only after the commit.
-    One event of ``notification_send_many``.
+    ``target`` is the saved row the notification is about (a case, a recording), of a type
+    an app registers in ``accounts.notifications``; the inbox shows the notification only
+    while the recipient may see it. One event of ``notification_send_many``.
     """
+    target_type, target_id = target_of(target)
     item = NotificationItem(
         recipients=tuple(recipients),
         kind=kind,
@@ -145,7 +149,8 @@ def notification_send(
         dedupe_key=dedupe_key,
         body=body,
         url=url,
-        complaint_id=getattr(complaint, "pk", complaint),
+        target_type=target_type,
+        target_id=target_id,
         email=email,
     )
     return notification_send_many([item])
@@ -161,7 +166,8 @@ class NotificationItem:
     dedupe_key: str
     body: str = ""
     url: str = ""
-    complaint_id: int | None = None
+    target_type: str = ""  # a type registered in accounts.notifications, with target_id; or neither
+    target_id: int | None = None
     email: bool = False
 
 
@@ -177,6 +183,12 @@ def notification_send_many(items: Iterable[NotificationItem], *, batch_size: int
     from .models import Notification
 
     items = list(items)
+    known = target_types()
+    for it in items:
+        if it.target_type and (it.target_type not in known or it.target_id is None):
+            raise ValueError(f"Unknown notification target {it.target_type}:{it.target_id}")
+        if not it.target_type and it.target_id is not None:
+            raise ValueError("A notification target id needs its type")
     created = 0
     mails: list[tuple[str, str, list[str]]] = []
     for start in range(0, len(items), batch_size):
@@ -201,7 +213,8 @@ def notification_send_many(items: Iterable[NotificationItem], *, batch_size: int
                     title=it.title,
                     body=it.body,
                     url=it.url,
-                    complaint_id=it.complaint_id,
+                    target_type=it.target_type,
+                    target_id=it.target_id,
                     dedupe_key=it.dedupe_key,
                 )
                 for u in fresh.values()
@@ -219,6 +232,15 @@ def notification_send_many(items: Iterable[NotificationItem], *, batch_size: int
 
         transaction.on_commit(send)
     return created
+
+
+def notifications_forget(*, target_type: str, ids: Iterable[int]) -> int:
+    """Delete the notifications about these rows (their owner deletes or anonymises them: a
+    notification's title and body may name the customer). Returns how many went."""
+    from .models import Notification
+
+    deleted, _by_model = Notification.objects.filter(target_type=target_type, target_id__in=list(ids)).delete()
+    return deleted
 
 
 def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from . import roles
 from .forms import AuditFilterForm
 from .navigation import collect_links
-from .selectors import AuditFilters, audit_page_for, audit_people, can_read_audit_trail
+from .selectors import AuditFilters, audit_page_for, audit_people, can_read_audit_trail, notifications_for
 
 
 @login_required
@@ -60,5 +60,5 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         notification_mark_read(user=request.user)
         return redirect("accounts:notifications")
-    items = request.user.notifications.select_related("complaint")[:100]
+    items = notifications_for(request.user)
     return render(request, "accounts/notifications.html", {"items": items})

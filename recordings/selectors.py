@@ -106,6 +106,14 @@ def flags_for_audience(user: User) -> QuerySet[RecordingFlag]:
     )
 
 
+def recordings_reachable_by(user: User) -> QuerySet[CallRecording]:
+    """Every recording ``recording_for`` would open for the user: in scope, or in the audience of
+    its flag (a queryset, for filtering other rows by it)."""
+    return CallRecording.objects.filter(
+        Q(pk__in=recordings_visible_to(user).values("pk")) | Q(pk__in=flags_for_audience(user).values("recording_id"))
+    )
+
+
 def recording_for(user: User, pk: int) -> CallRecording:
     """A recording the user may see in scope or as a flag audience member, else 404."""
     rec = recordings_visible_to(user).filter(pk=pk).first()

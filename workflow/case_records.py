@@ -35,10 +35,12 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Notification, RoleGrant, User
+from complaints.models import Complaint
 
 from .models import Assignment, CaseComment, CaseTransition, ExtensionRequest, InvolvedStaff, Pause, PauseRequest
 
 CACHE_ATTR = "_wf_records"
+CASE_TARGET = Complaint._meta.label_lower  # what a notification about a case names as its target
 
 # The columns every branch of the union yields, in this order (one narrow shape for all rows).
 COLUMNS = ("r_kind", "r_id", "r_at", "r_until", "r_user", "r_name", "r_login", "r_code", "r_from", "r_to", "r_text",
@@ -121,7 +123,7 @@ def _query(complaint_id: int):
             r_name=F("author__display_name"), r_login=F("author__username"), r_text=F("body"),
         ),
         _row(
-            Notification.objects.filter(complaint_id=complaint_id),
+            Notification.objects.filter(target_type=CASE_TARGET, target_id=complaint_id),
             r_kind=kind("notification"), r_id=F("id"), r_at=F("created_at"), r_code=F("dedupe_key"),
             r_text=F("title"),
         ),

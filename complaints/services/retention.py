@@ -8,7 +8,8 @@ result, redress, root cause, the verification and decision rows — and removes 
 the case is detached from its customer (the customer row goes once no case refers to it, with its
 cards), the summary and every free text on the case and its workflow rows are replaced or cleared,
 the recordings lose their audio (original, listening copy, de-identified copy), transcripts,
-file names and notes, and notifications and intake keys of the case are deleted.
+file names and notes, and the notifications about the case or its recordings and its intake keys
+are deleted.
 
 Purge deletes the case with its workflow rows, recordings, closed inquiries and (once no other
 case refers to it) its customer, then rebuilds the rollup days it was counted in. A case whose
@@ -37,8 +38,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditAction, Notification, User
-from accounts.services import audit_record
+from accounts.models import AuditAction, User
+from accounts.services import audit_record, notifications_forget
 from recordings.models import CallRecording, ListeningEvent, RecordingComment, RecordingFlag, TranscriptSegment
 from recordings.services.playback import LISTENING_COPY_SUFFIX
 from workflow.models import (
@@ -226,6 +227,7 @@ def _run_batch(
             "customer_id", flat=True
         )
     )
+    _forget_notifications(to_anonymise | to_purge)
     if to_anonymise:
         _anonymise(to_anonymise, now)
     days = _purge(to_purge) if to_purge else set()
@@ -345,11 +347,18 @@ def _anonymise(ids: set[int], now: datetime) -> None:
     Pause.objects.filter(complaint_id__in=ids).update(note=REMOVED)
     VerificationRequest.objects.filter(complaint_id__in=ids).update(reason=REMOVED, comment="")
     RegulatorInquiry.objects.filter(complaint_id__in=ids).exclude(note="").update(note="")
-    Notification.objects.filter(complaint_id__in=ids).delete()
     IntakeKey.objects.filter(complaint_id__in=ids).delete()
     cases.update(
         customer=None, summary=REMOVED, details="", search_grams="", anonymised_at=now, updated_at=now,
     )  # fmt: skip
+
+
+def _forget_notifications(ids: set[int]) -> None:
+    """Notifications about these cases and their recordings go (titles and bodies name the
+    customer and the complaint); they point at them generically, so nothing cascades."""
+    notifications_forget(target_type=Complaint._meta.label_lower, ids=ids)
+    recordings = CallRecording.objects.filter(complaint_id__in=ids).values_list("pk", flat=True)
+    notifications_forget(target_type=CallRecording._meta.label_lower, ids=list(recordings))
 
 
 def _purge(ids: set[int]) -> set[date]:

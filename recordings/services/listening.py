@@ -109,7 +109,7 @@ def _push(flag_id: int) -> int:
         title=_("典型录音待收听：%(where)s") % {"where": where},
         body=flag.note[:300],
         url=reverse("recordings:detail", args=[rec.pk]),
-        complaint=rec.complaint,
+        target=rec,
         dedupe_key=f"recording-flag:{flag.pk}",
     )
 

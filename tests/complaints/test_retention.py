@@ -108,8 +108,12 @@ def closed_case(register, org_tree, people):
             rec = make_recording(Complaint.objects.get(pk=case.pk), tag=f"c{case.pk}")
             default_storage.save(rec.file.name + LISTENING_COPY_SUFFIX, default_storage.open(rec.file.name))
             Notification.objects.create(
-                recipient=people["handler"], kind="due", title=f"{case.reference} 张先生", complaint=case,
-                dedupe_key=f"n{case.pk}",
+                recipient=people["handler"], kind="due", title=f"{case.reference} 张先生",
+                target_type="complaints.complaint", target_id=case.pk, dedupe_key=f"n{case.pk}",
+            )  # fmt: skip
+            Notification.objects.create(
+                recipient=people["handler"], kind="typical_recording", title=f"典型录音待收听：{case.reference}",
+                target_type="recordings.callrecording", target_id=rec.pk, dedupe_key=f"r{rec.pk}",
             )  # fmt: skip
         return Complaint.objects.get(pk=case.pk)
 
@@ -184,7 +188,8 @@ def test_a_case_closed_three_years_and_a_day_ago_is_anonymised_and_keeps_what_re
     assert list(CaseComment.objects.filter(complaint=case).values_list("body", flat=True)) == [REMOVED]
     assert list(Decision.objects.filter(complaint=case).values_list("text", "proposed_result")) == [(REMOVED, "upheld")]
     assert VerificationRequest.objects.get(complaint=case).reason == REMOVED
-    assert not Notification.objects.filter(complaint=case).exists()
+    # Notifications about the case and about its recordings go with it (nothing cascades to them).
+    assert not Notification.objects.exists()
     assert not IntakeKey.objects.filter(complaint=case).exists()
     # Nothing of the customer is left anywhere on the case (name, phone, card, address).
     dump = str(snapshot(after)) + str(list(CaseTransition.objects.filter(complaint=case).values()))
@@ -358,6 +363,12 @@ def test_purge_deletes_old_cases_and_their_files_but_anonymises_a_case_whose_rec
     assert Complaint.objects.get(pk=played.pk).anonymised_at is not None
     assert Complaint.objects.filter(pk=recent.pk, anonymised_at__isnull=True).exists()
     assert not any(default_storage.exists(n) for n in files)
+    # The purged and the anonymised case's notifications (about them or their recordings) went,
+    # though nothing cascades to them; the recent case keeps its own.
+    assert set(Notification.objects.values_list("target_type", "target_id")) == {
+        ("complaints.complaint", recent.pk),
+        ("recordings.callrecording", CallRecording.objects.get(complaint=recent).pk),
+    }
     # The append-only trails keep every row (two runs added their own audit events).
     assert ListeningEvent.objects.count() == plays and AuditEvent.objects.count() == audits + 2
     assert sum(DailyRollup.objects.values_list("total", flat=True)) == total_before - 1  # the purged case's day rebuilt

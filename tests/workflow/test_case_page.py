@@ -224,5 +224,6 @@ def test_every_case_link_points_at_the_one_page(client, staff, org_tree, new_cas
     assert f'href="{page}"' in client.get(reverse("workflow:inbox")).content.decode()
     assert f'href="{page}"' in client.get(reverse("complaints:list")).content.decode()
     services.case_route(complaint_id=case.pk, actor=staff.ho_officer)
-    assert Notification.objects.filter(complaint=case).exists()
-    assert set(Notification.objects.filter(complaint=case).values_list("url", flat=True)) == {page}
+    about_case = Notification.objects.filter(target_type="complaints.complaint", target_id=case.pk)
+    assert about_case.exists()
+    assert set(about_case.values_list("url", flat=True)) == {page}

@@ -48,7 +48,12 @@ def test_run_twice_notifies_each_person_once_per_event(cases, staff, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         second = escalation_run(now=now)
     assert (second.overdue, second.due_soon, second.notifications) == (0, 0, 0)
-    assert Notification.objects.filter(complaint__in=[cases["overdue"], cases["soon"]]).count() == count
+    assert (
+        Notification.objects.filter(
+            target_type="complaints.complaint", target_id__in=[cases["overdue"].pk, cases["soon"].pk]
+        ).count()
+        == count
+    )
     assert len(mail.outbox) == mails
 
 

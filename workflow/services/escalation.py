@@ -163,7 +163,8 @@ def _raise_alerts(
                     dedupe_key=f"wf:{kind}:{row['id']}:{due.isoformat()}",
                     body=row["summary"],
                     url=notify.case_url(Complaint(pk=row["id"])),
-                    complaint_id=row["id"],
+                    target_type=Complaint._meta.label_lower,
+                    target_id=row["id"],
                     email=True,
                 )
             )

@@ -37,6 +37,6 @@ def notify(recipients, *, complaint, kind: str, title: str, key: str, body: str 
         dedupe_key=f"wf:{key}",
         body=body,
         url=case_url(complaint),
-        complaint=complaint,
+        target=complaint,
         email=email,
     )
