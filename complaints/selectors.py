@@ -21,7 +21,7 @@ from . import crypto, pii, routing
 from . import cursor as cursors
 from .models import ClassificationCode, Complaint, Customer, RoutingRule, SavedView
 from .search import text_contains
-from .taxonomy_selectors import CodeRow, taxonomy_rows
+from .taxonomy_selectors import CodeRow, attach_codes, taxonomy_rows
 
 FLAG_FIELDS = ("is_elderly", "is_repeat", "is_regulator_referred", "is_group_impact", "has_media_risk")
 LIST_RELATED = ("code_a", "code_b", "code_c", "responsible_org", "customer")
@@ -40,17 +40,21 @@ def complaint_get_for(user: User, reference: str) -> Complaint:
         raise Http404 from None
 
 
-# The one case page reads the case with everything its header and panels name (one query).
-CASE_PAGE_RELATED = (*LIST_RELATED, "created_by", "repeat_of", "assigned_to", "merged_into", "root_cause_code")
+# The one case page reads the case with everything its header and panels name (one query);
+# its classification codes come from the cached taxonomy (four joins fewer to plan and run).
+CASE_PAGE_RELATED = ("responsible_org", "customer", "created_by", "repeat_of", "assigned_to", "merged_into")
+CASE_PAGE_CODES = ("code_a", "code_b", "code_c", "root_cause_code")
 
 
 def case_page_get(user: User, pk: int) -> Complaint:
     """The case for the one case page, by id, or Http404 if it does not exist OR is outside the user's scope."""
     try:
         # Scoped by the organisation's path (joined anyway): no query for the user's subtree first.
-        return scope_by_path(Complaint.objects.all(), user).select_related(*CASE_PAGE_RELATED).get(pk=pk)
+        case = scope_by_path(Complaint.objects.all(), user).select_related(*CASE_PAGE_RELATED).get(pk=pk)
     except (Complaint.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    attach_codes(case, CASE_PAGE_CODES)
+    return case
 
 
 def case_relatives_for(user: User, case: Complaint, *, history: bool, limit: int = 10):

@@ -74,6 +74,23 @@ def taxonomy_rows() -> list[CodeRow]:
     return rows
 
 
+def attach_codes(obj, fields: tuple[str, ...]) -> None:
+    """Fill ``obj``'s classification-code relations (``code_a``, ``root_cause_code``, ...) from
+    the cached taxonomy instead of joining the code table once per relation: the case page's
+    read of the case then plans and runs with four fewer joins. A code newer than the cache
+    (at most a minute old) is left to be read if the page asks for it."""
+    by_id = None
+    for name in fields:
+        code_id = getattr(obj, f"{name}_id")
+        if code_id is None:
+            continue
+        if by_id is None:
+            by_id = {r.id: r for r in taxonomy_rows()}
+        row = by_id.get(code_id)
+        if row is not None:
+            obj._meta.get_field(name).set_cached_value(obj, _code_from_row(row))
+
+
 def taxonomy_cache_clear() -> None:
     cache.delete(_CACHE_KEY)
 
