@@ -27,10 +27,9 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ACCESS = re.compile(r'rid=(q\d+) pid=<(\d+)> us=(\d+) status=(\d+) "(\w+) ([^"]*)"')
-CELERY = re.compile(
-    r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): \w+/[^\]]*\] Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s"
-)
+# 8 digits (10 s or more) read to the log's PII mask as an ID-like number and come out starred.
+ACCESS = re.compile(r'rid=(q\d+) pid=<(\d+)> us=(\d+|\*+) status=(\d+) "(\w+) ([^"]*)"')
+CELERY = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\b.*? Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s")
 PG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) UTC \[(\d+)\] (.*)$")
 GUNICORN = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) ([+-]\d{4})\] \[(\d+)\] \[\w+\] (.*)$")
 TICK = 100  # clock ticks per second (os.sysconf("SC_CLK_TCK") on Linux)
@@ -53,7 +52,7 @@ def load(state: Path) -> dict:
     serve_log = (state / "load-serve.log").read_text(errors="replace").splitlines()
     for line in serve_log:
         if m := ACCESS.search(line):
-            server[m[1]].append((int(m[2]), int(m[3]), m[6]))
+            server[m[1]].append((int(m[2]), int(m[3]) if m[3].isdigit() else 10_000_000, m[6]))
         elif m := CELERY.search(line):
             tasks.append((m[1], m[2], float(m[3])))
         elif m := GUNICORN.match(line):
@@ -147,12 +146,37 @@ def main() -> None:
     print(f"server p50 {pct(srv, 50):.0f} p95 {pct(srv, 95):.0f} p99 {pct(srv, 99):.0f} max {max(srv):.0f} ms; "
           f"client minus server p50 {pct(wait, 50):.0f} p95 {pct(wait, 95):.0f} p99 {pct(wait, 99):.0f} "
           f"max {max(wait):.0f} ms")  # fmt: skip
+    # The server's interval of each request: it ended when locust got the answer (loopback), and
+    # began server_ms earlier. How many workers were busy while a request waited tells a queue
+    # for a worker (all busy) from a wait elsewhere (locust or the kernel not running it).
+    for e in joined:
+        e["srv_start"] = e["end"] - e["server_ms"] / 1000
+    starts = sorted(joined, key=lambda e: e["srv_start"])
+
+    def busy_during(a: float, b: float) -> float:
+        """Mean number of requests in a worker's hands over [a, b]."""
+        if b <= a:
+            return 0.0
+        total = 0.0
+        for x in starts:
+            if x["srv_start"] >= b:
+                break
+            total += max(0.0, min(b, x["end"]) - max(a, x["srv_start"]))
+        return total / (b - a)
+
     slow = [e for e in joined if e["ms"] >= args.slow_ms]
+    for e in slow:
+        e["busy"] = busy_during(e["start"], e["srv_start"])
     print(f"\nslow (>= {args.slow_ms:.0f} ms): {len(slow)} ({len(slow) / max(1, len(joined)):.1%})")
     if slow:
         mostly_server = [e for e in slow if e["server_ms"] >= 0.5 * e["ms"]]
         print(f"  of which the server's time is at least half: {len(mostly_server)}; "
               f"waiting (queue/client) is most: {len(slow) - len(mostly_server)}")  # fmt: skip
+        waiting = [e for e in slow if e["server_ms"] < 0.5 * e["ms"]]
+        if waiting:
+            busy = [e["busy"] for e in waiting]
+            print(f"  while those waited, requests in workers' hands (4 workers): p10 {pct(busy, 10):.1f} "
+                  f"p50 {pct(busy, 50):.1f} p90 {pct(busy, 90):.1f}")  # fmt: skip
         print("  by request:", dict(Counter(e["req"] for e in slow).most_common()))
         print("  by worker pid (server-heavy ones):", dict(Counter(p for e in mostly_server for p in e["pids"])))
         print("  server ms of the slow ones: p50 {:.0f} p90 {:.0f} max {:.0f}".format(
@@ -173,9 +197,10 @@ def main() -> None:
         b = max(e["end"] for e in ep)
         in_flight = [e for e in joined if e["start"] < b and e["end"] > a]
         srv_share = statistics.median(e["server_ms"] / e["ms"] for e in ep)
+        busy = statistics.median(e["busy"] for e in ep)
         cores, psi, io, iow = cpu_in(d["cpu"], a, b)
         print(f"\n- +{a - t0:.1f}..+{b - t0:.1f}s ({b - a:.1f} s): {len(ep)} slow of {len(in_flight)} in flight; "
-              f"median server share {srv_share:.0%}; reqs {dict(Counter(e['req'] for e in ep).most_common(4))}")  # fmt: skip
+              f"median server share {srv_share:.0%}, workers busy while waiting {busy:.1f}; reqs {dict(Counter(e['req'] for e in ep).most_common(4))}")  # fmt: skip
         print(f"    cores: {fmt_cores(cores)}; cpu pressure {psi:.2f}, io pressure {io:.2f}, iowait {iow:.2f}")
         for s, e, name, dur in d["tasks"]:
             if s < b and e > a - 1:
