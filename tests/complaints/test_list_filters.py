@@ -164,3 +164,13 @@ def test_the_save_form_carries_the_filters_but_never_a_customer_search(officer_c
     url, page = _search(officer_client, q=MOBILE, code_b="年费")
     html = page.content.decode()
     assert 'name="query" value="code_b=B030202"' in html  # the number search is not offered for saving
+
+
+def test_the_list_speaks_english_when_the_user_chose_it(officer_client, register):
+    closed = register()
+    Complaint.objects.filter(pk=closed.pk).update(status="closed")
+    officer_client.cookies["django_language"] = "en"
+    html = officer_client.get(reverse("complaints:list"), {"code_b": "nothing-like-this"}).content.decode()
+    assert '<option value="closed">Closed</option>' in html and "More filters" in html
+    assert "No B code matches “nothing-like-this”" in html and "0 cases" in html
+    assert "更多条件" not in html and "已办结" not in html

@@ -209,8 +209,11 @@ def test_auditor_cannot_open_intake(client, org_tree, make_user):
 
 def test_list_bad_filter_and_bad_cursor_get_a_message_not_500(agent_client, register):
     register()
-    bad = agent_client.get(reverse("complaints:list"), {"code_b": "X1", "received_from": "yesterday"})
-    assert bad.status_code == 400 and "code_b" in bad.content.decode()
+    bad = agent_client.get(reverse("complaints:list"), {"received_from": "yesterday"})
+    assert bad.status_code == 400 and "收到日期从：" in bad.content.decode() and bad.context["page"] is None
+    words = agent_client.get(reverse("complaints:list"), {"code_b": "X1"})  # not a code: read as words
+    assert words.status_code == 200 and "找不到与“X1”相符的B代码" in words.content.decode()
+    assert words.context["page"].items == []
     cur = agent_client.get(reverse("complaints:list"), {"cursor": "garbage!"})
     assert cur.status_code == 400 and "无效的翻页游标" in cur.content.decode()
 
