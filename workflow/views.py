@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
-from accounts.selectors import sees_everything
+from accounts.selectors import administers, sees_everything
 from complaints import selectors as complaint_selectors
 from complaints.views import case_page
 
@@ -80,8 +80,7 @@ def _page(request, qs, per_page=25):
 def _calendar_notice(user) -> dict:
     """Context for workflow/_calendar_gap.html: years ahead without holiday data. How to add
     them (a file and a command) is for those who administer the system; staff read what it means."""
-    admin = user.is_superuser or user.is_staff or user.has_role(roles.ADMIN)
-    return {"calendar_gaps": selectors.calendar_gaps(), "show_calendar_help": admin}
+    return {"calendar_gaps": selectors.calendar_gaps(), "show_calendar_help": administers(user)}
 
 
 @login_required
