@@ -246,6 +246,7 @@ def can_reveal_mobile(user: User, complaint) -> bool:
     return (
         user.is_authenticated
         and complaint is not None
+        and complaint.assigned_to_id == user.pk
         and not user.at_head_office
         and can_write(user)
         and user.has_role(roles.BRANCH_HANDLER)
