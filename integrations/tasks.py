@@ -13,3 +13,11 @@ def send_webhooks() -> dict[str, int]:
 
     result = deliveries_send_due()
     return {"sent": result.sent, "retried": result.retried, "failed": result.failed}
+
+
+@shared_task(name="integrations.outbox_prune", ignore_result=True)
+def prune_outbox() -> int:
+    """Nightly: drop delivered or failed events older than INTEGRATIONS_OUTBOX_KEEP_DAYS."""
+    from .services import outbox_prune
+
+    return outbox_prune()

@@ -319,6 +319,12 @@ INTEGRATIONS_WEBHOOK_BACKOFF_S = env.float("VOC_WEBHOOK_BACKOFF_S", default=30.0
 INTEGRATIONS_WEBHOOK_BACKOFF_MAX_S = env.float("VOC_WEBHOOK_BACKOFF_MAX_S", default=3600.0)
 INTEGRATIONS_SEND_DEBOUNCE_S = env.float("VOC_WEBHOOK_SEND_DEBOUNCE_S", default=1.0)
 CELERY_BEAT_SCHEDULE["integrations-send-webhooks"] = {"task": "integrations.send_webhooks", "schedule": 30.0}
+# Delivered or failed events are kept this many days (for the delivery log), then pruned nightly.
+INTEGRATIONS_OUTBOX_KEEP_DAYS = env.int("VOC_WEBHOOK_KEEP_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["integrations-outbox-prune"] = {
+    "task": "integrations.outbox_prune",
+    "schedule": crontab(minute=10, hour=3),
+}
 
 # --- Retention (complaints.retention, manage.py retention) ----------------------------------
 # Closed cases are kept at least 3 years after closure (regulation; a shorter policy fails the

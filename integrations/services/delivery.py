@@ -26,7 +26,7 @@ from django.utils import timezone
 from complaints import crypto
 
 from .. import egress, signing
-from ..models import Delivery, DeliveryAttempt
+from ..models import Delivery, DeliveryAttempt, OutboundEvent
 
 SENT, RETRY, FAILED, BUSY = "sent", "retry", "failed", "busy"
 
@@ -171,3 +171,15 @@ def delivery_record(*, delivery_id: int, attempt: int, result: egress.PostResult
         outcome = RETRY
     delivery.save()
     return outcome
+
+
+@transaction.atomic
+def outbox_prune(*, now: datetime | None = None, keep_days: int | None = None) -> int:
+    """Delete events older than ``INTEGRATIONS_OUTBOX_KEEP_DAYS`` none of whose deliveries is still
+    pending (their deliveries and log go with them); returns how many events were deleted."""
+    now = now or timezone.now()
+    days = settings.INTEGRATIONS_OUTBOX_KEEP_DAYS if keep_days is None else keep_days
+    pending = Delivery.objects.filter(event_id=OuterRef("pk"), status=Delivery.Status.PENDING)
+    old = OutboundEvent.objects.filter(created_at__lt=now - timedelta(days=days)).filter(~Exists(pending))
+    deleted, by_model = old.delete()
+    return by_model.get(OutboundEvent._meta.label, 0)

@@ -266,3 +266,25 @@ def test_a_secret_that_cannot_be_decrypted_is_a_logged_refusal_not_a_crash(
     assert services.deliveries_send_due().retried == 1
     assert receiver.requests == []
     assert "cannot be decrypted" in DeliveryAttempt.objects.get().error
+
+
+def test_the_guard_answers_in_the_ui_language(settings):
+    from django.utils import translation
+
+    settings.INTEGRATIONS_ALLOW_PRIVATE_URLS = False
+    assert "内网" in egress.url_problem("http://10.0.0.1/h")
+    with translation.override("en"):
+        assert egress.url_problem("http://10.0.0.1/h") == (
+            "The URL points to an internal or local address; events cannot be sent there"
+        )
+
+
+def test_old_finished_events_are_pruned_and_pending_ones_kept(org_tree, staff, new_case, endpoint, receiver):
+    done = new_case(org_tree.bj)
+    services.deliveries_send_due()
+    waiting = new_case(org_tree.sh)  # not sent yet
+    later = timezone.now() + timedelta(days=31)
+    assert services.outbox_prune(now=later) == 1
+    assert list(OutboundEvent.objects.values_list("complaint_id", flat=True)) == [waiting.pk]
+    assert not DeliveryAttempt.objects.filter(delivery__complaint_id=done.pk).exists()
+    assert services.outbox_prune(now=timezone.now()) == 0  # nothing is old yet
