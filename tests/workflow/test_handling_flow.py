@@ -285,3 +285,19 @@ def test_case_page_query_count_unchanged_for_a_returned_draft(
     with django_assert_max_num_queries(10):
         resp = client.get(reverse("workflow:case", args=[c.pk]))
     assert "补充" in resp.content.decode()
+
+
+def test_the_handler_reveals_only_the_customer_of_their_case(staff, called_case):
+    """The case opens the number of its own customer, not of any customer asked for with it."""
+    from django.core.exceptions import PermissionDenied
+
+    from complaints.services import customer_reveal
+
+    other, _ = customer_find_or_create(data=CustomerInput(name="王强", mobile="13912345678"))
+    with pytest.raises(PermissionDenied):
+        customer_reveal(actor=staff.bj_handler, customer=other, complaint=called_case)
+    assert (
+        customer_reveal(actor=staff.bj_handler, customer=called_case.customer, complaint=called_case)["mobile"]
+        == MOBILE
+    )
+    assert not AuditEvent.objects.filter(object_id=str(other.pk)).exists()
