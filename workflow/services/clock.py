@@ -94,7 +94,9 @@ def _pause_deciders(c: Complaint, req) -> list[User]:
 
 
 @transaction.atomic
-def pause_decide(*, complaint_id: int, actor: User, approve: bool, comment: str = "", now=None) -> PauseRequest:
+def pause_decide(
+    *, complaint_id: int, actor: User, approve: bool, comment: str = "", expected_version=None, now=None
+) -> PauseRequest:
     """The branch manager approves or rejects a pause; head office when a branch manager asked.
 
     Approval opens the ``Pause`` (the clock stops from now until the resume) with the
@@ -102,7 +104,7 @@ def pause_decide(*, complaint_id: int, actor: User, approve: bool, comment: str 
     """
     now = core.now_or(now)
     # permissions: nobody decides their own request (the same rule hides the buttons on the page)
-    c = core.lock_case(complaint_id, actor=actor, action="decide_pause", expected_version=None)
+    c = core.lock_case(complaint_id, actor=actor, action="decide_pause", expected_version=expected_version)
     req = c.pause_requests.select_for_update().filter(status=PauseRequest.Status.PENDING).first()
     if req is None:
         raise InvalidInput(_("没有待审批的暂停申请"))
@@ -214,7 +216,9 @@ def extension_request(
 
 
 @transaction.atomic
-def extension_decide(*, request_id: int, actor: User, approve: bool, comment: str = "", now=None) -> ExtensionRequest:
+def extension_decide(
+    *, request_id: int, actor: User, approve: bool, comment: str = "", expected_version=None, now=None
+) -> ExtensionRequest:
     """Level 1 by a branch manager over the case, level 2 by a head-office approver; never one's own request."""
     now = core.now_or(now)
     try:
@@ -222,7 +226,7 @@ def extension_decide(*, request_id: int, actor: User, approve: bool, comment: st
     except (ExtensionRequest.DoesNotExist, ValueError, TypeError):
         raise CaseNotFound(_("延期申请不存在")) from None
     # permissions: nobody decides their own request (the same rule hides the buttons on the page)
-    c = core.lock_case(complaint_id, actor=actor, action=f"decide_extension_{level}", expected_version=None)
+    c = core.lock_case(complaint_id, actor=actor, action=f"decide_extension_{level}", expected_version=expected_version)
     req = ExtensionRequest.objects.select_for_update().get(pk=request_id)
     if req.status != ExtensionRequest.Status.PENDING:
         raise InvalidInput(_("该延期申请已处理（%(status)s）") % {"status": req.get_status_display()})

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -43,9 +44,12 @@ def now_or(now: datetime | None) -> datetime:
 
 
 def version_of(complaint: Complaint) -> str:
-    """What a page embeds to detect it is stale: the state and the last save time."""
+    """What a page embeds (and the API's ETag carries) to detect it is stale: the case's event
+    counter, its state and its last save time. The counter moves on every logged event, also
+    one that saves nothing on the row (a comment) or two at the same instant; the save time
+    catches changes made outside the workflow (an intake correction)."""
     stamp = complaint.updated_at.timestamp() if complaint.updated_at else 0
-    return f"{complaint.status}@{stamp:.6f}"
+    return f"{complaint.version}.{complaint.status}@{stamp:.6f}"
 
 
 def lock_case(complaint_id: int, *, actor, action: str, expected_version: str | None) -> Complaint:
@@ -145,8 +149,15 @@ def log(
         data=data or {},
         at=at or timezone.now(),
     )
+    bump_version(complaint)
     refresh_timeliness(complaint, now=entry.at)
     return entry
+
+
+def bump_version(complaint: Complaint) -> None:
+    """Every logged event makes the versions handed out before it stale (the row is locked)."""
+    Complaint.objects.filter(pk=complaint.pk).update(version=F("version") + 1)
+    complaint.version += 1
 
 
 def refresh_timeliness(complaint: Complaint, *, now: datetime) -> None:

@@ -85,7 +85,7 @@ def case_assign(
 def case_comment(*, complaint_id: int, actor: User, body: str, expected_version=None, now=None) -> CaseComment:
     """A note on the case; the branch's first comment counts as its first response."""
     now = core.now_or(now)
-    c = core.lock_case(complaint_id, actor=actor, action="comment", expected_version=None)
+    c = core.lock_case(complaint_id, actor=actor, action="comment", expected_version=expected_version)
     body = core.require_text(body, _("备注内容"))
     comment = CaseComment.objects.create(complaint=c, author=actor, body=body, at=now)
     fields = core.mark_first_response(c, actor=actor, now=now)
@@ -97,11 +97,18 @@ def case_comment(*, complaint_id: int, actor: User, body: str, expected_version=
 
 @transaction.atomic
 def involved_staff_add(
-    *, complaint_id: int, actor: User, user_id: int, kind: str = InvolvedStaff.Kind.INVOLVED, note: str = "", now=None
+    *,
+    complaint_id: int,
+    actor: User,
+    user_id: int,
+    kind: str = InvolvedStaff.Kind.INVOLVED,
+    note: str = "",
+    expected_version=None,
+    now=None,
 ) -> InvolvedStaff:
     """Name a member of staff involved in (or the subject of) the complaint; if they hold it, it is unassigned."""
     now = core.now_or(now)
-    c = core.lock_case(complaint_id, actor=actor, action="add_involved", expected_version=None)
+    c = core.lock_case(complaint_id, actor=actor, action="add_involved", expected_version=expected_version)
     note = core.optional_text(note, max_length=300)  # InvolvedStaff.note column
     user = User.objects.filter(pk=user_id).first()
     if user is None:
