@@ -4,7 +4,8 @@ with the last draft and the reviewer's comment above it, the root cause is chose
 picker, and the customer's phone number is revealed (audit-logged) and offered as a tel: link.
 
 A tap is a click on a link or button (each counted by ``tap``); typing into a field is not.
-Screenshots go to test-artifacts/ (looked at by the session that wrote this test)."""
+The same journey runs on a 1280 px desktop. Screenshots go to test-artifacts/handling-{phone,desktop}-*.png
+(looked at by the session that wrote this test)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from workflow.models import CaseTransition, Decision
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 MOBILE = "17012348369"
 
 
@@ -44,12 +46,17 @@ def assigned(org_tree, make_user):
     return Complaint.objects.get(pk=c.pk)
 
 
-@pytest.fixture
-def phone(browser, live_server, assigned):
-    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+@pytest.fixture(params=["phone", "desktop"])
+def phone(request, browser, live_server, assigned):
+    """The handler's browser: a 390 px touch phone, and a desktop (the same journey, clicks)."""
+    if request.param == "phone":
+        ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    else:
+        ctx = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     pg = ctx.new_page()
     pg.set_default_timeout(15000)
     pg.base_url = live_server.url
+    pg.device = request.param
     violations = _watch_csp(ctx, pg)
     browser_login(pg, "handler1")
     yield pg
@@ -64,23 +71,28 @@ class Taps:
     def __call__(self, locator, *, navigates: bool = True) -> None:
         locator.scroll_into_view_if_needed()
         self.count += 1
+        press = locator.tap if self.pg.device == "phone" else locator.click
         if navigates:
             with self.pg.expect_navigation():
-                locator.tap()
+                press()
         else:
-            locator.tap()
+            press()
 
 
 def _no_sideways_scroll(pg) -> None:
-    width = pg.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
+    width, wanted = pg.evaluate("document.documentElement.scrollWidth"), pg.viewport_size["width"]
+    assert width <= wanted, f"the page is {width}px wide in a {wanted}px window"
+
+
+def _shot(pg, name: str) -> str:
+    return str(SHOTS / f"handling-{pg.device}-{name}.png")
 
 
 def test_notification_to_submitted_draft_in_four_taps(phone, assigned):
     pg, case = phone, assigned
     tap = Taps(pg)
     pg.goto(f"{pg.base_url}/accounts/notifications/")
-    pg.screenshot(path=str(SHOTS / "handling-phone-0-notification.png"), full_page=True)
+    pg.screenshot(path=_shot(pg, "0-notification"), full_page=True)
 
     # 1. The notification opens the case page.
     tap(pg.locator(".notification-list a", has_text=case.reference))
@@ -88,7 +100,7 @@ def test_notification_to_submitted_draft_in_four_taps(phone, assigned):
     _no_sideways_scroll(pg)
     first = pg.locator("details.wf-action").first
     assert first.get_attribute("data-action") == "accept_and_investigate"
-    pg.locator("#wf-actions").screenshot(path=str(SHOTS / "handling-phone-1-case.png"))
+    pg.locator("#wf-actions").screenshot(path=_shot(pg, "1-case"))
 
     # 2. 受理并开始调查: one tap, two logged steps.
     tap(first.locator("button[type=submit]"))
@@ -100,21 +112,21 @@ def test_notification_to_submitted_draft_in_four_taps(phone, assigned):
     draft.locator('[name="draft_decision-text"]').fill("经核实，年费系系统误收，予以退还 300 元。")
     draft.locator('[name="draft_decision-redress_type"]').select_option("refund")
     draft.locator('[name="draft_decision-redress_amount"]').fill("300")
-    pg.locator("#wf-actions").screenshot(path=str(SHOTS / "handling-phone-2-draft.png"))
+    pg.locator("#wf-actions").screenshot(path=_shot(pg, "2-draft"))
     tap(draft.locator("button[type=submit]"))
 
     # 4. The next step is now the primary, first form: submit for review.
     nxt = pg.locator("details.wf-action").first
     assert nxt.get_attribute("data-action") == "submit_for_review" and nxt.get_attribute("open") is not None
     assert "primary" in nxt.locator("button[type=submit]").get_attribute("class")
-    pg.locator("#wf-actions").screenshot(path=str(SHOTS / "handling-phone-3-next-step.png"))
+    pg.locator("#wf-actions").screenshot(path=_shot(pg, "3-next-step"))
     tap(nxt.locator("button[type=submit]"))
 
     assert "总行审核中" in pg.inner_text("#wf-clock")
     assert tap.count <= 4, f"{tap.count} taps from the notification to a submitted draft"
     steps = list(CaseTransition.objects.filter(complaint=case).order_by("id").values_list("action", flat=True))
     assert steps[-4:] == ["accept", "start_investigation", "draft_decision", "submit_for_review"]
-    pg.screenshot(path=str(SHOTS / "handling-phone-4-submitted.png"), full_page=True)
+    pg.screenshot(path=_shot(pg, "4-submitted"), full_page=True)
     print(f"taps from notification to submitted draft: {tap.count}")
 
 
@@ -154,7 +166,7 @@ def test_returned_draft_reopens_filled_with_the_comment_and_the_handler_calls(ph
     option.wait_for()
     assert draft.locator('.picker-list li[data-code="C02"]').count() == 0
     draft.scroll_into_view_if_needed()
-    pg.screenshot(path=str(SHOTS / "handling-phone-5-returned-draft.png"), full_page=False)
+    pg.screenshot(path=_shot(pg, "5-returned-draft"), full_page=False)
     tap(option, navigates=False)
     assert root.input_value() == "C0202"
     text.fill(text.input_value() + "退款将于 3 个工作日内到账。")
@@ -172,4 +184,4 @@ def test_returned_draft_reopens_filled_with_the_comment_and_the_handler_calls(ph
     assert event.detail["case_reference"] == case.reference
     _no_sideways_scroll(pg)
     pg.locator("#reveal-slot").scroll_into_view_if_needed()
-    pg.screenshot(path=str(SHOTS / "handling-phone-6-call.png"), full_page=False)
+    pg.screenshot(path=_shot(pg, "6-call"), full_page=False)
