@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_base import ReadOnlyAdmin
-from .models import AuditEvent, Organisation, RoleGrant, User
+from .models import AuditAction, AuditEvent, Organisation, RoleGrant, User
 
 
 @admin.register(Organisation)
@@ -42,10 +42,27 @@ class UserAdmin(BaseUserAdmin):
     inlines = [RoleGrantInline]
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The kinds by name (the field has no choices: a new kind is no migration)."""
+
+    title = _("操作")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return AuditAction.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit trail is append-only."""
 
-    list_display = ("at", "actor", "action", "object_type", "object_id")
-    list_filter = ("action",)
+    list_display = ("at", "actor", "action_label", "object_type", "object_id")
+    list_filter = (AuditActionFilter,)
     search_fields = ("object_id", "actor__username")
+
+    @admin.display(description=_("操作"), ordering="action")
+    def action_label(self, obj: AuditEvent) -> str:
+        return obj.get_action_display()

@@ -84,10 +84,7 @@ def case_id_of(detail: Mapping[str, Any]) -> int | None:
 
 def action_label(action: str) -> str:
     """The action in words; an old row's unknown kind as it was stored."""
-    try:
-        return str(AuditAction(action).label)
-    except ValueError:
-        return action
+    return AuditAction.label_of(action)
 
 
 # --- an event's data as fields ------------------------------------------------------------
