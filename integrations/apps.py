@@ -16,7 +16,7 @@ class IntegrationsConfig(AppConfig):
         from workflow.models import CaseTransition
         from workflow.signals import deadline_alerts_raised
 
-        from . import events
+        from . import events, schema  # noqa: F401 (schema registers the OpenAPI scheme)
 
         post_save.connect(
             events.on_transition_saved, sender=CaseTransition, dispatch_uid="integrations.outbox.transition"
