@@ -8,6 +8,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from .models import IntegrationClient
 
+DEFAULT_RATE = "600/min"
+
 
 class IntegrationClientRateThrottle(SimpleRateThrottle):
     scope = "integration"
@@ -20,7 +22,11 @@ class IntegrationClientRateThrottle(SimpleRateThrottle):
         if not isinstance(client, IntegrationClient):
             return True
         self.rate = client.rate
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+        try:
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+        except (ValueError, KeyError, IndexError, AttributeError):  # a rate set outside the admin's check
+            self.rate = DEFAULT_RATE
+            self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
     def get_cache_key(self, request, view) -> str:

@@ -232,3 +232,9 @@ def test_last_used_is_recorded_with_the_time(crm):
     before = timezone.now() - timedelta(seconds=1)
     api(raw).get(URL)
     assert ApiKey.objects.get(pk=key.pk).last_used_at >= before
+
+
+def test_a_malformed_stored_rate_falls_back_to_the_default_instead_of_a_500(crm):
+    IntegrationClient.objects.filter(pk=crm.pk).update(rate="lots")
+    _key, raw = services.api_key_create(client=crm)
+    assert api(raw).get(URL).status_code == 200
