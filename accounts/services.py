@@ -33,6 +33,11 @@ def org_upsert(
     Its materialised path follows its parent and code, and so do its descendants' paths: the
     path is what every access check matches on, so a renamed branch code or a sub-branch moved
     to another branch must carry its subtree along in the same transaction.
+
+    A building block, not a top-level action (plain ``atomic``, a savepoint when nested): it is
+    one step of larger units that must commit or fail as one — a directory load
+    (``directory_apply``, all organisations and users or none), the admin's save (Django wraps it
+    in a transaction with the change log), the demo seed.
     """
     path = f"{parent.path if parent else ''}{code}/"
     if pk is None:
@@ -64,7 +69,12 @@ def user_upsert(
     is_staff: bool = False,
     is_superuser: bool = False,
 ) -> User:
-    """Create or update a user and set exactly the given roles (unknown roles are rejected)."""
+    """Create or update a user and set exactly the given roles (unknown roles are rejected).
+
+    A building block, not a top-level action (plain ``atomic``, a savepoint when nested): a user
+    is written as part of a directory load (``directory_apply``) or of ensuring the administrator
+    (``administrator_ensure``, with its audit event), which are the durable actions, and by the
+    demo seed; its own block keeps the user and their roles together when called alone."""
     wanted = set(roles)
     unknown = wanted - set(role_names.ROLE_LABELS)
     if unknown:

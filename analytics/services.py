@@ -124,13 +124,19 @@ def _recompute_month(month: date, org_ids: list[int]) -> int:
     return _replace(existing, rows, MONTHLY_KEY, MONTHLY_VALUES)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def rollup_refresh_for_complaints(complaint_ids: Iterable[int]) -> int:
     """Recompute every (day, org) bucket these complaints are in now or were in before.
 
     The previous bucket comes from ``RollupMember`` (a case routed to another org, or
     whose received time was corrected, leaves its old bucket too). Returns how many
     buckets were recomputed.
+
+    A top-level action (durable): it takes the month locks of every bucket it recomputes, and
+    they must be released at its own commit, not held until some caller's transaction ends
+    (other refreshes wait on them). Its callers are the Celery task and ``rollup_flush_pending``
+    between batches; a service that changes complaints queues them (``complaints_changed``)
+    instead of calling this inside its transaction.
     """
     ids = sorted({int(i) for i in complaint_ids})
     if not ids:

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 # The top-level actions per services module (pinned: a new one is added here on purpose).
 TOP_LEVEL = {
     "accounts.services": {"directory_apply", "administrator_ensure"},
-    "analytics.services": {"improvement_create", "improvement_set_status"},
+    # rollup_refresh_for_complaints: its month locks end with its own commit (see its docstring)
+    "analytics.services": {"improvement_create", "improvement_set_status", "rollup_refresh_for_complaints"},
     "complaints.services.customers": {"customer_reveal"},
     "complaints.services.intake": {"_register", "complaint_link_repeat"},
     "complaints.services.retention": {"regulator_inquiry_open", "regulator_inquiry_close"},
@@ -80,3 +81,22 @@ def test_a_transcription_job_refuses_to_run_inside_a_transaction():
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         recording_transcribe(recording_id=0)
     assert recording_transcribe(recording_id=0) == "skipped"  # on its own: no such recording
+
+
+def test_org_and_user_upsert_are_building_blocks_that_fail_with_their_caller(org_tree):
+    """Not durable: a directory load or the admin's save writes them inside its own transaction,
+    and when that caller fails afterwards, nothing of them remains."""
+    from accounts import roles
+    from accounts.models import Organisation, User
+    from accounts.services import org_upsert, user_upsert
+
+    class CallerFailed(Exception):
+        pass
+
+    with pytest.raises(CallerFailed), transaction.atomic():
+        org = org_upsert(code="TJ", name_zh="天津分行", kind=Organisation.Kind.BRANCH, parent=org_tree.ho)
+        user_upsert(username="tj_manager", org=org, roles=[roles.BRANCH_MANAGER])
+        assert User.objects.get(username="tj_manager").org == org  # written in the caller's transaction
+        raise CallerFailed  # the caller fails after them
+    assert not Organisation.objects.filter(code="TJ").exists()
+    assert not User.objects.filter(username="tj_manager").exists()
