@@ -140,6 +140,14 @@ def rec_pk(rec) -> list:
 
 POST_OK = frozenset({200, 302, 400})
 
+
+def workflow_actions() -> list[str]:
+    """The case page's actions: each is an API route (workflow/api/urls.py)."""
+    from workflow.actions import SPECS
+
+    return list(SPECS)
+
+
 REGISTRY: list[Route] = [
     # --- voc/urls.py ---
     Route("home", ALL),
@@ -291,6 +299,22 @@ REGISTRY: list[Route] = [
         ok=frozenset({302, 400, 403, 409}),
         note="whether the action is allowed is the workflow's business (tests/workflow); here: scope",
     ),
+    # --- workflow: API ---
+    Route("workflow_api:timeline", ALL, obj="case", args=case_ref),
+    Route("workflow_api:clock", ALL, obj="case", args=case_ref),
+    *[
+        Route(
+            f"workflow_api:action_{name}",
+            ALL,
+            obj="case",
+            args=case_ref,
+            method="POST",
+            ok=frozenset({200, 400, 403, 409}),
+            note="an empty body: whether the action is allowed is the workflow's business "
+            "(tests/workflow/test_api_*); here: scope",
+        )
+        for name in workflow_actions()
+    ],
     # --- recordings: pages ---
     Route("recordings:list", ALL, rows=rec_ids_html, lists="recordings"),
     Route("recordings:upload", UPLOAD, method="POST", ok=frozenset({400}), note="no file: a form error"),

@@ -28,6 +28,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 
 from accounts import roles
+from workflow.actions import SPECS
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,10 @@ DATA_DEPENDENT = {
     "GET /api/v1/analytics/heatmap/": ("400",),
     "GET /api/v1/analytics/performance/": ("400",),
     "GET /api/v1/analytics/seed-kpi/": ("400",),
+    # workflow actions (workflow/api): organisation and root-cause codes, handler and request ids and
+    # user names must exist, dates and amounts fit the case, a reason the state needs (400); If-Match
+    # must be the case's current version (412); an Idempotency-Key the run already used (422)
+    **{f"POST /api/v1/complaints/{{reference}}/actions/{name}/": ("400", "412", "422") for name in SPECS},
 }
 POSITIVE_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # schemathesis's default
 

@@ -77,17 +77,24 @@ class JsonTypesMixin:
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            errors = {}
-            for name, field in self.fields.items():
-                if field.read_only or name not in data or data[name] is None:
-                    continue  # missing and null values: the field's own required/allow_null rules
-                expected = next((types for kind, types in _JSON_TYPES if isinstance(field, kind)), None)
-                value = data[name]
-                if expected and (not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected)):
-                    errors[name] = [_("应为 JSON %(type)s") % {"type": _JSON_NAMES[expected[0]]}]
+            errors = json_type_errors(self.fields, data)
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+
+def json_type_errors(fields: dict[str, serializers.Field], data: dict) -> dict[str, list[str]]:
+    """Each present, non-null value of ``data`` whose JSON type is not the one its field's schema
+    states, with the message; missing and null values are left to the field's own rules."""
+    errors = {}
+    for name, field in fields.items():
+        if field.read_only or name not in data or data[name] is None:
+            continue
+        expected = next((types for kind, types in _JSON_TYPES if isinstance(field, kind)), None)
+        value = data[name]
+        if expected and (not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected)):
+            errors[name] = [_("应为 JSON %(type)s") % {"type": _JSON_NAMES[expected[0]]}]
+    return errors
 
 
 _JSON_NAMES = {bool: "boolean", int: "number", str: "string", list: "array", dict: "object"}

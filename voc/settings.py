@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "analytics-rollup-nightly": {"task": "analytics.rollup_refresh_recent", "schedule": crontab(minute=20, hour=2)},
     "workflow-escalate-deadlines": {"task": "workflow.escalate_deadlines", "schedule": crontab(minute="*/15")},
+    # the workflow API's expired Idempotency-Key rows (kept WORKFLOW_API_IDEMPOTENCY_HOURS)
+    "workflow-purge-idempotency-keys": {
+        "task": "workflow.purge_idempotency_keys",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }
 
 # /healthz (voc.health) asks the workers over the broker: how long it waits for their answers

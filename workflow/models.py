@@ -366,3 +366,31 @@ class CaseAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind} {self.due_date}"
+
+
+class ApiIdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` a user sent with a workflow API action, and the answer it got.
+
+    The same key with the same request replays the stored answer instead of acting twice; the
+    same key with another request is refused. Kept per user until ``expires_at``
+    (``WORKFLOW_API_IDEMPOTENCY_HOURS``), then purged (``services.idempotency``). ``status``
+    is null while the first request is still being acted on.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)  # sha256 of method, path and body
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.JSONField(null=True, blank=True)
+    etag = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("接口幂等键")
+        verbose_name_plural = _("接口幂等键")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="wf_api_idempotency_user_key")]
+        indexes = [models.Index(fields=["expires_at"], name="wf_api_idempotency_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -12,3 +12,11 @@ def escalate_deadlines() -> dict[str, int]:
 
     result = escalation_run()
     return {"due_soon": result.due_soon, "overdue": result.overdue, "first_response": result.first_response}
+
+
+@shared_task(name="workflow.purge_idempotency_keys", ignore_result=True)
+def purge_idempotency_keys() -> int:
+    """Delete the workflow API's expired Idempotency-Key rows."""
+    from .services.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()
