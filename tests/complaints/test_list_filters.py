@@ -149,6 +149,8 @@ def test_saved_views_are_private_to_their_owner(client, officer, register, org_t
     view = SavedView.objects.get(user=officer)
     assert view.query == "status=registered&sort=due"
     assert 'class="chip saved-view"' in client.get(reverse("complaints:list")).content.decode()
+    chosen = client.get(reverse("complaints:list") + "?" + view.query).content.decode()
+    assert 'class="chip saved-view current"' in chosen and 'aria-current="true">我的派发队列<' in chosen
     colleague = make_user(roles.HO_OFFICER, org_tree.ho, username="officer_two")
     client.force_login(colleague)
     assert "我的派发队列" not in client.get(reverse("complaints:list")).content.decode()
