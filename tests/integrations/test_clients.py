@@ -222,8 +222,15 @@ def test_admin_adds_an_endpoint_shows_the_secret_once_and_refuses_internal_urls(
     ).exists()
 
 
-def test_admin_sees_the_delivery_log(admin_client):
-    assert admin_client.get(reverse("admin:integrations_deliveryattempt_changelist")).status_code == 200
+def test_admin_sees_the_delivery_log_per_endpoint(admin_client, org_tree, staff, new_case, endpoint, receiver):
+    case = new_case(org_tree.bj)
+    receiver.script.append(503)
+    services.deliveries_send_due()
+    log = admin_client.get(
+        reverse("admin:integrations_deliveryattempt_changelist"), {"endpoint__id__exact": endpoint.pk}
+    )
+    page = log.content.decode()
+    assert log.status_code == 200 and case.reference in page and "HTTP 503" in page
     assert admin_client.get(reverse("admin:integrations_delivery_changelist")).status_code == 200
 
 
