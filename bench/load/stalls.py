@@ -127,14 +127,35 @@ def fmt_cores(cores: dict[str, float], limit: int = 7) -> str:
     return ", ".join(f"{g} {c:.2f}" for g, c in list(cores.items())[:limit] if c >= 0.02)
 
 
+def server_table(d: dict, skip_s: float) -> list[str]:
+    """Per request type after ``skip_s``: client and server p50/p95/p99 (markdown rows)."""
+    by: dict[str, list[dict]] = defaultdict(list)
+    for e in d["events"]:
+        if e["server_ms"] is not None and e["start"] >= d["t0"] + skip_s and e["req"] not in ("login", "login page"):
+            by[e["req"]].append(e)
+            by["(all)"].append(e)
+    lines = ["| request | n | client p50 | client p95 | client p99 | server p50 | server p95 | server p99 | server max |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for req in sorted(by, key=lambda r: (r == "(all)", r)):
+        c = [e["ms"] for e in by[req]]
+        v = [e["server_ms"] for e in by[req]]
+        lines.append(f"| {req} | {len(c)} | {pct(c, 50):,.0f} | {pct(c, 95):,.0f} | {pct(c, 99):,.0f} | "
+                     f"{pct(v, 50):,.0f} | {pct(v, 95):,.0f} | {pct(v, 99):,.0f} | {max(v):,.0f} |")  # fmt: skip
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--state", type=Path, default=Path("/tmp/voc-load"))
     parser.add_argument("--slow-ms", type=float, default=800)
     parser.add_argument("--skip-s", type=float, default=30, help="leave out the sign-ins at the start")
     parser.add_argument("--episodes", type=int, default=12, help="how many episodes to detail")
+    parser.add_argument("--table", action="store_true", help="only the per-request client/server table")
     args = parser.parse_args()
     d = load(args.state)
+    if args.table:
+        print("\n".join(server_table(d, args.skip_s)))
+        return
     t0 = d["t0"]
     steady = [e for e in d["events"] if e["start"] >= t0 + args.skip_s and e["req"] not in ("login", "login page")]
     joined = [e for e in steady if e["server_ms"] is not None]
