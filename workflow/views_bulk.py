@@ -39,5 +39,6 @@ def bulk(request: HttpRequest) -> HttpResponse:
         "back": back,
         "nothing_chosen": not ids,
     }
-    template = "workflow/_bulk_results.html" if request.headers.get("HX-Request") else "workflow/bulk.html"
-    return render(request, template, context)
+    htmx = bool(request.headers.get("HX-Request"))
+    context["oob"] = htmx
+    return render(request, "workflow/_bulk_results.html" if htmx else "workflow/bulk.html", context)

@@ -98,6 +98,7 @@ def test_head_office_filters_by_name_saves_a_view_and_dispatches(page, org_tree,
     results = pg.inner_text("#bulk-results")
     assert "成功 2 件，未处理 1 件" in results and "已派发至 朝阳支行" in results and "不能再办理" in results
     assert {Complaint.objects.get(pk=c.pk).status for c in fee} == {"routed"}
+    assert all(pg.inner_text(f"#status-{c.pk}") == "已派发分行" for c in fee)  # the rows show it at once
     pg.screenshot(path=str(SHOTS / "case-list-desktop-bulk.png"), full_page=True)
 
     # The chip brings the saved filters back.

@@ -65,6 +65,9 @@ def test_the_list_posts_bulk_dispatch_and_gets_per_row_results(client, org_tree,
     assert fragment.status_code == 200 and "<html" not in body
     assert "成功 1 件，未处理 1 件" in body and "已派发至 北京分行" in body and "已「已办结」，不能再办理" in body
     assert 'href="/complaints/?sort=due"' in body
+    # the list's row of the dispatched case shows its new state; the refused one is left alone
+    assert f'<span id="status-{a.pk}" hx-swap-oob="true">已派发分行</span>' in body and f"status-{done.pk}" not in body
+    assert "hx-swap-oob" not in client.post(reverse("workflow:bulk"), data).content.decode()  # the results page
     page = client.post(reverse("workflow:bulk"), {"action": "route", "next": "https://evil.example/"})
     assert (
         page.status_code == 200 and "请先勾选" in page.content.decode() and "evil.example" not in page.content.decode()

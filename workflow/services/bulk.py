@@ -28,6 +28,7 @@ class RowResult:
     reference: str  # "" for a case the user may not see (it is not named)
     ok: bool
     message: str
+    state: str = ""  # the case's state after a successful action (the list updates its row)
 
 
 def cases_bulk_act(
@@ -50,14 +51,15 @@ def cases_bulk_act(
         try:
             if action == "route":
                 case = case_route(complaint_id=pk, actor=actor)
-                done = _("已派发至 %(org)s") % {"org": case.responsible_org.name_zh}
+                done, state = _("已派发至 %(org)s") % {"org": case.responsible_org.name_zh}, case.status
             else:
                 assignment = case_assign(complaint_id=pk, actor=actor, handler_id=handler_id or 0)
                 done = _("已分派给 %(name)s") % {"name": assignment.assigned_to}
+                state = assignment.complaint.status
         except CaseNotFound:
             results.append(RowResult(pk, "", False, _("投诉不存在")))
         except WorkflowError as exc:
             results.append(RowResult(pk, reference, False, exc.message))
         else:
-            results.append(RowResult(pk, reference, True, done))
+            results.append(RowResult(pk, reference, True, done, state))
     return results
