@@ -15,6 +15,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .states import state_label
 
+# The kinds of redress a decision offers (a decision's redress_type), with their labels.
+REDRESS_TYPES = {
+    "none": _("无补偿"),
+    "refund": _("退款"),
+    "fee_waiver": _("减免费用"),
+    "compensation": _("经济补偿"),
+    "points": _("积分/权益"),
+    "apology": _("赔礼道歉"),
+    "other": _("其他"),
+}
+
 
 class DeliveryChannel(models.TextChoices):
     """How a decision reached the customer, or how the customer's request reached us."""
@@ -177,8 +188,6 @@ class Decision(models.Model):
 
     @property
     def redress_label(self) -> str:
-        from .services.case import REDRESS_TYPES
-
         return str(REDRESS_TYPES.get(self.redress_type, self.redress_type))
 
 

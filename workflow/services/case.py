@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.models import Organisation, User
@@ -21,19 +20,10 @@ from complaints.models import Complaint
 
 from ..errors import ActionDenied, InvalidInput
 from ..fsm import MERGEABLE
-from ..models import Assignment, Decision
+from ..models import REDRESS_TYPES, Assignment, Decision
 from ..states import FINAL_STATES, state_label
 from . import core, notify
 
-REDRESS_TYPES = {
-    "none": gettext_lazy("无补偿"),
-    "refund": gettext_lazy("退款"),
-    "fee_waiver": gettext_lazy("减免费用"),
-    "compensation": gettext_lazy("经济补偿"),
-    "points": gettext_lazy("积分/权益"),
-    "apology": gettext_lazy("赔礼道歉"),
-    "other": gettext_lazy("其他"),
-}
 MONEY_REDRESS = {"refund", "fee_waiver", "compensation"}
 
 
