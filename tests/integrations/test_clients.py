@@ -58,7 +58,7 @@ def test_a_key_authenticates_as_the_service_user_and_sees_only_its_org(org_tree,
 def test_the_key_is_stored_hashed_and_looked_up_in_constant_time(crm):
     key, raw = services.api_key_create(client=crm)
     stored = ApiKey.objects.filter(pk=key.pk).values().get()
-    assert raw not in str(stored) and raw.split("_")[2] not in str(stored)
+    assert raw not in str(stored) and raw.split("_", 2)[2] not in str(stored)  # the secret may hold "_"
     assert api_key_lookup(raw) == key
     assert api_key_lookup(raw[:-1] + ("A" if raw[-1] != "A" else "B")) is None
     assert api_key_lookup(f"voc_{key.prefix}_wrong") is None
