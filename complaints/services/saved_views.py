@@ -13,18 +13,20 @@ from .. import pii
 from ..models import SavedView
 
 MAX_SAVED_VIEWS = 20
-# Never kept: a page position, and a customer search (an expiring token for a number or a name).
-_DROPPED = ("cursor", "customer", "customer_name")
+# What a view keeps: the list's filters and order. Never a page position (cursor) nor a customer
+# search (customer: an expiring token for a number or a name; customer_name), nor anything else.
+KEPT = ("q", "status", "code_a", "code_b", "code_c", "org", "channel", "flags", "received_from", "received_to", "sort")
 
 
 def clean_view_query(query: str) -> str:
-    """The list query string without page position or customer search, any number in it masked."""
-    parsed = QueryDict(query, mutable=True)
-    for key in _DROPPED:
-        parsed.pop(key, None)
-    if "q" in parsed:
-        parsed["q"] = pii.mask_text(parsed["q"])
-    return parsed.urlencode()
+    """The list query string with only the list's filters and order, any number in them masked."""
+    parsed = QueryDict(query)
+    kept = QueryDict(mutable=True)
+    for key in KEPT:
+        values = [pii.mask_text(v) for v in parsed.getlist(key) if v]
+        if values:
+            kept.setlist(key, values)
+    return kept.urlencode()
 
 
 @transaction.atomic

@@ -176,3 +176,32 @@ def test_the_list_speaks_english_when_the_user_chose_it(officer_client, register
     assert '<option value="closed">Closed</option>' in html and "More filters" in html
     assert "No B code matches “nothing-like-this”" in html and "0 cases" in html
     assert "更多条件" not in html and "已办结" not in html
+
+
+def test_a_saved_view_keeps_only_the_lists_filters_and_no_number(officer):
+    from complaints.services.saved_views import saved_view_save
+
+    view = saved_view_save(
+        user=officer,
+        name="  夜班  ",
+        query=f"status=open&customer=tok&customer_name=李娜&cursor=x&q=客户{MOBILE}&note={MOBILE}&flags=is_repeat&flags=is_elderly",
+    )
+    assert view.name == "夜班"
+    assert view.query == "q=%E5%AE%A2%E6%88%B7138%2A%2A%2A%2A5678&status=open&flags=is_repeat&flags=is_elderly"
+    again = saved_view_save(user=officer, name="夜班", query="sort=due")  # the same name: replaced
+    assert again.pk == view.pk and SavedView.objects.get(pk=view.pk).query == "sort=due"
+
+
+def test_a_saved_view_needs_a_name_and_a_user_keeps_at_most_twenty(officer, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from complaints.services import saved_views
+
+    with pytest.raises(ValidationError, match="请填写名称"):
+        saved_views.saved_view_save(user=officer, name="   ", query="status=open")
+    monkeypatch.setattr(saved_views, "MAX_SAVED_VIEWS", 2)
+    for name in ("一", "二"):
+        saved_views.saved_view_save(user=officer, name=name, query="status=open")
+    with pytest.raises(ValidationError, match="最多保存 2 个常用查询"):
+        saved_views.saved_view_save(user=officer, name="三", query="status=open")
+    assert SavedView.objects.filter(user=officer).count() == 2
