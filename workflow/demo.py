@@ -32,9 +32,9 @@ from accounts.models import Organisation, User
 from complaints.models import ClassificationCode, Complaint
 
 from . import clocks
-from .hooks import work_calendar
 from .models import Assignment, CaseTransition, Decision, ExtensionRequest, Pause, VerificationRequest
 from .states import CaseState as S
+from .work_calendar import work_calendar
 
 UPDATE_FIELDS = [
     "status", "assigned_to", "due_date", "extension_level", "paused_since", "paused_days", "first_response_at",

@@ -8,50 +8,14 @@ case's timeline opens with a "registered" transition.
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from . import clocks
-from .calendar import HOLIDAY_DIR
+from .work_calendar import work_calendar
 
-logger = logging.getLogger(__name__)
-
-
-def work_calendar() -> clocks.WorkCalendar:
-    """The holiday calendar, reloaded when a ``cn_YYYY.json`` file is added or changed, so a new
-    year's data reaches running web and worker processes without a restart. A file that does not
-    validate is logged and the calendar loaded before stays in use (at start-up it is an error)."""
-    global _loaded
-    files = _holiday_files()
-    loaded = _loaded
-    if loaded is not None and loaded[0] == files:
-        return loaded[1]
-    with _load_lock:
-        try:
-            calendar = clocks.load_calendar(HOLIDAY_DIR)
-        except ValueError:
-            if _loaded is None:
-                raise
-            logger.exception("invalid holiday data in %s; keeping the calendar loaded before", HOLIDAY_DIR)
-            calendar = _loaded[1]
-        _loaded = (files, calendar)
-        return calendar
-
-
-_loaded: tuple[tuple, clocks.WorkCalendar] | None = None
-_load_lock = threading.Lock()
-
-
-def _holiday_files() -> tuple[tuple[str, int, int], ...]:
-    """Name, modification time and size of each data file: changes when a year is added or edited."""
-    with os.scandir(HOLIDAY_DIR) as entries:
-        return tuple(
-            sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries if e.name.endswith(".json"))
-        )
+__all__ = ["case_registered", "work_calendar"]  # work_calendar: where demo, selectors and tests take it
 
 
 # Logged later than this after the customer's complaint arrived, a case is a late entry:

@@ -24,14 +24,13 @@ from . import clocks
 from .case_records import cached_records, case_records
 from .models import Decision, ExtensionRequest, Pause
 from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
+from .work_calendar import work_calendar
 
 RUNNING = sorted(CLOCK_RUNNING_STATES)
 WORKLIST_STATES = sorted(OPEN_STATES | {CaseState.RESPONDED})
 
 
 def _calendar() -> clocks.WorkCalendar:
-    from .hooks import work_calendar
-
     return work_calendar()
 
 

@@ -29,6 +29,7 @@ from .case_records import cached_records
 from .models import CaseTransition
 from .selectors import pauses_by_case
 from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
+from .work_calendar import work_calendar
 
 Timeliness = clocks.Timeliness
 
@@ -41,8 +42,6 @@ FIELDS = ("id", "status", "received_at", "extension_level", "responded_at", "clo
 
 
 def _calendar() -> clocks.WorkCalendar:
-    from .hooks import work_calendar
-
     return work_calendar()
 
 

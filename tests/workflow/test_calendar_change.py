@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from workflow import hooks, selectors
+from workflow import hooks, selectors, work_calendar
 from workflow.calendar import HOLIDAY_DIR
 from workflow.models import CaseTransition, VerificationRequest
 from workflow.timeline import timeline_entries
@@ -38,9 +38,9 @@ def holiday_dir(tmp_path, monkeypatch):
     """A copy of the shipped data (2025, 2026) that the test can add a year to."""
     for year in (2025, 2026):
         shutil.copy(HOLIDAY_DIR / f"cn_{year}.json", tmp_path)
-    monkeypatch.setattr(hooks, "HOLIDAY_DIR", tmp_path)
+    monkeypatch.setattr(work_calendar, "HOLIDAY_DIR", tmp_path)
     monkeypatch.setattr("workflow.management.commands.recompute_due_dates.HOLIDAY_DIR", tmp_path)
-    monkeypatch.setattr(hooks, "_loaded", None)
+    monkeypatch.setattr(work_calendar, "_loaded", None)
     return tmp_path
 
 
@@ -114,7 +114,7 @@ def test_a_new_year_file_reaches_the_running_process_and_recompute_moves_the_dea
 def test_an_invalid_file_changes_nothing_and_the_running_calendar_stays(cases, holiday_dir, caplog):
     assert hooks.work_calendar().known_years == {2025, 2026}
     add_year(holiday_dir, {**NEW_YEAR_2027, "workdays": ["2027-01-06"]})  # a Wednesday: not an adjusted workday
-    with caplog.at_level(logging.ERROR, logger="workflow.hooks"):
+    with caplog.at_level(logging.ERROR, logger="workflow.work_calendar"):
         assert hooks.work_calendar().known_years == {2025, 2026}
     assert "invalid holiday data" in caplog.text
     with pytest.raises(CommandError, match="cn_2027.json"):
