@@ -27,11 +27,12 @@ from complaints.signals import send_changed
 from .. import clocks, permissions
 from ..errors import CaseNotFound, InvalidInput, StaleCase
 from ..models import CaseTransition
-from ..work_calendar import work_calendar as cached_work_calendar
 
 
 def work_calendar() -> clocks.WorkCalendar:
-    return cached_work_calendar()
+    from ..hooks import work_calendar as cached
+
+    return cached()
 
 
 def local(dt: datetime) -> datetime:
