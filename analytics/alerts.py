@@ -37,10 +37,22 @@ part-way. The model, after the Farrington family used in disease surveillance:
   well enough that a looser q keeps false alerts under 1 per 100 series-weeks even when every
   series is very noisy (tests/analytics/test_alerts.py; bench/results/analytics-alerts-*-week.md).
   Months and quarters are unchanged.
+- **A rise that lasts** (week views only, ``SUSTAINED_SPANS``): one week's count cannot show a
+  doubling reliably (an oracle knowing each series' weekly distribution finds 62 % of doubled
+  weeks at 1 % false alerts per series: bench/results/analytics-alerts-2026-12-07-week.md), but a
+  rise that goes on accumulates evidence. Each series is also judged on the current period
+  together with the 1, 2 or 3 like-for-like periods right before it (their sum against the same
+  model fitted on the periods before that window); the spans' p-values are combined by Simes'
+  rule and the combined p-values of all series are adjusted together (Benjamini-Hochberg at
+  ``SUSTAINED_FDR_Q``). A series is rising when the one-period test says so (as before) or the
+  sustained one does and the current period is itself above its expected count; the union's
+  false-discovery rate is at most ``WEEK_FDR_Q + SUSTAINED_FDR_Q``. The alert states what it was
+  judged on: the window's first day ("since"), its span and the window's summed count.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +68,8 @@ BASELINE_PERIODS = 8  # like-for-like periods before the current one
 WEEK_FDR_Q = 0.2  # week views (is_week_view)
 WEEK_BASELINE_PERIODS = 26
 WEEK_MAX_DAYS = 7
+SUSTAINED_SPANS = (2, 3, 4)  # week views: also the current period with 1-3 periods before it
+SUSTAINED_FDR_Q = 0.1
 INTERVAL = 0.99  # the expected count's interval: central 98 % (1 % .. 99 %)
 PRIOR_DISPERSION = 1.2
 PRIOR_DF = 3.0
@@ -110,12 +124,19 @@ def nb_sf(k: int, mean: float, phi: float) -> float:
     if mean <= 0:
         return 0.0
     log_pmf, ratio = _nb_terms(mean, phi)
-    if k <= mean:  # the lower part is small: 1 - P(X <= k-1)
-        term = math.exp(log_pmf(0))
-        cdf = term
-        for x in range(0, k - 1):
-            term *= ratio(x)
+    if k <= mean:  # the lower part is small: 1 - P(X <= k-1), summed down from k-1
+        log_term = log_pmf(k - 1)
+        if log_term < -745:  # below double precision (k far under the mean)
+            return 1.0
+        term = math.exp(log_term)
+        cdf = 0.0
+        x = k - 1
+        while x >= 0 and (term > 1e-17 * cdf or cdf == 0.0):
             cdf += term
+            if x == 0:
+                break
+            term /= ratio(x - 1)  # pmf(x-1) = pmf(x) / (pmf(x) / pmf(x-1))
+            x -= 1
         return max(0.0, min(1.0, 1.0 - cdf))
     # upper tail beyond the mean: terms decrease, sum them directly
     log_term = log_pmf(k)
@@ -205,6 +226,8 @@ class Assessment:
     excluded: tuple[str, ...] = ()  # labels of baseline periods left out as outbreaks
     since: date | None = None  # start of the rise (current period, or an earlier excluded run)
     trend: bool = False  # the expected count follows a rising trend of the history
+    span: int = 1  # periods judged together: the current one and span-1 right before it
+    window: tuple[Window, ...] = ()  # those span-1 earlier periods (oldest first)
 
 
 @dataclass(frozen=True)
@@ -285,6 +308,36 @@ def _fit(windows: Sequence[tuple[float, Window]], *, trend: bool = True, alpha: 
     return _Fit(a, b, phi, info)
 
 
+def _outliers(windows: Sequence[Window], alpha: float) -> list[Window]:
+    """The windows far above the others (leave-one-out, p < ``OUTLIER_P``): each judged against
+    the flat fit of the rest (``_fit(trend=False)``), computed from running sums in O(n)
+    instead of refitting n times. A window within one standard deviation above its prediction
+    (dispersion at most 100) cannot be that far out (its tail probability is above 0.001 for
+    every mean and dispersion in that range), so its tail is not summed."""
+    n = len(windows)
+    total = sum(w.count for w in windows)
+    total_exposure = sum(w.exposure for w in windows)
+    squares = sum(w.count * w.count / w.exposure for w in windows)
+    out: list[Window] = []
+    for w in windows:
+        y, e = total - w.count, total_exposure - w.exposure
+        if y <= 0 or e <= 0:  # the rest saw nothing: as _fit, judged against MIN_EXPECTED
+            mu = max(MIN_EXPECTED / max(e, 1.0) * w.exposure, MIN_EXPECTED)
+            eff = max(1.0 + mu / MIN_EXPECTED, 1.0)
+        else:
+            rate_ = y / e
+            pearson = (squares - w.count * w.count / w.exposure) / rate_ - 2 * y + rate_ * e
+            prior = max(PRIOR_DISPERSION, 1.0 + alpha * y / (n - 1))
+            phi = _shrunk(pearson, n - 2, prior)
+            mu = max(rate_ * w.exposure, MIN_EXPECTED)
+            eff = max(phi * (1.0 + mu / y), 1.0)
+        if w.count <= mu + math.sqrt(eff * mu) and eff <= 100.0:
+            continue
+        if nb_sf(w.count, mu, eff) < OUTLIER_P:
+            out.append(w)
+    return out
+
+
 def assess(
     current: int,
     current_exposure: float,
@@ -294,13 +347,27 @@ def assess(
     period_start: date | None = None,
     min_periods: int = MIN_BASELINE_PERIODS,
     alpha: float = 0.0,
+    span: int = 1,
+    history_only: bool = False,
+    interval: bool = True,
 ) -> Assessment:
     """Judge one series' current count against its own usable history.
 
     Baseline windows starting before ``series_start`` (the series' start of data) are
     absent. A series that starts inside the current period, or with fewer than
-    ``min_periods`` usable windows, is not judged.
+    ``min_periods`` usable windows, is not judged. With ``span`` > 1 the last span-1 baseline
+    windows join the current period: their sum is judged against the windows before them
+    (``Assessment.current`` is then the sum and ``since`` at the latest the first window's start).
     """
+    window: tuple[Window, ...] = ()
+    if span > 1:
+        if len(baseline) < span - 1:
+            return Assessment(current, False, 0)
+        window = tuple(baseline[len(baseline) - span + 1 :])
+        baseline = baseline[: len(baseline) - span + 1]
+        current += sum(w.count for w in window)
+        current_exposure += sum(w.exposure for w in window)
+        period_start = window[0].start
     positions = {id(w): float(i) for i, w in enumerate(baseline)}
     usable = [w for w in baseline if w.exposure > 0 and (series_start is None or w.start >= series_start)]
     if (
@@ -308,22 +375,20 @@ def assess(
         or current_exposure <= 0
         or (series_start is not None and period_start is not None and series_start > period_start)
     ):
-        return Assessment(current, False, len(usable), history=tuple(usable))
+        return Assessment(current, False, len(usable), history=tuple(usable), span=span, window=window)
     placed = [(positions[id(w)], w) for w in usable]
     # Leave-one-out: a window far above the rest is an outbreak, not the normal level.
-    excluded: list[Window] = []
-    for t, w in placed:
-        mu, eff = _fit([o for o in placed if o[1] is not w], trend=False, alpha=alpha).predict(t, w.exposure)
-        if nb_sf(w.count, mu, eff) < OUTLIER_P:
-            excluded.append(w)
+    excluded = _outliers([w for _, w in placed], alpha)
     if len(usable) - len(excluded) < min_periods:
         excluded = []
+    if history_only:  # what pooled_alpha reads: the kept history, no fit or p-value
+        return Assessment(current, True, len(usable), history=tuple(usable), excluded=tuple(w.label for w in excluded))
     fit = _fit([(t, w) for t, w in placed if w not in excluded], alpha=alpha)
-    mu, eff = fit.predict(float(len(baseline)), current_exposure)
+    mu, eff = fit.predict(len(baseline) + (span - 1) / 2, current_exposure)
     phi = fit.dispersion
     p = nb_sf(current, mu, eff)
-    lower = nb_quantile(1.0 - INTERVAL, mu, eff)
-    upper = nb_quantile(INTERVAL, mu, eff)
+    lower = nb_quantile(1.0 - INTERVAL, mu, eff) if interval else None
+    upper = nb_quantile(INTERVAL, mu, eff) if interval else None
     # Since when: the run of excluded (outbreak) windows right before the current period.
     since = period_start
     for w in reversed(usable):
@@ -345,6 +410,8 @@ def assess(
         excluded=tuple(w.label for w in excluded),
         since=since,
         trend=fit.slope != 0.0,
+        span=span,
+        window=window,
     )
 
 
@@ -380,28 +447,95 @@ def pooled_alpha(assessments: Sequence[Assessment]) -> float:
     return max(0.0, num / den) if den > 0 else 0.0
 
 
+def _run(
+    series: Sequence[Series],
+    alpha: float,
+    min_periods: int,
+    span: int = 1,
+    *,
+    history_only: bool = False,
+    interval: bool = True,
+) -> list[Assessment]:
+    return [
+        assess(
+            s.current,
+            s.current_exposure,
+            s.baseline,
+            series_start=s.series_start,
+            period_start=s.period_start,
+            min_periods=min_periods,
+            alpha=alpha,
+            span=span,
+            history_only=history_only,
+            interval=interval,
+        )
+        for s in series
+    ]
+
+
 def assess_family(series: Sequence[Series], *, min_periods: int = MIN_BASELINE_PERIODS) -> list[Assessment]:
     """``assess`` every series of one report, each series' dispersion shrunk towards what the
     whole family shows for a series of its size (``pooled_alpha``): 4-8 periods alone say
     little about how noisy a series is, hundreds of series together say a lot."""
+    alpha = pooled_alpha(_run(series, 0.0, min_periods, history_only=True))
+    return _run(series, alpha, min_periods)
 
-    def run(alpha: float) -> list[Assessment]:
-        return [
-            assess(
-                s.current,
-                s.current_exposure,
-                s.baseline,
-                series_start=s.series_start,
-                period_start=s.period_start,
-                min_periods=min_periods,
-                alpha=alpha,
-            )
-            for s in series
-        ]
 
-    first = run(0.0)
-    alpha = pooled_alpha(first)
-    return run(alpha) if alpha > 0 else first
+def simes(p_values: Sequence[float]) -> float:
+    """Simes' combination of several tests of one hypothesis (valid for positively dependent
+    tests such as overlapping sums): min over i of k p_(i) / i."""
+    ordered = sorted(p_values)
+    k = len(ordered)
+    return min(1.0, min(k * p / (i + 1) for i, p in enumerate(ordered))) if k else 1.0
+
+
+def assess_sustained(
+    series: Sequence[Series],
+    assessed: Sequence[Assessment],
+    *,
+    spans: Sequence[int] = SUSTAINED_SPANS,
+    min_periods: int = MIN_BASELINE_PERIODS,
+    min_count: int = 10,
+) -> list[Assessment]:
+    """Each series judged on the current period together with the periods right before it, for
+    every span of ``spans``; returned per series: the span with the smallest p-value, its
+    ``p_value`` replaced by the spans' Simes combination (not judged when no span could be).
+    ``assessed`` (``assess_family`` of the same series) gives the family's dispersion. The
+    expected count's interval is worked out only for a best span above its expected count
+    (no other can be rising)."""
+    alpha = pooled_alpha(assessed)
+    longest = max(spans, default=1)
+    # A series whose current period is not above its expected count, or whose longest window
+    # holds fewer than min_count cases, cannot be rising by decide_sustained: it keeps its place
+    # in the family with p = 1 (a valid p-value; Benjamini-Hochberg only gets stricter) and is
+    # not fitted again.
+    eligible = [
+        i
+        for i, (s, one) in enumerate(zip(series, assessed, strict=True))
+        if one.judged
+        and one.ratio is not None
+        and one.ratio > 1.0
+        and s.current + sum(w.count for w in s.baseline[max(0, len(s.baseline) - longest + 1) :]) >= min_count
+    ]
+    subset = [series[i] for i in eligible]
+    per_span_subset = [_run(subset, alpha, min_periods, span, interval=False) for span in spans]
+    at = {i: j for j, i in enumerate(eligible)}
+    out: list[Assessment] = []
+    for i, one in enumerate(assessed):
+        if i not in at:
+            out.append(dataclasses.replace(one, p_value=1.0) if one.judged else one)
+            continue
+        j = at[i]
+        judged = [runs[j] for runs in per_span_subset if runs[j].judged and runs[j].p_value is not None]
+        if not judged:
+            out.append(per_span_subset[0][j] if per_span_subset else one)
+            continue
+        best = min(judged, key=lambda a: a.p_value)  # type: ignore[arg-type,return-value]
+        combined = simes([a.p_value for a in judged])  # type: ignore[misc]
+        if best.ratio is not None and best.ratio >= 1.0:
+            best = _run([series[i]], alpha, min_periods, best.span)[0]
+        out.append(dataclasses.replace(best, p_value=combined))
+    return out
 
 
 def is_week_view(kind: str, days: int) -> bool:
@@ -464,6 +598,29 @@ def decide(
         qv = q_of[i]
         rising = qv <= q and a.current >= min_count and a.ratio is not None and a.ratio >= min_ratio
         out.append(Decision(a, qv, rising))
+    return out
+
+
+def decide_sustained(
+    one: Sequence[Assessment],
+    sustained: Sequence[Assessment],
+    *,
+    q: float = WEEK_FDR_Q,
+    q_sustained: float = SUSTAINED_FDR_Q,
+    min_count: int = 10,
+    min_ratio: float = 1.3,
+) -> list[Decision]:
+    """Week views: the one-period decision (``decide`` at ``q``), or else the sustained one
+    (``decide`` of the ``assess_sustained`` assessments at ``q_sustained``) when the current
+    period is itself above its expected count (a rise that is over is not rising). The
+    union's false-discovery rate is at most q + q_sustained. A sustained decision carries the
+    window's assessment (its count, expected count, interval and first day)."""
+    first = decide(one, q=q, min_count=min_count, min_ratio=min_ratio)
+    second = decide(sustained, q=q_sustained, min_count=min_count, min_ratio=min_ratio)
+    out: list[Decision] = []
+    for a, b in zip(first, second, strict=True):
+        still = a.assessment.judged and a.assessment.ratio is not None and a.assessment.ratio > 1.0
+        out.append(b if not a.rising and b.rising and still else a)
     return out
 
 

@@ -343,7 +343,12 @@ def rising_issues_notify(*, today: date | None = None) -> int:
             kind="analytics_rising",
             title=f"上升问题 {row.code} {row.name} · {row.org_name or '全行'} · {period.label}",
             body=(
-                f"本期 {row.current} 件，预期 {row.expected}（{row.lower}–{row.upper}），"
+                (
+                    f"持续上升：近 {row.span} 期合计 {row.current} 件（本期 {row.period_count} 件）"
+                    if row.span > 1
+                    else f"本期 {row.current} 件"
+                )
+                + f"，预期 {row.expected}（{row.lower}–{row.upper}），"
                 f"比值 {row.ratio or '—'}，自 {row.since or period.start} 起，"
                 f"对比有数据的前 {len(row.baseline)} 期，q={row.q_value:.2g}"
             ),

@@ -73,7 +73,9 @@ def _rising(scope, params):
         C("code", "代码"),
         C("name", "名称"),
         C("org", "机构"),
-        C("current", "本期件数", "int"),
+        C("current", "判断件数", "int"),
+        C("period_count", "本期件数", "int"),
+        C("span", "合并期数", "int"),
         C("expected", "预期件数", "number"),
         C("expected_low", "预期下限", "int"),
         C("expected_high", "预期上限", "int"),
@@ -84,6 +86,7 @@ def _rising(scope, params):
         C("dispersion", "离散系数", "number"),
         C("baseline", "基线件数"),
         C("baseline_periods", "基线期"),
+        C("recent", "合并的此前各期件数"),
         C("excluded_periods", "排除期"),
     ]
     return columns, (
@@ -92,6 +95,8 @@ def _rising(scope, params):
             r.name,
             r.org_code or scope.code or "ALL",
             r.current,
+            r.period_count if r.span > 1 else r.current,
+            r.span,
             r.expected,
             r.lower,
             r.upper,
@@ -102,6 +107,7 @@ def _rising(scope, params):
             r.dispersion,
             " ".join(map(str, r.baseline)),
             " ".join(r.baseline_labels),
+            " ".join(f"{label}:{count}" for label, count in zip(r.recent_labels, r.recent, strict=True)),
             " ".join(r.excluded),
         ]  # fmt: skip
         for r in rows

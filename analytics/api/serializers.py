@@ -117,7 +117,18 @@ class RisingRowSerializer(serializers.Serializer):
     name = serializers.CharField()
     org_code = serializers.CharField(help_text="Branch code, or empty for the whole report scope")
     org_name = serializers.CharField()
-    current = serializers.IntegerField()
+    current = serializers.IntegerField(
+        help_text="The count judged: the period's own, or for a lasting rise (span > 1) the sum over the window"
+    )
+    span = serializers.IntegerField(
+        help_text="Periods judged together: 1 = this period alone; 2-4 = a lasting rise (week views), this "
+        "period with the span-1 periods right before it"
+    )
+    period_count = serializers.IntegerField(help_text="This period's own count")
+    recent = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Counts of the earlier periods in the window, oldest first"
+    )
+    recent_labels = serializers.ListField(child=serializers.CharField())
     expected = serializers.FloatField(help_text="Expected count for the period from its own history")
     lower = serializers.IntegerField(help_text="Lower end of the expected count's interval")
     upper = serializers.IntegerField(help_text="Upper end of the expected count's interval")

@@ -5,6 +5,8 @@ code x org series of the report at once); this module reads what it needs from t
 
 - the counts of the period and of the like-for-like periods before it (``alerts.baseline_periods``:
   8, or 26 for a week view), one grouped query per rollup tier (key x org x 9 or 27 conditional sums);
+  a week view is also judged for a rise that lasts (``alerts.assess_sustained``: the period with the
+  1-3 periods before it) from the same counts, no further query;
 - the weekday shape of intake in the scope over the 8 weeks before the period (daily table);
 - each series' start of data: the later of its org's first case (the branch, or the scope),
   the code's first case in the scope and the code's introduction in the taxonomy
@@ -46,8 +48,14 @@ WEEKDAY_WINDOW_DAYS = 56
 
 def _settings(period: Period) -> dict:
     """Decision options; the false-discovery rate follows the period (``alerts.fdr_q``: week
-    views at ``WEEK_FDR_Q``) unless ``settings.ANALYTICS_RISING`` sets ``q``."""
-    defaults = {"min_count": 10, "min_ratio": 1.3, "q": alerts.fdr_q(period.kind, period.days)}
+    views at ``WEEK_FDR_Q``, their sustained-rise test at ``SUSTAINED_FDR_Q``) unless
+    ``settings.ANALYTICS_RISING`` sets ``q`` (or ``q_sustained``)."""
+    defaults = {
+        "min_count": 10,
+        "min_ratio": 1.3,
+        "q": alerts.fdr_q(period.kind, period.days),
+        "q_sustained": alerts.SUSTAINED_FDR_Q,
+    }
     return {**defaults, **getattr(settings, "ANALYTICS_RISING", {})}
 
 
@@ -59,7 +67,7 @@ class RisingRow:
     name: str
     org_code: str  # "" = the whole report scope
     org_name: str
-    current: int
+    current: int  # the count judged: this period's, or with span > 1 the sum over the window
     expected: float
     lower: int  # the expected count's interval (alerts.INTERVAL)
     upper: int
@@ -75,15 +83,30 @@ class RisingRow:
     baseline_mean: float = 0.0
     baseline_std: float = 0.0
     z: float = 0.0
+    # A rise that lasts (week views, alerts.decide_sustained): judged on this period together with
+    # the span-1 periods right before it (``recent``, oldest first); ``current`` is then their sum.
+    span: int = 1
+    period_count: int = 0  # this period's own count (= current when span is 1)
+    recent: tuple[int, ...] = ()
+    recent_labels: tuple[str, ...] = ()
 
     @property
     def code(self) -> str:
         return self.key
 
     @property
+    def spark_values(self) -> tuple[int, ...]:
+        """Period by period: the baseline, the earlier periods of the window, this period."""
+        return (*self.baseline, *self.recent, self.period_count if self.span > 1 else self.current)
+
+    @property
+    def spark_labels(self) -> tuple[str, ...]:
+        return (*self.baseline_labels, *self.recent_labels)
+
+    @property
     def spark_points(self) -> str:
-        """SVG polyline points (80 x 20 box) of the baseline counts and the current one."""
-        values = [*self.baseline, self.current]
+        """SVG polyline points (80 x 20 box) of ``spark_values``."""
+        values = self.spark_values
         top = max(values) or 1
         step = 80 / max(len(values) - 1, 1)
         return " ".join(f"{i * step:.1f},{20 - 18 * v / top:.1f}" for i, v in enumerate(values))
@@ -97,6 +120,7 @@ class RisingResult:
     series: int = 0  # series seen (judged + not enough history)
     periods: int = alerts.BASELINE_PERIODS  # like-for-like periods judged against
     q: float = alerts.FDR_Q  # the false-discovery rate decided at
+    q_sustained: float | None = None  # week views: the rate of the sustained-rise test
 
 
 def _weekday_weights(daily: QuerySet[DailyRollup], period: Period, since: date | None) -> tuple[float, ...]:
@@ -186,8 +210,12 @@ def _rising(
     for tier in tiers(daily, monthly, periods):
         sums = {col: Sum("total", filter=q) for col, q in zip(cols, tier.conditions, strict=True) if q is not None}
         rows += list(tier.qs.values(key=key_expression(dim), org_ref=F("org_id")).annotate(**sums).order_by())
+    options = _settings(period)
+    q_sustained = options.pop("q_sustained")
+    if not alerts.is_week_view(period.kind, period.days):
+        q_sustained = None  # months and quarters: the one-period test only
     if not rows:
-        return RisingResult(periods=len(base_periods), q=_settings(period)["q"])
+        return RisingResult(periods=len(base_periods), q=options["q"], q_sustained=q_sustained)
     frame = pd.DataFrame(rows).reindex(columns=["key", "org_ref", *cols]).fillna(0)
     frame[cols] = frame[cols].astype("int64")
 
@@ -219,8 +247,8 @@ def _rising(
     series: list[tuple[str, str, str]] = []  # (org_code, org_name, key)
     inputs: list[alerts.Series] = []
     for org_code, org_name, org_start, table in groups:
-        for key, row in table.iterrows():
-            counts = [int(v) for v in row[cols]]
+        # plain lists: indexing a pandas row per series cost more than the model itself
+        for key, counts in zip(table.index.tolist(), table[cols].to_numpy().tolist(), strict=True):
             windows = [
                 alerts.Window(p.label, p.start, p.end, counts[i], exposures[i]) for i, p in enumerate(base_periods)
             ]
@@ -228,12 +256,14 @@ def _rising(
             inputs.append(alerts.Series(counts[-1], current_exposure, windows, start, period.start))
             series.append((org_code, org_name, str(key)))
     assessments = alerts.assess_family(inputs)
-
-    options = _settings(period)
-    decisions = alerts.decide(assessments, **options)
+    if q_sustained is not None:
+        sustained = alerts.assess_sustained(inputs, assessments, min_count=options["min_count"])
+        decisions = alerts.decide_sustained(assessments, sustained, q_sustained=q_sustained, **options)
+    else:
+        decisions = alerts.decide(assessments, **options)
     out: list[RisingRow] = []
     short: set[tuple[str, str]] = set()
-    for (org_code, org_name, key), decision in zip(series, decisions, strict=True):
+    for (org_code, org_name, key), decision, one in zip(series, decisions, assessments, strict=True):
         a = decision.assessment
         if not a.judged:
             short.add((org_code, key))
@@ -265,12 +295,16 @@ def _rising(
                 baseline_mean=round(sum(baseline) / len(baseline), 2) if baseline else 0.0,
                 baseline_std=round(_std(baseline), 2),
                 z=round((a.current - expected) / spread, 2),
+                span=a.span,
+                period_count=one.current,
+                recent=tuple(w.count for w in a.window),
+                recent_labels=tuple(w.label for w in a.window),
             )
         )
     # Scope-level rows first, then branches; each by strength of evidence.
     out.sort(key=lambda r: (r.org_code != "", r.p_value, -r.current, r.org_code, r.key))
     judged = sum(1 for a in assessments if a.judged)
-    return RisingResult(out, frozenset(short), judged, len(assessments), len(base_periods), options["q"])
+    return RisingResult(out, frozenset(short), judged, len(assessments), len(base_periods), options["q"], q_sustained)
 
 
 def rising_result(scope: Scope, period: Period, dim: Dimension, *, by_branch: bool = False) -> RisingResult:

@@ -121,3 +121,56 @@ def test_demo_like_data_flags_only_the_seeded_rise(view, today, db):
             assert found.judged == 0 and len(found.short_history) == found.series
         else:
             assert found.judged > 0.8 * found.series
+
+
+@pytest.fixture
+def lasting(org_tree, today):
+    """BJ: B030202 7 and 9 a week alternately for 10 weeks, then 13 a week for 3 weeks, and 10 in
+    the last complete week: that week alone is unremarkable, the last four together are not."""
+    week = period_containing("week", today - timedelta(days=7))
+    weekly = [7, 9] * 5 + [13, 13, 13]
+    for w, n in enumerate(reversed(weekly), start=1):
+        for i in range(n):
+            make_case(org_tree.bj, week.start - timedelta(days=7 * w - i % 7))
+    for i in range(10):
+        make_case(org_tree.bj, week.start + timedelta(days=i % 7))
+    rollup_rebuild()
+    return week
+
+
+def test_a_rise_that_lasts_says_it_was_judged_on_the_weeks_together(client, users, lasting):
+    """A week view also judges the week with the 1-3 weeks before it (analytics.alerts.
+    decide_sustained); the alert says so: the summed count, this week's own, since when, and the
+    weeks in the sparkline. A month view has no such test."""
+    scope = selectors.resolve_scope(users["ho_officer"], "")
+    found = selectors.rising_result(scope, lasting, dimension("B", 3), by_branch=True)
+    assert found.q_sustained == 0.1
+    bj = next(r for r in found.rows if r.org_code == "BJ")
+    assert (bj.key, bj.span, bj.current, bj.period_count, bj.recent) == ("B030202", 4, 49, 10, (13, 13, 13))
+    assert bj.since == lasting.start - timedelta(days=21) and bj.spark_values[-4:] == (13, 13, 13, 10)
+    assert bj.lower <= bj.expected <= bj.upper and bj.expected < 49
+    month = selectors.rising_result(scope, period_containing("month", lasting.start), dimension("B", 3))
+    assert month.q_sustained is None
+
+    client.force_login(users["ho_officer"])
+    query = {"kind": "week", "anchor": lasting.start.isoformat()}
+    page = client.get(reverse("analytics:rising"), query).content.decode()
+    row = page[page.index('data-key="B030202" data-org="BJ"') :]
+    row = row[: row.index("</tr>")]
+    assert (
+        "持续上升：本期及此前共 4 期合计（本期 10）" in row and (lasting.start - timedelta(days=21)).isoformat() in row
+    )
+    assert "另判“持续上升”" in page
+    top = client.get(reverse("analytics:top"), query).content.decode()
+    assert "持续上升，近 4 期合计 49（本期 10）" in top
+    body = client.get(reverse("analytics_api:rising"), {**query, "level": "3"}).json()
+    api = next(r for r in body["rows"] if r["org_code"] == "BJ")
+    assert (api["span"], api["current"], api["period_count"], api["recent"]) == (4, 49, 10, [13, 13, 13])
+    response = client.get(reverse("analytics:export", args=("rising", "csv")), query)
+    export = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *lines = export.splitlines()
+    assert header.split(",")[3:6] == ["判断件数", "本期件数", "合并期数"]
+    assert any(line.startswith("B030202,") and ",BJ,49,10,4," in line for line in lines), export
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("analytics:rising"), query).content.decode()
+    assert "Lasting rise: the sum of this period and the ones before it, 4 periods in all (this period 10)" in english
