@@ -16,6 +16,7 @@ from complaints.panels import Panel
 
 from . import actions, permissions, recusal, selectors
 from .models import Decision
+from .reply_templates import templates_for_case
 from .services import version_of
 from .states import state_label
 from .timeline import timeline_entries
@@ -32,6 +33,7 @@ class ActionView(NamedTuple):
     form: Any
     error: str
     note: Any = None  # shown above the form (a returned draft's review: ``actions.note_for``)
+    templates: tuple = ()  # reply templates offered for the decision text (``reply_templates``)
 
 
 def action_views(request, complaint, *, bound: tuple[str, Any, str] | None = None) -> list[ActionView]:
@@ -58,7 +60,8 @@ def action_views(request, complaint, *, bound: tuple[str, Any, str] | None = Non
         url = reverse("workflow:act", args=[complaint.pk, name])
         label, style, is_open = actions.presentation(name, spec, complaint)
         note = actions.note_for(name, complaint)
-        views.append(ActionView(name, label, style, is_open or bool(error), url, form, error, note))
+        offered = tuple(templates_for_case(complaint)) if name == "draft_decision" else ()
+        views.append(ActionView(name, label, style, is_open or bool(error), url, form, error, note, offered))
     views.sort(key=lambda v: actions.order_key(v.name, complaint))
     return views
 

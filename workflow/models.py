@@ -403,3 +403,27 @@ class ApiIdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class ReplyTemplate(models.Model):
+    """A standard reply to the customer for complaints of one classification code (admin-managed).
+
+    The draft-decision form of a case offers the active templates whose code is the case's B or
+    C code or one of their ancestors (``B03`` serves ``B030202``); choosing one puts its text
+    into the decision, which the handler edits before drafting. Not a record: edited freely."""
+
+    code = models.ForeignKey(
+        "complaints.ClassificationCode", on_delete=models.PROTECT, related_name="+", verbose_name=_("分类代码")
+    )
+    title = models.CharField(_("模板名称"), max_length=60)
+    body = models.TextField(_("答复内容"), max_length=5000)
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("答复模板")
+        verbose_name_plural = _("答复模板")
+        ordering = ["code__code", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.code.code} {self.title}"

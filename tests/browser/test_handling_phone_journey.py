@@ -1,7 +1,7 @@
 """A branch handler on a 390 px phone (issue 14): from the assignment notification to a draft
 submitted for review in at most four taps; after head office returns it, the redraft opens
 with the last draft and the reviewer's comment above it, the root cause is chosen with the
-picker, and the customer's phone number is revealed (audit-logged) and offered as a tel: link.
+picker, a reply template for the case's code is added to the text, and the customer's phone number is revealed (audit-logged) and offered as a tel: link.
 
 A tap is a click on a link or button (each counted by ``tap``); typing into a field is not.
 The same journey runs on a 1280 px desktop. Screenshots go to test-artifacts/handling-{phone,desktop}-*.png
@@ -17,11 +17,11 @@ from accounts import roles
 from accounts.models import AuditEvent
 from complaints.models import Complaint
 from complaints.services import CustomerInput, customer_find_or_create
-from tests.complaints.factories import ComplaintFactory
+from tests.complaints.factories import ComplaintFactory, code
 from tests.conftest import _watch_csp, browser_login
 from workflow import services
 from workflow.hooks import case_registered
-from workflow.models import CaseTransition, Decision
+from workflow.models import CaseTransition, Decision, ReplyTemplate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -134,6 +134,9 @@ def test_returned_draft_reopens_filled_with_the_comment_and_the_handler_calls(ph
     pg, case = phone, assigned
     handler = case.assigned_to
     approver = type(handler).objects.get(username="approver1")
+    ReplyTemplate.objects.create(
+        code=code("B0302"), title="年费争议标准答复", body="您好，关于您反映的年费问题，经核实……"
+    )
     services.case_accept_and_investigate(complaint_id=case.pk, actor=handler)
     services.case_draft_decision(
         complaint_id=case.pk,
@@ -158,6 +161,11 @@ def test_returned_draft_reopens_filled_with_the_comment_and_the_handler_calls(ph
     text = draft.locator('[name="draft_decision-text"]')
     assert text.input_value() == "经核实，年费系系统误收，予以退还 300 元。"
     assert draft.locator('[name="draft_decision-redress_type"]').input_value() == "refund"
+
+    # A reply template for the case's code goes into the decision text with one tap (after what is there).
+    chip = draft.locator("[data-reply-template]", has_text="年费争议标准答复")
+    tap(chip, navigates=False)
+    assert text.input_value() == "经核实，年费系系统误收，予以退还 300 元。\n\n您好，关于您反映的年费问题，经核实……"
 
     # The root cause by picker: words in, a leaf code out (non-leaf codes are never offered).
     root = draft.locator('[name="draft_decision-root_cause"]')
