@@ -274,3 +274,25 @@ def test_no_body_is_an_empty_body_but_null_is_refused(org_tree, staff, new_case)
     assert null.status_code == 400 and fresh(case).first_response_at is None
     empty = api_as(staff.bj_manager).post(reverse("workflow_api:action_accept", args=[case.reference]))
     assert empty.status_code == 200 and fresh(case).status == "accepted"
+
+
+def test_clock_shows_the_latest_decision_and_the_pending_extension(org_tree, staff, new_case):
+    case = put(new_case(org_tree.bj), "investigating", assigned_to=staff.bj_handler)
+    draft = {
+        "text": "经核实，予以减免年费。",
+        "proposed_result": "upheld",
+        "redress_type": "fee_waiver",
+        "redress_amount": "120.00",
+        "root_cause": "C0103",
+    }
+    assert act(staff.bj_handler, case, "draft_decision", draft).status_code == 200
+    assert act(staff.bj_handler, case, "request_extension", {"reason": "需调取录音"}).status_code == 200
+    data = clock(staff.bj_manager, case).json()
+    assert data["decision"]["version"] == 1 and data["decision"]["review"] == ""  # awaiting review
+    assert {k: data["decision"][k] for k in draft} == draft
+    pending = data["pending_extension"]
+    assert pending["level"] == 1 and "decide_extension" in data["allowed_actions"]
+    decided = act(staff.bj_manager, case, "decide_extension", {"request_id": pending["id"], "decision": "approve"})
+    assert decided.status_code == 200
+    after = clock(staff.bj_manager, case).json()
+    assert after["pending_extension"] is None and after["extension_level"] == 1 and after["period_days"] == 30

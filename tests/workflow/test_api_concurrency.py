@@ -237,3 +237,22 @@ def test_beat_purges_expired_keys_through_the_task(org_tree, staff, new_case, se
     assert purge_idempotency_keys() == 0
     with time_machine.travel(timezone.now() + timedelta(hours=25)):
         assert purge_idempotency_keys() == 1
+
+
+def test_a_crash_after_the_action_committed_never_lets_the_key_act_again(org_tree, staff, new_case, monkeypatch):
+    """Fault injection: the answer cannot be built after the service committed (the process
+    dies there). The key stays claimed: a retry is 409, and the case was accepted once."""
+    from workflow.api import views
+
+    case = put(new_case(org_tree.bj), "routed")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(views, "case_state", crash)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        act(staff.bj_manager, case, "accept", {}, key="crash")
+    monkeypatch.undo()
+    retry = act(staff.bj_manager, case, "accept", {}, key="crash")
+    assert retry.status_code == 409
+    assert fresh(case).status == "accepted" and logged(case, "accept") == 1

@@ -27,6 +27,21 @@ class PendingExtensionSerializer(serializers.Serializer):
     requested_at = serializers.DateTimeField()
 
 
+class DecisionSerializer(serializers.Serializer):
+    """The latest decision (draft) the clock panel of the case page shows."""
+
+    version = serializers.IntegerField()
+    text = serializers.CharField()
+    proposed_result = serializers.CharField()
+    redress_type = serializers.CharField(allow_blank=True)
+    redress_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    root_cause = serializers.CharField(allow_blank=True)
+    review = serializers.CharField(allow_blank=True, help_text='"" (awaiting review) | approved | returned')
+    review_comment = serializers.CharField(allow_blank=True)
+    informed_on = serializers.DateField(allow_null=True)
+    informed_via = serializers.CharField(allow_blank=True)
+
+
 class ClockSerializer(CaseStateSerializer):
     """The regulatory clock of the case page (workflow.selectors.CaseClock)."""
 
@@ -53,6 +68,7 @@ class ClockSerializer(CaseStateSerializer):
     regulator_forwarded_in_time = serializers.BooleanField(allow_null=True)
     calendar_estimated = serializers.BooleanField(help_text="The due date's year has no holiday data yet")
     pending_extension = PendingExtensionSerializer(allow_null=True)
+    decision = DecisionSerializer(allow_null=True)
 
 
 class TimelineEntrySerializer(serializers.Serializer):

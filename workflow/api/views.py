@@ -151,19 +151,24 @@ def act(request: Request, reference: str, action: str) -> Response:
         if claim.outcome == "in_progress":
             raise Conflict(_("使用该 Idempotency-Key 的请求正在处理，请稍后重试"))
     try:
-        answer = _run(request, case, action, body, tags)
+        _run(request, case, action, body, tags)
     except BaseException:
+        # Refused or failed inside the service's own transaction: nothing was done, the key is free.
         if claim is not None:
             idempotency.idempotency_release(row=claim.row)
         raise
+    # Done and committed: from here on the key is never released (a failure below leaves it
+    # claimed without an answer, 409 until it expires, rather than acting twice).
+    case.refresh_from_db()
+    data = {"action": action, **case_state(request.user, case)}
+    answer = Response(data, status=status.HTTP_200_OK, headers={"ETag": etag(data["version"])})
     if claim is not None:
-        idempotency.idempotency_complete(
-            row=claim.row, status=answer.status_code, body=answer.data, etag=answer["ETag"]
-        )
+        idempotency.idempotency_complete(row=claim.row, status=answer.status_code, body=data, etag=answer["ETag"])
     return answer
 
 
-def _run(request: Request, case, action: str, body, tags: list[str] | None) -> Response:
+def _run(request: Request, case, action: str, body, tags: list[str] | None) -> None:
+    """Validate the body with the action's form and run the service (every refusal raises)."""
     form = bodies.bound_form(action, body, request.user)
     if not form.is_valid():
         raise exceptions.ValidationError(bodies.form_errors(form))
@@ -175,9 +180,6 @@ def _run(request: Request, case, action: str, body, tags: list[str] | None) -> R
         calls.call(action, form.cleaned_data, case, request.user, version)
     except WorkflowError as exc:
         raise _answer_refusal(exc, conditional=tags is not None) from None
-    case.refresh_from_db()
-    body = {"action": action, **case_state(request.user, case)}
-    return Response(body, status=status.HTTP_200_OK, headers={"ETag": etag(body["version"])})
 
 
 IF_MATCH = OpenApiParameter(
@@ -237,24 +239,41 @@ def _case_etag_response(data: dict, version: str) -> Response:
     return Response(data, headers={"ETag": etag(version)})
 
 
+def _decision(d) -> dict:
+    return {
+        "version": d.version,
+        "text": d.text,
+        "proposed_result": d.proposed_result,
+        "redress_type": d.redress_type,
+        "redress_amount": d.redress_amount,
+        "root_cause": d.root_cause_code.code if d.root_cause_code_id else "",
+        "review": d.review,
+        "review_comment": d.review_comment,
+        "informed_on": d.informed_on,
+        "informed_via": d.informed_via,
+    }
+
+
 class CaseClock(APIView):
     @extend_schema(
         operation_id="complaints_clock",
         tags=["workflow"],
         responses={200: s.ClockSerializer, 404: s.ErrorSerializer},
         description="The regulatory clock of the case page, the case's state and version (also the ETag "
-        "header) and the actions the caller may take now.",
+        "header), the pending extension request, the latest decision and the actions the caller may take now.",
     )
     def get(self, request: Request, reference: str) -> Response:
         case = complaint_selectors.complaint_get_for(request.user, reference)
         clock = selectors.clock_for(case)
         pending = selectors.pending_extension(case)
+        decision = selectors.latest_decision(case)
         data = {
             **case_state(request.user, case),
             **{f: getattr(clock, f) for f in s.ClockSerializer().fields if hasattr(clock, f)},
             "pending_extension": (
                 {"id": pending.pk, "level": pending.level, "requested_at": pending.requested_at} if pending else None
             ),
+            "decision": _decision(decision) if decision else None,
         }
         return _case_etag_response(s.ClockSerializer(data).data, version_of(case))
 
