@@ -69,6 +69,20 @@ def test_accounts_imports_no_domain_app():
     assert bad == []
 
 
+def test_accounts_models_point_at_no_domain_model():
+    """A notification names its target generically (accounts.notifications), as an audit event
+    does: no accounts model has a foreign key into a domain app (issue 13)."""
+    from django.apps import apps
+
+    bad = [
+        f"{model.__name__}.{field.name} -> {field.related_model._meta.label}"
+        for model in apps.get_app_config("accounts").get_models()
+        for field in [*model._meta.fields, *model._meta.many_to_many]
+        if field.is_relation and field.related_model._meta.app_label in DOMAIN_APPS
+    ]
+    assert bad == []
+
+
 def test_the_check_sees_function_local_imports(tmp_path):
     sample = tmp_path / "m.py"
     sample.write_text("def f():\n    from analytics.hooks import x\n    import analytics.tasks\n", encoding="utf-8")
