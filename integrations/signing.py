@@ -6,8 +6,9 @@ Header (docs/webhooks.md)::
 
 ``t`` is the Unix time of the request; ``v1`` the hex HMAC-SHA256 of ``f"{t}.".encode() + body``
 with the endpoint's secret. A receiver recomputes it over the raw body, compares in constant time,
-and refuses a ``t`` further than the replay window (5 minutes) from its own clock. More than one
-``v1`` may appear (while a secret is rotated); any match is enough.
+and refuses a ``t`` further than the replay window (5 minutes) from its own clock. Today one
+``v1`` is sent (a rotated secret applies from the next request); receivers accept any matching
+``v1`` so that sending the old and the new signature side by side can be added without breaking them.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -245,3 +246,24 @@ def test_a_malformed_stored_rate_falls_back_to_the_default_instead_of_a_500(crm)
     IntegrationClient.objects.filter(pk=crm.pk).update(rate="lots")
     _key, raw = services.api_key_create(client=crm)
     assert api(raw).get(URL).status_code == 200
+
+
+def test_admin_rotates_an_endpoint_secret_shown_once_and_audited(admin_client, endpoint, receiver, org_tree, new_case):
+    old = receiver.secret
+    response = admin_client.post(
+        reverse("admin:integrations_webhookendpoint_changelist"),
+        {"action": "rotate_secret", "_selected_action": [endpoint.pk]},
+        follow=True,
+    )
+    new = next(str(m).rsplit("：", 1)[1] for m in response.context["messages"] if "whsec_" in str(m))
+    assert new != old and new.startswith("whsec_")
+    assert AuditEvent.objects.filter(
+        action="admin.change", object_type="integrations.webhookendpoint", object_id=str(endpoint.pk)
+    ).exists()
+    new_case(org_tree.bj)
+    services.deliveries_send_due()
+    assert receiver.rejected == ["signature does not match"]  # the receiver still holds the old secret
+    receiver.secret = new
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        services.deliveries_send_due()
+    assert len(receiver.events) == 1
