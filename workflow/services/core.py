@@ -27,12 +27,11 @@ from complaints.signals import send_changed
 from .. import clocks, permissions
 from ..errors import CaseNotFound, InvalidInput, StaleCase
 from ..models import CaseTransition
+from ..work_calendar import work_calendar as cached_work_calendar
 
 
 def work_calendar() -> clocks.WorkCalendar:
-    from ..hooks import work_calendar as cached
-
-    return cached()
+    return cached_work_calendar()
 
 
 def local(dt: datetime) -> datetime:
