@@ -426,4 +426,4 @@ class ReplyTemplate(models.Model):
         ordering = ["code__code", "title"]
 
     def __str__(self) -> str:
-        return f"{self.code.code} {self.title}"
+        return self.title  # not the code: no query per row, and none missing on an unsaved row
