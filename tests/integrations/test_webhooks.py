@@ -288,3 +288,25 @@ def test_old_finished_events_are_pruned_and_pending_ones_kept(org_tree, staff, n
     assert list(OutboundEvent.objects.values_list("complaint_id", flat=True)) == [waiting.pk]
     assert not DeliveryAttempt.objects.filter(delivery__complaint_id=done.pk).exists()
     assert services.outbox_prune(now=timezone.now()) == 0  # nothing is old yet
+
+
+def test_without_an_endpoint_a_workflow_step_pays_one_query_for_the_outbox(org_tree, staff, new_case):
+    from django.db import connection
+    from django.db.models.signals import post_save
+    from django.test.utils import CaptureQueriesContext
+
+    from integrations.events import on_transition_saved
+    from workflow.models import CaseTransition
+
+    def route_queries(case) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            wf.case_route(complaint_id=case.pk, actor=staff.ho_officer)
+        return len(queries)
+
+    with_outbox = route_queries(new_case(org_tree.bj))
+    post_save.disconnect(sender=CaseTransition, dispatch_uid="integrations.outbox.transition")
+    try:
+        without = route_queries(new_case(org_tree.bj))
+    finally:
+        post_save.connect(on_transition_saved, sender=CaseTransition, dispatch_uid="integrations.outbox.transition")
+    assert with_outbox == without + 1  # the active endpoints, read once
