@@ -206,6 +206,13 @@ def _other_apps_matches(q: str, user: User) -> list[int]:
     return SEARCH.collect(q, user, limit=SEARCH_MATCH_CAP)
 
 
+def _matches(user: User, filters: ComplaintFilters, base: QuerySet[Complaint] | None = None) -> QuerySet[Complaint]:
+    """The user's complaints that match ``filters``: the list's selection, for its rows and its count."""
+    if base is None:
+        base = Complaint.objects.all() if filters.org is not None else complaints_for(user)
+    return complaint_filter(base, filters, user)
+
+
 def complaint_page_for(
     user: User,
     filters: ComplaintFilters,
@@ -234,7 +241,7 @@ def complaint_page_for(
     # two selectivities, underestimates the rows and ANDs a 200k-row org bitmap into a
     # 500-row text match (branch search 16 ms vs 3 ms at head office, 1M rows).
     base = Complaint.objects.all() if filters.org is not None else complaints_for(user)
-    matches = complaint_filter(base, filters, user)
+    matches = _matches(user, filters, base)
     qs = _after(matches, after, order)
     if replace(filters, org=None) == ComplaintFilters():  # the scope alone: the index order is exact
         ids = _newest(qs, limit + 1, order)
@@ -256,8 +263,20 @@ def complaint_page_for(
 
 
 # The list says how many cases match up to here, and "10,000+" above: the count reads at most
-# COUNT_CAP + 1 rows of an index, so it costs the same at 1 M cases as at 20 k.
+# COUNT_CAP + 1 rows, so it costs the same at 1 M cases as at 20 k when they come from an index.
 COUNT_CAP = 10_000
+# A free-text search reads its matches through the trigram / gram index and checks each row:
+# for a common word, 10,001 rows. The exact count gets this long (PostgreSQL statement_timeout);
+# past it the list shows the planner's estimate, labelled as one ("约 1,200 条").
+COUNT_BUDGET_MS = 20
+COUNT_CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ResultCount:
+    n: int  # exact (capped at COUNT_CAP), or the planner's estimate when ``estimated``
+    capped: bool = False  # more than COUNT_CAP match (exact): "10,000+"
+    estimated: bool = False  # the exact count ran out of its budget: "约 n"
 
 
 def complaint_count(matches: QuerySet[Complaint]) -> tuple[int, bool]:
@@ -265,6 +284,77 @@ def complaint_count(matches: QuerySet[Complaint]) -> tuple[int, bool]:
     ``SELECT COUNT(*) FROM (SELECT id ... LIMIT COUNT_CAP + 1)``."""
     n = matches.order_by().values("id")[: COUNT_CAP + 1].count()
     return min(n, COUNT_CAP), n > COUNT_CAP
+
+
+def complaint_count_for(user: User, filters: ComplaintFilters) -> ResultCount:
+    """How many of the user's complaints match ``filters`` (the list's own selection and scope),
+    for the list's count (asked for after the page, by htmx). Exact up to COUNT_CAP when it takes
+    at most COUNT_BUDGET_MS (PostgreSQL), else the planner's estimate; kept COUNT_CACHE_SECONDS
+    per user and filters."""
+    key = "complaints:count:" + _filters_key(user, filters)
+    hit = cache.get(key)
+    if isinstance(hit, ResultCount):
+        return hit
+    matches = _matches(user, filters)
+    capped = matches.order_by().values("id")[: COUNT_CAP + 1]
+    if connections[capped.db].vendor != "postgresql":
+        n, over = complaint_count(matches)
+        result = ResultCount(n, over)
+    else:
+        n = count_within(capped, COUNT_BUDGET_MS)
+        result = ResultCount(min(n, COUNT_CAP), n > COUNT_CAP) if n is not None else _estimate(matches)
+    cache.set(key, result, COUNT_CACHE_SECONDS)
+    return result
+
+
+def count_within(qs: QuerySet, budget_ms: int) -> int | None:
+    """``qs.count()`` if PostgreSQL answers within ``budget_ms``, else None (the statement is
+    cancelled by statement_timeout inside a savepoint, which also undoes the setting)."""
+    from django.db.utils import OperationalError
+
+    db = connections[qs.db]
+    try:
+        nested = db.in_atomic_block
+        with transaction.atomic(using=qs.db), db.cursor() as cur:
+            before = None
+            if nested:  # the setting would outlive the savepoint: put it back after
+                cur.execute("SELECT current_setting('statement_timeout')")
+                before = cur.fetchone()[0]
+            cur.execute("SELECT set_config('statement_timeout', %s, true)", [f"{int(budget_ms)}ms"])
+            n = qs.count()
+            if before is not None:
+                cur.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+            return n
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", "") == "57014":  # query_canceled: past the budget
+            return None
+        raise
+
+
+def _estimate(matches: QuerySet[Complaint]) -> ResultCount:
+    """The planner's estimate of the match set's rows (EXPLAIN, nothing is read), to 2 figures."""
+    import json
+
+    sql, params = matches.order_by().values("id").query.sql_with_params()
+    with connections[matches.db].cursor() as cur:
+        cur.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cur.fetchone()[0]
+    rows = int((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+    return ResultCount(_two_figures(rows), estimated=True)
+
+
+def _two_figures(n: int) -> int:
+    return n if n < 100 else int(float(f"{n:.2g}"))
+
+
+def _filters_key(user: User, filters: ComplaintFilters) -> str:
+    """The user and every filter, keyed-hashed (a search text or number never sits in a cache key,
+    nor a plain hash of one that could be tried against every mobile number)."""
+    import hashlib
+    import hmac
+
+    parts = [str(user.pk), repr(replace(filters, org=None)), str(filters.org.pk if filters.org else "")]
+    return hmac.new(settings.SECRET_KEY.encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
 def _decode(token: str | None, order: Sort):

@@ -6,6 +6,7 @@ app_name = "complaints"
 REF = r"(?P<reference>VOC-\d{4}-\d{7,})"
 urlpatterns = [
     path("", views.complaint_list, name="list"),
+    path("count/", views.complaint_list_count, name="list_count"),
     path("views/", views.saved_view_save, name="saved_view_save"),
     path("views/<id:pk>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("intake/", views.intake, name="intake"),

@@ -273,7 +273,6 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
                 cursor=form.cleaned_data.get("cursor") or None,
                 limit=25,
                 sort=form.sort_name(),
-                count=True,
             )
         except ValueError as exc:
             error = str(exc)
@@ -293,7 +292,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             "unsorted_query": unsorted.urlencode(),
             "sort": form.sort_name() if page is not None else selectors.DEFAULT_SORT,
             "has_cursor": bool(request.GET.get("cursor")),
-            "count_label": _count_label(page),
+            "count_url": f"{reverse('complaints:list_count')}?{query.urlencode()}" if page is not None else "",
             "saved_views": selectors.saved_views_for(request.user),
             "view_query": view_query,
             "bulk": bulk_choices(request.user),
@@ -303,11 +302,22 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _count_label(page) -> str:
-    """ "1,234", or "10,000+" above the cap (the count stops there)."""
-    if page is None or page.count is None:
-        return ""
-    return f"{selectors.COUNT_CAP:,}+" if page.count_capped else f"{page.count:,}"
+@login_required
+@require_GET
+def complaint_list_count(request: HttpRequest) -> HttpResponse:
+    """How many cases the list with these filters holds (its ``#result-count``), asked for by
+    htmx once the list's rows are shown, so the page never waits for the count. Same form,
+    selection and scope as the list; exact up to the cap, or an estimate labelled as one."""
+    form = FilterForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return render(request, "complaints/_list_count.html", {"count_label": ""}, status=400)
+    result = selectors.complaint_count_for(request.user, form.filters())
+    return render(request, "complaints/_list_count.html", {"count_label": _count_label(result), "result": result})
+
+
+def _count_label(result: selectors.ResultCount) -> str:
+    """ "1,234", or "10,000+" above the cap (the count stops there); an estimate to 2 figures."""
+    return f"{selectors.COUNT_CAP:,}+" if result.capped else f"{result.n:,}"
 
 
 def bulk_choices(user) -> dict:

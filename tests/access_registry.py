@@ -169,6 +169,9 @@ REGISTRY: list[Route] = [
     ),
     # --- complaints: pages ---
     Route("complaints:list", ALL, rows=refs, lists="cases"),
+    # The list's count (htmx, after the rows): a number of the user's own cases, no rows.
+    Route("complaints:list_count", ALL),
+    Route("complaints:list_count", ALL, data=lambda w: {"q": "年费"}, variant="search"),
     Route("complaints:list", ALL, data=lambda w: {"q": "年费"}, rows=refs, lists="cases", variant="search"),
     Route("complaints:list", ALL, data=lambda w: {"org": "BJ"}, rows=refs, lists="cases@BJ", variant="org BJ"),
     Route("complaints:list", ALL, data=lambda w: {"org": "BJ-CY"}, rows=refs, lists="cases@BJ-CY", variant="org BJ-CY"),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts import roles
 from voc.params import id_param
 
-from .services.bulk import BULK_ACTIONS, cases_bulk_act
+from .services.bulk import BULK_ACTIONS, BULK_MAX, cases_bulk_act, too_many_message
 
 # Who is offered a bulk action at all: dispatch is head office's, assignment a branch manager's.
 # Each row is then checked by the permission table like any single action.
@@ -28,7 +28,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
         raise Http404
     ids = [pk for pk in (id_param(raw) for raw in request.POST.getlist("case")) if pk]
     handler = id_param(request.POST.get("handler", "")) if action == "assign" else None
-    results = cases_bulk_act(actor=request.user, action=action, complaint_ids=ids, handler_id=handler)
+    too_many = len(set(ids)) > BULK_MAX
+    results = (
+        [] if too_many else cases_bulk_act(actor=request.user, action=action, complaint_ids=ids, handler_id=handler)
+    )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = ""
@@ -38,7 +41,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
         "refused": sum(not r.ok for r in results),
         "back": back,
         "nothing_chosen": not ids,
+        "too_many": too_many_message(len(set(ids))) if too_many else "",
     }
     htmx = bool(request.headers.get("HX-Request"))
     context["oob"] = htmx
-    return render(request, "workflow/_bulk_results.html" if htmx else "workflow/bulk.html", context)
+    template = "workflow/_bulk_results.html" if htmx else "workflow/bulk.html"
+    # htmx swaps no 4xx answer (its default), so the list gets the message with a 200.
+    return render(request, template, context, status=400 if too_many and not htmx else 200)

@@ -48,6 +48,12 @@ def requests_for(user: User) -> list[tuple[str, str, str]]:
         ("list", "get", "/complaints/"),
         ("list (filtered)", "get", "/complaints/?code_b=B030202&channel=hotline"),
         ("search", "get", "/complaints/?q=年费"),
+        ("search (rare)", "get", "/complaints/?q=保险箱"),  # a word no seeded case holds
+        # The list's count, asked for by htmx after the rows (issue 14; 404 before it existed).
+        ("count", "get", "/complaints/count/"),
+        ("count (filtered)", "get", "/complaints/count/?code_b=B030202&channel=hotline"),
+        ("count (search)", "get", "/complaints/count/?q=年费"),
+        ("count (search rare)", "get", "/complaints/count/?q=保险箱"),
         ("inbox", "get", "/workflow/inbox/"),
         ("my cases", "get", "/workflow/mine/"),
         ("TOP page", "get", "/analytics/"),

@@ -57,7 +57,7 @@ def test_head_office_filters_by_name_saves_a_view_and_dispatches(page, org_tree,
     pg = page
     browser_login(pg, "officer1")
     pg.goto(pg.base_url + reverse("complaints:list"))
-    assert "共 4 条" in pg.inner_text("#result-count")
+    pg.locator("#result-count", has_text="共 4 条").wait_for()  # the count arrives after the rows (htmx)
 
     # Status and branch by their names, 年费 typed in the B field.
     pg.select_option("#id_status", label="已登记")
@@ -68,7 +68,8 @@ def test_head_office_filters_by_name_saves_a_view_and_dispatches(page, org_tree,
     assert "code_b=B030202" in pg.url and "status=registered" in pg.url and "org=BJ-CY" in pg.url
     table = pg.inner_text("#case-table")
     assert all(c.reference in table for c in fee) and done.reference not in table and other.reference not in table
-    assert "共 2 条" in pg.inner_text("#result-count") and "按代码 B030202" in pg.content()
+    pg.locator("#result-count", has_text="共 2 条").wait_for()
+    assert "按代码 B030202" in pg.content()
 
     # Sort by deadline; save the view; it comes back as a chip.
     with pg.expect_navigation():
@@ -89,7 +90,7 @@ def test_head_office_filters_by_name_saves_a_view_and_dispatches(page, org_tree,
         pg.click("#filters button[type=submit]")
     assert "1234" not in pg.url and "customer=" in pg.url
     assert "138****5678" in pg.inner_text("#number-filter") and MOBILE not in pg.content()
-    assert "共 3 条" in pg.inner_text("#result-count")
+    pg.locator("#result-count", has_text="共 3 条").wait_for()
 
     # Tick every row on the page and dispatch: two succeed, the closed one says why.
     pg.check("#pick-all")

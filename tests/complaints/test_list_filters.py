@@ -7,9 +7,11 @@ import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from accounts import roles
+from complaints import selectors
 from complaints.models import Complaint, SavedView
 from complaints.services import CustomerInput
 from tests.complaints.conftest import MOBILE
@@ -114,12 +116,15 @@ def test_a_phone_search_is_posted_and_the_number_reaches_no_url_or_log(officer_c
 def test_the_count_is_exact_below_the_cap_and_capped_above(officer_client, register, monkeypatch):
     for _ in range(4):
         register()
-    page = officer_client.get(reverse("complaints:list"))
-    assert (page.context["page"].count, page.context["page"].count_capped) == (4, False)
-    assert "共 4 条" in page.content.decode()
+    page = officer_client.get(reverse("complaints:list"), {"status": "open"})
+    html = page.content.decode()  # the rows come at once; the count is asked for after them
+    assert 'hx-get="/complaints/count/?status=open"' in html and 'hx-trigger="load"' in html
+    count = officer_client.get(reverse("complaints:list_count"), {"status": "open"})
+    assert count.context["result"] == selectors.ResultCount(4) and "共 4 条" in count.content.decode()
+    cache.clear()
     monkeypatch.setattr("complaints.selectors.COUNT_CAP", 3)
-    capped = officer_client.get(reverse("complaints:list"))
-    assert (capped.context["page"].count, capped.context["page"].count_capped) == (3, True)
+    capped = officer_client.get(reverse("complaints:list_count"), {"status": "open"})
+    assert capped.context["result"] == selectors.ResultCount(3, capped=True)
     assert "共 3+ 条" in capped.content.decode()
 
 
@@ -174,8 +179,10 @@ def test_the_list_speaks_english_when_the_user_chose_it(officer_client, register
     officer_client.cookies["django_language"] = "en"
     html = officer_client.get(reverse("complaints:list"), {"code_b": "nothing-like-this"}).content.decode()
     assert '<option value="closed">Closed</option>' in html and "More filters" in html
-    assert "No B code matches “nothing-like-this”" in html and "0 cases" in html
+    assert "No B code matches “nothing-like-this”" in html and "Counting…" in html
     assert "更多条件" not in html and "已办结" not in html
+    count = officer_client.get(reverse("complaints:list_count"), {"code_b": "nothing-like-this"}).content.decode()
+    assert "0 cases" in count and "条" not in count
 
 
 def test_a_saved_view_keeps_only_the_lists_filters_and_no_number(officer):

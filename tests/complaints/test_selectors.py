@@ -48,17 +48,21 @@ def _page_cost(client, params):
     return len(ctx.captured_queries)
 
 
-def test_list_page_counts_at_most_the_cap_plus_one_rows(client, bj_manager, many):
-    """No COUNT over the whole match set: the one count stops after COUNT_CAP + 1 rows."""
+def test_list_count_counts_at_most_the_cap_plus_one_rows(client, bj_manager, many):
+    """No COUNT over the whole match set: the list's count (its own URL) stops after COUNT_CAP + 1 rows."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from complaints.selectors import COUNT_CAP
 
     client.force_login(bj_manager)
+    params = {"q": "年费", "code_b": "B0302"}
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("complaints:list"), {"q": "年费", "code_b": "B0302"})
+        response = client.get(reverse("complaints:list"), params)
     assert response.status_code == 200 and len(response.context["page"].items) == 20
+    assert not [q for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]  # the page does not wait for it
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("complaints:list_count"), params)
     counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1 and f"LIMIT {COUNT_CAP + 1}" in counts[0]
     assert "共 20 条" in response.content.decode()

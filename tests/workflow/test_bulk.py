@@ -72,3 +72,28 @@ def test_the_list_posts_bulk_dispatch_and_gets_per_row_results(client, org_tree,
     assert (
         page.status_code == 200 and "请先勾选" in page.content.decode() and "evil.example" not in page.content.decode()
     )
+
+
+def test_more_cases_than_a_bulk_request_takes_are_refused_whole_with_a_message(
+    client, org_tree, staff, new_case, monkeypatch
+):
+    """Beyond BULK_MAX the request is refused and says so: no case is touched (never a silent first 100)."""
+    from workflow.services import bulk
+
+    monkeypatch.setattr(bulk, "BULK_MAX", 2)
+    monkeypatch.setattr("workflow.views_bulk.BULK_MAX", 2)
+    cases = [new_case(org_tree.bj) for _ in range(3)]
+    with pytest.raises(ValueError, match="一次最多批量处理 2 件，已勾选 3 件"):
+        cases_bulk_act(actor=staff.ho_officer, action="route", complaint_ids=[c.pk for c in cases])
+    client.force_login(staff.ho_officer)
+    data = {"action": "route", "case": [c.pk for c in cases]}
+    page = client.post(reverse("workflow:bulk"), data)
+    assert page.status_code == 400 and "一次最多批量处理 2 件，已勾选 3 件" in page.content.decode()
+    swapped = client.post(reverse("workflow:bulk"), data, HTTP_HX_REQUEST="true")
+    assert swapped.status_code == 200 and 'id="bulk-too-many"' in swapped.content.decode()
+    assert {fresh(c).status for c in cases} == {cases[0].status}  # none was dispatched
+    assert not CaseTransition.objects.filter(complaint__in=cases, action="route").exists()
+    two = client.post(reverse("workflow:bulk"), {"action": "route", "case": [cases[0].pk, cases[0].pk, cases[1].pk]})
+    assert (
+        two.status_code == 200 and fresh(cases[0]).status == fresh(cases[1]).status == "routed"
+    )  # a repeat counts once

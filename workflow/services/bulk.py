@@ -31,16 +31,23 @@ class RowResult:
     state: str = ""  # the case's state after a successful action (the list updates its row)
 
 
+def too_many_message(chosen: int) -> str:
+    return _("一次最多批量处理 %(max)s 件，已勾选 %(n)s 件：未做任何处理，请分批提交") % {"max": BULK_MAX, "n": chosen}
+
+
 def cases_bulk_act(
     *, actor: User, action: str, complaint_ids: list[int], handler_id: int | None = None
 ) -> list[RowResult]:
     """Run ``action`` ("route": dispatch to the branch intake chose; "assign": to ``handler_id``)
     on each case in ``complaint_ids``, in order, one transaction per case; one result per case.
 
+    More than BULK_MAX distinct cases: ValueError (too_many_message) before any is touched.
     Must not run inside a transaction (the services are durable: each row commits on its own)."""
     if action not in BULK_ACTIONS:
         raise ValueError(action)
-    ids = list(dict.fromkeys(complaint_ids))[:BULK_MAX]
+    ids = list(dict.fromkeys(complaint_ids))
+    if len(ids) > BULK_MAX:  # refused whole: never a silent first 100
+        raise ValueError(too_many_message(len(ids)))
     refs = dict(complaints_for(actor).filter(pk__in=ids).values_list("pk", "reference"))
     results = []
     for pk in ids:
