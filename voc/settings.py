@@ -207,6 +207,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One component per choice set that several serializers share (the workflow API's bodies are
+    # generated from the pages' forms, so the same choices arrive under several field names).
+    "ENUM_NAME_OVERRIDES": {
+        "CaseResultEnum": "complaints.models.Complaint.Result",
+        "DeliveryChannelEnum": "workflow.models.DeliveryChannel",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------
