@@ -189,7 +189,11 @@ SPECS: dict[str, ActionSpec] = {
             "decide_extension",
             forms.ExtensionDecideForm,
             lambda d, cid, user, v: services.extension_decide(
-                request_id=d["request_id"], actor=user, approve=d["decision"] == "approve", comment=d.get("comment", "")
+                request_id=d["request_id"],
+                complaint_id=cid,  # the page's form names the request: it must be this case's
+                actor=user,
+                approve=d["decision"] == "approve",
+                comment=d.get("comment", ""),
             ),
             button=_("审批延期申请"),
             open=True,

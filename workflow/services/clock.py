@@ -217,12 +217,25 @@ def extension_request(
 
 @transaction.atomic
 def extension_decide(
-    *, request_id: int, actor: User, approve: bool, comment: str = "", expected_version=None, now=None
+    *,
+    request_id: int,
+    actor: User,
+    approve: bool,
+    comment: str = "",
+    complaint_id: int | None = None,
+    expected_version=None,
+    now=None,
 ) -> ExtensionRequest:
-    """Level 1 by a branch manager over the case, level 2 by a head-office approver; never one's own request."""
+    """Level 1 by a branch manager over the case, level 2 by a head-office approver; never one's own request.
+    Acting from a case (``complaint_id``), only that case's request can be decided."""
     now = core.now_or(now)
+    requests = (
+        ExtensionRequest.objects.all()
+        if complaint_id is None
+        else ExtensionRequest.objects.filter(complaint_id=complaint_id)
+    )
     try:
-        level, complaint_id = ExtensionRequest.objects.values_list("level", "complaint_id").get(pk=request_id)
+        level, complaint_id = requests.values_list("level", "complaint_id").get(pk=request_id)
     except (ExtensionRequest.DoesNotExist, ValueError, TypeError):
         raise CaseNotFound(_("延期申请不存在")) from None
     # permissions: nobody decides their own request (the same rule hides the buttons on the page)
