@@ -72,6 +72,33 @@ MUTED_FRAME_S = 0.01
 HARMLESS_TARGET = 0.15
 ALL_METHODS = ("baseline", "new")
 
+# Decoding settings to compare (``--decode NAME`` or ``--decode NAME='{"beam_size": 8}'``), as
+# overrides of recordings.speech.engines.DECODE_DEFAULTS. "today" is what the product runs
+# (settings.TRANSCRIPTION_DECODE). The prompts are given before every 30 s window.
+_PROMPT_DIGITS = {
+    "zh": "客户来电投诉信用卡扣款。我的卡号是6222 0212 3456 7890，手机号是139 1234 5678，身份证号是110101 19900307 1234。",
+    "en": "A customer calls the bank about a credit card charge. My card number is 6222 0212 3456 7890 "
+    "and my phone number is 139 1234 5678.",
+}
+_PROMPT_WORDS = {
+    "zh": "客户来电投诉：信用卡、卡号、账号、手机号、身份证号、验证码、邮箱、年费、扣款、退款。",
+    "en": "A customer calls the bank about a complaint: credit card, card number, account number, phone number, "
+    "ID number, CVV, email, annual fee, refund.",
+}
+DECODE_PRESETS: dict[str, dict] = {
+    "today": {},  # replaced by settings.TRANSCRIPTION_DECODE at start-up
+    "prompt_digits": {"prompt": _PROMPT_DIGITS},
+    "prompt_words": {"prompt": _PROMPT_WORDS},
+    "no_window_skip": {"no_speech_threshold": None},
+    "short_clips": {"clip_merge_gap_s": 1.0, "vad_min_silence_ms": 500, "vad_speech_pad_ms": 200},
+    "fallback": {"temperature": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]},
+    "rep_penalty": {"repetition_penalty": 1.1},
+    "beam_patience": {"beam_size": 8, "patience": 2.0},
+    "trim_loops": {"loop_segments": "trim"},
+    "prompt_digits_trim": {"prompt": _PROMPT_DIGITS, "loop_segments": "trim"},
+    "resume_loops": {"loop_segments": "resume"},
+}
+
 
 class MethodUnavailable(RuntimeError):
     """The method's code does not exist (yet) in this checkout."""
@@ -356,20 +383,26 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _transcript_key(audio: Path, engine: str, model: str, language: str) -> str:
+def _transcript_key(audio: Path, engine: str, model: str, language: str, decode: dict | None = None) -> str:
     from recordings.pipeline import Transcript
     from recordings.redaction import SegmentText, Word
+    from recordings.speech.engines import decode_options
 
     shape = [sorted(f.name for f in fields(c)) for c in (Transcript, SegmentText, Word)]
-    return hashlib.sha256(json.dumps([_sha(audio), engine, model, language, shape]).encode()).hexdigest()
+    options = decode_options(decode)  # every setting in effect, defaults included
+    blob = json.dumps([_sha(audio), engine, model, language, shape, options], sort_keys=True, default=list)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def transcribe_cached(audio: Path, cache: Path, *, engine: str, model: str, model_cache: Path, language: str):
+def transcribe_cached(
+    audio: Path, cache: Path, *, engine: str, model: str, model_cache: Path, language: str, decode: dict | None = None
+):
     """(transcript, wall_s, cpu_s, cached). The cache key covers the audio bytes, the engine,
-    the model and the shape of the Transcript dataclasses (a new field re-transcribes)."""
+    the model, every decoding setting in effect (``decode`` applied to the engine's defaults)
+    and the shape of the Transcript dataclasses (a new field re-transcribes)."""
     from recordings.pipeline import transcribe_audio
 
-    key = _transcript_key(audio, engine, model, language)
+    key = _transcript_key(audio, engine, model, language, decode)
     if cache.exists():
         try:
             with cache.open("rb") as fh:
@@ -380,7 +413,13 @@ def transcribe_cached(audio: Path, cache: Path, *, engine: str, model: str, mode
             pass
     t, c = time.perf_counter(), _cpu()
     tr = transcribe_audio(
-        audio, engine_name=engine, model_spec=model, cache_dir=model_cache, language=language, cpu_threads=1
+        audio,
+        engine_name=engine,
+        model_spec=model,
+        cache_dir=model_cache,
+        language=language,
+        cpu_threads=1,
+        decode=decode,
     )
     wall, cpu = time.perf_counter() - t, _cpu() - c
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -462,16 +501,18 @@ def evaluate(task: dict) -> dict:
     corpus = Path(task["corpus"])
     engine, model = task["engine"], task["model"]
     tag = f"{engine}-{_model_tag(model)}"
+    dtag = f"{tag}-{task['decode_name']}"
     orig_path, clean_path = corpus / call.orig16k, corpus / call.clean16k
     out = {"call_id": call.call_id, "engine": engine, "methods": {}, "error": ""}
     try:
         tr, wall, cpu, cached = transcribe_cached(
             orig_path,
-            corpus / "transcripts" / tag / f"{call.call_id}.pkl",
+            corpus / "transcripts" / dtag / f"{call.call_id}.pkl",
             engine=engine,
             model=model,
             model_cache=Path(task["model_cache"]),
             language=call.lang,
+            decode=task["decode"],
         )
     except Exception as exc:
         out["error"] = f"transcription failed: {type(exc).__name__}: {exc}"
@@ -501,13 +542,18 @@ def evaluate(task: dict) -> dict:
             redacted_text = " ".join(mo.redacted)
             res["redacted_text"] = redacted_text
             res["text_leaks"] = {t: f for t, k in strings.items() if (f := found_in(t, k, redacted_text))}
-            listen_path = corpus / "listen" / method / tag / f"{call.call_id}.wav"
+            listen_path = corpus / "listen" / method / dtag / f"{call.call_id}.wav"
             t0 = time.perf_counter()
             render_redacted(orig_path, listen_path, mo.mute)
             res["render_s"] = time.perf_counter() - t0
             listen, _ = read_wav(listen_path)
             res.update(audio_metrics(call, orig, listen, clean, rate))
-            if mo.mute:
+            if not task["retranscribe"]:
+                res.update(retranscribe_s=0.0, retranscribe_cached=True, retranscript="", recovered={})
+                continue
+            if mo.mute or task["decode_name"] != "today":
+                # The listener's recogniser is fixed: the product's decoding settings ("today"),
+                # whatever settings produced the plan.
                 spans_key = hashlib.sha1(json.dumps([[round(a, 4), round(b, 4)] for a, b in mo.mute]).encode())
                 re_tr, re_wall, _cpu_s, re_cached = transcribe_cached(
                     listen_path,
@@ -516,6 +562,7 @@ def evaluate(task: dict) -> dict:
                     model=model,
                     model_cache=Path(task["model_cache"]),
                     language=call.lang,
+                    decode=task["today"],
                 )
             else:  # nothing muted: the copy is the original, so is its transcript
                 re_tr, re_wall, re_cached = tr, 0.0, True
@@ -676,7 +723,9 @@ def _git_commit() -> str:
         return "?"
 
 
-def run_engine(engine: str, calls: list[Call], corpus: Path, args, methods: list[str], pad_s: float) -> list[dict]:
+def run_engine(
+    engine: str, calls: list[Call], corpus: Path, args, methods: list[str], pad_s: float, decode_name: str = "today"
+) -> list[dict]:
     tasks = [
         {
             "call": asdict(c),
@@ -686,6 +735,10 @@ def run_engine(engine: str, calls: list[Call], corpus: Path, args, methods: list
             "model_cache": str(args.model_cache),
             "methods": methods,
             "pad_s": pad_s,
+            "decode_name": decode_name,
+            "decode": args.decodes[decode_name],
+            "today": args.decodes["today"],
+            "retranscribe": not args.no_retranscribe,
         }
         for c in calls
     ]
@@ -706,7 +759,7 @@ def run_engine(engine: str, calls: list[Call], corpus: Path, args, methods: list
                 else:
                     parts.append(f"{m}: {mr.get('status', 'failed')} {mr.get('error', '')[:80]}")
             tx = "cached" if r.get("transcribe_cached") else f"{r.get('transcribe_wall_s', 0):.1f} s"
-            print(f"  [{engine} {n}/{len(tasks)} {time.perf_counter() - t0:.0f} s] {r['call_id']} ({tx}): "
+            print(f"  [{engine} {decode_name} {n}/{len(tasks)} {time.perf_counter() - t0:.0f} s] {r['call_id']} ({tx}): "
                   + "; ".join(parts), flush=True)  # fmt: skip
     results.sort(key=lambda r: r["call_id"])
     return results
@@ -724,6 +777,17 @@ def report(args, calls: list[Call], info: dict, results_by_engine: dict, methods
         f"{args.jobs} job(s) × 1 thread; load average at the end {os.getloadavg()[0]:.2f}.",
         f"Model `{args.model}` (faster-whisper int8, openai-whisper float32 from the same weights), "
         f"language forced per call (en / zh), `RECORDING_MUTE_PAD_S` = {pad_s}.",
+        "Decoding settings (overrides of `recordings.speech.engines.DECODE_DEFAULTS`; rows are labelled "
+        "`engine [name]` when more than one is compared): "
+        + "; ".join(
+            f"`{n}` = `{json.dumps(d, ensure_ascii=False)}`" for n, d in args.decodes.items() if n in args.decode_names
+        )  # fmt: skip
+        + ". Re-transcription of listening copies uses `today`'s settings (the listener's recogniser is fixed)"
+        + (
+            " — **skipped in this run (`--no-retranscribe`): PII strings recovered not measured**."
+            if args.no_retranscribe
+            else "."
+        ),
         "",
         "## Material",
         "",
@@ -906,12 +970,36 @@ def main() -> None:
     p.add_argument("--model-cache", default=None, help="default settings.TRANSCRIPTION_MODEL_CACHE")
     p.add_argument("--out", default=None, help="results file (default bench/results/redaction-<date>.md)")
     p.add_argument("--near-misses", default=str(ROOT / "bench" / "results" / "deid-near-misses.json"))
+    p.add_argument(
+        "--decode",
+        action="append",
+        default=None,
+        help="decoding settings to compare, repeatable: a preset name (" + ", ".join(DECODE_PRESETS) + ") or "
+        "NAME='{json overrides}'; default: today",
+    )
+    p.add_argument(
+        "--no-retranscribe",
+        action="store_true",
+        help="skip re-transcribing listening copies (screening: PII strings recovered not measured)",
+    )
     args = p.parse_args()
 
     _setup_django()
     from django.conf import settings
 
     args.model = args.model or settings.TRANSCRIPTION_MODEL
+    from recordings.speech.engines import decode_options
+
+    args.decodes = {**DECODE_PRESETS, "today": dict(getattr(settings, "TRANSCRIPTION_DECODE", {}) or {})}
+    args.decode_names = []
+    for item in args.decode or ["today"]:
+        name, _, blob = item.partition("=")
+        if blob:
+            args.decodes[name] = json.loads(blob)
+        elif name not in args.decodes:
+            raise SystemExit(f"unknown decode preset {name!r}; known: {', '.join(DECODE_PRESETS)}")
+        decode_options(args.decodes[name])  # fail on a typo before hours of work
+        args.decode_names.append(name)
     args.model_cache = Path(args.model_cache or settings.TRANSCRIPTION_MODEL_CACHE)
     engines = [e.strip() for e in (args.engines or settings.TRANSCRIPTION_ENGINE).split(",") if e.strip()]
     wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
@@ -940,8 +1028,10 @@ def main() -> None:
 
     results_by_engine = {}
     for engine in engines:
-        print(f"==> {engine}: {len(calls)} calls, methods {', '.join(methods)}, {args.jobs} job(s)", flush=True)
-        results_by_engine[engine] = run_engine(engine, calls, corpus, args, methods, pad_s)
+        for dname in args.decode_names:
+            label = engine if args.decode_names == ["today"] else f"{engine} [{dname}]"
+            print(f"==> {label}: {len(calls)} calls, methods {', '.join(methods)}, {args.jobs} job(s)", flush=True)
+            results_by_engine[label] = run_engine(engine, calls, corpus, args, methods, pad_s, dname)
     wall = time.perf_counter() - t_start
 
     text = report(args, calls, info, results_by_engine, methods, skipped, pad_s, wall)

@@ -39,16 +39,24 @@ def segment_confidence(word_probs: list[float], avg_logprob: float | None) -> fl
 
 
 def transcribe_audio(
-    wav_path: Path, *, engine_name: str, model_spec: str, cache_dir: Path, language: str, cpu_threads: int = 1
+    wav_path: Path,
+    *,
+    engine_name: str,
+    model_spec: str,
+    cache_dir: Path,
+    language: str,
+    cpu_threads: int = 1,
+    decode: dict | None = None,
 ) -> Transcript:
-    """Transcribe a decoded 16 kHz WAV. ``language`` "auto" lets the model detect it.
+    """Transcribe a decoded 16 kHz WAV. ``language`` "auto" lets the model detect it; ``decode``
+    overrides decoding settings (``speech.engines.DECODE_DEFAULTS``; settings.TRANSCRIPTION_DECODE).
 
     Raises ``recordings.speech.models.ModelError`` (model missing) or
     ``recordings.speech.engines.TranscriptionError`` (this file cannot be transcribed)."""
     from .speech import engines
 
     engine = engines.get_engine(engine_name, model_spec=model_spec, cache_dir=Path(cache_dir), cpu_threads=cpu_threads)
-    result = engine.transcribe(str(wav_path), language=language or "auto")
+    result = engine.transcribe(str(wav_path), language=language or "auto", decode=decode)
     out = Transcript(
         language=(result.language or "").lower(),
         duration_s=float(result.duration_s or 0.0),

@@ -60,6 +60,60 @@ COVERAGE_VAD_THRESHOLD = 0.5
 COVERAGE_MIN_SILENCE_MS = 300
 COVERAGE_SPEECH_PAD_MS = 60
 
+# Every decoding setting above, by name: what ``transcribe(..., decode={...})`` may override
+# (``settings.TRANSCRIPTION_DECODE``, bench/redaction.py ``--decode``). ``prompt`` is text in the
+# call's language ({"zh": "...", "en": "..."}) given to the decoder before every 30 s window:
+# faster-whisper's ``hotwords``, openai-whisper's ``initial_prompt`` with ``carry_initial_prompt``
+# (with ``condition_on_previous_text`` off, a plain initial prompt would reach the first window
+# only). ``repetition_penalty`` and ``no_repeat_ngram_size`` exist in faster-whisper only.
+DECODE_DEFAULTS: dict = {
+    "beam_size": BEAM_SIZE,
+    "patience": 1.0,
+    "temperature": TEMPERATURE,
+    "condition_on_previous_text": CONDITION_ON_PREVIOUS_TEXT,
+    # whisper's own window checks (a window with no_speech_prob above the first AND mean
+    # log-probability below the second is skipped whole; the ratio triggers fallback only)
+    "no_speech_threshold": 0.6,
+    "log_prob_threshold": -1.0,
+    "compression_ratio_threshold": 2.4,
+    "repetition_penalty": 1.0,
+    "no_repeat_ngram_size": 0,
+    "hallucination_silence_threshold": None,
+    "prompt": None,
+    # what happens to a segment whose text loops (rule 4 below): "drop" it whole, or "trim" it to
+    # the words before the loop starts (the rest of its time then has no words)
+    "loop_segments": "drop",
+    "vad_threshold": VAD_THRESHOLD,
+    "vad_min_silence_ms": VAD_MIN_SILENCE_MS,
+    "vad_speech_pad_ms": VAD_SPEECH_PAD_MS,
+    "clip_merge_gap_s": CLIP_MERGE_GAP_S,
+}
+_FASTER_WHISPER_ONLY = {"repetition_penalty": 1.0, "no_repeat_ngram_size": 0}
+
+
+def decode_options(overrides: dict | None = None) -> dict:
+    """The decoding settings in effect: the defaults above with ``overrides`` applied.
+    An unknown name is an error (a typo in settings must not be silently ignored)."""
+    unknown = sorted(set(overrides or {}) - set(DECODE_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown decoding setting(s) {unknown}; known: {sorted(DECODE_DEFAULTS)}")
+    out = {**DECODE_DEFAULTS, **(overrides or {})}
+    t = out["temperature"]
+    out["temperature"] = float(t) if isinstance(t, int | float) else tuple(float(x) for x in t)
+    if out["loop_segments"] not in ("drop", "trim", "resume"):
+        raise ValueError("decoding setting 'loop_segments' must be 'drop', 'trim' or 'resume'")
+    prompt = out["prompt"]
+    if prompt is not None and not isinstance(prompt, dict):
+        raise ValueError("decoding setting 'prompt' must be a mapping of language code to text")
+    return out
+
+
+def _prompt_for(options: dict, language: str | None) -> str | None:
+    prompt = options["prompt"] or {}
+    text = prompt.get(language or "", "") if language else ""
+    return text.strip() or None
+
+
 # Hallucination filter, applied to every segment after VAD (which removes most silence).
 #
 # 1. SPEECH.md: drop a segment whose no_speech_prob is high AND whose avg_logprob is low. The
@@ -155,10 +209,10 @@ def compression_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
-def is_hallucination(text: str, no_speech_prob: float, avg_logprob: float) -> bool:
+def is_hallucination(text: str, no_speech_prob: float, avg_logprob: float, *, loops: bool = True) -> bool:
     if no_speech_prob > NO_SPEECH_PROB_DROP and avg_logprob < AVG_LOGPROB_DROP:
         return True
-    if compression_ratio(text) > COMPRESSION_RATIO_DROP:
+    if loops and compression_ratio(text) > COMPRESSION_RATIO_DROP:
         return True
     if no_speech_prob > SILENCE_PHRASE_NO_SPEECH_PROB:
         return _NOT_WORD.sub("", to_simplified(text).lower()) in _SILENCE_KEYS
@@ -168,12 +222,73 @@ def is_hallucination(text: str, no_speech_prob: float, avg_logprob: float) -> bo
 _SILENCE_KEYS = frozenset(_NOT_WORD.sub("", p) for p in SILENCE_PHRASES)
 
 
-def postprocess(segments: list[Segment], *, language: str, duration_s: float) -> list[Segment]:
+LOOP_MAX_GRAM = 4  # a loop is a phrase of up to this many words said three times in a row
+
+
+def trim_loop(seg: Segment) -> Segment | None:
+    """A looping segment cut back to the words before its loop starts; None when nothing is left
+    or what is left still loops. Its text then is the kept words' text."""
+    words = [w for w in seg.words if w.text.strip()]
+    keys = [_NOT_WORD.sub("", to_simplified(w.text).lower()) or w.text.strip() for w in words]
+    cut = len(words)
+    for n in range(1, LOOP_MAX_GRAM + 1):
+        for i in range(0, min(cut, len(keys) - 3 * n + 1)):
+            if keys[i : i + n] == keys[i + n : i + 2 * n] == keys[i + 2 * n : i + 3 * n]:
+                cut = i
+                break
+    kept = words[:cut]
+    text = "".join(w.text for w in kept).strip()
+    if not kept or compression_ratio(text) > COMPRESSION_RATIO_DROP:
+        return None
+    return Segment(seg.start, kept[-1].end, text, seg.avg_logprob, seg.no_speech_prob, kept)
+
+
+LOOP_RESUME_ROUNDS = 8  # a resumed decode may loop again: at most this many rounds
+
+
+def _is_loop(seg: Segment) -> bool:
+    return compression_ratio(seg.text) > COMPRESSION_RATIO_DROP and not is_hallucination(
+        seg.text, seg.no_speech_prob, seg.avg_logprob, loops=False
+    )
+
+
+def resume_after_loops(segments: list[Segment], regions, decode_spans) -> list[Segment]:
+    """Decode again what a decoding loop swallowed, from the next stretch of speech on. Once in a
+    loop ("4-4-4-…") the decoder writes it to the end of its 30 s window and every word said there
+    is lost; decoding again from the loop's start only loops again. The looping segment stays
+    (``postprocess`` trims it, its loop's time keeps no words); ``decode_spans(spans)`` decodes from
+    the first voice-activity region that starts after the loop began to the segment's end."""
+    out, pending = list(segments), list(segments)
+    for _ in range(LOOP_RESUME_ROUNDS):
+        spans = []
+        for seg in pending:
+            if not _is_loop(seg):
+                continue
+            kept = trim_loop(seg)
+            loop_start = kept.end if kept is not None else seg.start
+            nxt = next((a for a, _b in regions or [] if loop_start < a < seg.end - 0.5), None)
+            if nxt is not None:
+                spans.append((math.floor(nxt * 100) / 100, math.ceil(seg.end * 100) / 100))
+        if not spans:
+            break
+        pending = decode_spans(spans)
+        out += pending
+    return sorted(out, key=lambda s: (s.start, s.end))
+
+
+def postprocess(
+    segments: list[Segment], *, language: str, duration_s: float, loop_segments: str = "drop"
+) -> list[Segment]:
     """Shared clean-up: drop hallucinated and empty segments, simplified Chinese for zh."""
     out: list[Segment] = []
     for seg in segments:
-        if is_hallucination(seg.text, seg.no_speech_prob, seg.avg_logprob):
+        trim = loop_segments in ("trim", "resume")
+        if is_hallucination(seg.text, seg.no_speech_prob, seg.avg_logprob, loops=not trim):
             continue
+        if trim and compression_ratio(seg.text) > COMPRESSION_RATIO_DROP:
+            seg = trim_loop(seg)
+            if seg is None:
+                continue
         words = [w for w in seg.words if w.text.strip()]
         if language == "zh":
             words = _to_simplified_words(words)
@@ -262,11 +377,14 @@ class FasterWhisperEngine:
         self.multilingual = bool(self._model.model.is_multilingual)
         self._lock = threading.Lock()  # one transcription at a time per loaded model
 
-    def transcribe(self, path: str | Path, language: str = "auto") -> TranscriptionResult:
+    def transcribe(
+        self, path: str | Path, language: str = "auto", *, decode: dict | None = None
+    ) -> TranscriptionResult:
         from faster_whisper import decode_audio
 
         _check_language(language)
         lang = _language_for_model(language, self.multilingual, self.model_spec)
+        opts = decode_options(decode)
         try:
             with self._lock:
                 audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
@@ -277,7 +395,7 @@ class FasterWhisperEngine:
                 # training. On LibriVox that alone cost 3 of 71 words (WER 0.070 vs 0.028; see
                 # bench/results/stt-2026-11-25.md). Clips keep short pauses in place and skip
                 # only long silences, which is what stops hallucinations on silence.
-                clips = speech_clips(audio)
+                clips = _clips(audio, opts)
                 speech = speech_regions(audio)
                 if not clips:
                     return TranscriptionResult(
@@ -288,30 +406,38 @@ class FasterWhisperEngine:
                         model=self.model_spec,
                         speech=speech,
                     )
+                settings_kw = {
+                    "task": "transcribe",
+                    "beam_size": opts["beam_size"],
+                    "patience": opts["patience"],
+                    "temperature": opts["temperature"],
+                    "word_timestamps": True,
+                    "condition_on_previous_text": opts["condition_on_previous_text"],
+                    "no_speech_threshold": opts["no_speech_threshold"],
+                    "log_prob_threshold": opts["log_prob_threshold"],
+                    "compression_ratio_threshold": opts["compression_ratio_threshold"],
+                    "repetition_penalty": opts["repetition_penalty"],
+                    "no_repeat_ngram_size": opts["no_repeat_ngram_size"],
+                    "hallucination_silence_threshold": opts["hallucination_silence_threshold"],
+                    "hotwords": _prompt_for(opts, lang),
+                    "vad_filter": False,
+                }
                 raw, info = self._model.transcribe(
-                    audio,
-                    language=lang,
-                    task="transcribe",
-                    beam_size=BEAM_SIZE,
-                    temperature=TEMPERATURE,
-                    word_timestamps=True,
-                    condition_on_previous_text=CONDITION_ON_PREVIOUS_TEXT,
-                    vad_filter=False,
-                    clip_timestamps=[t for clip in clips for t in clip],
+                    audio, language=lang, clip_timestamps=[t for clip in clips for t in clip], **settings_kw
                 )
-                segments = [
-                    Segment(
-                        start=float(s.start),
-                        end=float(s.end),
-                        text=s.text,
-                        avg_logprob=float(s.avg_logprob),
-                        no_speech_prob=float(s.no_speech_prob),
-                        words=[
-                            Word(float(w.start), float(w.end), w.word, float(w.probability)) for w in (s.words or [])
-                        ],
-                    )
-                    for s in raw  # a generator: decoding happens here
-                ]
+                segments = [_fw_segment(s) for s in raw]  # a generator: decoding happens here
+                if opts["loop_segments"] == "resume":
+
+                    def decode_spans(spans: list[tuple[float, float]]) -> list[Segment]:
+                        again, _ = self._model.transcribe(
+                            audio,
+                            language=info.language or lang,
+                            clip_timestamps=[t for sp in spans for t in sp],
+                            **settings_kw,
+                        )
+                        return [_fw_segment(s) for s in again]
+
+                    segments = resume_after_loops(segments, speech, decode_spans)
         except (ValueError, OSError, RuntimeError) as exc:
             raise TranscriptionError(f"faster-whisper could not transcribe {path}: {exc}") from exc
         except Exception as exc:  # av.error.* for unreadable input
@@ -322,11 +448,22 @@ class FasterWhisperEngine:
         return TranscriptionResult(
             language=detected,
             duration_s=duration,
-            segments=postprocess(segments, language=detected, duration_s=duration),
+            segments=postprocess(segments, language=detected, duration_s=duration, loop_segments=opts["loop_segments"]),
             engine=self.name,
             model=self.model_spec,
             speech=speech,
         )
+
+
+def _fw_segment(s) -> Segment:
+    return Segment(
+        start=float(s.start),
+        end=float(s.end),
+        text=s.text,
+        avg_logprob=float(s.avg_logprob),
+        no_speech_prob=float(s.no_speech_prob),
+        words=[Word(float(w.start), float(w.end), w.word, float(w.probability)) for w in (s.words or [])],
+    )
 
 
 class OpenAIWhisperEngine:
@@ -368,18 +505,26 @@ class OpenAIWhisperEngine:
         self.cpu_threads = max(1, int(cpu_threads))
         self._lock = threading.Lock()
 
-    def transcribe(self, path: str | Path, language: str = "auto") -> TranscriptionResult:
+    def transcribe(
+        self, path: str | Path, language: str = "auto", *, decode: dict | None = None
+    ) -> TranscriptionResult:
         import torch
         import whisper
 
         _check_language(language)
         lang = _language_for_model(language, self.multilingual, self.model_spec)
+        opts = decode_options(decode)
+        unsupported = sorted(k for k, v in _FASTER_WHISPER_ONLY.items() if opts[k] != v)
+        if opts["loop_segments"] == "resume":
+            unsupported.append("loop_segments=resume")
+        if unsupported:
+            raise ValueError(f"openai-whisper has no decoding setting {unsupported} (faster-whisper only)")
         try:
             audio = whisper.load_audio(str(path))  # ffmpeg subprocess -> float32 16 kHz mono
         except RuntimeError as exc:
             raise TranscriptionError(f"openai-whisper could not read {path}: {exc}") from exc
         duration = len(audio) / SAMPLE_RATE
-        clips = speech_clips(audio)
+        clips = _clips(audio, opts)
         speech = speech_regions(audio)
         if not clips:
             return TranscriptionResult(
@@ -405,10 +550,17 @@ class OpenAIWhisperEngine:
                 language=lang,
                 task="transcribe",
                 fp16=False,
-                beam_size=BEAM_SIZE,
-                temperature=TEMPERATURE,
+                beam_size=opts["beam_size"],
+                patience=opts["patience"],
+                temperature=opts["temperature"],
                 word_timestamps=True,
-                condition_on_previous_text=CONDITION_ON_PREVIOUS_TEXT,
+                condition_on_previous_text=opts["condition_on_previous_text"],
+                no_speech_threshold=opts["no_speech_threshold"],
+                logprob_threshold=opts["log_prob_threshold"],
+                compression_ratio_threshold=opts["compression_ratio_threshold"],
+                hallucination_silence_threshold=opts["hallucination_silence_threshold"],
+                initial_prompt=_prompt_for(opts, lang),
+                carry_initial_prompt=True,
                 clip_timestamps=[t for clip in clips for t in clip],
                 verbose=None,
             )
@@ -429,7 +581,7 @@ class OpenAIWhisperEngine:
         return TranscriptionResult(
             language=lang,
             duration_s=duration,
-            segments=postprocess(segments, language=lang, duration_s=duration),
+            segments=postprocess(segments, language=lang, duration_s=duration, loop_segments=opts["loop_segments"]),
             engine=self.name,
             model=self.model_spec,
             speech=speech,
@@ -451,15 +603,30 @@ def _limit_threads(cpu_threads: int) -> None:
     torch.set_num_threads(cpu_threads)
 
 
-def speech_clips(audio, *, merge_gap_s: float = CLIP_MERGE_GAP_S) -> list[tuple[float, float]]:
+def _clips(audio, opts: dict) -> list[tuple[float, float]]:
+    return speech_clips(
+        audio,
+        merge_gap_s=opts["clip_merge_gap_s"],
+        threshold=opts["vad_threshold"],
+        min_silence_ms=opts["vad_min_silence_ms"],
+        speech_pad_ms=opts["vad_speech_pad_ms"],
+    )
+
+
+def speech_clips(
+    audio,
+    *,
+    merge_gap_s: float = CLIP_MERGE_GAP_S,
+    threshold: float = VAD_THRESHOLD,
+    min_silence_ms: int = VAD_MIN_SILENCE_MS,
+    speech_pad_ms: int = VAD_SPEECH_PAD_MS,
+) -> list[tuple[float, float]]:
     """Speech regions (seconds) of 16 kHz float32 audio found by Silero VAD, close ones merged."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     chunks = get_speech_timestamps(
         audio,
-        VadOptions(
-            threshold=VAD_THRESHOLD, min_silence_duration_ms=VAD_MIN_SILENCE_MS, speech_pad_ms=VAD_SPEECH_PAD_MS
-        ),
+        VadOptions(threshold=threshold, min_silence_duration_ms=min_silence_ms, speech_pad_ms=speech_pad_ms),
         sampling_rate=SAMPLE_RATE,
     )
     clips: list[tuple[float, float]] = []
@@ -556,6 +723,7 @@ def clear_engine_cache() -> None:
 
 
 __all__ = [
+    "DECODE_DEFAULTS",
     "ENGINE_NAMES",
     "LANGUAGES",
     "FasterWhisperEngine",
@@ -565,6 +733,7 @@ __all__ = [
     "TranscriptionError",
     "TranscriptionResult",
     "Word",
+    "decode_options",
     "get_engine",
     "postprocess",
     "speech_clips",

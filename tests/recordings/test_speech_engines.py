@@ -7,6 +7,7 @@ Models: tiny.en (fast) for the English path and for openai-whisper, base for Man
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from pathlib import Path
 
@@ -297,3 +298,116 @@ def test_postprocess_converts_chinese_words_and_text_to_simplified():
 def test_postprocess_leaves_english_alone_and_clamps_times():
     (out,) = postprocess([seg(" Bank fees.", start=9.5, end=10.4)], language="en", duration_s=10.0)
     assert (out.text, out.start, out.end) == ("Bank fees.", 9.5, 10.0)
+
+
+# --------------------------------------------------------------------------- decoding settings
+
+
+def test_decoding_settings_are_the_defaults_with_overrides_and_a_typo_is_refused():
+    opts = engines.decode_options({"beam_size": 3, "temperature": [0, 0.2]})
+    assert opts["beam_size"] == 3 and opts["temperature"] == (0.0, 0.2)
+    assert opts["condition_on_previous_text"] is False and opts["no_speech_threshold"] == 0.6
+    assert (
+        engines.decode_options(None)
+        == engines.decode_options({})
+        == {
+            **engines.DECODE_DEFAULTS,
+            "temperature": 0.0,
+        }
+    )
+    with pytest.raises(ValueError, match="beam_sise"):
+        engines.decode_options({"beam_sise": 3})
+    with pytest.raises(ValueError, match="prompt"):
+        engines.decode_options({"prompt": "card number"})
+
+
+class _Spy:
+    """Wraps a real decoding call and records the keyword arguments it was given."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, []
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append(kwargs)
+        return self.real(*args, **kwargs)
+
+
+@pytest.mark.slow
+@needs_tools
+def test_decoding_settings_reach_the_faster_whisper_call(audio, monkeypatch):
+    eng = engine("faster-whisper")
+    spy = _Spy(eng._model.transcribe)
+    monkeypatch.setattr(eng._model, "transcribe", spy)
+    eng.transcribe(audio["en"], "en")
+    eng.transcribe(
+        audio["en"],
+        "en",
+        decode={"beam_size": 2, "no_speech_threshold": None, "prompt": {"en": "card number", "zh": "卡号"}},
+    )
+    today, changed = spy.calls
+    assert (today["beam_size"], today["temperature"], today["condition_on_previous_text"]) == (5, 0.0, False)
+    assert (today["no_speech_threshold"], today["log_prob_threshold"], today["hotwords"]) == (0.6, -1.0, None)
+    assert (changed["beam_size"], changed["no_speech_threshold"]) == (2, None)
+    assert changed["hotwords"] == "card number"  # the call's language picks the prompt, every window
+
+
+@pytest.mark.slow
+@needs_tools
+def test_decoding_settings_reach_the_openai_whisper_call(audio, monkeypatch):
+    import whisper
+
+    spy = _Spy(whisper.transcribe)
+    monkeypatch.setattr(whisper, "transcribe", spy)
+    eng = engine("openai-whisper")
+    eng.transcribe(audio["en"], "en", decode={"beam_size": 2, "prompt": {"en": "card number"}})
+    (call,) = spy.calls
+    assert (call["beam_size"], call["temperature"], call["condition_on_previous_text"]) == (2, 0.0, False)
+    assert (call["initial_prompt"], call["carry_initial_prompt"]) == ("card number", True)
+    assert (call["no_speech_threshold"], call["logprob_threshold"], call["compression_ratio_threshold"]) == (
+        0.6,
+        -1.0,
+        2.4,
+    )
+    with pytest.raises(ValueError, match="faster-whisper only"):
+        eng.transcribe(audio["en"], "en", decode={"repetition_penalty": 1.1})
+
+
+def _looping_segment(prefix: str, loop: list[str], times: int, t0: float = 1.0) -> Segment:
+    tokens = list(prefix) + loop * times
+    words = [Word(t0 + 0.2 * i, t0 + 0.2 * i + 0.2, t, 0.9) for i, t in enumerate(tokens)]
+    return seg("".join(tokens), start=t0, end=words[-1].end, words=words)
+
+
+def test_a_looping_segment_is_dropped_whole_or_trimmed_to_the_words_before_its_loop():
+    looping = _looping_segment("你好我想投诉一下。我的卡号是2.2.3.4", ["0", "."], 80)
+    assert engines.compression_ratio(looping.text) > engines.COMPRESSION_RATIO_DROP
+    assert postprocess([looping], language="zh", duration_s=60) == []  # today: "drop"
+    (kept,) = postprocess([looping], language="zh", duration_s=60, loop_segments="trim")
+    assert kept.text == "你好我想投诉一下。我的卡号是2.2.3.4"
+    assert kept.end == pytest.approx(kept.words[-1].end) and kept.end < looping.end  # the loop's time has no words
+    # a segment that is nothing but the loop keeps nothing
+    only_loop = _looping_segment("", ["陛", "下"], 60)
+    assert postprocess([only_loop], language="zh", duration_s=60, loop_segments="trim") == []
+    with pytest.raises(ValueError, match="loop_segments"):
+        engines.decode_options({"loop_segments": "keep"})
+
+
+def test_after_a_loop_decoding_resumes_at_the_next_stretch_of_speech():
+    # the decoder looped after "2-3" (9.2 s) and wrote the loop to the end of its window
+    first = [seg("你好", start=0.7, end=4.7), _looping_segment("2-3", ["-", "4"], 90, t0=8.6)]
+    loop = first[1]
+    regions = [(0.7, 4.8), (9.0, 14.7), (16.1, 17.9), (31.0, 34.3)]
+    asked: list[list[tuple[float, float]]] = []
+
+    def decode_spans(spans):
+        asked.append(spans)
+        return [seg("年费太高了", start=16.1, end=17.9)] if len(asked) == 1 else []
+
+    out = engines.resume_after_loops(first, regions, decode_spans)
+    kept_end = engines.trim_loop(loop).end
+    assert kept_end < 16.1
+    # not from the loop's own start (it loops again there): from the next region after it
+    assert asked == [[(16.1, math.ceil(loop.end * 100) / 100)]]
+    assert [s.text for s in out] == ["你好", loop.text, "年费太高了"]  # postprocess trims the loop
+    assert engines.resume_after_loops([first[0]], regions, decode_spans) == [first[0]]  # no loop, no decode
+    assert len(asked) == 1
