@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 
@@ -57,7 +58,8 @@ class IntakeForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autofocus": True}),
     )
     id_number = forms.CharField(label=_("证件号"), required=False, max_length=30)
-    customer_name = forms.CharField(label=_("客户姓名"), max_length=50, error_messages=REQUIRED)
+    # Required for a new customer only: a returning one (found by number) keeps the name on file.
+    customer_name = forms.CharField(label=_("客户姓名"), required=False, max_length=50)
     customer_title = forms.ChoiceField(
         label=_("称谓"), choices=Customer.Title.choices, initial=Customer.Title.UNKNOWN, widget=forms.RadioSelect
     )
@@ -130,6 +132,39 @@ class IntakeForm(forms.Form):
             return uuid.UUID(token).hex
         except ValueError:
             raise ValidationError(_("表单已失效，请刷新页面")) from None
+
+    def clean(self):
+        data = super().clean()
+        name = " ".join(data.get("customer_name", "").split())
+        if not name and "customer_name" not in self.errors and self.known_customer() is None:
+            self.add_error("customer_name", REQUIRED["required"])
+        return data
+
+    def known_customer(self) -> Customer | None:
+        """The customer on file behind the typed mobile/ID number (bound form), else None.
+
+        A malformed number finds nobody; the service reports it on its field."""
+        if not hasattr(self, "_known"):
+            self._known = None
+            if self.is_bound:
+                with contextlib.suppress(ValueError):
+                    self._known = selectors.customer_lookup(
+                        mobile=self.data.get("mobile", ""), id_number=self.data.get("id_number", "")
+                    )
+        return self._known
+
+    def show_customer(self, customer: Customer | None) -> None:
+        """Prefill for a returning customer: the title on file and the name field showing how
+        they are addressed (the full name is not shown to whoever types a number: the lookup
+        reaches the whole bank's customers); both stay editable."""
+        if customer is None:
+            return
+        self.fields["customer_name"].widget.attrs["placeholder"] = _("%(salutation)s（已登记，可不填）") % {
+            "salutation": customer.salutation
+        }
+        chosen = self.initial.get("customer_title") or Customer.Title.UNKNOWN
+        if not self.is_bound and chosen == Customer.Title.UNKNOWN:  # a title the agent chose is kept
+            self.initial["customer_title"] = customer.title
 
     def customer_input(self) -> CustomerInput:
         d = self.cleaned_data

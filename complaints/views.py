@@ -74,15 +74,63 @@ def intake(request: HttpRequest) -> HttpResponse:
                 return redirect("complaints:intake")
             return redirect("workflow:case", pk=case.pk)
     status = 422 if form.is_bound else 200
-    if form.is_bound and "form_token" in form.errors:
-        form.data = form.data.copy()
-        form.data["form_token"] = uuid.uuid4().hex  # a fresh token so the corrected form can be sent
-    return render(
-        request,
-        "complaints/intake.html",
-        {"form": form, "recent": selectors.recent_codes_for(request.user), "from_call": from_call},
-        status=status,
-    )
+    context = {"form": form, "recent": selectors.recent_codes_for(request.user), "from_call": from_call}
+    if form.is_bound:
+        if "form_token" in form.errors:
+            form.data = form.data.copy()
+            form.data["form_token"] = uuid.uuid4().hex  # a fresh token so the corrected form can be sent
+        # Nothing the agent saw is lost: the customer panel, the repeat warning and the codes'
+        # names are rendered again here, not left to the page's scripts.
+        customer, error = _lookup_customer(request)
+        form.show_customer(customer)
+        context |= {
+            "lookup": _customer_context(request, customer, error),
+            "earlier": _repeat_earlier(request.user, customer, request.POST.get("code_b", "")),
+            "code_names": _code_names(form),
+        }
+    return render(request, "complaints/intake.html", context, status=status)
+
+
+def _code_names(form: IntakeForm) -> dict[str, str]:
+    """The chosen codes' names (code_a/b/c -> name), for codes that exist on their axis."""
+    rows = {row.code: row for row in taxonomy_rows()}
+    names = {}
+    for axis in "ABC":
+        field = f"code_{axis.lower()}"
+        row = rows.get(str(form.data.get(field, "")).strip().upper())
+        if row is not None and row.axis == axis:
+            names[field] = row.name_zh
+    return names
+
+
+def _customer_context(request: HttpRequest, customer, error: str | None) -> dict:
+    """What the customer panel shows: the customer (masked), earlier cases the user may see."""
+    return {
+        "customer": customer,
+        "cases": selectors.customer_cases_for(request.user, customer) if customer else [],
+        "error": error,
+        # a customer of another branch: their branch is not this user's business
+        "show_home_org": bool(customer and org_visible_to(request.user, customer.home_org)),
+        "linked": request.POST.get("repeat_of", ""),
+    }
+
+
+def _repeat_earlier(user, customer, code_b: str):
+    """The earlier case (visible to ``user``) this one would repeat: same customer and B code."""
+    code_b = code_b.strip().upper()
+    if not (customer and code_b):
+        return None
+    from django.utils import timezone
+
+    from .models import ClassificationCode
+
+    code = ClassificationCode.objects.filter(code=code_b).first()
+    if code is None:
+        return None
+    earlier = selectors.repeat_candidate(customer=customer, code_b_id=code.id, received_at=timezone.now())
+    if earlier and not selectors.complaints_for(user).filter(pk=earlier.pk).exists():
+        return None
+    return earlier
 
 
 @dataclass(frozen=True)
@@ -137,15 +185,15 @@ def intake_customer(request: HttpRequest) -> HttpResponse:
     if not may_register(request.user):
         raise Http404
     customer, error = _lookup_customer(request)
-    cases = selectors.customer_cases_for(request.user, customer) if customer else []
-    context = {
-        "customer": customer,
-        "cases": cases,
-        "error": error,
-        # a customer of another branch: their branch is not this user's business
-        "show_home_org": bool(customer and org_visible_to(request.user, customer.home_org)),
-    }
-    return render(request, "complaints/_customer.html", context)
+    # The name and title fields come back too (out of band): prefilled for a returning customer.
+    title = request.POST.get("customer_title", "")
+    form = IntakeForm(user=request.user, initial={"customer_name": request.POST.get("customer_name", "")})
+    if title:
+        form.initial["customer_title"] = title
+    form.show_customer(customer)
+    return render(
+        request, "complaints/_customer.html", _customer_context(request, customer, error) | {"form": form, "oob": True}
+    )
 
 
 @sensitive_post_parameters("mobile", "id_number")
@@ -161,18 +209,7 @@ def intake_repeat_check(request: HttpRequest) -> HttpResponse:
         )
     except ValueError:
         customer = None
-    earlier = None
-    code_b = request.POST.get("code_b", "").strip().upper()
-    if customer and code_b:
-        from django.utils import timezone
-
-        from .models import ClassificationCode
-
-        code = ClassificationCode.objects.filter(code=code_b).first()
-        if code:
-            earlier = selectors.repeat_candidate(customer=customer, code_b_id=code.id, received_at=timezone.now())
-            if earlier and not selectors.complaints_for(request.user).filter(pk=earlier.pk).exists():
-                earlier = None
+    earlier = _repeat_earlier(request.user, customer, request.POST.get("code_b", ""))
     return render(request, "complaints/_repeat_warning.html", {"earlier": earlier})
 
 

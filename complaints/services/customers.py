@@ -47,6 +47,10 @@ class CleanCustomer:
     card_kind: str
 
 
+def name_required_message() -> str:
+    return _("请填写客户姓名")
+
+
 def surname_of(name: str) -> str:
     name = name.strip()
     for compound in _COMPOUND_SURNAMES:
@@ -65,12 +69,16 @@ def name_has_digits(name: str) -> bool:
     return read.isdigit()
 
 
-def customer_clean(data: CustomerInput, *, require_identity: bool = True) -> CleanCustomer:
-    """Validate and normalise; ValidationError with one message per bad field."""
+def customer_clean(data: CustomerInput, *, require_identity: bool = True, require_name: bool = True) -> CleanCustomer:
+    """Validate and normalise; ValidationError with one message per bad field.
+
+    ``require_name=False``: a blank name is let through (a returning customer, found by
+    number, keeps the name on file); the caller decides whether the customer is known."""
     errors: dict[str, str] = {}
     name = " ".join(data.name.split())
     if not name:
-        errors["customer_name"] = _("请填写客户姓名")
+        if require_name:
+            errors["customer_name"] = name_required_message()
     elif len(name) > 50:
         errors["customer_name"] = _("客户姓名过长（最多 50 字）")
     elif name_has_digits(name):
@@ -132,6 +140,9 @@ def customer_find_or_create(
         rank = Case(When(id_number_hash__in=i_hashes, then=Value(0)), default=Value(1)) if i_hashes else Value(1)
         customer = qs.filter(match).annotate(_rank=rank).order_by("_rank", "id").first()
     created = customer is None
+    if created and not clean.name:
+        # Only a customer on file may be registered without a name (customer_clean(require_name=False)).
+        raise ValidationError({"customer_name": name_required_message()})
     if created:
         customer = Customer(name=clean.name, surname=clean.surname, title=clean.title)
     changed = created

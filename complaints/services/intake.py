@@ -19,10 +19,10 @@ from accounts.services import audit_record
 from .. import pii
 from ..grams import cjk_grams
 from ..models import Complaint, IntakeKey, ReferenceCounter
-from ..selectors import complaints_for, repeat_candidate, routing_decide
+from ..selectors import complaints_for, customer_lookup, repeat_candidate, routing_decide
 from ..signals import send_changed
 from ..taxonomy_selectors import code_for_new_case
-from .customers import CustomerInput, customer_clean, customer_find_or_create
+from .customers import CleanCustomer, CustomerInput, customer_clean, customer_find_or_create, name_required_message
 
 LATE_ENTRY = dt.timedelta(days=1)  # the same threshold as the registration record (workflow.hooks)
 
@@ -189,9 +189,14 @@ def _register(
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
     try:
-        clean_customer = customer_clean(customer)
+        # A returning customer (found by number) may come without a name: the one on file is
+        # kept, as intake never overwrites a known customer's details (customer_find_or_create).
+        clean_customer = customer_clean(customer, require_name=False)
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    else:
+        if not clean_customer.name and not _on_file(clean_customer):
+            errors["customer_name"] = name_required_message()
     if errors:
         raise ValidationError(errors)
 
@@ -261,6 +266,10 @@ def _register(
     _changed([complaint.id])
     complaint.intake_replayed = False
     return complaint
+
+
+def _on_file(clean: CleanCustomer) -> bool:
+    return customer_lookup(mobile=clean.mobile, id_number=clean.id_number) is not None
 
 
 def _changed(ids: list[int]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from accounts import roles
-from complaints.models import Complaint
+from complaints.models import ClassificationCode, Complaint, Customer
 from complaints.services import CustomerInput, complaint_register
 from tests.browser.steps import pick_code as _pick
 from tests.conftest import browser_login
@@ -91,3 +91,48 @@ def test_intake_page_fits_a_phone(phone_page, org_tree, make_user):
     SHOTS.mkdir(exist_ok=True)
     phone_page.screenshot(path=str(SHOTS / "intake-phone.png"), full_page=True)
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_returning_customer_keyboard_only_with_an_error_on_the_way(page, org_tree, make_user):
+    """Issue 14: 李女士 (four earlier complaints) is recognised and prefilled; a submit with the
+    summary missing comes back with her panel, earlier cases and the codes' names (rendered by
+    the server); the corrected form registers the case for the same customer. No clicks."""
+    agent = make_user(roles.AGENT, org_tree.ho, username="agent_k")
+    li = CustomerInput(name="李娜", title="ms", mobile=MOBILE)
+    earlier = [
+        complaint_register(
+            actor=agent, channel="hotline", code_a="A0302", code_b=b, code_c="C03", summary="旧投诉", customer=li
+        )
+        for b in ("B030203", "B0101", "B030203", "B0101")
+    ]
+    browser_login(page, "agent_k")
+    page.goto(f"{page.base_url}/complaints/intake/")
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
+    page.keyboard.type("138 1234 5678")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("[data-customer-found]")
+    page.wait_for_selector("#name-hint")
+    assert page.is_checked("input[name=customer_title][value=ms]")
+    assert "李女士" in page.get_attribute("#id_customer_name", "placeholder")
+    assert page.input_value("#id_customer_name") == ""  # editable, left blank: the name on file is kept
+    for field, typed, code in (("code_a", "A0302", "A0302"), ("code_b", "年费", "B030202"), ("code_c", "C03", "C03")):
+        page.fill(f"#id_{field}", typed)
+        page.wait_for_selector(f'#list-{field} li[data-code="{code}"][aria-selected=true]')
+        page.press(f"#id_{field}", "Enter")
+    page.fill("#id_details", "年费又被扣")
+    page.press("#id_details", "Control+Enter")  # summary left out
+    page.wait_for_selector("#err-summary")
+    panel = page.inner_text("#customer-panel")
+    assert "李女士" in panel and all(c.reference in panel for c in earlier)
+    for field, code in (("code_a", "A0302"), ("code_b", "B030202"), ("code_c", "C03")):
+        assert page.inner_text(f"#name-{field}") == ClassificationCode.objects.get(code=code).name_zh
+    assert page.input_value("#id_code_b") == "B030202" and page.input_value("#id_details") == "年费又被扣"
+    assert page.is_checked("input[name=customer_title][value=ms]")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "intake-returning-error.png"), full_page=True)
+    page.fill("#id_summary", "信用卡年费再次被扣")
+    page.press("#id_summary", "Control+Enter")
+    page.wait_for_selector("#case-reference")
+    case = Complaint.objects.exclude(pk__in=[c.pk for c in earlier]).get()
+    assert case.customer_id == earlier[0].customer_id
+    assert Customer.objects.count() == 1
