@@ -36,7 +36,7 @@ class RoleGrantInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "org", "is_active", "is_staff")
-    list_filter = ("org__kind", "role_grants__role", "is_active")
+    list_filter = ("org__kind", "role_grants__role", "is_active", "is_service_account")
     search_fields = ("username", "display_name", "email")
     fieldsets = (*BaseUserAdmin.fieldsets, (_("机构"), {"fields": ("org", "display_name")}))
     inlines = [RoleGrantInline]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -65,13 +66,35 @@ class Organisation(models.Model):
         return {self.Kind.HEAD_OFFICE: self.Kind.BRANCH, self.Kind.BRANCH: self.Kind.SUB_BRANCH}.get(self.kind)
 
 
+class UserQuerySet(models.QuerySet):
+    def people(self) -> UserQuerySet:
+        """Members of staff only, never a service account. Every list of people (whom to
+        notify, whom a case may be assigned to, the 回避 pickers, the audit page's person filter)
+        starts here: a service account holds roles and an org so that its API calls meet the one
+        permission table, but it is not someone to give work or news to."""
+        return self.filter(is_service_account=False)
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    """Django's user manager (create_user, natural keys) with ``people()``."""
+
+
 class User(AbstractUser):
-    """A member of staff. Belongs to one organisation and holds one or more roles."""
+    """A member of staff. Belongs to one organisation and holds one or more roles.
+
+    A service account (``is_service_account``: another system calling the API, made by the
+    integrations app) is a user too, so its calls are scoped and permitted as anyone's and the
+    timeline names it for what it did; ``User.objects.people()`` leaves it out of every list of
+    people."""
 
     org = models.ForeignKey(
         Organisation, verbose_name=_("所属机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    # Set once when the account is made (integrations.services.clients); never a person.
+    is_service_account = models.BooleanField(_("服务账号"), default=False, editable=False)
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = _("用户")

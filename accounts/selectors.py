@@ -226,10 +226,11 @@ def _object_fallback(object_type: str, object_id: str) -> str:
 
 
 def audit_people(user: User) -> QuerySet[User]:
-    """Whom the audit page offers to filter by (everyone, by name); nobody for other readers."""
+    """Whom the audit page offers to filter by (every person, by name; not the service accounts
+    of other systems); nobody for other readers."""
     if not can_read_audit_trail(user):
         return User.objects.none()
-    return User.objects.select_related("org").order_by("display_name", "username")
+    return User.objects.people().select_related("org").order_by("display_name", "username")
 
 
 def can_unmask(user: User) -> bool:
@@ -254,8 +255,9 @@ def can_reveal_mobile(user: User, complaint) -> bool:
 
 
 def users_with_role_at(role: str, orgs: QuerySet[Organisation] | list[Organisation]) -> QuerySet[User]:
-    """Active staff holding ``role`` at any of ``orgs`` (for notifications and assignment)."""
-    return User.objects.filter(is_active=True, role_grants__role=role, org__in=orgs).distinct()
+    """Active staff holding ``role`` at any of ``orgs`` (for notifications and assignment);
+    people only, never a service account."""
+    return User.objects.people().filter(is_active=True, role_grants__role=role, org__in=orgs).distinct()
 
 
 def notifications_for(user: User, *, limit: int = 100) -> QuerySet[Notification]:

@@ -181,6 +181,11 @@ class NotificationItem:
     email: bool = False
 
 
+def _notifiable(user: User) -> bool:
+    """Active people; a service account (another system) has no inbox, whoever lists it."""
+    return user.is_active and not user.is_service_account
+
+
 def notification_send_many(items: Iterable[NotificationItem], *, batch_size: int = 1000) -> int:
     """``notification_send`` for many events at once; returns how many notifications were new.
 
@@ -203,7 +208,7 @@ def notification_send_many(items: Iterable[NotificationItem], *, batch_size: int
     mails: list[tuple[str, str, list[str]]] = []
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
-        user_ids = {u.pk for it in chunk for u in it.recipients if u.is_active}
+        user_ids = {u.pk for it in chunk for u in it.recipients if _notifiable(u)}
         keys = {it.dedupe_key for it in chunk}
         if not user_ids:
             continue
@@ -214,7 +219,7 @@ def notification_send_many(items: Iterable[NotificationItem], *, batch_size: int
         )
         new: list[Notification] = []
         for it in chunk:
-            fresh = {u.pk: u for u in it.recipients if u.is_active and (u.pk, it.dedupe_key) not in already}
+            fresh = {u.pk: u for u in it.recipients if _notifiable(u) and (u.pk, it.dedupe_key) not in already}
             already.update((pk, it.dedupe_key) for pk in fresh)  # a key repeated within the batch sends once
             new += [
                 Notification(
@@ -437,8 +442,8 @@ def directory_apply(
     report.missing_orgs = sorted(code for code in orgs if code not in in_file_orgs)
     listed = {r.username.lower() for r in directory.users}
     for key, user in sorted(users.items()):
-        if key in listed or not user.is_active:
-            continue
+        if key in listed or not user.is_active or user.is_service_account:
+            continue  # a service account is no one's directory entry (integrations makes it)
         if user.is_superuser:
             report.kept_superusers.append(user.username)
         elif deactivate_missing:

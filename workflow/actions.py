@@ -45,7 +45,7 @@ def _assign(d, cid, user, v):
 
 
 def _involved(d, cid, user, v):
-    target = User.objects.filter(username=d["username"].strip()).first()
+    target = User.objects.people().filter(username=d["username"].strip()).first()
     if target is None:
         raise InvalidInput(_("找不到该员工"))
     return services.involved_staff_add(complaint_id=cid, actor=user, user_id=target.pk, kind=d["kind"], note=d["note"])

@@ -51,7 +51,7 @@ DECISION_TEXT = {
 
 class _Staff:
     def __init__(self) -> None:
-        users = {u.username: u for u in User.objects.filter(is_active=True).select_related("org")}
+        users = {u.username: u for u in User.objects.people().filter(is_active=True).select_related("org")}
         self.ho_officer = users.get("ho_officer")
         self.ho_approver = users.get("ho_approver")
         self.users = users

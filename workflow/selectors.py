@@ -445,8 +445,8 @@ def approval_queue(user: User) -> ApprovalQueue:
 
 
 def handlers_for_assignment(manager: User) -> QuerySet[User]:
-    """Handlers in the manager's subtree (who the manager may assign to)."""
-    qs = User.objects.filter(is_active=True, role_grants__role=roles.BRANCH_HANDLER).distinct()
+    """Handlers in the manager's subtree (who the manager may assign to); people only."""
+    qs = User.objects.people().filter(is_active=True, role_grants__role=roles.BRANCH_HANDLER).distinct()
     return scope_by_path(qs, manager, org_field="org").select_related("org").order_by("org__path", "username")
 
 

@@ -40,7 +40,8 @@ def integration_client_create(
     *, name: str, org: Organisation, allowed_actions: list[str], rate: str = "600/min"
 ) -> IntegrationClient:
     """A client and its service user (in ``org``, without a password: it cannot sign in to the
-    pages). Roles are granted to the service user as to any user; ``allowed_actions`` narrows them."""
+    pages; marked ``is_service_account``, so no list of people offers it). Roles are granted to
+    the service user as to any user; ``allowed_actions`` narrows them."""
     unknown = sorted(set(allowed_actions) - set(allowed_action_names()))
     if unknown:
         raise ValidationError({"allowed_actions": _("未知操作：%(names)s") % {"names": ", ".join(unknown)}})
@@ -52,7 +53,7 @@ def integration_client_create(
     while User.objects.filter(username=username).exists():
         n += 1
         username = f"{base}-{n}"
-    user = User(username=username, org=org, display_name=name[:50])
+    user = User(username=username, org=org, display_name=name[:50], is_service_account=True)
     user.set_unusable_password()
     user.save()
     return IntegrationClient.objects.create(

@@ -50,7 +50,8 @@ def audience_users(flag: RecordingFlag) -> list[User]:
         codes = [c for c in scope_org.path.split("/") if c]
         org_q = Q(org__in=Organisation.objects.filter(code__in=codes))
     return list(
-        User.objects.filter(org_q, is_active=True, role_grants__role__in=flag.audience_roles)
+        User.objects.people()
+        .filter(org_q, is_active=True, role_grants__role__in=flag.audience_roles)
         .exclude(pk=flag.flagged_by_id)
         .distinct()
     )

@@ -77,7 +77,7 @@ def redaction_review_notify() -> int:
     ``redaction=review``). Coalesced: one notification per reviewer per day, pointing at the
     review queue (oldest first), however many copies are held that day. Returns how many
     notifications were new."""
-    reviewers = User.objects.filter(is_active=True, role_grants__role__in=roles.UNMASK_ROLES).distinct()
+    reviewers = User.objects.people().filter(is_active=True, role_grants__role__in=roles.UNMASK_ROLES).distinct()
     day = timezone.localdate()
     return notification_send(
         recipients=reviewers,

@@ -57,7 +57,7 @@ def _approve_verification_change(d, case, user, v):
 
 
 def _add_involved(d, case, user, v):
-    target = User.objects.filter(username=d["username"].strip()).first()
+    target = User.objects.people().filter(username=d["username"].strip()).first()
     if target is None:
         raise InvalidInput(_("找不到该员工"))
     return services.involved_staff_add(

@@ -100,7 +100,7 @@ class _Recipients:
     def load_handlers(self, ids: set[int]) -> None:
         missing = ids - set(self._handlers)
         if missing:
-            self._handlers.update(User.objects.in_bulk(list(missing)))
+            self._handlers.update(User.objects.people().in_bulk(list(missing)))
 
     def for_case(self, row: dict, *, head_office: bool) -> list[User]:
         org_id = row["responsible_org_id"]

@@ -21,7 +21,8 @@ def assignment_refusal(complaint: Complaint, handler: User | None) -> str | None
     """Why ``handler`` cannot be given ``complaint``, or ``None`` (shown to the manager as is)."""
     if handler is None or not handler.is_active:
         return _("请选择一位在岗的经办人")
-    if not handler.has_role(roles.BRANCH_HANDLER, roles.BRANCH_MANAGER):
+    if handler.is_service_account or not handler.has_role(roles.BRANCH_HANDLER, roles.BRANCH_MANAGER):
+        # a service account (another system) holds roles to act through the API, not to be given cases
         return _("%(name)s 不是经办人") % {"name": handler}
     if handler.at_head_office or not org_visible_to(handler, complaint.responsible_org):
         return _("%(name)s 不在本投诉的责任机构，不能分派") % {"name": handler}
@@ -110,7 +111,7 @@ def involved_staff_add(
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="add_involved", expected_version=expected_version)
     note = core.optional_text(note, max_length=300)  # InvolvedStaff.note column
-    user = User.objects.filter(pk=user_id).first()
+    user = User.objects.people().filter(pk=user_id).first()
     if user is None:
         raise InvalidInput(_("找不到该员工"))
     if kind not in InvolvedStaff.Kind.values:
@@ -146,8 +147,10 @@ def involved_staff_at_intake(complaint: Complaint, *, actor: User | None, users=
             added_at=now,
         )
     org = complaint.responsible_org
-    staff = User.objects.filter(is_active=True, org__path__startswith=org.path).values_list(
-        "id", "username", "display_name"
+    staff = (
+        User.objects.people()
+        .filter(is_active=True, org__path__startswith=org.path)
+        .values_list("id", "username", "display_name")
     )
     named = recusal.names_in_text(f"{complaint.summary}\n{complaint.details}", staff)
     for uid in sorted(named - set(rows)):
