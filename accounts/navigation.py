@@ -28,6 +28,15 @@ class NavLink:
     key: str = ""
 
 
+@dataclass(frozen=True)
+class NavBadge:
+    """A count of new work in the top bar. The page only places it: the count is fetched from
+    ``src`` after the page has loaded (htmx), so no page pays for it in queries or time."""
+
+    src: str
+    key: str = ""
+
+
 def links_for(user) -> list[NavLink]:
     """Accounts' own links: administration and the audit trail."""
     links: list[NavLink] = [
@@ -49,9 +58,17 @@ def links_for(user) -> list[NavLink]:
 
 
 NAVIGATION = ExtensionPoint("navigation.links_for", owner="accounts", item=NavLink)
+BADGES = ExtensionPoint("badges.badges_for", owner="accounts", item=NavBadge)
 
 
 def collect_links(user) -> list[NavLink]:
     if not user.is_authenticated:
         return []
     return [*NAVIGATION.collect(user), *links_for(user)]
+
+
+def collect_badges(user) -> list[NavBadge]:
+    """Where the top bar loads its counts of new work from (no query: the apps decide by role)."""
+    if not user.is_authenticated:
+        return []
+    return BADGES.collect(user)

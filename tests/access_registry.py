@@ -264,6 +264,7 @@ REGISTRY: list[Route] = [
     Route("complaints_api:taxonomy", ALL, same_for_all=True),
     # --- workflow ---
     Route("workflow:inbox", ALL, rows=refs, lists="cases", exact=False),
+    Route("workflow:inbox_badge", ALL, note="the top bar's count of new inbox cases, loaded by htmx"),
     Route("workflow:mine", ALL, rows=refs, lists="cases", exact=False),
     Route("workflow:overview", ALL, head_office=True, note="deadline counts by branch"),
     Route("workflow:approvals", frozenset({OFFICER, APPROVER, MANAGER}), rows=refs, lists="cases", exact=False),

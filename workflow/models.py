@@ -427,3 +427,24 @@ class ReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title  # not the code: no query per row, and none missing on an unsaved row
+
+
+class InboxSeen(models.Model):
+    """When a user last opened one of their inboxes ("new since you last looked").
+
+    A case in the inbox whose ``updated_at`` is later than ``seen_at`` (it arrived, or changed
+    state, since) is marked new on the page and counted in the top bar's badge. Written only by
+    ``services.seen.inbox_seen_mark`` when the user opens the inbox; one row per user and inbox.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    inbox = models.CharField(max_length=20)  # "inbox" | "mine"
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("待办查看时间")
+        verbose_name_plural = _("待办查看时间")
+        constraints = [models.UniqueConstraint(fields=["user", "inbox"], name="wf_inbox_seen_user_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.inbox}"

@@ -1,4 +1,4 @@
-"""Workflow links per role (no counting here: the pages count)."""
+"""Workflow links per role (no counting here: the pages count; the top bar's badge is in ``badges``)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,20 @@ from accounts.selectors import sees_everything
 SECTION = _("投诉办理")
 
 
-def links_for(user) -> list[NavLink]:
-    links: list[NavLink] = []
+def _inbox_staff(user) -> tuple[bool, bool]:
     branch_staff = user.has_role(roles.BRANCH_HANDLER, roles.BRANCH_MANAGER) and not user.at_head_office
     ho_staff = user.has_role(roles.HO_OFFICER, roles.HO_APPROVER) and user.at_head_office
+    return branch_staff, ho_staff
+
+
+def has_inbox(user) -> bool:
+    """Whether the menu offers the user the inbox (待办投诉)."""
+    return any(_inbox_staff(user))
+
+
+def links_for(user) -> list[NavLink]:
+    links: list[NavLink] = []
+    branch_staff, ho_staff = _inbox_staff(user)
     if user.has_role(roles.BRANCH_HANDLER) and not user.at_head_office:
         links.append(
             NavLink(SECTION, _("我的案件"), reverse("workflow:mine"), _("分派给我的投诉，按紧急程度"), key="wf_mine")

@@ -11,7 +11,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,7 +34,7 @@ from complaints.models import Complaint
 
 from . import clocks
 from .case_records import cached_records, case_records
-from .models import Decision, ExtensionRequest, Pause
+from .models import Decision, ExtensionRequest, InboxSeen, Pause
 from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
 from .work_calendar import work_calendar
 
@@ -309,11 +321,36 @@ def _counters(base: QuerySet[Complaint], today: date) -> tuple[dict[str, int], d
     return counters, sizes
 
 
-def inbox_for(user: User, *, bucket: str = "", now: datetime | None = None) -> tuple[UrgencyList, dict[str, int]]:
-    """The branch inbox: cases by urgency (an ``UrgencyList``), and its counters.
+class CountedList:
+    """A queryset with its size already known (from the counters): the pager does not count again."""
+
+    def __init__(self, qs: QuerySet[Complaint], size: int) -> None:
+        self.qs, self.size = qs, size
+
+    def count(self) -> int:
+        return self.size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, key: slice) -> list[Complaint]:
+        return list(self.qs[key])
+
+
+# The inbox's orders: by deadline (urgency groups, the default) or the latest change first,
+# so that a case that just arrived (routed, returned, assigned) is at the top of page 1.
+SORTS = ("deadline", "newest")
+NEWEST_ORDER = ("-updated_at", "-id")  # the index cmp_updated_desc
+
+
+def inbox_for(
+    user: User, *, bucket: str = "", sort: str = "deadline", now: datetime | None = None
+) -> tuple[UrgencyList | CountedList, dict[str, int]]:
+    """The branch inbox: cases by urgency (an ``UrgencyList``) or newest first, and its counters.
 
     Two queries for a first page: the grouped counters (which also give the pager its
-    total) and one index-ordered LIMIT query per urgency group on the page.
+    total) and one index-ordered LIMIT query per urgency group on the page (one query
+    for the newest-first order).
     """
     today = timezone.localtime(now or timezone.now()).date()
     buckets = _buckets(today)
@@ -321,7 +358,43 @@ def inbox_for(user: User, *, bucket: str = "", now: datetime | None = None) -> t
     base = worklist_for(user)
     counters, sizes = _counters(base, today)
     qs = base.filter(buckets[bucket]) if bucket else base
+    if sort == "newest":
+        return CountedList(_urgency(_rows(qs)).order_by(*NEWEST_ORDER), sum(sizes[bucket])), counters
     return UrgencyList(_rows(qs), sizes=sizes[bucket]), counters
+
+
+# --- "New since you last looked" ---------------------------------------------------
+NEW_BADGE_CAP = 100  # the top bar counts at most this many (shown as "99+")
+
+
+def inbox_seen_at(user: User, inbox: str) -> datetime | None:
+    """When the user last opened ``inbox`` (None: never). One query."""
+    return InboxSeen.objects.filter(user=user, inbox=inbox).values_list("seen_at", flat=True).first()
+
+
+def is_new(complaint: Complaint, seen_at: datetime | None) -> bool:
+    """Arrived in or changed in the user's inbox after they last looked (everything, if never)."""
+    return seen_at is None or complaint.updated_at > seen_at
+
+
+def mark_new(rows, seen_at: datetime | None) -> list[Complaint]:
+    """Set ``is_new`` on each row of a page already read (no query)."""
+    rows = list(rows)
+    for c in rows:
+        c.is_new = is_new(c, seen_at)
+    return rows
+
+
+def new_in_inbox_count(user: User, *, cap: int = NEW_BADGE_CAP) -> int:
+    """How many cases of the user's inbox are new to them, counting at most ``cap``.
+
+    One query: the last-seen time is a subquery, the count stops at ``cap`` rows (the
+    newest-first index ``cmp_updated_desc`` is walked down to the last-seen time).
+    """
+    seen = InboxSeen.objects.filter(user=user, inbox="inbox")
+    new = Q(updated_at__gt=Subquery(seen.values("seen_at")[:1])) | ~Exists(seen)
+    ids = worklist_for(user).filter(new).order_by(*NEWEST_ORDER).values("id")[:cap]
+    return ids.count()
 
 
 # What templates/workflow/_case_row.html shows: loading only these keeps a list of 100
@@ -342,6 +415,11 @@ def my_cases(user: User) -> QuerySet[Complaint]:
     qs = scope_to_user(Complaint.objects.filter(assigned_to=user).exclude(status__in=sorted(FINAL_STATES)), user)
     # assigned_to too: the row template shows the handler (one query per row otherwise).
     return _urgency(qs.select_related("responsible_org", "assigned_to"))
+
+
+def my_cases_newest(user: User) -> QuerySet[Complaint]:
+    """The user's cases, the latest change first."""
+    return my_cases(user).order_by(*NEWEST_ORDER)
 
 
 @dataclass

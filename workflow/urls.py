@@ -5,6 +5,7 @@ from . import views, views_bulk
 app_name = "workflow"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/badge/", views.inbox_badge, name="inbox_badge"),
     path("mine/", views.my_cases, name="mine"),
     path("overview/", views.overview, name="overview"),
     path("approvals/", views.approvals, name="approvals"),

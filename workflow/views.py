@@ -11,9 +11,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts import roles
@@ -24,6 +26,7 @@ from complaints.views import case_page
 from . import actions, selectors
 from .errors import CaseNotFound, WorkflowError
 from .selectors import BUCKETS
+from .services.seen import inbox_seen_mark
 
 
 def _panels_page(request, complaint, *, status=200, bound=None) -> HttpResponse:
@@ -83,39 +86,56 @@ def _calendar_notice(user) -> dict:
     return {"calendar_gaps": selectors.calendar_gaps(), "show_calendar_help": administers(user)}
 
 
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    """The branch inbox (head office sees every branch): by urgency, with counters."""
-    bucket = request.GET.get("bucket", "")
-    bucket = bucket if bucket in BUCKETS else ""
-    qs, counters = selectors.inbox_for(request.user, bucket=bucket)
+def _seen_page(request, inbox: str, rows, **context) -> HttpResponse:
+    """An inbox page with "new since you last looked" markers; opening it marks it seen.
+
+    The time recorded is when the rows were read, so a case changed while the page was
+    being built stays new for the next visit."""
+    read_at = timezone.now()
+    seen_at = selectors.inbox_seen_at(request.user, inbox)
+    page = _page(request, rows)
+    page.object_list = selectors.mark_new(page.object_list, seen_at)
+    inbox_seen_mark(user=request.user, inbox=inbox, at=read_at)
     return render(
         request,
         "workflow/inbox.html",
-        {
-            "page": _page(request, qs),
-            "counters": counters,
-            "bucket": bucket,
-            "title": _("待办投诉"),
-            "today": localdate(),
-            **_calendar_notice(request.user),
-        },
+        {"page": page, "today": localdate(), "sorts": SORT_CHOICES, **context, **_calendar_notice(request.user)},
     )
+
+
+SORT_CHOICES = (("deadline", _lazy("按时限")), ("newest", _lazy("最新在前")))
+
+
+def _sort(request) -> str:
+    sort = request.GET.get("sort", "")
+    return sort if sort in selectors.SORTS else "deadline"
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The branch inbox (head office sees every branch): by urgency or newest first, with counters."""
+    bucket = request.GET.get("bucket", "")
+    bucket = bucket if bucket in BUCKETS else ""
+    sort = _sort(request)
+    qs, counters = selectors.inbox_for(request.user, bucket=bucket, sort=sort)
+    return _seen_page(request, "inbox", qs, counters=counters, bucket=bucket, sort=sort, title=_("待办投诉"))
+
+
+@login_required
+def inbox_badge(request: HttpRequest) -> HttpResponse:
+    """The top bar's count of new cases in the inbox (a fragment the page loads with htmx):
+    one capped count; nothing at all when there is nothing new."""
+    cap = selectors.NEW_BADGE_CAP
+    count = selectors.new_in_inbox_count(request.user, cap=cap)
+    shown = f"{cap - 1}+" if count >= cap else str(count)
+    return render(request, "workflow/_inbox_badge.html", {"count": count, "shown": shown})
 
 
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "workflow/inbox.html",
-        {
-            "page": _page(request, selectors.my_cases(request.user)),
-            "counters": None,
-            "title": _("我的案件"),
-            "today": localdate(),
-            **_calendar_notice(request.user),
-        },
-    )
+    sort = _sort(request)
+    rows = selectors.my_cases_newest(request.user) if sort == "newest" else selectors.my_cases(request.user)
+    return _seen_page(request, "mine", rows, counters=None, sort=sort, title=_("我的案件"))
 
 
 @login_required
