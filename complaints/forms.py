@@ -118,7 +118,8 @@ class IntakeForm(forms.Form):
         self.fields["home_org"].queryset = orgs
         self.fields["card_issuing_org"].queryset = orgs
         self.fields["involved_staff"].queryset = (
-            User.objects.filter(is_active=True, org__isnull=False)
+            User.objects.people()  # staff only: an integration client's service user is not a person
+            .filter(is_active=True, org__isnull=False)
             .select_related("org")
             .order_by("org__path", "username")
         )

@@ -19,6 +19,7 @@ from accounts import roles
 from accounts.models import Notification, Organisation, RoleGrant, User
 from accounts.selectors import audit_people, users_with_role_at
 from accounts.services import notification_send
+from complaints.forms import IntakeForm
 from complaints.views import bulk_choices
 from integrations import services
 from tests.workflow.conftest import at, fresh, put
@@ -158,3 +159,8 @@ def test_the_migration_marks_the_service_users_of_existing_clients(org_tree, mak
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_intake_forms_staff_picker_offers_people_only(org_tree, staff, bj_system):
+    choices = IntakeForm(user=staff.agent).fields["involved_staff"].queryset
+    assert staff.bj_handler in choices and bj_system not in choices
