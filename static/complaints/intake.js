@@ -77,6 +77,26 @@
       link.textContent = link.textContent.replace(/^关联$/, "已关联");
     }
   });
+  // The number lookup's answer brings the name and title fields back (prefilled for a returning
+  // customer), built from what the request carried. What the agent changed since the fields were
+  // rendered (typed or chosen while it was on its way) wins: copied into the incoming fields.
+  form.addEventListener("htmx:oobBeforeSwap", function (e) {
+    var incoming = e.detail.fragment;
+    if (!incoming || !e.detail.target || e.detail.target.id !== "customer-identity") return;
+    var liveName = document.getElementById("id_customer_name");
+    var newName = incoming.querySelector("#id_customer_name");
+    if (liveName && newName && liveName.value !== liveName.defaultValue) {
+      newName.value = liveName.value;
+      newName.setAttribute("value", liveName.value);
+    }
+    var liveTitle = form.querySelector("input[name=customer_title]:checked");
+    if (liveTitle && !liveTitle.defaultChecked) {
+      Array.prototype.forEach.call(incoming.querySelectorAll("input[name=customer_title]"), function (r) {
+        r.checked = r.value === liveTitle.value;
+        if (r.checked) { r.setAttribute("checked", ""); } else { r.removeAttribute("checked"); }
+      });
+    }
+  });
   form.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
   });

@@ -136,3 +136,33 @@ def test_returning_customer_keyboard_only_with_an_error_on_the_way(page, org_tre
     case = Complaint.objects.exclude(pk__in=[c.pk for c in earlier]).get()
     assert case.customer_id == earlier[0].customer_id
     assert Customer.objects.count() == 1
+
+
+def test_what_the_agent_types_while_the_lookup_is_on_its_way_is_kept(page, org_tree, make_user):
+    """The number lookup's answer replaces the name and title fields (prefill); a name typed and a
+    title chosen after the request left must survive it (found by the production journey: a new
+    customer's name typed right after Tab was wiped, and the submit failed for want of a name)."""
+    make_user(roles.AGENT, org_tree.ho, username="agent_q")
+    held = []
+    browser_login(page, "agent_q")
+
+    def hold(route):  # the lookup's answer waits until the agent has typed
+        held.append(route)
+
+    page.route("**/complaints/intake/customer/", hold)
+    page.goto(f"{page.base_url}/complaints/intake/")
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
+    page.keyboard.type("139 0011 2233")
+    page.keyboard.press("Tab")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the lookup request was not sent"
+    page.fill("#id_customer_name", "周敏")
+    page.check("input[name=customer_title][value=ms]")
+    held[0].continue_()
+    page.wait_for_function("() => document.getElementById('customer-panel').innerText.includes('新客户')")
+    page.wait_for_timeout(300)  # let the swap settle
+    assert page.input_value("#id_customer_name") == "周敏"
+    assert page.is_checked("input[name=customer_title][value=ms]")
