@@ -246,7 +246,8 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Bumped by every logged workflow event (workflow.services.core.log): part of the version a
     # page or an API client acts on (If-Match), so no change goes unnoticed even at one instant.
-    version = models.PositiveIntegerField(default=0, editable=False)
+    # The database default covers rows written by bulk SQL (bench seeders, data loads).
+    version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     # Set by the retention job (complaints.services.retention) when the case's personal data
     # was removed; codes, dates, org and outcomes stay for the reports.
     anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
