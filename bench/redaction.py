@@ -96,7 +96,12 @@ DECODE_PRESETS: dict[str, dict] = {
     "beam_patience": {"beam_size": 8, "patience": 2.0},
     "trim_loops": {"loop_segments": "trim"},
     "prompt_digits_trim": {"prompt": _PROMPT_DIGITS, "loop_segments": "trim"},
+    # Since follow-up d, "resume" marks the words in or near a looped stretch ``near_loop`` and
+    # recordings.deid takes them as cover only in a run of confident plain words: the fail-closed
+    # resume. Results -c measured "resume_loops" before that mark.
     "resume_loops": {"loop_segments": "resume"},
+    "resume_failclosed": {"loop_segments": "resume"},
+    "resume_after_pause": {"loop_segments": "resume", "loop_resume_pause_s": 1.0},
 }
 
 
@@ -548,7 +553,7 @@ def evaluate(task: dict) -> dict:
             res["render_s"] = time.perf_counter() - t0
             listen, _ = read_wav(listen_path)
             res.update(audio_metrics(call, orig, listen, clean, rate))
-            if not task["retranscribe"]:
+            if not task["retranscribe"] or (task["retranscribe_ok_only"] and mo.status != "ok"):
                 res.update(retranscribe_s=0.0, retranscribe_cached=True, retranscript="", recovered={})
                 continue
             if mo.mute or task["decode_name"] != "today":
@@ -724,8 +729,10 @@ def _git_commit() -> str:
 
 
 def run_engine(
-    engine: str, calls: list[Call], corpus: Path, args, methods: list[str], pad_s: float, decode_name: str = "today"
-) -> list[dict]:
+    engine: str, calls: list[Call], corpus: Path, args, methods: list[str], pad_s: float, decode_names: list[str]
+) -> dict[str, list[dict]]:
+    """Every call with every decoding setting, call by call (all settings of one call before the
+    next call), so a run stopped early still compares the settings on the same calls."""
     tasks = [
         {
             "call": asdict(c),
@@ -739,17 +746,19 @@ def run_engine(
             "decode": args.decodes[decode_name],
             "today": args.decodes["today"],
             "retranscribe": not args.no_retranscribe,
+            "retranscribe_ok_only": args.retranscribe_ok_only,
         }
         for c in calls
+        for decode_name in decode_names
     ]
-    results = []
+    results: dict[str, list[dict]] = {d: [] for d in decode_names}
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx, initializer=_init_worker) as pool:
-        futures = {pool.submit(evaluate, t): t["call"]["call_id"] for t in tasks}
+        futures = {pool.submit(evaluate, t): t["decode_name"] for t in tasks}
         for n, fut in enumerate(as_completed(futures), 1):
-            r = fut.result()
-            results.append(r)
+            r, decode_name = fut.result(), futures[fut]
+            results[decode_name].append(r)
             parts = []
             for m in methods:
                 mr = r["methods"].get(m, {})
@@ -761,7 +770,8 @@ def run_engine(
             tx = "cached" if r.get("transcribe_cached") else f"{r.get('transcribe_wall_s', 0):.1f} s"
             print(f"  [{engine} {decode_name} {n}/{len(tasks)} {time.perf_counter() - t0:.0f} s] {r['call_id']} ({tx}): "
                   + "; ".join(parts), flush=True)  # fmt: skip
-    results.sort(key=lambda r: r["call_id"])
+    for rs in results.values():
+        rs.sort(key=lambda r: r["call_id"])
     return results
 
 
@@ -786,6 +796,9 @@ def report(args, calls: list[Call], info: dict, results_by_engine: dict, methods
         + (
             " — **skipped in this run (`--no-retranscribe`): PII strings recovered not measured**."
             if args.no_retranscribe
+            else " — **only for calls marked ok in this run (`--retranscribe-ok-only`): PII strings recovered "
+            "not measured for calls held for review** (false-safe stays fully measured)."
+            if args.retranscribe_ok_only
             else "."
         ),
         "",
@@ -982,6 +995,12 @@ def main() -> None:
         action="store_true",
         help="skip re-transcribing listening copies (screening: PII strings recovered not measured)",
     )
+    p.add_argument(
+        "--retranscribe-ok-only",
+        action="store_true",
+        help="re-transcribe only the listening copies of calls marked ok (what ships; false-safe stays measured, "
+        "PII strings recovered is then not measured for calls held for review)",
+    )
     args = p.parse_args()
 
     _setup_django()
@@ -1028,10 +1047,14 @@ def main() -> None:
 
     results_by_engine = {}
     for engine in engines:
+        names = ", ".join(args.decode_names)
+        print(
+            f"==> {engine} [{names}]: {len(calls)} calls, methods {', '.join(methods)}, {args.jobs} job(s)", flush=True
+        )
+        by_decode = run_engine(engine, calls, corpus, args, methods, pad_s, args.decode_names)
         for dname in args.decode_names:
             label = engine if args.decode_names == ["today"] else f"{engine} [{dname}]"
-            print(f"==> {label}: {len(calls)} calls, methods {', '.join(methods)}, {args.jobs} job(s)", flush=True)
-            results_by_engine[label] = run_engine(engine, calls, corpus, args, methods, pad_s, dname)
+            results_by_engine[label] = by_decode[dname]
     wall = time.perf_counter() - t_start
 
     text = report(args, calls, info, results_by_engine, methods, skipped, pad_s, wall)

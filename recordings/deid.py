@@ -12,7 +12,8 @@ mutes (the ``reason`` recorded with each span):
 ``cue``             after a cue word (card, phone, ID, 卡号, 手机, 验证码 ...) until confident
                     non-number words resume (one is enough once the number itself was heard)
                     or a horizon passes;
-``low_confidence``  words below a probability threshold next to a number-like run;
+``low_confidence``  words below a probability threshold next to a number-like run, and words
+                    decoded next to a decoding loop outside a run of confident plain words;
 ``uncovered``       speech that voice activity detection heard but no transcript word covers;
 ``email``           e-mail addresses and spelled letters ("j dot smith at example dot com");
 ``untimed``         text that cannot be placed in time (its whole segment is muted).
@@ -121,11 +122,13 @@ class Token:
     repeat_cue: bool = False  # "I repeat", "no wait", 再说一遍, 不对: the number comes again
     filler: bool = False  # does not break a spoken number ("six, uh, two")
     repeat: bool = False  # part of a decoding loop: evidence of nothing
+    near_loop: bool = False  # decoded in or next to a decoding loop
+    distrust: bool = False  # near a loop and not in a run of confident plain words
     reasons: set[str] = field(default_factory=set)
 
     @property
     def confident(self) -> bool:
-        return not self.repeat and (self.prob is None or self.prob >= LOW_PROB)
+        return not (self.repeat or self.distrust) and (self.prob is None or self.prob >= LOW_PROB)
 
     @property
     def numberish(self) -> bool:
@@ -206,7 +209,8 @@ def _tokens(segments: Sequence[SegmentText], texts: list[str]) -> tuple[list[Tok
             if at < 0 or text[cursor:at].strip() or not (w.end >= w.start >= 0):
                 seg_tokens = None
                 break
-            seg_tokens.append(classify(Token(i, at, at + len(t), float(w.start), float(w.end), t, w.prob)))
+            token = Token(i, at, at + len(t), float(w.start), float(w.end), t, w.prob, near_loop=w.near_loop)
+            seg_tokens.append(classify(token))
             cursor = at + len(t)
         if seg_tokens is None or text[cursor:].strip():
             untimed.append(i)  # characters no timed word covers: fail closed
@@ -398,6 +402,36 @@ def _mark_loops(tokens: list[Token]) -> float:
     return sum(t.end - t.start for t in tokens if t.repeat)
 
 
+def _distrust_near_loops(tokens: list[Token]) -> None:
+    """Layer 0: words decoded in or next to a stretch the decoder looped over (``near_loop``).
+    A decode resumed after a loop may start inside the number it could not read and write its
+    digits as plain words ("牛牛花汤"): such words vouch for their audio only as a run of
+    confident plain words (CUE_RESUME_WORDS / CUE_RESUME_CHARS, as speech resuming after a cue);
+    the others are doubtful (not ``confident``) and muted. Kept ones ask for a listen."""
+    run: list[Token] = []
+
+    def close() -> None:
+        words = sum(not _CJK.search(t.text) for t in run if not t.filler)
+        chars = sum(len(_PUNCT.sub("", t.text)) for t in run if not t.filler and _CJK.search(t.text))
+        if words < CUE_RESUME_WORDS and chars < CUE_RESUME_CHARS:
+            for t in run:
+                t.distrust = True
+        run.clear()
+
+    for t in tokens:
+        if run and (not t.near_loop or t.start - run[-1].end > RUN_GAP_S):
+            close()
+        if t.near_loop and t.confident and (t.plain or t.filler):
+            run.append(t)
+        elif t.near_loop:
+            close()
+            t.distrust = True
+    close()
+    for t in tokens:
+        if t.distrust:
+            t.reasons.add("low_confidence")
+
+
 def _uncovered(tokens: list[Token], speech: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """Layer 4: speech regions that no transcript word covers (words of a decoding loop and
     words stretched far beyond their spoken length cover nothing)."""
@@ -483,6 +517,7 @@ def plan_listening_copy(
     texts = [_segment_text(s) for s in segments]
     tokens, untimed = _tokens(segments, texts)
     loop_s = _mark_loops(tokens)
+    _distrust_near_loops(tokens)
     _number_runs(tokens)
     extents = _number_extents(tokens, speech or [])
     windows = _cue_windows(tokens, duration_s) + _repeat_windows(tokens)
@@ -525,6 +560,9 @@ def plan_listening_copy(
     if loop_s > REVIEW_LOOP_S:
         review.append(f"the recogniser repeated itself over {loop_s:.1f} s (a decoding loop)")
     kept = [t for t in tokens if not t.reasons and not t.filler]
+    n = sum(t.near_loop for t in kept)
+    if n:
+        review.append(f"{n} word(s) kept audible were decoded next to a decoding loop (not trusted alone)")
     doubtful = sum(not t.confident for t in kept)
     if kept and doubtful / len(kept) >= REVIEW_DOUBTFUL_KEPT:
         review.append(f"{doubtful} of {len(kept)} words kept audible were recognised with low confidence")

@@ -65,7 +65,10 @@ def transcribe_audio(
         speech=None if result.speech is None else [tuple(r) for r in result.speech],
     )
     for seg in result.segments:
-        words = tuple(Word(start=w.start, end=w.end, text=w.text, prob=round(w.probability, 4)) for w in seg.words)
+        words = tuple(
+            Word(start=w.start, end=w.end, text=w.text, prob=round(w.probability, 4), near_loop=w.near_loop)
+            for w in seg.words
+        )
         out.segments.append(SegmentText(start=seg.start, end=seg.end, text=seg.text, words=words))
         out.confidences.append(segment_confidence([w.probability for w in seg.words], seg.avg_logprob))
     return out

@@ -42,6 +42,9 @@ class Word:
     end: float
     text: str
     prob: float | None = None
+    # decoded in or next to a decoding loop (``speech.decoding.mark_near_loops``): not evidence
+    # on its own that the speech under it is harmless (``deid._distrust_near_loops``)
+    near_loop: bool = False
 
 
 @dataclass(frozen=True)

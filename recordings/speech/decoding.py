@@ -15,7 +15,7 @@ import math
 import re
 import threading
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Decoding settings shared by both engines.
 BEAM_SIZE = 5
@@ -60,15 +60,20 @@ DECODE_DEFAULTS: dict = {
     "no_repeat_ngram_size": 0,
     "hallucination_silence_threshold": None,
     "prompt": None,
-    # what happens to a segment whose text loops (rule 4 below): "drop" it whole, or "trim" it to
-    # the words before the loop starts (the rest of its time then has no words)
+    # what happens to a segment whose text loops (rule 4 below): "drop" it whole, "trim" it to
+    # the words before the loop starts (the rest of its time then has no words), or "resume":
+    # trim it and decode again from the next stretch of speech (``resume_after_loops``); every
+    # word in or near the looped stretch is then marked ``near_loop`` (``mark_near_loops``)
     "loop_segments": "drop",
+    # "resume" only at a stretch of speech that follows a pause at least this long (seconds,
+    # measured between voice-activity regions); 0: at the first stretch after the loop began
+    "loop_resume_pause_s": 0.0,
     "vad_threshold": VAD_THRESHOLD,
     "vad_min_silence_ms": VAD_MIN_SILENCE_MS,
     "vad_speech_pad_ms": VAD_SPEECH_PAD_MS,
     "clip_merge_gap_s": CLIP_MERGE_GAP_S,
 }
-FASTER_WHISPER_ONLY = {"repetition_penalty": 1.0, "no_repeat_ngram_size": 0}
+FASTER_WHISPER_ONLY = {"repetition_penalty": 1.0, "no_repeat_ngram_size": 0, "loop_resume_pause_s": 0.0}
 
 
 def decode_options(overrides: dict | None = None) -> dict:
@@ -82,6 +87,9 @@ def decode_options(overrides: dict | None = None) -> dict:
     out["temperature"] = float(t) if isinstance(t, int | float) else tuple(float(x) for x in t)
     if out["loop_segments"] not in ("drop", "trim", "resume"):
         raise ValueError("decoding setting 'loop_segments' must be 'drop', 'trim' or 'resume'")
+    pause = out["loop_resume_pause_s"]
+    if not isinstance(pause, int | float) or isinstance(pause, bool) or not 0 <= pause < 30:
+        raise ValueError("decoding setting 'loop_resume_pause_s' must be seconds from 0 to 30")
     prompt = out["prompt"]
     if prompt is not None and not isinstance(prompt, dict):
         raise ValueError("decoding setting 'prompt' must be a mapping of language code to text")
@@ -144,6 +152,10 @@ class Word:
     end: float
     text: str  # as the model produced it, including a leading space in English
     probability: float
+    # in (or within LOOP_NEAR_MARGIN_S of) a stretch the decoder looped over: with
+    # loop_segments="resume" such words come from a decode that may have restarted inside the
+    # number it could not read (recordings.deid does not take them as evidence on their own)
+    near_loop: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,12 +220,37 @@ def _is_loop(seg: Segment) -> bool:
     )
 
 
-def resume_after_loops(segments: list[Segment], regions, decode_spans) -> list[Segment]:
+def loop_stretches(segments: list[Segment]) -> list[tuple[float, float]]:
+    """The time each looping segment's loop covers: from where its loop begins (after the words
+    ``trim_loop`` keeps) to the segment's end, which is where the decoder's window ended."""
+    out = []
+    for seg in segments:
+        if _is_loop(seg):
+            kept = trim_loop(seg)
+            out.append((kept.end if kept is not None else seg.start, seg.end))
+    return out
+
+
+def _resume_at(loop_start: float, end: float, regions, min_pause_s: float) -> float | None:
+    """The start of the first voice-activity region after ``loop_start`` (and before the window's
+    last half second) that follows at least ``min_pause_s`` without speech."""
+    prev_end = None
+    for a, b in sorted(regions or []):
+        if loop_start < a < end - 0.5 and (min_pause_s <= 0 or prev_end is None or a - prev_end >= min_pause_s):
+            return a
+        prev_end = b if prev_end is None else max(prev_end, b)
+    return None
+
+
+def resume_after_loops(segments: list[Segment], regions, decode_spans, *, min_pause_s: float = 0.0) -> list[Segment]:
     """Decode again what a decoding loop swallowed, from the next stretch of speech on. Once in a
     loop ("4-4-4-…") the decoder writes it to the end of its 30 s window and every word said there
     is lost; decoding again from the loop's start only loops again. The looping segment stays
     (``postprocess`` trims it, its loop's time keeps no words); ``decode_spans(spans)`` decodes from
-    the first voice-activity region that starts after the loop began to the segment's end."""
+    the first voice-activity region that starts after the loop began (after a pause of at least
+    ``min_pause_s``, measured between the regions) to the segment's end. The resumed decode may
+    still start inside the number the decoder could not read: ``postprocess`` marks its words
+    ``near_loop``."""
     out, pending = list(segments), list(segments)
     for _ in range(LOOP_RESUME_ROUNDS):
         spans = []
@@ -222,7 +259,7 @@ def resume_after_loops(segments: list[Segment], regions, decode_spans) -> list[S
                 continue
             kept = trim_loop(seg)
             loop_start = kept.end if kept is not None else seg.start
-            nxt = next((a for a, _b in regions or [] if loop_start < a < seg.end - 0.5), None)
+            nxt = _resume_at(loop_start, seg.end, regions, min_pause_s)
             if nxt is not None:
                 spans.append((math.floor(nxt * 100) / 100, math.ceil(seg.end * 100) / 100))
         if not spans:
@@ -232,10 +269,30 @@ def resume_after_loops(segments: list[Segment], regions, decode_spans) -> list[S
     return sorted(out, key=lambda s: (s.start, s.end))
 
 
+LOOP_NEAR_MARGIN_S = 1.0  # words this close to a looped stretch are marked near_loop too
+
+
+def mark_near_loops(
+    segments: list[Segment], stretches: list[tuple[float, float]], *, margin_s: float = LOOP_NEAR_MARGIN_S
+) -> list[Segment]:
+    """The segments with every word that overlaps a looped stretch (widened by ``margin_s`` on
+    both sides) marked ``near_loop``. Pure; text and times are unchanged."""
+    wide = [(a - margin_s, b + margin_s) for a, b in stretches]
+    out = []
+    for seg in segments:
+        words = [
+            replace(w, near_loop=True) if any(w.start < b and a < w.end for a, b in wide) else w for w in seg.words
+        ]
+        out.append(replace(seg, words=words) if words != seg.words else seg)
+    return out
+
+
 def postprocess(
     segments: list[Segment], *, language: str, duration_s: float, loop_segments: str = "drop"
 ) -> list[Segment]:
-    """Shared clean-up: drop hallucinated and empty segments, simplified Chinese for zh."""
+    """Shared clean-up: drop hallucinated and empty segments, simplified Chinese for zh. With
+    ``loop_segments="resume"`` the words in or near a looped stretch are marked ``near_loop``."""
+    stretches = loop_stretches(segments) if loop_segments == "resume" else []
     out: list[Segment] = []
     for seg in segments:
         trim = loop_segments in ("trim", "resume")
@@ -268,7 +325,7 @@ def postprocess(
                 words=words,
             )
         )
-    return out
+    return mark_near_loops(out, stretches) if stretches else out
 
 
 _opencc_lock = threading.Lock()
@@ -300,7 +357,7 @@ def _to_simplified_words(words: list[Word]) -> list[Word]:
         out, pos = [], 0
         for w in words:
             n = len(w.text)
-            out.append(Word(w.start, w.end, converted[pos : pos + n], w.probability))
+            out.append(replace(w, text=converted[pos : pos + n]))
             pos += n
         return out
-    return [Word(w.start, w.end, to_simplified(w.text), w.probability) for w in words]
+    return [replace(w, text=to_simplified(w.text)) for w in words]

@@ -169,7 +169,9 @@ class FasterWhisperEngine:
                         )
                         return [_fw_segment(s) for s in again]
 
-                    segments = resume_after_loops(segments, speech, decode_spans)
+                    segments = resume_after_loops(
+                        segments, speech, decode_spans, min_pause_s=opts["loop_resume_pause_s"]
+                    )
         except (ValueError, OSError, RuntimeError) as exc:
             raise TranscriptionError(f"faster-whisper could not transcribe {path}: {exc}") from exc
         except Exception as exc:  # av.error.* for unreadable input

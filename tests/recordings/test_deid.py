@@ -386,3 +386,36 @@ def test_an_empty_segment_without_words_needs_no_review_but_its_speech_is_muted(
     p = plan(words, empty, speech=[(0.0, 2.9), (5.0, 6.0)])
     assert p.status == "ok", p.review  # 1 s uncovered: below REVIEW_UNCOVERED_S
     assert muted(p, 5.0, 6.0) and p.muted_s["uncovered"] >= 1.0  # speech no word covers
+
+
+def near_loop(s: SegmentText) -> SegmentText:
+    """The same words, decoded in or next to a stretch the decoder looped over."""
+    words = tuple(Word(w.start, w.end, w.text, w.prob, near_loop=True) for w in s.words)
+    return SegmentText(s.start, s.end, s.text, words)
+
+
+def test_words_decoded_next_to_a_decoding_loop_vouch_for_their_audio_only_as_a_confident_plain_run():
+    # c003-zh with loop_segments="resume": the decode resumed inside the card number and wrote
+    # its digits as confident plain words ("牛牛花汤"); after a pause it heard the complaint
+    digits = seg("牛牛", "花", "汤", start=13.1)
+    complaint = seg("年", "费", "太", "高", "了", start=16.1)
+    speech = [(13.1, 14.5), (16.1, 18.1)]
+    trusted = plan(digits, complaint, speech=speech, language="zh")
+    assert not touched(trusted, 13.1, 14.5) and trusted.status == "ok"  # without the mark: kept, released
+    p = plan(near_loop(digits), near_loop(complaint), speech=speech, language="zh")
+    assert muted(p, 13.1, 14.5) and p.muted_s["low_confidence"] > 0
+    assert "牛" not in p.segments[0].redacted
+    assert not touched(p, 16.1 + PAD + 0.01, 18.1)  # five confident plain characters in a row: kept
+    assert p.segments[1].redacted == "年费太高了"
+    assert p.status == "needs_review" and any("decoding loop" in r for r in p.review)
+
+
+def test_near_a_loop_a_doubtful_word_breaks_the_run_and_english_needs_three_plain_words():
+    s = near_loop(seg(" the", " fee", (" bird", 0.3), " was", " very", " much", " charged", start=20.0))
+    p = plan(s)
+    for w in ("the", "fee", "bird"):  # a filler and one plain word, then a doubtful one: no run
+        assert muted(p, *word_times(s, w)), w
+    for w in ("very", "much", "charged"):  # " was very much charged": confident plain words
+        assert not touched(p, word_times(s, w)[0] + PAD, word_times(s, w)[1]), w
+    one = near_loop(seg(" bank", start=30.0))
+    assert muted(plan(one), 30.0, 30.4)  # a lone confident word near a loop vouches for nothing
