@@ -179,6 +179,7 @@ class AuditAction(models.TextChoices):
     ANALYTICS_EXPORT = "analytics.export", _("导出分析报表")
     ANALYTICS_IMPROVEMENT_CREATE = "analytics.improvement_create", _("新建整改事项")
     ANALYTICS_IMPROVEMENT_STATUS = "analytics.improvement_status", _("更新整改状态")
+    MAIL_NOT_COMPLAINT = "mail.not_complaint", _("来信认定为非投诉")
 
     @classmethod
     def label_of(cls, value: str) -> str:

@@ -47,7 +47,8 @@ def intake(request: HttpRequest) -> HttpResponse:
     if not may_register(request.user):
         raise Http404
     from_call = _call_to_register(request)
-    form = IntakeForm(request.POST or None, user=request.user)
+    from_mail = _mail_to_register(request)
+    form = IntakeForm(request.POST or None, user=request.user, initial=from_mail.initial if from_mail else None)
     if request.method == "POST" and form.is_valid():
         repeat_of = None
         if form.cleaned_data["repeat_of"]:
@@ -55,7 +56,10 @@ def intake(request: HttpRequest) -> HttpResponse:
         try:
             case = complaint_register(
                 actor=request.user,
-                intake_key=f"form:{request.user.pk}:{form.cleaned_data['form_token']}",
+                # A mail is registered once, whoever sends its form and however often.
+                intake_key=f"mail:{from_mail.mail.pk}"
+                if from_mail
+                else f"form:{request.user.pk}:{form.cleaned_data['form_token']}",
                 repeat_of=repeat_of,
                 **form.service_kwargs(),
             )
@@ -68,13 +72,20 @@ def intake(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("已登记投诉 %(ref)s") % {"ref": case.reference})
             if from_call is not None:
                 _link_call(request, from_call.recording, case)
+            if from_mail is not None:
+                _link_mail(request, from_mail.mail, case)
             if not org_visible_to(request.user, case.responsible_org):
                 # Routed outside the registrant's scope (e.g. a branch desk logging a head-office
                 # case): the message carries the reference; the case page would be a 404.
                 return redirect("complaints:intake")
             return redirect("workflow:case", pk=case.pk)
     status = 422 if form.is_bound else 200
-    context = {"form": form, "recent": selectors.recent_codes_for(request.user), "from_call": from_call}
+    context = {
+        "form": form,
+        "recent": selectors.recent_codes_for(request.user),
+        "from_call": from_call,
+        "from_mail": from_mail,
+    }
     if form.is_bound:
         if "form_token" in form.errors:
             form.data = form.data.copy()
@@ -165,6 +176,48 @@ def _link_call(request: HttpRequest, recording, case) -> None:
     except ValidationError as exc:
         # The case is registered either way; say why the call could not be attached.
         messages.warning(request, "; ".join(exc.messages))
+
+
+@dataclass(frozen=True)
+class MailToRegister:
+    mail: object
+    initial: dict
+
+
+def _mail_to_register(request: HttpRequest) -> MailToRegister | None:
+    """The customer's mail this complaint is registered from (?mail=<id>), prefilling the form:
+    e-mail channel, received when the mail reached the bank (the clock starts then), subject as
+    summary, text as details, the sender's name. A mail the user may not see, or one already
+    handled otherwise (not a complaint, filed to a case), is a 404."""
+    raw = request.POST.get("mail") or request.GET.get("mail")
+    if not raw:
+        return None
+    from django.utils import timezone
+
+    from mailintake.models import InboundMail
+    from mailintake.selectors import mail_draft_for
+
+    mail = mail_draft_for(request.user, id_param(raw) or 0)
+    if mail is None or mail.status not in (InboundMail.Status.DRAFT, InboundMail.Status.REGISTERED):
+        raise Http404
+    initial = {
+        "channel": Complaint.Channel.EMAIL,
+        "summary": " ".join(mail.subject.split())[:200],
+        "details": mail.body[:5000],
+        "received_at": timezone.localtime(mail.received_at).strftime("%Y-%m-%dT%H:%M"),
+        "customer_name": mail.sender_name[:50],
+    }
+    return MailToRegister(mail=mail, initial=initial)
+
+
+def _link_mail(request: HttpRequest, mail, case) -> None:
+    from mailintake.services import mail_draft_register
+
+    try:
+        mail_draft_register(actor=request.user, mail=mail, complaint=case)
+    except ValidationError as exc:
+        if getattr(mail, "complaint_id", None) != case.pk:
+            messages.warning(request, "; ".join(exc.messages))
 
 
 def _lookup_customer(request):

@@ -65,6 +65,14 @@ def rec_ids_api(resp) -> set[str]:
     return {f"rec:{row['id']}" for row in resp.json()["results"]}
 
 
+def mail_ids_html(resp) -> set[str]:
+    return {f"mail:{n}" for n in re.findall(r'data-mail="(\d+)"', body_text(resp))}
+
+
+def mail_pk(mail) -> list:
+    return [mail.pk]
+
+
 def improvement_ids_html(resp) -> set[str]:
     return {f"imp:{n}" for n in re.findall(r"/analytics/improvements/(\d+)/", body_text(resp))}
 
@@ -204,6 +212,15 @@ REGISTRY: list[Route] = [
     ),
     Route("complaints:intake", INTAKE),
     Route(
+        "complaints:intake",
+        INTAKE,
+        data=lambda w: {"mail": w.mail["BJS"][0].pk},
+        lists="mail@BJS",
+        filter_outside_scope_404=True,
+        variant="from mail",
+        note="registering a mail of the queue: a mail outside the user's scope is a 404",
+    ),
+    Route(
         "complaints:intake_customer",
         INTAKE,
         method="POST",
@@ -319,6 +336,26 @@ REGISTRY: list[Route] = [
         )
         for name in workflow_actions()
     ],
+    # --- mailintake (e-mail into the intake queue) ---
+    Route("mailintake:queue", INTAKE, rows=mail_ids_html, lists="mail", note="drafts of the user's subtree"),
+    Route("mailintake:detail", INTAKE, obj="mail", args=mail_pk),
+    Route(
+        "mailintake:attachment",
+        INTAKE,
+        obj="mail",
+        args=lambda m: [m.pk, m.attachments.get().pk],
+        note="a download (application/octet-stream), never rendered",
+    ),
+    Route(
+        "mailintake:not_complaint",
+        INTAKE,
+        obj="mail",
+        args=mail_pk,
+        method="POST",
+        data=lambda w: {"reason": ""},
+        ok=frozenset({400}),
+        note="without a reason nothing changes (tests/mailintake/test_pages.py)",
+    ),
     # --- recordings: pages ---
     Route("recordings:list", ALL, rows=rec_ids_html, lists="recordings"),
     Route("recordings:upload", UPLOAD, method="POST", ok=frozenset({400}), note="no file: a form error"),

@@ -84,6 +84,7 @@ class World:
     recordings: dict[str, list] = field(default_factory=dict)  # org code -> linked recordings
     unlinked: dict[str, list] = field(default_factory=dict)  # org code -> unlinked recordings
     improvements: dict[str, list] = field(default_factory=dict)
+    mail: dict[str, list] = field(default_factory=dict)  # org code -> mail in its intake queue
     mobiles: dict[str, str] = field(default_factory=lambda: dict(MOBILES))
 
     def org_of(self, user: User) -> str:
@@ -103,6 +104,8 @@ class World:
             return {f"rec:{r.pk}" for o in orgs for r in self.unlinked.get(o, [])}
         if what == "improvements":
             return {f"imp:{i.pk}" for o in orgs for i in self.improvements.get(o, [])}
+        if what == "mail":
+            return {f"mail:{m.pk}" for o in orgs for m in self.mail.get(o, [])}
         raise ValueError(what)
 
     def probes(self, kind: str, org: str) -> list:
@@ -113,6 +116,8 @@ class World:
             return self.recordings[org][:1] + self.unlinked[org][:1]
         if kind == "improvement":
             return self.improvements[org][:1]
+        if kind == "mail":
+            return self.mail[org][:1]
         raise ValueError(kind)
 
 
@@ -234,5 +239,27 @@ def build_world() -> World:
             )
             for j in range(IMPROVEMENTS_PER_ORG[code])
         ]
+    world.mail = _mail(orgs)
     rollup_rebuild()
     return world
+
+
+def _mail(orgs: dict[str, Organisation]) -> dict[str, list]:
+    """One customer mail per branch org (its own complaints mailbox), with numbers and a PDF."""
+    from django.test import override_settings
+
+    from mailintake.services import mail_receive
+    from tests.mailintake.mail import PDF, multipart_mail
+
+    mailboxes = {f"{code.lower()}@bank.example": code for code in BRANCH_ORGS}
+    found = {}
+    with override_settings(MAIL_INTAKE_RECIPIENTS=mailboxes):
+        for code in BRANCH_ORGS:
+            raw = multipart_mail(
+                plain=f"卡号 {CARDS[code]}，手机 {MOBILES[code]}，身份证 {ID_NUMBERS[code]}",
+                html=None,
+                attachments=[('filename="statement.pdf"', "application/pdf", PDF)],
+                message_id=f"<world-{code}@example.com>",
+            )
+            found[code] = [mail_receive(raw=raw, recipient=f"{code.lower()}@bank.example").mail]
+    return found

@@ -28,16 +28,17 @@ from voc.extensions import BadContribution, ExtensionPoint
 from workflow.timeline import TIMELINE
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics", "integrations"]  # in INSTALLED_APPS order
+# in INSTALLED_APPS order
+DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics", "integrations", "mailintake"]
 
 
 def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
     points = (NAVIGATION, CASE_PANELS, TIMELINE, DEMO, SEARCH)
     found = {p.name: [c.app for c in p.contributions()] for p in points}
     assert found == {
-        "navigation.links_for": ["complaints", "workflow", "recordings", "analytics"],
+        "navigation.links_for": ["complaints", "workflow", "recordings", "analytics", "mailintake"],
         "case_panels.panels_for": ["workflow", "recordings"],
-        "timeline.entries_for": ["recordings"],
+        "timeline.entries_for": ["recordings", "mailintake"],
         "demo.seed": ["complaints", "workflow", "recordings", "analytics"],
         "search.complaint_ids_matching": ["recordings"],
     }
@@ -143,6 +144,7 @@ def test_the_menu_keeps_its_order(org_tree, make_user):
         "analytics_trends",
         "analytics_perf",
         "analytics_improvements",
+        "mail",
         "notifications",
     ]
     assert keys(make_user(roles.BRANCH_HANDLER, org_tree.bj)) == [
@@ -152,6 +154,7 @@ def test_the_menu_keeps_its_order(org_tree, make_user):
         "wf_inbox",
         "recordings",
         "listen",
+        "mail",
         "notifications",
     ]
     assert keys(make_user(roles.ADMIN, org_tree.ho))[-3:] == ["notifications", "admin", "audit"]

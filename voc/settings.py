@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "recordings",
     "analytics",
     "integrations",
+    "mailintake",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +283,17 @@ ANALYTICS_FLUSH_DEBOUNCE_S = env.float("VOC_ANALYTICS_FLUSH_DEBOUNCE_S", default
 # reports then lag registrations by at most this). 0: every change shows at the next page view.
 ANALYTICS_STALE_SECONDS = env.float("VOC_ANALYTICS_STALE_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE["analytics-rollup-flush"] = {"task": "analytics.rollup_flush", "schedule": 60.0}
+
+# --- Mail intake (issue 15: docs/email-intake.md) ---------------------------
+# manage.py mail_intake_smtp listens here (behind the bank's mail gateway, which does TLS and spam).
+MAIL_INTAKE_HOST = env("VOC_MAIL_INTAKE_HOST", default="127.0.0.1")
+MAIL_INTAKE_PORT = env.int("VOC_MAIL_INTAKE_PORT", default=8025)
+MAIL_INTAKE_MAX_BYTES = env.int("VOC_MAIL_INTAKE_MAX_BYTES", default=25 * 1024 * 1024)  # whole message
+# Recipients taken, each with the org code whose queue gets its mail ("" = head office):
+# VOC_MAIL_INTAKE_RECIPIENTS="complaints@bank.example=,bj.complaints@bank.example=BJ"
+MAIL_INTAKE_RECIPIENTS = env.dict("VOC_MAIL_INTAKE_RECIPIENTS", default={"complaints@bank.example": ""})
+MAIL_INTAKE_ATTACHMENT_MAX_BYTES = env.int("VOC_MAIL_INTAKE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+MAIL_INTAKE_MAX_ATTACHMENTS = env.int("VOC_MAIL_INTAKE_MAX_ATTACHMENTS", default=20)
 
 # --- Recordings -----------------------------------------------------------
 # Uploads are validated (size, magic bytes, ffprobe) before anything is queued.

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MailIntakeConfig(AppConfig):
+    """E-mail into the intake queue (issue 15): an SMTP listener, drafts for intake staff, replies
+    filed to their case. Builds on complaints (the intake form registers a draft)."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "mailintake"
+    verbose_name = _("邮件受理")
