@@ -30,6 +30,10 @@ class Panel:
 
 
 CASE_PANELS = ExtensionPoint("case_panels.panels_for", owner="complaints", item=Panel)
+# The customer page (complaints.views.customer_page) asks the same way: ``<app>/customer_panels.py``
+# with ``panels_for(request, view) -> list[Panel]``, ``view`` a ``customer_selectors.CustomerView``
+# whose cases are already scoped to the user (a panel shows nothing about any other case).
+CUSTOMER_PANELS = ExtensionPoint("customer_panels.panels_for", owner="complaints", item=Panel)
 
 
 def case_panels(request, complaint, **hints) -> list[Panel]:
@@ -40,16 +44,25 @@ def case_panels(request, complaint, **hints) -> list[Panel]:
 def render_case_panels(request, complaint, **hints) -> tuple[list[str], list[str]]:
     """(the panels rendered to HTML in order, their stylesheets); a panel that fails to render
     in production is left out (logged)."""
+    return _render(request, case_panels(request, complaint, **hints), {"case": complaint}, f"complaint {complaint.pk}")
+
+
+def render_customer_panels(request, view) -> tuple[list[str], list[str]]:
+    """The customer page's panels from the other apps, as ``render_case_panels``."""
+    panels = sorted(CUSTOMER_PANELS.collect(request, view), key=lambda p: p.order)
+    return _render(request, panels, {"view": view}, f"customer {view.customer.pk}")
+
+
+def _render(request, panels: list[Panel], context: dict, what: str) -> tuple[list[str], list[str]]:
     from django.template.loader import render_to_string
 
     html: list[str] = []
-    panels = case_panels(request, complaint, **hints)
     stylesheets = list(dict.fromkeys(p.stylesheet for p in panels if p.stylesheet))
     for panel in panels:
         try:
-            html.append(render_to_string(panel.template, {**panel.context, "case": complaint}, request=request))
+            html.append(render_to_string(panel.template, {**panel.context, **context}, request=request))
         except Exception:
             if not settings.PRODUCTION:
                 raise  # in development and tests a broken panel must fail loudly
-            logger.exception("case panel %s failed for complaint %s", panel.template, complaint.pk)
+            logger.exception("panel %s failed for %s", panel.template, what)
     return html, stylesheets

@@ -14,6 +14,7 @@ urlpatterns = [
     path("intake/repeat-check/", views.intake_repeat_check, name="intake_repeat_check"),
     path("public/", views.public_form, name="public_form"),
     path("public/thanks/", views.public_thanks, name="public_thanks"),
+    path("customers/<id:pk>/", views.customer_page, name="customer"),
     path("taxonomy/search/", taxonomy_views.taxonomy_search, name="taxonomy_search"),
     re_path(rf"^{REF}/$", views.detail, name="detail"),
     re_path(rf"^{REF}/link-repeat/$", views.link_repeat, name="link_repeat"),

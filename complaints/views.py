@@ -294,6 +294,33 @@ def case_page(request: HttpRequest, case: Complaint, *, status: int = 200, **hin
 
 
 @login_required
+@require_GET
+def customer_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One customer for staff who may see them (客户视图): their cases in the user's scope with
+    status, deadlines, codes, outcome and redress; the repeat pattern; how they complained and
+    were told; the other apps' panels (calls). A customer none of whose cases the user may see
+    is a 404 (``customer_selectors``). Numbers masked; the reveal is the case's audited one."""
+    from .customer_selectors import customer_view_for
+    from .panels import render_customer_panels
+
+    user = request.user
+    view = customer_view_for(user, pk)
+    panels, stylesheets = render_customer_panels(request, view)
+    return render(
+        request,
+        "complaints/customer.html",
+        {
+            "view": view,
+            "customer": view.customer,
+            "panels": panels,
+            "panel_stylesheets": stylesheets,
+            "can_unmask": can_unmask(user),
+            "show_home_org": org_visible_to(user, view.customer.home_org),
+        },
+    )
+
+
+@login_required
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The old address by reference: a permanent redirect to the one case page (query string kept).
 

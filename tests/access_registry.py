@@ -210,6 +210,14 @@ REGISTRY: list[Route] = [
         ok=frozenset({404}),
         note="only the owner's own view: any other id is a 404 (tests/complaints/test_list_filters.py)",
     ),
+    Route(
+        "complaints:customer",
+        ALL,
+        obj="customer",
+        args=lambda cu: [cu.pk],
+        note="the customer page: their cases in the user's scope; a customer with none is a 404 "
+        "(two-branch customer in tests/complaints/test_customer_page.py)",
+    ),
     Route("complaints:intake", INTAKE),
     Route(
         "complaints:intake",

@@ -116,6 +116,8 @@ class World:
             return self.recordings[org][:1] + self.unlinked[org][:1]
         if kind == "improvement":
             return self.improvements[org][:1]
+        if kind == "customer":  # one customer per org: the org's cases share its mobile number
+            return [self.cases[org][0].customer]
         if kind == "mail":
             return self.mail[org][:1]
         raise ValueError(kind)

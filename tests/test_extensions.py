@@ -19,7 +19,7 @@ from django.urls import reverse
 from accounts import roles
 from accounts.management.commands.seed_demo import DEMO
 from accounts.navigation import NAVIGATION, collect_links
-from complaints.panels import CASE_PANELS
+from complaints.panels import CASE_PANELS, CUSTOMER_PANELS
 from complaints.selectors import SEARCH
 from tests.complaints.factories import ComplaintFactory
 from tests.conftest import PINNED_TODAY
@@ -33,11 +33,12 @@ DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics", "integration
 
 
 def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
-    points = (NAVIGATION, CASE_PANELS, TIMELINE, DEMO, SEARCH)
+    points = (NAVIGATION, CASE_PANELS, CUSTOMER_PANELS, TIMELINE, DEMO, SEARCH)
     found = {p.name: [c.app for c in p.contributions()] for p in points}
     assert found == {
         "navigation.links_for": ["complaints", "workflow", "recordings", "analytics", "mailintake"],
         "case_panels.panels_for": ["workflow", "recordings"],
+        "customer_panels.panels_for": ["workflow", "recordings"],
         "timeline.entries_for": ["recordings", "mailintake"],
         "demo.seed": ["complaints", "workflow", "recordings", "analytics"],
         "search.complaint_ids_matching": ["recordings"],
