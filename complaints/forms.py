@@ -23,6 +23,7 @@ from .models import Complaint, Customer, CustomerCard
 from .selectors import FLAG_FIELDS, ComplaintFilters
 from .services import CustomerInput
 from .taxonomy_selectors import code_search, taxonomy_rows
+from .worklist import BUCKET_LABELS
 
 REQUIRED = {"required": _("此项必填")}
 
@@ -263,6 +264,8 @@ class FilterForm(forms.Form):
     received_to = forms.DateField(
         validators=[plausible_date], label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # The inbox tiles' selections (a tile's count links here with its bucket).
+    bucket = forms.ChoiceField(label=_("待办"), required=False, choices=[("", "—"), *BUCKET_LABELS.items()])
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=[("", "")])
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
     customer = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
@@ -287,7 +290,7 @@ class FilterForm(forms.Form):
     def status_choices() -> list[tuple[str, str]]:
         return [("", _("全部")), (selectors.STATUS_OPEN, _("未办结（全部在办）")), *CaseState.choices]
 
-    MORE = ("customer_name", "code_a", "code_c", "channel", "received_from", "received_to", "sort", "flags")
+    MORE = ("customer_name", "code_a", "code_c", "channel", "bucket", "received_from", "received_to", "sort", "flags")
 
     def more_in_use(self) -> bool:
         """Whether a filter behind "more" is set (then that section opens)."""
@@ -411,7 +414,7 @@ class FilterForm(forms.Form):
             query["customer"] = crypto.search_token(number or NAME_PREFIX + name)
         if q:
             query["q"] = pii.mask_text(q)
-        for name_ in ("status", "code_a", "code_b", "code_c", "org", "channel"):
+        for name_ in ("status", "code_a", "code_b", "code_c", "org", "channel", "bucket"):
             if d.get(name_):
                 query[name_] = d[name_]
         query.setlist("flags", d.get("flags", []))
@@ -446,6 +449,7 @@ class FilterForm(forms.Form):
             q=q,
             number=number,
             customer_name=name,
+            bucket=d.get("bucket", ""),
         )
         f.nothing = bool(self.unmatched)  # words or an org that match nothing: no rows, not all rows
         return f

@@ -22,6 +22,7 @@ from . import cursor as cursors
 from .models import ClassificationCode, Complaint, Customer, RoutingRule, SavedView
 from .search import text_contains
 from .taxonomy_selectors import CodeRow, attach_codes, taxonomy_rows
+from .worklist import worklist_q
 
 FLAG_FIELDS = ("is_elderly", "is_repeat", "is_regulator_referred", "is_group_impact", "has_media_risk")
 LIST_RELATED = ("code_a", "code_b", "code_c", "responsible_org", "customer")
@@ -99,6 +100,8 @@ class ComplaintFilters:
     # A full mobile or ID number: the customer's cases, found by keyed hash (never a text search).
     number: str = ""
     customer_name: str = ""  # the customer's full name, exactly (张伟)
+    # The worklist or one of its buckets as the inbox's tiles count it (complaints.worklist): overdue, ...
+    bucket: str = ""
     nothing: bool = False  # a filter named something that does not exist
 
 
@@ -164,6 +167,8 @@ def complaint_filter(qs: QuerySet[Complaint], f: ComplaintFilters, user: User) -
         if visible is not None:  # already a subset (scopes are subtrees); kept as a guard
             subtree = [i for i in subtree if i in visible]
         qs = qs.filter(responsible_org_id__in=subtree)
+    if f.bucket:  # deadlines as of the bank's local day, as the inbox counts them
+        qs = qs.filter(worklist_q(f.bucket, timezone.localdate()))
     if f.channel:
         qs = qs.filter(channel=f.channel)
     for flag in f.flags:

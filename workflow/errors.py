@@ -24,6 +24,13 @@ class CaseNotFound(WorkflowError):
     http_status = 404
 
 
+class RequestNotFound(CaseNotFound):
+    """A request named by id (an extension request) does not exist or is not the acted-on case's.
+    Pages show it as a 404 like a case; the API answers 400 on the field that named it."""
+
+    code = "request_not_found"
+
+
 class ActionDenied(WorkflowError):
     """Wrong state, role, organisation, or a conflict of interest."""
 

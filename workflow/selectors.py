@@ -31,15 +31,13 @@ from accounts import roles
 from accounts.models import Organisation, User
 from accounts.selectors import scope_by_path, scope_to_user
 from complaints.models import Complaint
+from complaints.worklist import BUCKETS, RUNNING, WORKLIST_STATES, bucket_filters
 
 from . import clocks
 from .case_records import cached_records, case_records
 from .models import Decision, ExtensionRequest, InboxSeen, Pause
-from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
+from .states import FINAL_STATES, OPEN_STATES, CaseState
 from .work_calendar import work_calendar
-
-RUNNING = sorted(CLOCK_RUNNING_STATES)
-WORKLIST_STATES = sorted(OPEN_STATES | {CaseState.RESPONDED})
 
 
 def _calendar() -> clocks.WorkCalendar:
@@ -191,20 +189,9 @@ def clock_for(complaint: Complaint, *, now: datetime | None = None) -> CaseClock
 
 
 # --- Inboxes ---------------------------------------------------------------------
-def _buckets(today: date) -> dict[str, Q]:
-    soon = today + timedelta(days=settings.WORKFLOW_DUE_SOON_DAYS)
-    return {
-        "overdue": Q(status__in=RUNNING, due_date__lt=today),
-        "due_today": Q(status__in=RUNNING, due_date=today),
-        "due_soon": Q(status__in=RUNNING, due_date__gt=today, due_date__lte=soon),
-        "paused": Q(status=CaseState.PAUSED),
-        "awaiting_ho": Q(status=CaseState.HO_REVIEW),
-        "to_route": Q(status=CaseState.REGISTERED),
-        "unassigned": Q(assigned_to__isnull=True) & ~Q(status=CaseState.REGISTERED),
-    }
-
-
-BUCKETS = ("overdue", "due_today", "due_soon", "paused", "awaiting_ho", "to_route", "unassigned")
+# The worklist and its buckets are conditions on the case row, defined once in complaints.worklist
+# for the inbox (here) and the case list's 待办 filter, so a tile's count is the list's count.
+_buckets = bucket_filters
 
 
 def _urgency(qs: QuerySet) -> QuerySet:

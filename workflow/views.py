@@ -22,6 +22,7 @@ from accounts import roles
 from accounts.selectors import administers, sees_everything
 from complaints import selectors as complaint_selectors
 from complaints.views import case_page
+from complaints.worklist import BUCKET_LABELS, WORKLIST
 
 from . import actions, selectors
 from .errors import CaseNotFound, WorkflowError
@@ -118,7 +119,36 @@ def inbox(request: HttpRequest) -> HttpResponse:
     bucket = bucket if bucket in BUCKETS else ""
     sort = _sort(request)
     qs, counters = selectors.inbox_for(request.user, bucket=bucket, sort=sort)
-    return _seen_page(request, "inbox", qs, counters=counters, bucket=bucket, sort=sort, title=_("待办投诉"))
+    return _seen_page(
+        request,
+        "inbox",
+        qs,
+        counters=counters,
+        tiles=_tiles(counters, bucket),
+        bucket=bucket,
+        sort=sort,
+        title=_("待办投诉"),
+    )
+
+
+TILE_TONES = {"overdue": "bad", "due_today": "bad", "due_soon": "warn"}
+
+
+def _tiles(counters: dict[str, int], bucket: str) -> list[dict]:
+    """The inbox's tiles: each count links to the case list filtered the same way
+    (``complaints.worklist``: the list's count is the tile's), each label to this inbox's bucket."""
+    return [
+        {
+            "key": b or "total",
+            "bucket": b,
+            "list_bucket": b or WORKLIST,
+            "label": BUCKET_LABELS[b or WORKLIST],
+            "count": counters[b or "total"],
+            "tone": TILE_TONES.get(b, ""),
+            "on": b == bucket,
+        }
+        for b in ("", *BUCKETS)
+    ]
 
 
 @login_required

@@ -15,7 +15,20 @@ from ..models import SavedView
 MAX_SAVED_VIEWS = 20
 # What a view keeps: the list's filters and order. Never a page position (cursor) nor a customer
 # search (customer: an expiring token for a number or a name; customer_name), nor anything else.
-KEPT = ("q", "status", "code_a", "code_b", "code_c", "org", "channel", "flags", "received_from", "received_to", "sort")
+KEPT = (
+    "q",
+    "status",
+    "code_a",
+    "code_b",
+    "code_c",
+    "org",
+    "channel",
+    "bucket",
+    "flags",
+    "received_from",
+    "received_to",
+    "sort",
+)
 
 
 def clean_view_query(query: str) -> str:

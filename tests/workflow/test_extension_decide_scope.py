@@ -64,3 +64,22 @@ def test_the_service_refuses_a_request_of_another_case(org_tree, staff, new_case
         services.extension_decide(request_id=req.pk, complaint_id=mine.pk, actor=staff.bj_manager, approve=True)
     req.refresh_from_db()
     assert req.status == ExtensionRequest.Status.PENDING
+
+
+def test_the_api_answers_another_cases_request_id_with_400_on_the_field(org_tree, staff, new_case):
+    """The API's case is found (the manager sees both), so the wrong id is a bad field of the body:
+    400 on request_id with the page's message, not 404 (which would say the case is missing)."""
+    from .api_helpers import act
+
+    mine = put(new_case(org_tree.bj), "investigating", assigned_to=staff.bj_handler)
+    other = put(new_case(org_tree.bj), "investigating", assigned_to=staff.bj_handler)
+    req = _pending_request(other, staff)
+    resp = act(staff.bj_manager, mine, "decide_extension", {"request_id": req.pk, "decision": "approve"})
+    assert resp.status_code == 400, resp.json()
+    assert resp.json()["error"]["fields"] == {"request_id": ["延期申请不存在"]}
+    req.refresh_from_db()
+    assert req.status == ExtensionRequest.Status.PENDING and fresh(other).extension_level == 0
+    assert (
+        act(staff.bj_manager, mine, "decide_extension", {"request_id": 999999, "decision": "approve"}).status_code
+        == 400
+    )

@@ -15,8 +15,7 @@ from rest_framework import exceptions
 from accounts.models import User
 
 from .. import actions, services
-from ..errors import InvalidInput
-from ..models import ExtensionRequest
+from ..errors import InvalidInput, RequestNotFound
 
 
 def _comment(d, case, user, v):
@@ -34,16 +33,19 @@ def _decide_pause(d, case, user, v):
 
 
 def _decide_extension(d, case, user, v):
-    # The page's form carries the pending request's id; here it must be one of this case's.
-    if not ExtensionRequest.objects.filter(pk=d["request_id"], complaint_id=case.pk).exists():
-        raise exceptions.ValidationError({"request_id": [_("延期申请不存在")]})
-    return services.extension_decide(
-        request_id=d["request_id"],
-        actor=user,
-        approve=d["decision"] == "approve",
-        comment=d.get("comment", ""),
-        expected_version=v,
-    )
+    # The body names the request by id: the service decides it only if it is this case's, and
+    # refuses another case's (or an unknown id) as a bad field, not as a missing case.
+    try:
+        return services.extension_decide(
+            request_id=d["request_id"],
+            complaint_id=case.pk,
+            actor=user,
+            approve=d["decision"] == "approve",
+            comment=d.get("comment", ""),
+            expected_version=v,
+        )
+    except RequestNotFound as exc:
+        raise exceptions.ValidationError({"request_id": [exc.message]}) from None
 
 
 def _approve_verification_change(d, case, user, v):

@@ -14,7 +14,7 @@ from accounts.selectors import users_with_role_at
 from complaints.models import Complaint
 
 from .. import clocks, permissions
-from ..errors import ActionDenied, CaseNotFound, InvalidInput
+from ..errors import ActionDenied, InvalidInput, RequestNotFound
 from ..models import Decision, DeliveryChannel, ExtensionRequest, Pause, PauseRequest, VerificationRequest
 from ..selectors import clock_now
 from ..states import OPEN_STATES, CaseState
@@ -237,7 +237,7 @@ def extension_decide(
     try:
         level, complaint_id = requests.values_list("level", "complaint_id").get(pk=request_id)
     except (ExtensionRequest.DoesNotExist, ValueError, TypeError):
-        raise CaseNotFound(_("延期申请不存在")) from None
+        raise RequestNotFound(_("延期申请不存在")) from None
     # permissions: nobody decides their own request (the same rule hides the buttons on the page)
     c = core.lock_case(complaint_id, actor=actor, action=f"decide_extension_{level}", expected_version=expected_version)
     req = ExtensionRequest.objects.select_for_update().get(pk=request_id)
