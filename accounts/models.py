@@ -176,6 +176,7 @@ class AuditAction(models.TextChoices):
     RECORDING_REDACTION_RELEASE = "recording.redaction_release", _("放行去标识录音")
     RECORDING_REDACTION_REJECT = "recording.redaction_reject", _("退回去标识录音")
     RECORDING_TRANSCRIPT_UNMASKED = "recording.transcript_unmasked", _("查看未遮盖转写")
+    QA_HIT_OVERTURN = "callqa.hit_overturn", _("推翻质检命中")
     ANALYTICS_EXPORT = "analytics.export", _("导出分析报表")
     ANALYTICS_IMPROVEMENT_CREATE = "analytics.improvement_create", _("新建整改事项")
     ANALYTICS_IMPROVEMENT_STATUS = "analytics.improvement_status", _("更新整改状态")

@@ -40,6 +40,8 @@ UPLOAD = frozenset({AGENT, HANDLER, MANAGER, OFFICER, APPROVER, ADMIN})
 SUSPECTS = frozenset({AGENT, OFFICER, APPROVER, MANAGER, ADMIN})
 UNMASK = frozenset({OFFICER, APPROVER})
 AUDIT = frozenset({AUDITOR, ADMIN})
+QA_READ = frozenset({LISTENER, MANAGER, OFFICER, APPROVER, ADMIN, AUDITOR})
+QA_REVIEW = QA_READ - {AUDITOR}
 
 # Namespaces left out on purpose, with the reason. Everything else must be listed.
 EXCLUDED_NAMESPACES = {
@@ -478,6 +480,20 @@ REGISTRY: list[Route] = [
     Route("analytics_api:performance", ANALYTICS),
     Route("analytics_api:seed_kpi", ANALYTICS, rows=lambda resp: int(resp.json()["total"]["cases"]), lists="cases"),
     Route("analytics_api:improvements", ANALYTICS, rows=improvement_ids_api, lists="improvements"),
+    # --- callqa (call QA) ---
+    Route("callqa:queue", QA_READ, rows=rec_ids_html, lists="recordings", exact=False),
+    Route("callqa:scorecards", QA_READ),
+    Route("callqa:scorecards", QA_READ, data=lambda w: {"by": "team"}, variant="by team"),
+    Route("callqa:call", QA_READ, obj="recording", args=rec_pk),
+    Route(
+        "callqa:overturn",
+        QA_REVIEW,
+        obj="recording",
+        args=rec_pk,
+        method="POST",
+        ok=POST_OK,
+        note="no such hit: a message and back to the call; overturning in tests/callqa/test_pages.py",
+    ),
 ]
 
 

@@ -29,18 +29,18 @@ from workflow.timeline import TIMELINE
 
 ROOT = Path(__file__).resolve().parents[1]
 # in INSTALLED_APPS order
-DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics", "integrations", "mailintake"]
+DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics", "integrations", "callqa", "mailintake"]
 
 
 def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
     points = (NAVIGATION, CASE_PANELS, CUSTOMER_PANELS, TIMELINE, DEMO, SEARCH)
     found = {p.name: [c.app for c in p.contributions()] for p in points}
     assert found == {
-        "navigation.links_for": ["complaints", "workflow", "recordings", "analytics", "mailintake"],
+        "navigation.links_for": ["complaints", "workflow", "recordings", "analytics", "callqa", "mailintake"],
         "case_panels.panels_for": ["workflow", "recordings"],
         "customer_panels.panels_for": ["workflow", "recordings"],
         "timeline.entries_for": ["recordings", "mailintake"],
-        "demo.seed": ["complaints", "workflow", "recordings", "analytics"],
+        "demo.seed": ["complaints", "workflow", "recordings", "analytics", "callqa"],
         "search.complaint_ids_matching": ["recordings"],
     }
     import recordings.timeline
@@ -145,6 +145,8 @@ def test_the_menu_keeps_its_order(org_tree, make_user):
         "analytics_trends",
         "analytics_perf",
         "analytics_improvements",
+        "qa_queue",
+        "qa_cards",
         "mail",
         "notifications",
     ]

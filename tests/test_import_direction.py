@@ -98,16 +98,25 @@ def test_analytics_follows_complaint_changes_through_the_signal():
     assert sorted(RollupPending.objects.values_list("complaint_id", flat=True)) == [41, 42]
 
 
-LEAF_APPS = ("integrations",)  # listens through signals, like analytics; nobody imports it
+LEAF_APPS = ("integrations", "callqa")  # listen through signals, like analytics; nobody imports them
 
 
 def test_no_app_imports_integrations():
     bad = []
-    for app in (*APPS, "analytics"):
+    for app in (*APPS, "analytics", *LEAF_APPS):
         for path in sorted((ROOT / app).rglob("*.py")):
             if "migrations" in path.parts:
                 continue
             for name in _imports(path):
-                if name.split(".")[0] in LEAF_APPS:
+                leaf = name.split(".")[0]
+                if leaf in LEAF_APPS and leaf != app:
                     bad.append(f"{_module(path)} imports {name}")
     assert bad == []
+
+
+@pytest.mark.django_db
+def test_call_qa_follows_transcription_through_the_signal():
+    """recordings names no call QA module: it sends recording_transcribed, callqa listens."""
+    from recordings.signals import recording_transcribed
+
+    assert any(key[0] == "callqa.score_after_transcription" for key, *_ in recording_transcribed.receivers)

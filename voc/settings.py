@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "recordings",
     "analytics",
     "integrations",
+    "callqa",
     "mailintake",
 ]
 

@@ -8,6 +8,7 @@ from .listening import (
     recording_flag,
     recording_unflag,
     suspect_dismiss,
+    suspect_raise,
 )
 from .playback import original_playable_path
 from .review import recording_redaction_reject, recording_redaction_release
@@ -37,4 +38,5 @@ __all__ = [
     "recording_upload",
     "recordings_sweep",
     "suspect_dismiss",
+    "suspect_raise",
 ]

@@ -155,6 +155,24 @@ def suspect_dismiss(*, actor: User, recording: CallRecording, reason: str = "") 
     return rec
 
 
+@transaction.atomic
+def suspect_raise(*, recording_id: int, hits: list[dict]) -> bool:
+    """Put an unlinked call on the suspected-complaint queue on another check's evidence (call
+    QA's customer-emotion score: words and audio cues). ``hits`` are shaped as
+    ``complaint_cues.hits_as_json`` (rule, phrase, segment, start_s, weight, reason_zh, reason_en).
+    A linked call, or one a person already dismissed, is left as it is. Returns whether the call
+    is on the queue now."""
+    rec = CallRecording.objects.select_for_update().get(pk=recording_id)
+    if rec.complaint_id is not None or rec.suspect not in ("", CallRecording.Suspect.OPEN):
+        return False
+    kept = list(rec.suspect_hits or [])
+    known = {(h.get("rule"), h.get("phrase")) for h in kept}
+    rec.suspect_hits = kept + [h for h in hits if (h.get("rule"), h.get("phrase")) not in known]
+    rec.suspect = CallRecording.Suspect.OPEN
+    rec.save(update_fields=["suspect", "suspect_hits", "updated_at"])
+    return True
+
+
 __all__ = [
     "audience_users",
     "listen_mark",
@@ -163,4 +181,5 @@ __all__ = [
     "recording_flag",
     "recording_unflag",
     "suspect_dismiss",
+    "suspect_raise",
 ]

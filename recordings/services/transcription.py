@@ -32,6 +32,7 @@ from .. import complaint_cues
 from ..deid import DeidPlan, plan_listening_copy
 from ..models import CallRecording, TranscriptSegment
 from ..pipeline import Transcript, transcribe_audio
+from ..signals import send_transcribed
 from .review import redaction_review_notify
 
 log = logging.getLogger(__name__)
@@ -296,6 +297,8 @@ def _store(
             rec.suspect = CallRecording.Suspect.OPEN if complaint_cues.is_suspected(score) else ""
             rec.suspect_hits = complaint_cues.hits_as_json(hits) if rec.suspect else []
         rec.save()
+        if rec.status == S.DONE:
+            send_transcribed(rec.pk)
         if rec.redaction == CallRecording.Redaction.REVIEW:
             redaction_review_notify()
         if old_redacted and old_redacted != redacted_name:

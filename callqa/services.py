@@ -1,0 +1,276 @@
+"""Every write of call QA: rule versions, scoring a call, overturning a hit.
+
+The matcher (``callqa.rules``) is pure; this module reads a recording's transcript into ``Turn``s,
+its audio facts (``callqa.audio`` when it measured the call, else the transcript's times), runs the
+active rule versions and stores the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditAction, User
+from accounts.services import audit_record
+from complaints.pii import mask_text
+from recordings.models import CallRecording
+
+from . import rules, selectors
+from .facts import AudioFacts, Turn, Word
+from .models import CallScore, QaHit, QaRule, QaRuleVersion
+
+log = logging.getLogger(__name__)
+
+
+# --- rules as data -------------------------------------------------------------------
+
+
+@transaction.atomic
+def rule_save(*, actor: User | None, rule: QaRule) -> QaRule:
+    """Save a rule; a change of what it checks (phrases, parameters, weight, kind, active) is a new
+    version, numbered after the last one. Scores keep the versions they were computed with."""
+    rule.full_clean()
+    latest = rule.versions.order_by("-version").first() if rule.pk else None
+    content = rule.content()
+    if latest is None or _content_of(latest) != content:
+        rule.version = (latest.version if latest else 0) + 1
+        rule.save()
+        QaRuleVersion.objects.create(
+            rule=rule,
+            version=rule.version,
+            name=content["name"],
+            kind=content["kind"],
+            phrases=content["phrases"],
+            params=content["params"],
+            weight=content["weight"],
+            active=content["active"],
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+    else:
+        rule.save()
+    return rule
+
+
+def _content_of(v: QaRuleVersion) -> dict:
+    return {
+        "name": v.name,
+        "kind": v.kind,
+        "phrases": v.phrases,
+        "params": v.params,
+        "weight": v.weight,
+        "active": v.active,
+    }
+
+
+def current_versions() -> list[QaRuleVersion]:
+    """The latest version of every rule, active ones only."""
+    latest = QaRuleVersion.objects.values("rule_id").annotate(v=Max("version"))
+    wanted = {(row["rule_id"], row["v"]) for row in latest}
+    versions = QaRuleVersion.objects.select_related("rule").filter(rule_id__in=[r for r, _v in wanted], active=True)
+    return [v for v in versions if (v.rule_id, v.version) in wanted]
+
+
+# --- what the matcher reads ----------------------------------------------------------
+
+
+def turns_of(rec: CallRecording) -> list[Turn]:
+    turns = []
+    for seg in rec.segments.order_by("start", "index"):
+        words = tuple(
+            Word(str(w.get("text", "")), float(w["start"]), float(w["end"]), w.get("prob"))
+            for w in (seg.words or [])
+            if w.get("start") is not None and w.get("end") is not None
+        )
+        speaker = getattr(seg, "speaker", "") or "unknown"
+        turns.append(Turn(speaker, float(seg.start), float(seg.end), seg.text_original, words))
+    return turns
+
+
+def audio_facts_of(rec: CallRecording, turns: list[Turn]) -> tuple[AudioFacts, str]:
+    """(facts, where they came from). The audio analysis (``callqa.audio.facts_for_recording``,
+    built alongside) when it has the call; else read off the transcript's times."""
+    try:
+        from . import audio
+    except ImportError:
+        audio = None
+    measure = getattr(audio, "facts_for_recording", None)
+    if measure is not None:
+        facts = measure(rec)
+        if facts is not None:
+            return facts, "audio"
+    stereo = getattr(rec, "channel_layout", "") == "stereo" or any(t.speaker != "unknown" for t in turns)
+    duration = float(rec.duration_s or (max((t.end for t in turns), default=0.0)))
+    return rules.facts_from_turns(turns, duration=duration, stereo=stereo), "transcript"
+
+
+def week_of(rec: CallRecording) -> dt.date:
+    at = rec.call_started_at or rec.created_at or timezone.now()
+    day = timezone.localdate(at)
+    return day - dt.timedelta(days=day.weekday())
+
+
+# --- scoring -------------------------------------------------------------------------
+
+
+def recording_score(*, recording_id: int, facts: AudioFacts | None = None) -> CallScore | None:
+    """Score one transcribed call with the current rule versions (again, if it was scored: hits a
+    reviewer overturned stay overturned when the same rule fires at the same second). Returns None
+    for a call without a transcript."""
+    rec = CallRecording.objects.select_related("agent", "uploaded_by", "owner_org").filter(pk=recording_id).first()
+    if rec is None or rec.status != CallRecording.Status.DONE:
+        return None
+    turns = turns_of(rec)
+    source = "given"
+    if facts is None:
+        facts, source = audio_facts_of(rec, turns)
+    versions = current_versions()
+    result = rules.evaluate(turns, facts, [v.spec() for v in versions])
+    by_id = {v.pk: v for v in versions}
+    with transaction.atomic():
+        # Lock the call only (PostgreSQL refuses FOR UPDATE on the nullable side of the agent join).
+        rec = (
+            CallRecording.objects.select_for_update(of=("self",))
+            .select_related("agent", "uploaded_by", "owner_org")
+            .get(pk=recording_id)
+        )
+        old = CallScore.objects.filter(recording=rec).first()
+        kept: dict[tuple, QaHit] = {}
+        if old is not None:
+            kept = {_hit_key(h.rule_key, h.second): h for h in old.hits.filter(overturned=True)}
+            old.delete()
+        agent = rec.agent or rec.uploaded_by
+        score = CallScore.objects.create(
+            recording=rec,
+            score=result.score,
+            agent=agent,
+            team=(agent.org if agent is not None and agent.org_id else None) or rec.owner_org,
+            week=week_of(rec),
+            speakers_known=result.speakers_known,
+            notes=[*result.notes, f"facts:{source}"],
+            emotion=result.emotion,
+            emotion_parts=[
+                {
+                    "source": p.source,
+                    "label": p.label,
+                    "points": p.points,
+                    "second": p.second,
+                    "evidence": mask_text(p.evidence),
+                }
+                for p in result.emotion_parts
+            ],
+            scored_at=timezone.now(),
+        )
+        score.rule_versions.set(versions)
+        rows = []
+        for h in result.hits:
+            before = kept.get(_hit_key(h.rule, h.second))
+            rows.append(
+                QaHit(
+                    score=score,
+                    rule_version=by_id[h.version_id],
+                    rule_key=h.rule,
+                    weight=h.weight,
+                    speaker=h.speaker or "",
+                    second=h.second,
+                    end=h.end,
+                    text=mask_text(h.text)[:200],
+                    detail=h.detail[:300],
+                    overturned=before is not None,
+                    overturn_reason=before.overturn_reason if before else "",
+                    overturned_by_id=before.overturned_by_id if before else None,
+                    overturned_at=before.overturned_at if before else None,
+                )
+            )
+        QaHit.objects.bulk_create(rows)
+        if kept:
+            _recompute(score)
+        if rec.complaint_id is None and rules.is_strong(result.emotion, result.complaint_cue_score):
+            _feed_suspects(rec, result)
+    return score
+
+
+def _hit_key(rule_key: str, second: float | None) -> tuple:
+    return (rule_key, None if second is None else round(second, 1))
+
+
+def _feed_suspects(rec: CallRecording, result: rules.Result) -> None:
+    from recordings.services import suspect_raise
+
+    hits = [
+        {
+            "rule": p.key if p.source == "words" else f"qa_{p.key}",  # words: complaint_cues' own rule key
+            "phrase": mask_text(p.evidence) if p.source == "words" else _AUDIO_LABELS.get(p.label, p.label),
+            "segment": 0,
+            "start_s": p.second or 0.0,
+            "weight": p.points,
+            "reason_zh": p.label if p.source == "words" else "通话质检：客户情绪（音频）",
+            "reason_en": "call QA: customer emotion (audio)" if p.source == "audio" else p.label,
+        }
+        for p in result.emotion_parts
+    ]
+    suspect_raise(recording_id=rec.pk, hits=hits)
+
+
+_AUDIO_LABELS = {"loudness_rise": "音量升高", "pitch_rise": "音调升高", "interruption": "打断坐席"}
+
+
+def _recompute(score: CallScore) -> CallScore:
+    live = list(score.hits.filter(overturned=False).values_list("rule_key", "weight"))
+    score.score = rules.score_of(live)
+    score.save(update_fields=["score"])
+    return score
+
+
+@transaction.atomic
+def hit_overturn(*, actor: User, hit: QaHit, reason: str) -> CallScore:
+    """A reviewer overturns a hit (the rule misfired): kept with the reason, audited, and the
+    call's score recomputed from the hits left."""
+    reason = mask_text((reason or "").strip())
+    if not selectors.can_review(actor):
+        raise ValidationError(_("您没有复核质检结果的权限"), code="forbidden")
+    if not reason:
+        raise ValidationError({"reason": [_("请说明推翻的理由")]})
+    row = QaHit.objects.select_for_update().select_related("score").get(pk=hit.pk)
+    if row.overturned:
+        raise ValidationError(_("该命中已被推翻"), code="state")
+    before = row.score.score
+    row.overturned, row.overturn_reason = True, reason[:1000]
+    row.overturned_by, row.overturned_at = actor, timezone.now()
+    row.save(update_fields=["overturned", "overturn_reason", "overturned_by", "overturned_at"])
+    score = _recompute(row.score)
+    audit_record(
+        actor=actor,
+        action=AuditAction.QA_HIT_OVERTURN,
+        obj=row,
+        recording=row.score.recording_id,
+        rule=row.rule_key,
+        version=row.rule_version_id,
+        second=row.second,
+        reason=reason[:200],
+        score_before=before,
+        score_after=score.score,
+    )
+    return score
+
+
+def score_unscored(*, limit: int | None = None) -> int:
+    """Score every transcribed call that has no score yet (the batch command). Returns how many."""
+    ids = (
+        CallRecording.objects.filter(status=CallRecording.Status.DONE, qa_score__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    done = 0
+    for pk in list(ids[:limit] if limit else ids):
+        try:
+            if recording_score(recording_id=pk) is not None:
+                done += 1
+        except Exception:  # one bad call must not stop the night's batch; it stays unscored
+            log.exception("call QA of recording %s failed", pk)
+    return done
