@@ -180,6 +180,10 @@ class AuditAction(models.TextChoices):
     ANALYTICS_EXPORT = "analytics.export", _("导出分析报表")
     ANALYTICS_IMPROVEMENT_CREATE = "analytics.improvement_create", _("新建整改事项")
     ANALYTICS_IMPROVEMENT_STATUS = "analytics.improvement_status", _("更新整改状态")
+    REGULATOR_BATCH_UPLOAD = "regulator.batch_upload", _("上传监管转办文件")
+    REGULATOR_BATCH_IMPORT = "regulator.batch_import", _("导入监管转办")
+    REGULATOR_ERROR_REPORT = "regulator.error_report", _("下载监管转办错误报告")
+    REGULATOR_EXPORT = "regulator.export", _("导出监管转办办理结果")
     MAIL_NOT_COMPLAINT = "mail.not_complaint", _("来信认定为非投诉")
 
     @classmethod

@@ -191,3 +191,69 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}:{self.prefix}…"
+
+
+class RegulatorBatch(models.Model):
+    """One uploaded regulator transfer file (监管转办清单), kept with each row's outcome, so a bad
+    row loses nothing: its values stay (encrypted) for the error report until it is imported.
+    See docs/regulator-transfers.md."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("待导入")
+        IMPORTED = "imported", _("已导入")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    filename = models.CharField(_("文件名"), max_length=200)
+    file_format = models.CharField(_("格式"), max_length=10)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    header_row = models.PositiveIntegerField(_("表头行"))
+    ignored_columns = models.JSONField(_("未识别的列"), default=list, blank=True)
+    letters = models.JSONField(default=dict, blank=True)  # column key -> the file's column letter
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PREVIEWED)
+    imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("监管转办批次")
+        verbose_name_plural = _("监管转办批次")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.filename}"
+
+
+class RegulatorRow(models.Model):
+    """One row of a batch: what the preview found and what the import did. ``data_encrypted`` holds
+    the row's cells as typed (customer numbers included), encrypted at rest with the PII key; it
+    is cleared once the row became a case or was found to be one already."""
+
+    class Outcome(models.TextChoices):
+        NEW = "new", _("将新建")
+        DUPLICATE = "duplicate", _("重复，跳过")
+        ERROR = "error", _("有错误")
+        CREATED = "created", _("已新建")
+        SKIPPED = "skipped", _("已存在，跳过")
+        FAILED = "failed", _("导入失败")
+
+    batch = models.ForeignKey(RegulatorBatch, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField(_("行号"))
+    reference = models.CharField(_("监管编号"), max_length=64, blank=True)  # as stored on a case (masked)
+    data_encrypted = models.TextField(blank=True, editable=False)
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices)
+    errors = models.JSONField(default=list, blank=True)  # [{"column", "cell", "message"}]
+    notes = models.JSONField(default=list, blank=True)  # what the check decided for the row (codes, dates)
+    complaint = models.ForeignKey(
+        "complaints.Complaint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("监管转办行")
+        verbose_name_plural = _("监管转办行")
+        ordering = ["batch", "number"]
+        constraints = [models.UniqueConstraint(fields=["batch", "number"], name="intg_regrow_once")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.number} {self.outcome}"

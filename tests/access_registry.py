@@ -40,6 +40,8 @@ UPLOAD = frozenset({AGENT, HANDLER, MANAGER, OFFICER, APPROVER, ADMIN})
 SUSPECTS = frozenset({AGENT, OFFICER, APPROVER, MANAGER, ADMIN})
 UNMASK = frozenset({OFFICER, APPROVER})
 AUDIT = frozenset({AUDITOR, ADMIN})
+REGULATOR_IMPORT = frozenset({OFFICER})
+REGULATOR_EXPORT = frozenset({OFFICER, APPROVER, MANAGER, AUDITOR})
 QA_READ = frozenset({LISTENER, MANAGER, OFFICER, APPROVER, ADMIN, AUDITOR})
 QA_REVIEW = QA_READ - {AUDITOR}
 
@@ -57,6 +59,15 @@ REF_RE = re.compile(r"VOC-\d{4}-\d{7,}")
 def refs(resp) -> set[str]:
     """Case references anywhere in the body (HTML, JSON, CSV)."""
     return set(REF_RE.findall(body_text(resp)))
+
+
+def refs_xlsx(resp) -> set[str]:
+    """Case references in an XLSX file's sheets and shared strings."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(body_bytes(resp))) as z:
+        text = "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+    return set(REF_RE.findall(text))
 
 
 def rec_ids_html(resp) -> set[str]:
@@ -149,6 +160,16 @@ def rec_pk(rec) -> list:
 
 
 POST_OK = frozenset({200, 302, 400})
+
+
+def regulator_period() -> dict:
+    """The last week up to today: the world's cases were received two days ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {"date_from": str(today - timedelta(days=7)), "date_to": str(today)}
 
 
 def workflow_actions() -> list[str]:
@@ -480,6 +501,64 @@ REGISTRY: list[Route] = [
     Route("analytics_api:performance", ANALYTICS),
     Route("analytics_api:seed_kpi", ANALYTICS, rows=lambda resp: int(resp.json()["total"]["cases"]), lists="cases"),
     Route("analytics_api:improvements", ANALYTICS, rows=improvement_ids_api, lists="improvements"),
+    # --- integrations: regulator transfers (head office's complaint officers import) ---
+    Route(
+        "integrations:regulator_upload", REGULATOR_IMPORT, head_office=True, note="the upload page and recent batches"
+    ),
+    Route(
+        "integrations:regulator_upload",
+        REGULATOR_IMPORT,
+        method="POST",
+        head_office=True,
+        ok=frozenset({400}),
+        variant="no file",
+        note="no file: a form error; the flow in tests/integrations/test_regulator_import.py",
+    ),
+    Route(
+        "integrations:regulator_template", REGULATOR_IMPORT, args=lambda: ["xlsx"], head_office=True, same_for_all=True
+    ),
+    Route(
+        "integrations:regulator_batch",
+        REGULATOR_IMPORT,
+        obj="regulator_batch",
+        args=lambda b: [b.pk],
+        head_office=True,
+        note="a batch is head office's, not an org's: any branch user gets 404",
+    ),
+    Route(
+        "integrations:regulator_import",
+        REGULATOR_IMPORT,
+        obj="regulator_batch",
+        args=lambda b: [b.pk],
+        method="POST",
+        head_office=True,
+        ok=frozenset({302}),
+    ),
+    *[
+        Route(
+            "integrations:regulator_errors",
+            REGULATOR_IMPORT,
+            obj="regulator_batch",
+            args=lambda b, f=fmt: [b.pk, f],
+            head_office=True,
+            variant=fmt,
+            note="the rows as typed, numbers included: an unmask role, audit-logged (test_leak_scan.UNMASKING)",
+        )
+        for fmt in ("csv", "xlsx")
+    ],
+    Route("integrations:regulator_results", REGULATOR_EXPORT, data=lambda w: regulator_period()),
+    *[
+        Route(
+            "integrations:regulator_export",
+            REGULATOR_EXPORT,
+            args=lambda f=fmt: [f],
+            data=lambda w: regulator_period(),
+            rows=refs if fmt == "csv" else refs_xlsx,
+            lists="regulator_cases",
+            variant=fmt,
+        )
+        for fmt in ("csv", "xlsx")
+    ],
     # --- callqa (call QA) ---
     Route("callqa:queue", QA_READ, rows=rec_ids_html, lists="recordings", exact=False),
     Route("callqa:scorecards", QA_READ),

@@ -86,6 +86,7 @@ class World:
     improvements: dict[str, list] = field(default_factory=dict)
     mail: dict[str, list] = field(default_factory=dict)  # org code -> mail in its intake queue
     mobiles: dict[str, str] = field(default_factory=lambda: dict(MOBILES))
+    regulator_batch: object = None  # one uploaded regulator transfer file (head office's, no org)
 
     def org_of(self, user: User) -> str:
         return user.org.code
@@ -104,6 +105,8 @@ class World:
             return {f"rec:{r.pk}" for o in orgs for r in self.unlinked.get(o, [])}
         if what == "improvements":
             return {f"imp:{i.pk}" for o in orgs for i in self.improvements.get(o, [])}
+        if what == "regulator_cases":
+            return {c.reference for o in orgs for c in self.cases.get(o, []) if c.is_regulator_referred}
         if what == "mail":
             return {f"mail:{m.pk}" for o in orgs for m in self.mail.get(o, [])}
         raise ValueError(what)
@@ -116,6 +119,8 @@ class World:
             return self.recordings[org][:1] + self.unlinked[org][:1]
         if kind == "improvement":
             return self.improvements[org][:1]
+        if kind == "regulator_batch":  # not an org's: every branch user must get 404 for it
+            return [self.regulator_batch]
         if kind == "customer":  # one customer per org: the org's cases share its mobile number
             return [self.cases[org][0].customer]
         if kind == "mail":
@@ -210,9 +215,13 @@ def build_world() -> World:
                 card_number=CARDS[code] if k == 0 else "",
                 home_org=orgs[code],
             )
+            # Cases after an org's first came from the regulator (0, 1, 2, 3 per org: unequal).
+            regulator = k >= 1
             case = complaint_register(
                 actor=agent,
-                channel="hotline",
+                channel="regulator" if regulator else "hotline",
+                regulator_reference=f"JG-{code}-{k}" if regulator else "",
+                regulator_received_on=timezone.localdate(received) if regulator else None,
                 code_a="A0302",
                 code_b="B030202" if k % 2 == 0 else "B0101",
                 code_c="C03",
@@ -243,7 +252,28 @@ def build_world() -> World:
         ]
     world.mail = _mail(orgs)
     rollup_rebuild()
+    world.regulator_batch = _regulator_batch(officer)
     return world
+
+
+def _regulator_batch(officer):
+    """A previewed transfer file: a row that would be new and one with errors that keeps the
+    customer's full mobile number as typed (shown only in the error report, to an unmask role)."""
+    from integrations.regulator_file import COLUMNS
+    from integrations.services.regulator import regulator_batch_preview
+
+    def line(**values) -> str:
+        return ",".join(values.get(c.key, "") for c in COLUMNS)
+
+    today = timezone.localdate().isoformat()
+    rows = [
+        ",".join(c.zh for c in COLUMNS),
+        line(regulator_reference="JG-NEW-1", regulator_received_on=today, customer_name="赵一", mobile=NOTE_MOBILE,
+             content="年费争议", branch="BJ-CY", code_a="A0302", code_b="B030202", code_c="C03"),
+        line(regulator_reference="JG-BAD-1", regulator_received_on="昨天", customer_name="赵二", mobile=NOTE_MOBILE,
+             content=f"卡号 {NOTE_CARD}"),
+    ]  # fmt: skip
+    return regulator_batch_preview(actor=officer, filename="转办.csv", data="\n".join(rows).encode())
 
 
 def _mail(orgs: dict[str, Organisation]) -> dict[str, list]:

@@ -36,7 +36,15 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
     points = (NAVIGATION, CASE_PANELS, CUSTOMER_PANELS, TIMELINE, DEMO, SEARCH)
     found = {p.name: [c.app for c in p.contributions()] for p in points}
     assert found == {
-        "navigation.links_for": ["complaints", "workflow", "recordings", "analytics", "callqa", "mailintake"],
+        "navigation.links_for": [
+            "complaints",
+            "workflow",
+            "recordings",
+            "analytics",
+            "integrations",
+            "callqa",
+            "mailintake",
+        ],
         "case_panels.panels_for": ["workflow", "recordings"],
         "customer_panels.panels_for": ["workflow", "recordings"],
         "timeline.entries_for": ["recordings", "mailintake"],
@@ -145,6 +153,8 @@ def test_the_menu_keeps_its_order(org_tree, make_user):
         "analytics_trends",
         "analytics_perf",
         "analytics_improvements",
+        "regulator_upload",
+        "regulator_results",
         "qa_queue",
         "qa_cards",
         "mail",

@@ -28,7 +28,10 @@ from tests.access_world import BRANCH_ORGS, CARDS, ID_NUMBERS, MOBILES, NOTE_CAR
 
 # Routes where an unmask role is shown full numbers on purpose (each view audit-logged). The
 # recording page shows the original transcript only when asked (``?original=1``), so it is scanned.
-UNMASKING = {"complaints:reveal_customer": "the reveal button: full numbers for unmask roles, logged"}
+UNMASKING = {
+    "complaints:reveal_customer": "the reveal button: full numbers for unmask roles, logged",
+    "integrations:regulator_errors": "a transfer batch's rows to fix, as typed, for the officer who corrects them; logged",
+}
 
 # Digits next to letters are part of a token (a hex play id, a hash), not a number someone typed.
 _CARD = re.compile(r"(?<![\dA-Za-z])(?:\d[ -]?){12,18}\d(?![\dA-Za-z])")
