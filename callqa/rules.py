@@ -82,7 +82,8 @@ class Hit:
     second: float | None  # where in the audio (None: about the whole call, e.g. a phrase never said)
     end: float | None
     text: str  # what was heard (the matched words), or "" for a measurement
-    detail: str  # why, in plain words with the numbers
+    detail: str  # why, in plain words with the numbers (English, for logs and the bench)
+    why: tuple = ()  # (code, values) from which a page says the same in the user's language
 
 
 @dataclass(frozen=True)
@@ -344,13 +345,16 @@ def evaluate(turns: Sequence[Turn], facts: AudioFacts, rules: Sequence[RuleSpec]
         fn = _EVALUATORS.get(rule.kind)
         if fn is not None:
             hits.extend(fn(rule, agent_utts, facts, speakers_known, notes))
-    customer_utts = [u for u in utterances if u.speaker == ("customer" if speakers_known else "unknown")]
-    emotion, parts, cue_score = emotion_of(customer_utts, facts.cues)
+    customer = "customer" if speakers_known else "unknown"
+    said = [(t.start, t.text) for t in sorted(turns, key=lambda t: t.start) if t.speaker == customer]
+    emotion, parts, cue_score = emotion_of(said, facts.cues)
     return Result(hits, score_of(hits), speakers_known, sorted(set(notes)), emotion, parts, cue_score)
 
 
 def _phrases(rule: RuleSpec) -> list[tuple[str, str]]:
-    return [(lang, p) for lang, ps in sorted(rule.phrases.items()) for p in ps if p.strip()]
+    return [
+        (lang, p) for lang, ps in sorted(rule.phrases.items(), key=lambda kv: kv[0] != "zh") for p in ps if p.strip()
+    ]
 
 
 def _required(rule, utts, facts, speakers_known, notes) -> list[Hit]:
@@ -371,8 +375,10 @@ def _required(rule, utts, facts, speakers_known, notes) -> list[Hit]:
     elif last is not None:
         where = f" (last {float(last):g} s)"
     speaker = "agent" if speakers_known else "unknown"
-    detail = f"required phrase not said{where}: " + " / ".join(p for _, p in _phrases(rule))[:200]
-    return [Hit(rule.key, rule.version_id, rule.kind, rule.weight, speaker, None, None, "", detail)]
+    said = " / ".join(p for _, p in _phrases(rule))[:200]
+    detail = f"required phrase not said{where}: " + said
+    why = ("missing", {"phrases": said, "first": first, "last": last})
+    return [Hit(rule.key, rule.version_id, rule.kind, rule.weight, speaker, None, None, "", detail, why)]
 
 
 def _forbidden(rule, utts, facts, speakers_known, notes) -> list[Hit]:
@@ -383,8 +389,9 @@ def _forbidden(rule, utts, facts, speakers_known, notes) -> list[Hit]:
             if m is None or _negated(u, m):
                 continue
             detail = f"forbidden phrase “{phrase}” (similarity {m.similarity:g})"
+            why = ("forbidden", {"phrase": phrase, "similarity": m.similarity})
             hits.append(
-                Hit(rule.key, rule.version_id, rule.kind, rule.weight, u.speaker, m.start, m.end, m.text, detail)
+                Hit(rule.key, rule.version_id, rule.kind, rule.weight, u.speaker, m.start, m.end, m.text, detail, why)
             )
             break  # one hit per utterance and rule
     return hits
@@ -422,6 +429,7 @@ def _silence(rule, utts, facts, speakers_known, notes) -> list[Hit]:
             s.end,
             "",
             f"silence {s.seconds:.1f} s (limit {limit:g} s)",
+            ("silence", {"seconds": round(s.seconds, 1), "limit": limit}),
         )
         for s in facts.silences
         if s.seconds > limit and s not in holds
@@ -442,6 +450,7 @@ def _hold(rule, utts, facts, speakers_known, notes) -> list[Hit]:
             s.end,
             text,
             f"hold {s.seconds:.1f} s (limit {limit:g} s)",
+            ("hold", {"seconds": round(s.seconds, 1), "limit": limit}),
         )
         for s, text in _announced_holds(params, utts, facts)
         if s.seconds > limit
@@ -464,6 +473,7 @@ def _overtalk(rule, utts, facts, speakers_known, notes) -> list[Hit]:
             s.end,
             "",
             f"both speak {s.seconds:.1f} s (limit {limit:g} s)",
+            ("overtalk", {"seconds": round(s.seconds, 1), "limit": limit}),
         )
         for s in facts.overtalk
         if s.seconds >= limit
@@ -480,7 +490,8 @@ def _talk_ratio(rule, utts, facts, speakers_known, notes) -> list[Hit]:
     if lo <= ratio <= hi:
         return []
     detail = f"agent talk ratio {ratio:.0%} (allowed {lo:.0%}–{hi:.0%})"
-    return [Hit(rule.key, rule.version_id, rule.kind, rule.weight, "agent", None, None, "", detail)]
+    why = ("ratio", {"ratio": round(ratio, 3), "min": lo, "max": hi})
+    return [Hit(rule.key, rule.version_id, rule.kind, rule.weight, "agent", None, None, "", detail, why)]
 
 
 def _rate(rule, utts, facts, speakers_known, notes) -> list[Hit]:
@@ -500,8 +511,20 @@ def _rate(rule, utts, facts, speakers_known, notes) -> list[Hit]:
             per_min, limit, unit = 60 * words / seconds, float(rule.param("max_en_wpm")), "words/min"
         if per_min > limit:
             detail = f"speaking rate {per_min:.0f} {unit} (limit {limit:g})"
+            why = ("rate_zh" if han >= words else "rate_en", {"rate": round(per_min), "limit": limit})
             hits.append(
-                Hit(rule.key, rule.version_id, rule.kind, rule.weight, u.speaker, u.start, u.end, u.text[:80], detail)
+                Hit(
+                    rule.key,
+                    rule.version_id,
+                    rule.kind,
+                    rule.weight,
+                    u.speaker,
+                    u.start,
+                    u.end,
+                    u.text[:80],
+                    detail,
+                    why,
+                )
             )
     return hits
 
@@ -529,10 +552,10 @@ AUDIO_POINTS: dict[str, tuple[float, float, int]] = {
 STRONG_EMOTION = 50
 
 
-def emotion_of(customer_utts: Sequence[_Utterance], cues: Iterable[Cue]) -> tuple[int, list[Contribution], int]:
-    """(0-100 emotion score, each contribution, the complaint-cue score of the customer's words)."""
-    segments = [(u.start, u.text) for u in customer_utts]
-    cue_score, cue_hits = complaint_cues.scan(segments)
+def emotion_of(said: Sequence[tuple[float, str]], cues: Iterable[Cue]) -> tuple[int, list[Contribution], int]:
+    """(0-100 emotion score, each contribution, the complaint-cue score of the customer's words).
+    ``said``: the customer's turns as (start second, text)."""
+    cue_score, cue_hits = complaint_cues.scan(list(said))
     parts: list[Contribution] = []
     seen = set()
     for h in cue_hits:

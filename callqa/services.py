@@ -180,7 +180,7 @@ def recording_score(*, recording_id: int, facts: AudioFacts | None = None) -> Ca
                     second=h.second,
                     end=h.end,
                     text=mask_text(h.text)[:200],
-                    detail=h.detail[:300],
+                    detail=describe(h)[:300],
                     overturned=before is not None,
                     overturn_reason=before.overturn_reason if before else "",
                     overturned_by_id=before.overturned_by_id if before else None,
@@ -193,6 +193,46 @@ def recording_score(*, recording_id: int, facts: AudioFacts | None = None) -> Ca
         if rec.complaint_id is None and rules.is_strong(result.emotion, result.complaint_cue_score):
             _feed_suspects(rec, result)
     return score
+
+
+def describe(h: rules.Hit) -> str:
+    """Why a hit fired, for the pages (stored in the language active when scoring: the default,
+    Chinese, in the worker); the matcher's English ``detail`` when it gave no ``why``."""
+    code, v = h.why if h.why else ("", {})
+    num = lambda x: f"{float(x):g}"  # noqa: E731
+    if code == "missing":
+        where = ""
+        if v.get("first") is not None:
+            where = _("（开场 %(s)s 秒内）") % {"s": num(v["first"])}
+        elif v.get("last") is not None:
+            where = _("（结束前 %(s)s 秒内）") % {"s": num(v["last"])}
+        return _("未说必说话术%(where)s：%(phrases)s") % {"where": where, "phrases": v["phrases"]}
+    if code == "forbidden":
+        return _("禁用语“%(phrase)s”（相似度 %(similarity)s）") % {
+            "phrase": v["phrase"],
+            "similarity": num(v["similarity"]),
+        }
+    if code in ("silence", "hold", "overtalk"):
+        text = {
+            "silence": _("静默 %(seconds)s 秒（上限 %(limit)s 秒）"),
+            "hold": _("保持等待 %(seconds)s 秒（上限 %(limit)s 秒）"),
+            "overtalk": _("双方同时说话 %(seconds)s 秒（上限 %(limit)s 秒）"),
+        }[code]
+        return text % {"seconds": num(v["seconds"]), "limit": num(v["limit"])}
+    if code == "ratio":
+        return _("坐席说话占比 %(ratio)s%%（允许 %(min)s%%–%(max)s%%）") % {
+            "ratio": round(100 * v["ratio"]),
+            "min": round(100 * v["min"]),
+            "max": round(100 * v["max"]),
+        }
+    if code in ("rate_zh", "rate_en"):
+        text = (
+            _("语速 %(rate)s 字/分钟（上限 %(limit)s）")
+            if code == "rate_zh"
+            else _("语速 %(rate)s 词/分钟（上限 %(limit)s）")
+        )
+        return text % {"rate": v["rate"], "limit": num(v["limit"])}
+    return h.detail
 
 
 def _hit_key(rule_key: str, second: float | None) -> tuple:

@@ -11,12 +11,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from recordings.views import player_context
 
 from . import selectors, services
 from .models import QaHit
+
+SPEAKERS = {"agent": _lazy("坐席"), "customer": _lazy("客户"), "unknown": _lazy("未区分说话人")}
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -52,6 +55,8 @@ def call(request: HttpRequest, pk: int) -> HttpResponse:
     rec, score = selectors.call_for(request.user, pk)
     hits = list(score.hits.all()) if score else []
     hits.sort(key=lambda h: (h.overturned, h.second is None, h.second or 0, h.pk))
+    for h in hits:
+        h.speaker_label = SPEAKERS.get(h.speaker, h.speaker)
     return render(
         request,
         "callqa/call.html",

@@ -79,7 +79,9 @@ def test_the_call_page_plays_the_listening_copy_from_each_hits_second(client, st
     assert "/audio/original/" not in body  # a branch manager may not hear the original
     hit = CallScore.objects.get(recording=scored["bj_bad"]).hits.get(rule_key="promise_returns")
     assert f'data-seek="{hit.second:.2f}"' in body
-    assert "保本保息" in body and "data-overturn" in body and "data-qa-mono" in body
+    assert "data-overturn" in body and "data-qa-mono" in body
+    assert "禁用语“保本保息”（相似度 100）" in body and "未说必说话术" in body  # why, in the UI language
+    assert "未区分说话人" in body
 
 
 def test_overturning_from_the_page_recomputes_the_score(client, staff, scored):

@@ -50,6 +50,12 @@ def test_a_good_call_scores_100_and_a_bad_one_loses_each_broken_rules_weight(org
     # The versions it was computed with are recorded (every active rule).
     assert bad.rule_versions.count() == QaRule.objects.filter(active=True).count()
     assert (bad.agent, bad.team, bad.week) == (staff.bj_agent, org_tree.bj, dt.date(2026, 11, 30))
+    # The customer's complaint words are placed at the turn that said them (4 s), not the call's start.
+    assert {(p["evidence"], p["second"], p["points"]) for p in bad.emotion_parts} == {
+        ("投诉", 4.0, 30),
+        ("银保监", 4.0, 30),
+        ("乱收费", 4.0, 20),
+    }
 
 
 def test_editing_a_rule_makes_a_new_version_and_old_scores_keep_theirs(org_tree, staff, make_call):
