@@ -10,7 +10,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.urls import reverse_lazy
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
@@ -29,9 +31,13 @@ REQUIRED = {"required": _("此项必填")}
 
 
 def _code_input(axis: str, placeholder: str) -> forms.TextInput:
+    """A code field with the shared search-as-you-type picker (static/js/code-picker.js),
+    offering active leaf codes of ``axis``; the service still checks what is sent."""
+    url = format_lazy("{}?axis={}&selectable=1&limit=12", reverse_lazy("complaints:taxonomy_search"), axis)
     return forms.TextInput(
         attrs={
             "data-code-picker": axis,
+            "data-picker-url": url,
             "placeholder": placeholder,
             "autocomplete": "off",
             "role": "combobox",

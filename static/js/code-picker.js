@@ -1,8 +1,11 @@
-/* Search-as-you-type pickers for code fields outside intake (root cause on the case page,
+/* Search-as-you-type pickers for code fields (intake's A/B/C codes, root cause on the case page,
    the remediation's responsible organisation): <input data-picker-url="/…/search/?axis=C">.
    Type a code or words; ↑/↓ and Enter, or tap an option. The server still checks what is sent
    (a leaf code, an organisation in scope): the picker only helps to find it.
-   The endpoint answers {"results": [{"code": …, "label": "code name"}, …]}. */
+   The endpoint answers {"results": [{"code": …, "label": "code name"}, …]}.
+   An input already inside a server-rendered <div class="picker"> with its .code-name and
+   .picker-list (intake, which renders the chosen code's name after an error) keeps them;
+   otherwise they are built here. Choosing fires "code-picked" and "change" on the input. */
 (function () {
   "use strict";
   var counter = 0;
@@ -15,21 +18,26 @@
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");
-    var wrap = document.createElement("div");
-    wrap.className = "picker";
-    input.parentNode.insertBefore(wrap, input);
-    wrap.appendChild(input);
-    var nameEl = document.createElement("span");
-    nameEl.className = "code-name muted";
-    nameEl.setAttribute("aria-live", "polite");
-    var list = document.createElement("ul");
-    list.className = "picker-list";
-    list.id = "picker-list-" + n;
-    list.setAttribute("role", "listbox");
-    list.hidden = true;
+    var wrap = input.parentNode;
+    var list = wrap.classList.contains("picker") ? wrap.querySelector(".picker-list") : null;
+    var nameEl = list ? wrap.querySelector(".code-name") : null;
+    if (!list || !nameEl) {
+      wrap = document.createElement("div");
+      wrap.className = "picker";
+      input.parentNode.insertBefore(wrap, input);
+      wrap.appendChild(input);
+      nameEl = document.createElement("span");
+      nameEl.className = "code-name muted";
+      nameEl.setAttribute("aria-live", "polite");
+      list = document.createElement("ul");
+      list.className = "picker-list";
+      list.setAttribute("role", "listbox");
+      list.hidden = true;
+      wrap.appendChild(nameEl);
+      wrap.appendChild(list);
+    }
+    if (!list.id) list.id = "picker-list-" + n;
     input.setAttribute("aria-controls", list.id);
-    wrap.appendChild(nameEl);
-    wrap.appendChild(list);
     var items = [], active = -1, timer = null, seq = 0;
     var url = input.dataset.pickerUrl;
 
@@ -38,6 +46,7 @@
       input.value = item.code;
       nameEl.textContent = item.label.slice(item.code.length).trim();
       close();
+      input.dispatchEvent(new Event("code-picked", { bubbles: true }));
       input.dispatchEvent(new Event("change", { bubbles: true }));
     }
     function render() {
