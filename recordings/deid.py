@@ -406,14 +406,15 @@ def _distrust_near_loops(tokens: list[Token]) -> None:
     """Layer 0: words decoded in or next to a stretch the decoder looped over (``near_loop``).
     A decode resumed after a loop may start inside the number it could not read and write its
     digits as plain words ("牛牛花汤"): such words vouch for their audio only as a run of
-    confident plain words (CUE_RESUME_WORDS / CUE_RESUME_CHARS, as speech resuming after a cue);
+    confident plain words with CUE_RESUME_WORDS / CUE_RESUME_CHARS different words / characters;
     the others are doubtful (not ``confident``) and muted. Kept ones ask for a listen."""
     run: list[Token] = []
 
-    def close() -> None:
-        words = sum(not _CJK.search(t.text) for t in run if not t.filler)
-        chars = sum(len(_PUNCT.sub("", t.text)) for t in run if not t.filler and _CJK.search(t.text))
-        if words < CUE_RESUME_WORDS and chars < CUE_RESUME_CHARS:
+    def close() -> None:  # distinct: digits heard as words repeat a few syllables ("摇摇人摇")
+        units = [_PUNCT.sub("", t.text).lower() for t in run if not t.filler]
+        chars = {ch for u in units for ch in u if _CJK.match(ch)}
+        words = {u for u in units if u and not _CJK.search(u)}
+        if len(words) < CUE_RESUME_WORDS and len(chars) < CUE_RESUME_CHARS:
             for t in run:
                 t.distrust = True
         run.clear()

@@ -408,6 +408,11 @@ def test_words_decoded_next_to_a_decoding_loop_vouch_for_their_audio_only_as_a_c
     assert not touched(p, 16.1 + PAD + 0.01, 18.1)  # five confident plain characters in a row: kept
     assert p.segments[1].redacted == "年费太高了"
     assert p.status == "needs_review" and any("decoding loop" in r for r in p.review)
+    # c013-zh: the end of an ID number ("...七九九") came back as confident "皮肚皮肚": four plain
+    # characters in a row, but only two different ones (digits heard as words repeat a few syllables)
+    pidu = seg("皮", "肚", "皮", "肚", start=38.0, step=0.3)
+    assert not touched(plan(pidu, speech=[(38.0, 39.3)], language="zh"), 38.0, 39.3)
+    assert muted(plan(near_loop(pidu), speech=[(38.0, 39.3)], language="zh"), 38.0, 39.3)
 
 
 def test_near_a_loop_a_doubtful_word_breaks_the_run_and_english_needs_three_plain_words():
