@@ -1,62 +1,15 @@
-"""Rising-issue alerts that fit complaint counts. Pure standard library (no Django).
-
-Complaint counts are over-dispersed (busy and quiet weeks beyond Poisson noise) and
-weekday-shaped (the hotline is quieter at weekends), and a code or a branch may start
-part-way. The model, after the Farrington family used in disease surveillance:
-
-- **History that exists.** Each series (code x org) has a start of data; a baseline period
-  that begins before it is absent, not zero. Fewer than ``MIN_BASELINE_PERIODS`` usable
-  periods: the series is *not judged* ("历史不足"), never flagged.
-- **Expected count with a weekday effect.** Each period's *exposure* is the sum of the
-  weekday weights of its days (a Monday counts more than a Sunday), so a running period
-  cut at today, or a custom range, is compared with its own weekday mix. The rate per unit
-  of exposure is estimated from the usable baseline periods: expected = rate x exposure.
-- **Over-dispersion (quasi-Poisson).** The dispersion phi (variance / mean) is estimated
-  from the baseline periods' Pearson residuals, floored at 1 and shrunk (``PRIOR_DF`` pseudo
-  degrees of freedom) towards what the whole report's family of series shows for a series
-  of that size (negative binomial: phi = 1 + alpha x mean, alpha pooled over every series by
-  ``assess_family``; at least ``PRIOR_DISPERSION``), so that 4-8 periods cannot make one
-  series look implausibly steady. Counts are then negative binomial with that mean and
-  variance; the prediction variance also carries the uncertainty of the estimated level.
-- **Trends.** With ``MIN_TREND_PERIODS`` or more periods a log-linear trend is fitted and
-  kept when it rises significantly: a code growing steadily for months is not a new rise.
-- **Outbreaks in the baseline do not hide the next one.** A baseline period that is itself
-  far above the others (leave-one-out, p < ``OUTLIER_P``) is left out of the fit (while
-  enough remain); a run of such periods just before the current one gives "since when".
-- **Many series at once.** p-values of every judged series of one report are adjusted
-  together (Benjamini-Hochberg, false-discovery rate ``FDR_Q``); a series is rising when
-  its adjusted p-value is below q, its count is at least ``min_count`` and at least
-  ``min_ratio`` x expected.
-- **Week views** (a week, whole or to date, or a custom span of at most ``WEEK_MAX_DAYS``
-  days; ``is_week_view``) are judged against ``WEEK_BASELINE_PERIODS`` weeks instead of
-  ``BASELINE_PERIODS`` and decided at ``WEEK_FDR_Q`` instead of ``FDR_Q``. A week's count
-  carries the week's own noise (busy and quiet weeks): 8 weeks give its dispersion 7 degrees
-  of freedom, too few for the far tail BH needs over hundreds of series, so p-values came out
-  too small for very noisy series, and only a strict q kept false alerts down, at the price of
-  missing most doubled weeks. Half a year of weeks estimates the level and the dispersion
-  well enough that a looser q keeps false alerts under 1 per 100 series-weeks even when every
-  series is very noisy (tests/analytics/test_alerts.py; bench/results/analytics-alerts-*-week.md).
-  Months and quarters are unchanged.
-- **A rise that lasts** (week views only, ``SUSTAINED_SPANS``): one week's count cannot show a
-  doubling reliably (an oracle knowing each series' weekly distribution finds 62 % of doubled
-  weeks at 1 % false alerts per series: bench/results/analytics-alerts-2026-12-07-week.md), but a
-  rise that goes on accumulates evidence. Each series is also judged on the current period
-  together with the 1, 2 or 3 like-for-like periods right before it (their sum against the same
-  model fitted on the periods before that window); the spans' p-values are combined by Simes'
-  rule and the combined p-values of all series are adjusted together (Benjamini-Hochberg at
-  ``SUSTAINED_FDR_Q``). A series is rising when the one-period test says so (as before) or the
-  sustained one does and the current period is itself above its expected count; the union's
-  false-discovery rate is at most ``WEEK_FDR_Q + SUSTAINED_FDR_Q``. The alert states what it was
-  judged on: the window's first day ("since"), its span and the window's summed count.
-"""
+"""The one-period rising-issue model (see ``analytics.alerts`` for the method): weekday shape,
+one series judged against its own usable history, a report's family of series and the
+Benjamini-Hochberg decision. Pure standard library (no Django)."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+
+from .tails import nb_quantile, nb_sf
 
 # Fewer than 4 usable periods: the level would rest on 2-3 numbers (its own variance at least a
 # third of a period's), the dispersion on at most 2 degrees of freedom; the bench measured
@@ -65,11 +18,6 @@ from datetime import date
 MIN_BASELINE_PERIODS = 4
 FDR_Q = 0.1
 BASELINE_PERIODS = 8  # like-for-like periods before the current one
-WEEK_FDR_Q = 0.2  # week views (is_week_view)
-WEEK_BASELINE_PERIODS = 26
-WEEK_MAX_DAYS = 7
-SUSTAINED_SPANS = (2, 3, 4)  # week views: also the current period with 1-3 periods before it
-SUSTAINED_FDR_Q = 0.1
 INTERVAL = 0.99  # the expected count's interval: central 98 % (1 % .. 99 %)
 PRIOR_DISPERSION = 1.2
 PRIOR_DF = 3.0
@@ -111,90 +59,6 @@ def exposure(start: date, end: date, weights: Sequence[float] = NEUTRAL_WEEKDAYS
     first = start.weekday()
     total += sum(weights[(first + i) % 7] for i in range(rest))
     return total
-
-
-# --- Distribution tails ---------------------------------------------------------------
-
-
-def nb_sf(k: int, mean: float, phi: float) -> float:
-    """P(X >= k) for X negative binomial with the given mean and variance phi x mean
-    (Poisson when phi <= 1). Sums in log space; exact enough for p-values down to 1e-300."""
-    if k <= 0:
-        return 1.0
-    if mean <= 0:
-        return 0.0
-    log_pmf, ratio = _nb_terms(mean, phi)
-    if k <= mean:  # the lower part is small: 1 - P(X <= k-1), summed down from k-1
-        log_term = log_pmf(k - 1)
-        if log_term < -745:  # below double precision (k far under the mean)
-            return 1.0
-        term = math.exp(log_term)
-        cdf = 0.0
-        x = k - 1
-        while x >= 0 and (term > 1e-17 * cdf or cdf == 0.0):
-            cdf += term
-            if x == 0:
-                break
-            term /= ratio(x - 1)  # pmf(x-1) = pmf(x) / (pmf(x) / pmf(x-1))
-            x -= 1
-        return max(0.0, min(1.0, 1.0 - cdf))
-    # upper tail beyond the mean: terms decrease, sum them directly
-    log_term = log_pmf(k)
-    if log_term < -745:  # exp underflows: the tail is below double precision
-        return 0.0
-    term = math.exp(log_term)
-    tail = 0.0
-    x = k
-    while term > 1e-17 * tail or tail == 0.0:
-        tail += term
-        term *= ratio(x)
-        x += 1
-        if x > k + 1_000_000 or term == 0.0:
-            break
-    return min(1.0, tail)
-
-
-def nb_quantile(prob: float, mean: float, phi: float) -> int:
-    """Smallest k with P(X <= k) >= prob (same distribution as ``nb_sf``).
-
-    One tail sum at the mean, then a walk term by term (pmf(k±1) from pmf(k)), so the cost is
-    the distance from the mean, not that distance times a tail sum per step."""
-    if mean <= 0:
-        return 0
-    log_pmf, ratio = _nb_terms(mean, phi)
-    k = max(0, int(mean))
-    cdf = 1.0 - nb_sf(k + 1, mean, phi)  # P(X <= k)
-    pmf = math.exp(log_pmf(k))
-    if cdf >= prob:
-        while k > 0 and cdf - pmf >= prob:  # P(X <= k-1) >= prob: go down
-            cdf -= pmf
-            pmf /= ratio(k - 1)
-            k -= 1
-        return k
-    limit = 10 * mean + 1000
-    while cdf < prob and k <= limit:  # P(X <= k) < prob: go up
-        pmf *= ratio(k)
-        k += 1
-        cdf += pmf
-    return k
-
-
-def _nb_terms(mean: float, phi: float) -> tuple[Callable[[int], float], Callable[[int], float]]:
-    """(log pmf(x), pmf(x+1) / pmf(x)) of the distribution ``nb_sf`` describes."""
-    if phi <= 1.0 + 1e-9:  # Poisson
-        log_mean = math.log(mean)
-        return (lambda x: -mean + x * log_mean - math.lgamma(x + 1)), (lambda x: mean / (x + 1))
-    r = mean / (phi - 1.0)  # size
-    q = 1.0 - 1.0 / phi  # "failure" probability; success p = 1/phi
-    log_p, log_q, lg_r = math.log(1.0 / phi), math.log(q), math.lgamma(r)
-
-    def log_pmf(x: int) -> float:
-        return math.lgamma(x + r) - lg_r - math.lgamma(x + 1) + r * log_p + x * log_q
-
-    def ratio(x: int) -> float:
-        return (x + r) / (x + 1) * q
-
-    return log_pmf, ratio
 
 
 # --- One series -----------------------------------------------------------------------
@@ -481,79 +345,6 @@ def assess_family(series: Sequence[Series], *, min_periods: int = MIN_BASELINE_P
     return _run(series, alpha, min_periods)
 
 
-def simes(p_values: Sequence[float]) -> float:
-    """Simes' combination of several tests of one hypothesis (valid for positively dependent
-    tests such as overlapping sums): min over i of k p_(i) / i."""
-    ordered = sorted(p_values)
-    k = len(ordered)
-    return min(1.0, min(k * p / (i + 1) for i, p in enumerate(ordered))) if k else 1.0
-
-
-def assess_sustained(
-    series: Sequence[Series],
-    assessed: Sequence[Assessment],
-    *,
-    spans: Sequence[int] = SUSTAINED_SPANS,
-    min_periods: int = MIN_BASELINE_PERIODS,
-    min_count: int = 10,
-) -> list[Assessment]:
-    """Each series judged on the current period together with the periods right before it, for
-    every span of ``spans``; returned per series: the span with the smallest p-value, its
-    ``p_value`` replaced by the spans' Simes combination (not judged when no span could be).
-    ``assessed`` (``assess_family`` of the same series) gives the family's dispersion. The
-    expected count's interval is worked out only for a best span above its expected count
-    (no other can be rising)."""
-    alpha = pooled_alpha(assessed)
-    longest = max(spans, default=1)
-    # A series whose current period is not above its expected count, or whose longest window
-    # holds fewer than min_count cases, cannot be rising by decide_sustained: it keeps its place
-    # in the family with p = 1 (a valid p-value; Benjamini-Hochberg only gets stricter) and is
-    # not fitted again.
-    eligible = [
-        i
-        for i, (s, one) in enumerate(zip(series, assessed, strict=True))
-        if one.judged
-        and one.ratio is not None
-        and one.ratio > 1.0
-        and s.current + sum(w.count for w in s.baseline[max(0, len(s.baseline) - longest + 1) :]) >= min_count
-    ]
-    subset = [series[i] for i in eligible]
-    per_span_subset = [_run(subset, alpha, min_periods, span, interval=False) for span in spans]
-    at = {i: j for j, i in enumerate(eligible)}
-    out: list[Assessment] = []
-    for i, one in enumerate(assessed):
-        if i not in at:
-            out.append(dataclasses.replace(one, p_value=1.0) if one.judged else one)
-            continue
-        j = at[i]
-        judged = [runs[j] for runs in per_span_subset if runs[j].judged and runs[j].p_value is not None]
-        if not judged:
-            out.append(per_span_subset[0][j] if per_span_subset else one)
-            continue
-        best = min(judged, key=lambda a: a.p_value)  # type: ignore[arg-type,return-value]
-        combined = simes([a.p_value for a in judged])  # type: ignore[misc]
-        if best.ratio is not None and best.ratio >= 1.0:
-            best = _run([series[i]], alpha, min_periods, best.span)[0]
-        out.append(dataclasses.replace(best, p_value=combined))
-    return out
-
-
-def is_week_view(kind: str, days: int) -> bool:
-    """A week, whole or to date, or a custom span of at most ``WEEK_MAX_DAYS`` days (a month to
-    date of 7 days is still a month view: it is compared with months)."""
-    return kind == "week" or (kind == "custom" and days <= WEEK_MAX_DAYS)
-
-
-def baseline_periods(kind: str, days: int) -> int:
-    """How many like-for-like periods a report's period is judged against."""
-    return WEEK_BASELINE_PERIODS if is_week_view(kind, days) else BASELINE_PERIODS
-
-
-def fdr_q(kind: str, days: int) -> float:
-    """The false-discovery rate a report's period is decided at."""
-    return WEEK_FDR_Q if is_week_view(kind, days) else FDR_Q
-
-
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
     """BH-adjusted p-values (q-values), in the input order: reject H_i at FDR q iff adjusted_i <= q."""
     m = len(p_values)
@@ -598,29 +389,6 @@ def decide(
         qv = q_of[i]
         rising = qv <= q and a.current >= min_count and a.ratio is not None and a.ratio >= min_ratio
         out.append(Decision(a, qv, rising))
-    return out
-
-
-def decide_sustained(
-    one: Sequence[Assessment],
-    sustained: Sequence[Assessment],
-    *,
-    q: float = WEEK_FDR_Q,
-    q_sustained: float = SUSTAINED_FDR_Q,
-    min_count: int = 10,
-    min_ratio: float = 1.3,
-) -> list[Decision]:
-    """Week views: the one-period decision (``decide`` at ``q``), or else the sustained one
-    (``decide`` of the ``assess_sustained`` assessments at ``q_sustained``) when the current
-    period is itself above its expected count (a rise that is over is not rising). The
-    union's false-discovery rate is at most q + q_sustained. A sustained decision carries the
-    window's assessment (its count, expected count, interval and first day)."""
-    first = decide(one, q=q, min_count=min_count, min_ratio=min_ratio)
-    second = decide(sustained, q=q_sustained, min_count=min_count, min_ratio=min_ratio)
-    out: list[Decision] = []
-    for a, b in zip(first, second, strict=True):
-        still = a.assessment.judged and a.assessment.ratio is not None and a.assessment.ratio > 1.0
-        out.append(b if not a.rising and b.rising and still else a)
     return out
 
 
