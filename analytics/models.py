@@ -93,6 +93,35 @@ class MonthlyRollup(models.Model):
         return f"{self.month:%Y-%m} {self.org_id} {self.code_b}-{self.code_c}: {self.total}"
 
 
+class WeeklyRollup(models.Model):
+    """The week tier: counts per ISO week (Monday to Sunday) x responsible org x B leaf x C leaf.
+
+    Summed from ``DailyRollup`` by the same refresh path as ``MonthlyRollup`` (a change to a
+    case's day, org or codes recomputes the week it left and the week it is in; a purge rebuilds
+    its days and their weeks), so the tiers always agree. The rising-issue model of a week view reads its
+    27 whole weeks from here (27 rows per series instead of 189 daily ones); weeks cut at today
+    and reports grouped by channel or the A axis read the daily table.
+    """
+
+    week = models.DateField()  # the Monday
+    org = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    code_b = models.CharField(max_length=12)
+    code_c = models.CharField(max_length=12)
+    total = models.PositiveIntegerField(default=0)
+    repeat = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("每周汇总")
+        verbose_name_plural = _("每周汇总")
+        constraints = [
+            # Also the index for report reads: week range first, then the org set.
+            models.UniqueConstraint(fields=["week", "org", "code_b", "code_c"], name="rollup_week_bucket_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week:%G-W%V} {self.org_id} {self.code_b}-{self.code_c}: {self.total}"
+
+
 class ImprovementItem(models.Model):
     """A remediation (整改) item opened from a TOP or rising issue."""
 

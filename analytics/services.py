@@ -21,7 +21,7 @@ from accounts.services import audit_record, notification_send
 from complaints.models import Complaint
 from complaints.pii import mask_text
 
-from .models import DailyRollup, ImprovementItem, MonthlyRollup, RollupMember
+from .models import DailyRollup, ImprovementItem, MonthlyRollup, RollupMember, WeeklyRollup
 from .rollup import bucket_aggregates, local_day
 from .selectors.base import GENERATION_KEY as CACHE_GENERATION_KEY
 
@@ -45,6 +45,11 @@ def _month_end(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
+def _week_of(day: date) -> date:
+    """The Monday of the ISO week ``day`` is in."""
+    return day - timedelta(days=day.weekday())
+
+
 def _lock_month(month: date) -> None:
     # Two refreshes touching the same month would both delete and insert its daily and
     # monthly rows (and the monthly sum must see the other's committed daily rows);
@@ -53,6 +58,16 @@ def _lock_month(month: date) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7007, month.toordinal()])
+
+
+def _lock_week(week: date) -> None:
+    # A week can span two months, so the month locks do not cover it: two refreshes writing
+    # days of the same week in different months would each sum the week without the other's
+    # uncommitted days. Week locks are taken after every month lock, in ascending order
+    # (no transaction asks for a month lock while holding a week lock: no deadlock).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7008, week.toordinal()])
 
 
 def _replace(existing, rows: list, key_fields: tuple[str, ...], value_fields: tuple[str, ...]) -> int:
@@ -88,6 +103,7 @@ DAILY_VALUES = tuple(
 )
 MONTHLY_KEY = ("month", "org_id", "code_b", "code_c")
 MONTHLY_VALUES = ("total", "repeat")
+WEEKLY_KEY = ("week", "org_id", "code_b", "code_c")
 
 
 def _recompute(day: date, org_ids: list[int]) -> int:
@@ -124,6 +140,20 @@ def _recompute_month(month: date, org_ids: list[int]) -> int:
     return _replace(existing, rows, MONTHLY_KEY, MONTHLY_VALUES)
 
 
+def _recompute_week(week: date, org_ids: list[int]) -> int:
+    """Make the weekly rows of (week, each org) equal the sum of their daily rows."""
+    _lock_week(week)
+    rows = [
+        WeeklyRollup(week=week, org_id=r["org_id"], code_b=r["code_b"], code_c=r["code_c"], total=r["t"], repeat=r["r"])
+        for r in DailyRollup.objects.filter(day__range=(week, week + timedelta(days=6)), org_id__in=org_ids)
+        .values("org_id", "code_b", "code_c")
+        .annotate(t=Sum("total"), r=Sum("repeat"))
+        .order_by()
+    ]
+    existing = WeeklyRollup.objects.filter(week=week, org_id__in=org_ids)
+    return _replace(existing, rows, WEEKLY_KEY, MONTHLY_VALUES)
+
+
 @transaction.atomic(durable=True)
 def rollup_refresh_for_complaints(complaint_ids: Iterable[int]) -> int:
     """Recompute every (day, org) bucket these complaints are in now or were in before.
@@ -132,11 +162,14 @@ def rollup_refresh_for_complaints(complaint_ids: Iterable[int]) -> int:
     whose received time was corrected, leaves its old bucket too). Returns how many
     buckets were recomputed.
 
-    A top-level action (durable): it takes the month locks of every bucket it recomputes, and
-    they must be released at its own commit, not held until some caller's transaction ends
-    (other refreshes wait on them). Its callers are the Celery task and ``rollup_flush_pending``
-    between batches; a service that changes complaints queues them (``complaints_changed``)
-    instead of calling this inside its transaction.
+    The monthly and weekly rows of every month and week touched are summed again from the
+    daily rows (``_recompute_month``, ``_recompute_week``).
+
+    A top-level action (durable): it takes the month locks of every bucket it recomputes (then
+    the week locks), and they must be released at its own commit, not held until some caller's
+    transaction ends (other refreshes wait on them). Its callers are the Celery task and
+    ``rollup_flush_pending`` between batches; a service that changes complaints queues them
+    (``complaints_changed``) instead of calling this inside its transaction.
     """
     ids = sorted({int(i) for i in complaint_ids})
     if not ids:
@@ -152,11 +185,15 @@ def rollup_refresh_for_complaints(complaint_ids: Iterable[int]) -> int:
         buckets[day].add(org_id)
         members.append(RollupMember(complaint_id=pk, day=day, org_id=org_id))
     months: dict[date, set[int]] = defaultdict(set)
+    weeks: dict[date, set[int]] = defaultdict(set)
     for day in sorted(buckets):  # ascending: month locks are taken in order
         _recompute(day, sorted(buckets[day]))
         months[_month_of(day)] |= buckets[day]
+        weeks[_week_of(day)] |= buckets[day]
     for month in sorted(months):
         _recompute_month(month, sorted(months[month]))
+    for week in sorted(weeks):  # after every month lock, ascending
+        _recompute_week(week, sorted(weeks[week]))
     RollupMember.objects.filter(complaint_id__in=ids).delete()
     RollupMember.objects.bulk_create(members, batch_size=1000)
     transaction.on_commit(_bump_generation)
@@ -186,9 +223,11 @@ def rollup_flush_pending(*, batch: int = 2000, max_batches: int = 50) -> int:
 
 def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout=None) -> int:
     """Rebuild the rollup from the raw complaints, one day per transaction (all days by default),
-    and each month touched from its daily rows.
+    and each month and each week touched from its daily rows.
 
-    Idempotent; safe to run while the system is in use (each day is replaced atomically).
+    Idempotent; safe to run while the system is in use (each day is replaced atomically). Run it
+    outside a transaction: each day, month and week commits with its own lock (inside one, the
+    locks would pile up out of the refresh's order: months first, then weeks).
     """
     qs = Complaint.objects.order_by()
     full = start is None and end is None
@@ -198,6 +237,7 @@ def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout
         if first is None:
             DailyRollup.objects.all().delete()
             MonthlyRollup.objects.all().delete()
+            WeeklyRollup.objects.all().delete()
             RollupMember.objects.all().delete()
             _bump_generation()
             return 0
@@ -208,6 +248,7 @@ def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout
     if full:  # nothing outside the raw data's range may survive
         DailyRollup.objects.exclude(day__range=(start, end)).delete()
         MonthlyRollup.objects.exclude(month__range=(_month_of(start), _month_of(end))).delete()
+        WeeklyRollup.objects.exclude(week__range=(_week_of(start), _week_of(end))).delete()
         RollupMember.objects.exclude(day__range=(start, end)).delete()
     org_ids = list(Organisation.objects.values_list("id", flat=True))
     written = 0
@@ -219,6 +260,9 @@ def rollup_rebuild(*, start: date | None = None, end: date | None = None, stdout
         if day == end or day == _month_end(day):  # the month's days are done: sum them
             with transaction.atomic():
                 _recompute_month(_month_of(day), org_ids)
+        if day == end or day.weekday() == 6:  # the week's days are done (earlier ones were there)
+            with transaction.atomic():
+                _recompute_week(_week_of(day), org_ids)
         day += timedelta(days=1)
         if stdout is not None and day.day == 1:
             stdout.write(f"  rollup up to {day - timedelta(days=1)}: {written} rows")

@@ -11,6 +11,7 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -25,7 +26,7 @@ from accounts.selectors import org_visible_to, scope_to_user, sees_everything, s
 from complaints.models import ClassificationCode, Complaint
 
 from ..dimensions import PAIR_SEPARATOR, Dimension
-from ..models import DailyRollup, MonthlyRollup
+from ..models import DailyRollup, MonthlyRollup, WeeklyRollup
 from ..periods import Period, TierSplit, split_by_month
 from ..rollup import counted_complaints, day_bounds
 
@@ -87,32 +88,56 @@ def monthly_rollups_in(scope: Scope) -> QuerySet[MonthlyRollup]:
     return qs.order_by()
 
 
+def weekly_rollups_in(scope: Scope) -> QuerySet[WeeklyRollup]:
+    qs = scope_to_user(WeeklyRollup.objects.all(), scope.user, org_field="org")
+    if scope.org_ids is not None:
+        qs = qs.filter(org_id__in=scope.org_ids)
+    return qs.order_by()
+
+
 @dataclass(frozen=True)
 class Tier:
     """One rollup table's share of some periods: ``qs`` holds only rows inside them,
     ``conditions[i]`` selects period i's rows (None: period i has none in this tier)."""
 
     qs: QuerySet
-    time_field: str  # "day" (daily table) or "month" (monthly table: first day of the month)
+    time_field: str  # "day" (daily table), "month" (monthly: first day of the month), "week" (weekly: Monday)
     conditions: tuple[Q | None, ...]
 
 
 def coarse_ok(dim: Dimension | None) -> bool:
-    """The monthly tier keeps B and C leaves only (no A axis, no channel)."""
+    """The monthly and weekly tiers keep B and C leaves only (no A axis, no channel)."""
     return dim is None or set(dim.axes) <= {"B", "C"}
 
 
-def tiers(daily: QuerySet, monthly: QuerySet | None, periods: Sequence[Period]) -> list[Tier]:
-    """Split the periods between the tiers: whole months from ``monthly`` (when given),
-    the edge days (and everything, without ``monthly``) from ``daily``. Rows of both tiers
-    add up: a day is read from exactly one of them."""
+def whole_weeks(period: Period) -> tuple[date, date] | None:
+    """(first Monday, last Monday) when the period is whole ISO weeks (Monday to Sunday)."""
+    if period.start.weekday() == 0 and period.end.weekday() == 6:
+        return period.start, period.end - timedelta(days=6)
+    return None
+
+
+def tiers(
+    daily: QuerySet, monthly: QuerySet | None, periods: Sequence[Period], *, weekly: QuerySet | None = None
+) -> list[Tier]:
+    """Split the periods between the tiers: a period of whole weeks from ``weekly`` (when
+    given), whole months of the others from ``monthly`` (when given), the edge days (and
+    everything, without ``monthly``) from ``daily``. Rows of the tiers add up: each day of a
+    period is read from exactly one of them."""
+    weeks = [whole_weeks(p) if weekly is not None else None for p in periods]
     splits = [
-        split_by_month(p.start, p.end) if monthly is not None else TierSplit(None, ((p.start, p.end),)) for p in periods
+        TierSplit(None, ())
+        if w is not None
+        else split_by_month(p.start, p.end)
+        if monthly is not None
+        else TierSplit(None, ((p.start, p.end),))
+        for p, w in zip(periods, weeks, strict=True)
     ]
+    week_q = tuple(Q(week__range=w) if w is not None else None for w in weeks)
     month_q = tuple(Q(month__range=s.months) if s.months else None for s in splits)
     day_q = tuple(_any(Q(day__range=r) for r in s.days) for s in splits)
     out = []
-    for base, field, conditions in ((monthly, "month", month_q), (daily, "day", day_q)):
+    for base, field, conditions in ((weekly, "week", week_q), (monthly, "month", month_q), (daily, "day", day_q)):
         wanted = _any(c for c in conditions if c is not None)
         if base is not None and wanted is not None:
             out.append(Tier(base.filter(wanted), field, conditions))

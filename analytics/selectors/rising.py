@@ -4,7 +4,8 @@ at the report scope and, for head office, per branch. The statistics are in ``an
 code x org series of the report at once); this module reads what it needs from the rollups:
 
 - the counts of the period and of the like-for-like periods before it (``alerts.baseline_periods``:
-  8, or 26 for a week view), one grouped query per rollup tier (key x org x 9 or 27 conditional sums);
+  8, or 26 for a week view), one grouped query per rollup tier (key x org x 9 or 27 conditional sums;
+  a view of whole weeks reads its 27 weeks from the weekly tier, one row per week and series);
   a week view is also judged for a rise that lasts (``alerts.assess_sustained``: the period with the
   1-3 periods before it) from the same counts, no further query;
 - the weekday shape of intake in the scope over the 8 weeks before the period (daily table);
@@ -27,7 +28,7 @@ from complaints.models import ClassificationCode
 
 from .. import alerts
 from ..dimensions import PAIR_SEPARATOR, Dimension
-from ..models import DailyRollup, MonthlyRollup
+from ..models import DailyRollup, MonthlyRollup, WeeklyRollup
 from ..periods import Period, preceding_periods
 from .base import (
     Scope,
@@ -40,6 +41,7 @@ from .base import (
     org_index,
     rollups_in,
     tiers,
+    weekly_rollups_in,
 )
 
 BASELINE_PERIODS = alerts.BASELINE_PERIODS  # 8; a week view: alerts.WEEK_BASELINE_PERIODS
@@ -200,14 +202,18 @@ def _rising(
     dim: Dimension,
     *,
     by_branch: bool,
+    weekly: QuerySet[WeeklyRollup] | None = None,
 ) -> RisingResult:
-    """Judge every key at the scope and (``by_branch``) in each branch, all in one family."""
+    """Judge every key at the scope and (``by_branch``) in each branch, all in one family.
+    Counts of whole weeks come from ``weekly`` when given (the tiers agree: the same result as
+    reading their days, which the latency bench measures against)."""
     monthly = monthly if coarse_ok(dim) else None
+    weekly = weekly if coarse_ok(dim) else None
     base_periods = preceding_periods(period, alerts.baseline_periods(period.kind, period.days))
     periods = [*base_periods, period]
     cols = [f"p{i}" for i in range(len(periods))]
     rows: list[dict] = []
-    for tier in tiers(daily, monthly, periods):
+    for tier in tiers(daily, monthly, periods, weekly=weekly):
         sums = {col: Sum("total", filter=q) for col, q in zip(cols, tier.conditions, strict=True) if q is not None}
         rows += list(tier.qs.values(key=key_expression(dim), org_ref=F("org_id")).annotate(**sums).order_by())
     options = _settings(period)
@@ -314,7 +320,14 @@ def rising_result(scope: Scope, period: Period, dim: Dimension, *, by_branch: bo
         "rising",
         scope,
         (period, dim, by_branch),
-        lambda: _rising(rollups_in(scope), monthly_rollups_in(scope), period, dim, by_branch=by_branch),
+        lambda: _rising(
+            rollups_in(scope),
+            monthly_rollups_in(scope),
+            period,
+            dim,
+            by_branch=by_branch,
+            weekly=weekly_rollups_in(scope),
+        ),
     )
 
 
@@ -330,7 +343,9 @@ def rising_for_scope(*, period: Period, org_ids: frozenset[int] | None, by_branc
     dim = dim or dimension("B", 3)
     daily = DailyRollup.objects.order_by()
     monthly = MonthlyRollup.objects.order_by()
+    weekly = WeeklyRollup.objects.order_by()
     if org_ids is not None:
         daily = daily.filter(org_id__in=org_ids)
         monthly = monthly.filter(org_id__in=org_ids)
-    return _rising(daily, monthly, period, dim, by_branch=by_branch).rows
+        weekly = weekly.filter(org_id__in=org_ids)
+    return _rising(daily, monthly, period, dim, by_branch=by_branch, weekly=weekly).rows

@@ -8,7 +8,7 @@ from analytics.services import rollup_rebuild
 
 
 class Command(BaseCommand):
-    help = "Rebuild the analytics rollups (daily, then monthly) from the raw complaints (all days, or --start/--end). Idempotent."
+    help = "Rebuild the analytics rollups (daily, then monthly and weekly) from the raw complaints (all days, or --start/--end). Idempotent."
 
     def add_arguments(self, parser):
         parser.add_argument("--start", type=date.fromisoformat, help="First day (YYYY-MM-DD)")
