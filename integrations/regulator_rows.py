@@ -296,6 +296,8 @@ def check_row(
     org = _org(values.get("branch", ""), add, active_orgs() if orgs is None else orgs)
     if org is None and not values.get("branch", "").strip():
         notes.append(_("未提供被投诉机构，按分派规则确定责任机构。"))
+    elif org is not None:
+        notes.append(_("责任机构：%(org)s。") % {"org": org.name_zh})
 
     if regulator_received_on and forwarded_on and not errors:
         cal = work_calendar()

@@ -88,6 +88,9 @@ def template(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _display(row: RegulatorRow) -> dict:
     """What the preview shows of a row: masked, as every page shows customers."""
+    case = row.complaint
+    if case is not None and row.outcome not in WITH_DATA:  # the row's own copy is gone: the case's
+        return {"row": row, "name": case.customer.salutation if case.customer else "", "content": case.summary}
     values, _problems = regulator_row_values(row) if row.outcome in WITH_DATA else ({}, {})
     name = values.get("customer_name", "").strip()
     content = " ".join((values.get("summary") or values.get("content") or "").split())
@@ -102,7 +105,7 @@ def _display(row: RegulatorRow) -> dict:
 @require_GET
 def batch(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(regulator_batches_for(request.user), pk=pk)
-    rows = list(found.rows.select_related("complaint"))
+    rows = list(found.rows.select_related("complaint__customer"))
     counts = Counter(r.outcome for r in rows)
     context = {
         "batch": found,

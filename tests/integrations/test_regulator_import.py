@@ -100,7 +100,7 @@ def test_the_preview_says_what_each_row_will_do_and_writes_no_case(officer_clien
     assert "I4" in page and "必填项为空" in page
     # What the check decided is shown before anything is written: codes, org, the clocks.
     assert "B030202" in page and "未提供A代码" in page and "转办时限 2026-11-30（监管转办已超时）" in page
-    assert "答复时限 2026-12-18" in page
+    assert "答复时限 2026-12-18" in page and "责任机构：朝阳支行" in page
     # Customers masked as everywhere: no phone or ID number on the page.
     assert "13812345678" not in page and "11010519491231002" not in page and "张*" in page
     assert AuditEvent.objects.filter(action="regulator.batch_upload", object_id=str(batch.pk)).count() == 1
@@ -131,6 +131,8 @@ def test_import_registers_regulator_cases_whose_dates_drive_the_existing_clocks(
     assert batch.rows.get(number=4).data_encrypted
     page = officer_client.get(reverse("workflow:case", args=[good.pk])).content.decode()
     assert "JG-2026-1201" in page
+    batch_page = officer_client.get(reverse("integrations:regulator_batch", args=[batch.pk])).content.decode()
+    assert good.reference in batch_page and "张先生" in batch_page  # a done row shows its case
 
 
 def test_importing_the_same_file_again_creates_nothing(officer_client):
