@@ -5,6 +5,8 @@ Thin: forms parse, ``workflow.services`` act, ``workflow.selectors`` read.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts import roles
+from accounts.models import Organisation
 from accounts.selectors import administers, sees_everything
 from complaints import selectors as complaint_selectors
 from complaints.views import case_page
@@ -178,7 +181,38 @@ def overview(request: HttpRequest) -> HttpResponse:
         k: sum(getattr(r, k) for r in rows)
         for k in ("total", "overdue", "due_today", "due_soon", "paused", "awaiting_ho", "to_route", "extensions")
     }
-    return render(request, "workflow/overview.html", {"rows": rows, "totals": totals, **_calendar_notice(request.user)})
+    table = [
+        {"row": r, "cells": _overview_cells(r, r.org.code if r.org.kind == Organisation.Kind.BRANCH else None)}
+        for r in rows
+    ]
+    return render(
+        request,
+        "workflow/overview.html",
+        {
+            "rows": rows,
+            "table": table,
+            "totals": totals,
+            "total_cells": _overview_cells(SimpleNamespace(**totals), ""),
+            **_calendar_notice(request.user),
+        },
+    )
+
+
+OVERVIEW_COLUMNS = (("total", WORKLIST), *((b, b) for b in BUCKETS if b != "unassigned"))
+
+
+def _overview_cells(row, org_code: str | None) -> list[tuple[int, str]]:
+    """A row's numbers, each with the case list filtered the same way (the branch's subtree and the
+    bucket, complaints.worklist): a branch row folds in its sub-branches as the list's org filter
+    does. ``org_code`` "" is every branch (the totals); None: no link (head office's own cases,
+    which the list's org filter cannot pick apart from the branches under it)."""
+    cells = []
+    for key, bucket in OVERVIEW_COLUMNS:
+        url = ""
+        if org_code is not None:
+            url = f"{reverse('complaints:list')}?{'org=' + org_code + '&' if org_code else ''}bucket={bucket}"
+        cells.append((getattr(row, key), url))
+    return cells
 
 
 # Each approval list shows this many rows, with a "more" link to its own paged list: the

@@ -18,7 +18,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import roles
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Organisation
 from complaints.models import Complaint, Customer
 from complaints.services import CustomerInput, complaint_register
 from tests.access_registry import REF_RE
@@ -242,3 +242,20 @@ def test_a_fixed_number_of_queries_whatever_the_customer_holds(
 # session, user, the customer, the cases shown, one grouped count over all visible cases, the cards,
 # the workflow's decisions and the recordings panel's rows: the same for 1 case or 30.
 QUERY_BUDGET = 8
+
+
+def test_reached_from_the_intake_lookup_only_when_a_case_is_in_scope(client, cases, org_tree, make_user):
+    """The intake lookup reaches the whole bank's customers; the link to the customer page is offered
+    only with cases the agent may see (the page would be a 404 otherwise)."""
+    url = reverse("complaints:customer", args=[cases["BJ"][0].customer_id])
+    for org, linked in ((org_tree.bj_cy, True), (make_org_without_cases(org_tree), False)):
+        client.force_login(make_user(roles.BRANCH_HANDLER, org, username=f"desk_{org.code}"))
+        html = client.post(reverse("complaints:intake_customer"), {"mobile": MOBILE}).content.decode()
+        assert "张先生" in html  # found either way, as before
+        assert (f'href="{url}"' in html) is linked
+
+
+def make_org_without_cases(org_tree):
+    from tests.accounts.factories import OrganisationFactory
+
+    return OrganisationFactory(code="GZ", name_zh="广州分行", kind=Organisation.Kind.BRANCH, parent=org_tree.ho)

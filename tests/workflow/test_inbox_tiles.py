@@ -119,3 +119,19 @@ def test_the_worklist_filter_is_kept_in_a_saved_view(client, staff, world):
     client.force_login(staff.ho_officer)
     client.post(reverse("complaints:saved_view_save"), {"name": "超期", "query": "bucket=overdue"})
     assert SavedView.objects.get(user=staff.ho_officer).query == "bucket=overdue"
+
+
+def test_each_overview_number_opens_the_list_with_that_count(client, staff, world, org_tree, new_case):
+    """Head office's branch overview: every number of a branch row and of the totals links to the list
+    filtered by that branch (its sub-branches folded in, as the row does) and bucket; the list counts
+    the same. Head office's own cases form a row without links (the org filter takes a subtree)."""
+    put(new_case(org_tree.ho), "routed", due_date=TODAY - timedelta(days=1))
+    client.force_login(staff.ho_officer)
+    html = client.get(reverse("workflow:overview")).content.decode()
+    rows = dict(re.findall(r'<tr data-org="([\w-]+)">(.*?)</tr>', html, re.S))
+    assert set(rows) == {"BJ", "SH", "HO"} and "data-list-link" not in rows["HO"]
+    links = re.findall(r'<a href="([^"]+)" data-list-link>(\d+)</a>', html)
+    assert len(links) == 2 * 7 + 7  # two branch rows and the totals, seven linked columns each
+    for href, n in links:
+        shown, _refs = _list_count(client, html_lib.unescape(href))
+        assert shown == int(n), f"{href}: the overview says {n}, the list counts {shown}"
