@@ -48,5 +48,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         client.api_key = key
         return client.service_user, client
 
-    def authenticate_header(self, request) -> str:
-        return "Api-Key"
+    def authenticate_header(self, request) -> str | None:
+        """The challenge of a 401. DRF asks the first class in DEFAULT_AUTHENTICATION_CLASSES only,
+        so this class is first: a request that presented credentials and failed (a bad or revoked
+        key, an unknown DRF token) gets 401 with the scheme it used; a request with none (a browser
+        whose session ended) keeps the 403 it had when the session class was first."""
+        header = authentication.get_authorization_header(request).split()
+        if not header:
+            return None
+        return "Token" if header[0].lower() == b"token" else "Api-Key"

@@ -188,10 +188,13 @@ else:
 
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The API key class is first: DRF takes a 401's WWW-Authenticate from the first class, and the
+    # session class has none (a bad or revoked key was answered 403). It authenticates only a
+    # request carrying "Api-Key voc_..." (or "Bearer voc_..."), so the others are unaffected.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "integrations.auth.ApiKeyAuthentication",  # other systems' API keys (issue 15)
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
-        "integrations.auth.ApiKeyAuthentication",  # other systems' API keys (issue 15)
     ],
     # Only requests authenticated by an API key are counted, per client at its own rate.
     "DEFAULT_THROTTLE_CLASSES": ["integrations.throttling.IntegrationClientRateThrottle"],

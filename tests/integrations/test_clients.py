@@ -71,7 +71,16 @@ def test_a_bad_key_is_401_not_500(header, crm):
     c = APIClient()
     c.credentials(HTTP_AUTHORIZATION=header)
     response = c.get(URL)
-    assert response.status_code == 403
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Api-Key"
+
+
+def test_a_bad_drf_token_is_401_and_no_credentials_stays_403(crm):
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef")
+    response = c.get(URL)
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+    response = APIClient().get(URL)  # nothing presented (a browser whose session ended)
+    assert response.status_code == 403 and "WWW-Authenticate" not in response
 
 
 def test_a_revoked_key_stops_at_once_and_other_keys_keep_working(crm, superuser):
@@ -80,18 +89,18 @@ def test_a_revoked_key_stops_at_once_and_other_keys_keep_working(crm, superuser)
     assert api(raw).get(URL).status_code == 200
     services.api_key_revoke(key=key, actor=superuser)
     response = api(raw).get(URL)
-    # 403, not 401: DRF answers with the first authentication class's scheme (session: none)
-    assert response.status_code == 403 and "吊销" in response.content.decode()
+    assert response.status_code == 401 and "吊销" in response.content.decode()
+    assert response["WWW-Authenticate"] == "Api-Key"
     assert api(other_raw).get(URL).status_code == 200
 
 
 def test_an_inactive_client_or_service_user_is_refused(crm):
     _key, raw = services.api_key_create(client=crm)
     IntegrationClient.objects.filter(pk=crm.pk).update(is_active=False)
-    assert api(raw).get(URL).status_code == 403
+    assert api(raw).get(URL).status_code == 401
     IntegrationClient.objects.filter(pk=crm.pk).update(is_active=True)
     User.objects.filter(pk=crm.service_user_id).update(is_active=False)
-    assert api(raw).get(URL).status_code == 403
+    assert api(raw).get(URL).status_code == 401
 
 
 def test_the_service_user_cannot_sign_in_to_the_pages(crm):
@@ -175,7 +184,7 @@ def test_admin_revokes_keys_with_an_audit_entry(admin_client, crm):
     assert AuditEvent.objects.filter(
         action="admin.change", object_type="integrations.apikey", object_id=str(key.pk)
     ).exists()
-    assert api(raw).get(URL).status_code == 403
+    assert api(raw).get(URL).status_code == 401
 
 
 def test_admin_adds_a_client_with_its_service_user(admin_client, org_tree):
