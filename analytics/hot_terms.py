@@ -1,0 +1,243 @@
+"""Hot topics across all calls: terms rising in call transcripts. Pure (no Django).
+
+What customers say before it becomes a complaint. Each call's redacted transcript gives a *set*
+of terms (a call counts once per term, however often it says it):
+
+- **Chinese**: character bigrams and trigrams of each run of Chinese characters (no word
+  segmenter: a phrase of interest, 信用卡年费 or 手机银行闪退, shows as its bigrams and
+  trigrams); n-grams made only of function characters, or starting or ending with one, and a
+  short list of conversational bigrams are left out.
+- **English**: lower-case words of three or more letters minus stop words, and pairs of such
+  words that stand next to each other.
+- **Masked PII never becomes a term**: the labels redaction writes (``[卡号已隐去]``,
+  ``[card number removed]``, anything in square brackets), runs of ``*`` and every digit are
+  cut out before the text is split, and a run is broken where they were (a mask between two
+  words does not join them into a term).
+
+Judging (``judge``): one series per term, counted per ISO week (calls that contain it), with the
+rising-issue alerts' model and decision (``analytics.alerts``: expected count from 26 prior
+weeks, over-dispersion, Benjamini-Hochberg at the week views' q, the sustained-rise test). A
+week's *exposure* is the number of calls transcribed that week, so a busier week expects
+more calls mentioning anything, and a term is rising only when its share of calls rises. Weeks
+without calls are absent (exposure 0), not zero. The family is every term that reaches
+``min_support`` calls over the whole half year plus the current week; a rising term must also
+be said in at least ``min_count`` calls of the current week.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from . import alerts
+
+MIN_SUPPORT = 5  # calls over the whole window for a term to be judged at all
+MIN_COUNT = 5  # calls of the current week for a term to be rising
+MIN_RATIO = 1.5
+
+# Masks and numbers: cut out (and break the run) before splitting into terms.
+_MASKS = re.compile(r"\[[^\]]*\]|【[^】]*】|［[^］]*］|[*＊]+|[0-9０-９]+|<[^>]*>")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+
+# Characters that carry no topic on their own (an n-gram made only of them, or starting or
+# ending with one, is not a term).
+_FUNCTION_CHARS = set("的了吗呢啊吧呀哦嗯哈是我你您他她它们在有和也就都这那个么还又很太把被给对跟与就要会能说")
+_STOP_BIGRAMS = {
+    "你好", "您好", "谢谢", "请问", "什么", "怎么", "为什么", "可以", "没有", "不是", "就是", "一个",
+    "一下", "现在", "已经", "然后", "因为", "所以", "如果", "但是", "知道", "时候", "先生", "女士",
+    "好的", "不好", "问题", "一点", "这样", "那样", "不用", "不要", "需要", "帮您", "稍等",
+}  # fmt: skip
+_EN_STOP_WORDS = """the and for are but not you your yours all any can had her was one our out has have him his how man new
+    now old see two way who its did get got let say she too use that this with from they them then than there
+    their what when where which while will would could should shall about above after again also been before
+    being below between both each few more most other over same some such only own into just very don does
+    doing off once here hers herself himself itself myself ours ourselves themselves yourself yourselves why
+    because until against through during under further those these were am is be do if or as at by of on to
+    up in it me my we an a no so i hello hi yes okay ok please thank thanks sir madam calling call want
+    like know think going yeah well right sure im ive dont cant wont isnt didnt"""
+_EN_STOP = set(_EN_STOP_WORDS.split())
+
+
+def _pieces(text: str) -> list[str]:
+    """The text with masks and numbers cut out: the stretches between them."""
+    return _MASKS.split(text or "")
+
+
+def _han_terms(run: str) -> set[str]:
+    out: set[str] = set()
+    for n in (2, 3):
+        for i in range(len(run) - n + 1):
+            gram = run[i : i + n]
+            if gram[0] in _FUNCTION_CHARS or gram[-1] in _FUNCTION_CHARS:
+                continue
+            if gram in _STOP_BIGRAMS or any(gram[j : j + 2] in _STOP_BIGRAMS for j in range(n - 1)):
+                continue
+            out.add(gram)
+    return out
+
+
+def _en_terms(piece: str) -> set[str]:
+    out: set[str] = set()
+    # sentence punctuation breaks a phrase as a mask does
+    for clause in re.split(r"[.,;:!?，。；：！？]", piece):
+        words = [w.lower().replace("'", "") for w in _EN_WORD.findall(clause)]
+        kept: list[str | None] = [w if len(w) >= 3 and w not in _EN_STOP else None for w in words]
+        for i, w in enumerate(kept):
+            if w is None:
+                continue
+            out.add(w)
+            if i + 1 < len(kept) and kept[i + 1] is not None:
+                out.add(f"{w} {kept[i + 1]}")
+    return out
+
+
+def terms(text: str) -> set[str]:
+    """The terms of one text (see the module's description); masked PII and digits never."""
+    out: set[str] = set()
+    for piece in _pieces(text):
+        for run in _HAN_RUN.findall(piece):
+            out |= _han_terms(run)
+        out |= _en_terms(_HAN_RUN.sub(" . ", piece))
+    return out
+
+
+def call_terms(texts: Iterable[str]) -> set[str]:
+    """The terms of one call from its segments' texts (each segment split on its own, so a
+    term never spans two segments)."""
+    out: set[str] = set()
+    for text in texts:
+        out |= terms(text)
+    return out
+
+
+def week_of(day: date) -> date:
+    """The Monday of the ISO week of ``day``."""
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    """One ISO week: how many calls, and in how many of them each term was said."""
+
+    monday: date
+    calls: int
+    terms: Mapping[str, int]
+
+
+def count_weeks(calls: Iterable[tuple[date, set[str]]]) -> dict[date, WeekCounts]:
+    """Calls (day, its terms) counted per ISO week: documents, not occurrences."""
+    n: Counter[date] = Counter()
+    per: dict[date, Counter[str]] = {}
+    for day, found in calls:
+        monday = week_of(day)
+        n[monday] += 1
+        per.setdefault(monday, Counter()).update(found)
+    return {m: WeekCounts(m, n[m], per[m]) for m in n}
+
+
+@dataclass(frozen=True)
+class HotTerm:
+    term: str
+    current: int  # calls of the judged window containing it (this week; with span > 1 the window's sum)
+    week_count: int  # calls of the current week alone
+    expected: float
+    lower: int
+    upper: int
+    ratio: float | None
+    q_value: float
+    span: int
+    history: tuple[int, ...]  # calls per usable baseline week, oldest first
+
+
+@dataclass(frozen=True)
+class HotResult:
+    rows: tuple[HotTerm, ...]
+    judged: int  # terms judged (the family)
+    calls: int  # calls of the current week
+    q: float
+
+
+def judge(
+    weeks: Mapping[date, WeekCounts],
+    current: date,
+    *,
+    min_support: int = MIN_SUPPORT,
+    min_count: int = MIN_COUNT,
+    min_ratio: float = MIN_RATIO,
+    q: float | None = None,
+    q_sustained: float | None = None,
+    baseline: int = alerts.WEEK_BASELINE_PERIODS,
+) -> HotResult:
+    """The terms rising in the ISO week starting ``current`` (a Monday) against the ``baseline``
+    weeks before it, decided as the rising-issue alerts decide a week view. Fails closed: a term
+    without enough weeks of calls behind it is not judged and never rising."""
+    q = alerts.fdr_q("week", 7) if q is None else q
+    q_sustained = alerts.SUSTAINED_FDR_Q if q_sustained is None else q_sustained
+    mondays = [current - timedelta(weeks=baseline - i) for i in range(baseline)]
+    now = weeks.get(current)
+    if now is None or now.calls == 0:
+        return HotResult((), 0, 0, q)
+    totals: Counter[str] = Counter()
+    for m in [*mondays, current]:
+        if m in weeks:
+            totals.update(weeks[m].terms)
+    family = sorted(t for t, n in totals.items() if n >= min_support)
+    first = min((m for m in mondays if m in weeks and weeks[m].calls > 0), default=current)
+    inputs: list[alerts.Series] = []
+    for term in family:
+        windows = [
+            alerts.Window(
+                m.isoformat(),
+                m,
+                m + timedelta(days=6),
+                weeks[m].terms.get(term, 0) if m in weeks else 0,
+                float(weeks[m].calls) if m in weeks else 0.0,
+            )
+            for m in mondays
+        ]
+        inputs.append(alerts.Series(now.terms.get(term, 0), float(now.calls), windows, first, current))
+    if not inputs:
+        return HotResult((), 0, now.calls, q)
+    assessed = alerts.assess_family(inputs)
+    sustained = alerts.assess_sustained(inputs, assessed, min_count=min_count)
+    decisions = alerts.decide_sustained(
+        assessed, sustained, q=q, q_sustained=q_sustained, min_count=min_count, min_ratio=min_ratio
+    )
+    rows: list[HotTerm] = []
+    for term, d, one in zip(family, decisions, assessed, strict=True):
+        a = d.assessment
+        if not (d.rising and a.judged and one.current >= min_count):
+            continue
+        rows.append(
+            HotTerm(
+                term=term,
+                current=a.current,
+                week_count=one.current,
+                expected=a.expected or 0.0,
+                lower=a.lower or 0,
+                upper=a.upper or 0,
+                ratio=a.ratio,
+                q_value=d.q_value if d.q_value is not None else 1.0,
+                span=a.span,
+                history=tuple(w.count for w in a.history),
+            )
+        )
+    rows = _drop_contained(rows)
+    rows.sort(key=lambda r: (r.q_value, -r.week_count, r.term))
+    judged = sum(1 for a in assessed if a.judged)
+    return HotResult(tuple(rows), judged, now.calls, q)
+
+
+def _drop_contained(rows: Sequence[HotTerm]) -> list[HotTerm]:
+    """A rising bigram inside a rising trigram said in as many calls this week is the same
+    phrase: only the longer one is shown."""
+    out = []
+    for r in rows:
+        if any(o is not r and r.term in o.term and o.week_count >= r.week_count for o in rows):
+            continue
+        out.append(r)
+    return out
