@@ -14,7 +14,12 @@ branch judged too) and a branch manager:
   date; last week, whole) and the month views (本月至今, the default; last month), every call
   computed (``cached`` bypassed): wall time, SQL time and query count;
 - the TOP page as a request (Django test client, in process), cold (cache emptied before each
-  request) and warm (the same request again, the report cache filled).
+  request) and warm (the same request again, the report cache filled);
+- the rising model read the way it was before the weekly tier (every week's days from the daily
+  table: ``_rising`` without ``weekly``) against the way the page reads it now (whole weeks
+  from the weekly tier), alternating call by call, with the server-side time of each call's
+  queries (EXPLAIN ANALYZE: planning + execution, independent of the client's wait for a core)
+  and the load average before and after.
 
 Target (issue 11): rollups p95 <= 50 ms at 1 M complaints.
 """
@@ -28,6 +33,7 @@ import statistics
 import sys
 import time
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,10 +74,78 @@ def timed(fn) -> tuple[float, float, int]:
     return wall, sum(float(q["time"]) for q in ctx.captured_queries) * 1000, len(ctx.captured_queries)
 
 
+def fmt_load(load: tuple[float, float, float]) -> str:
+    return " / ".join(f"{v:.1f}" for v in load)
+
+
+def server_ms(fn) -> tuple[float, float]:
+    """(sum over the call's queries, slowest query) of PostgreSQL's planning + execution time,
+    each query captured from one call and run again under EXPLAIN ANALYZE."""
+    import json
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    times = []
+    with connection.cursor() as cur:
+        for q in ctx.captured_queries:
+            cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + q["sql"])
+            plan = cur.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            times.append(plan[0]["Planning Time"] + plan[0]["Execution Time"])
+    return sum(times), max(times, default=0.0)
+
+
+def compare_reads(users, views, dim, args, rollups_in, monthly_rollups_in, weekly_rollups_in, selectors, rising_mod):
+    """The rising model of each view with every whole week read from its days (before) and from
+    the weekly tier (now), the two calls alternating; the results must be equal."""
+    lines = [
+        "## Rising model: weeks read from their days (before) against the weekly tier (now)",
+        "",
+        f"The same call both ways (`analytics.selectors.rising._rising` without and with `weekly`), "
+        f"alternating, {args.samples} each after one warm-up; results checked equal. Server = PostgreSQL "
+        f"planning + execution (EXPLAIN ANALYZE of each captured query, median of {args.explain_samples}), "
+        "summed over the call's queries, and its slowest query. A view cut at today and month views read no "
+        "whole week: they take the same path both ways (a control for the machine's load).",
+        "",
+        "| user | view | read | wall p50 ms | wall p95 ms | wall max ms | SQL p50 ms | queries "
+        "| server sum p50 ms | slowest query p50 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for who, user in users.items():
+        scope = selectors.resolve_scope(user, "")
+        by_branch = who == "head office"
+        daily, monthly, weekly = rollups_in(scope), monthly_rollups_in(scope), weekly_rollups_in(scope)
+        for view, (period, _) in views.items():
+            calls = {
+                "days (before)": partial(rising_mod._rising, daily, monthly, period, dim, by_branch=by_branch),
+                "weekly tier (now)": partial(
+                    rising_mod._rising, daily, monthly, period, dim, by_branch=by_branch, weekly=weekly
+                ),
+            }
+            results = [fn() for fn in calls.values()]  # warm-up
+            assert results[0] == results[1], f"{who} {view}: the two reads disagree"
+            samples: dict[str, list] = {name: [] for name in calls}
+            for _ in range(args.samples):
+                for name, fn in calls.items():
+                    samples[name].append(timed(fn))
+            server: dict[str, list] = {name: [] for name in calls}
+            for _ in range(args.explain_samples):
+                for name, fn in calls.items():
+                    server[name].append(server_ms(fn))
+            for name in calls:
+                total_ms = statistics.median(s[0] for s in server[name])
+                slowest = statistics.median(s[1] for s in server[name])
+                lines.append(f"| {who} | {view} | {name} | {summary(samples[name])} | {total_ms:.1f} | {slowest:.1f} |")
+                print(lines[-1], flush=True)
+    return lines + [""]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--out", default="")
+    parser.add_argument("--skip-page", action="store_true", help="leave out the TOP page requests")
+    parser.add_argument("--explain-samples", type=int, default=5)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run on PostgreSQL: set DATABASE_URL=postgres://...")
@@ -82,8 +156,9 @@ def main() -> None:
     from accounts.models import User
     from analytics import alerts, selectors
     from analytics.dimensions import dimension
-    from analytics.models import DailyRollup, MonthlyRollup
+    from analytics.models import DailyRollup, MonthlyRollup, WeeklyRollup
     from analytics.periods import period_containing, period_to_date, preceding_periods
+    from analytics.selectors.base import monthly_rollups_in, rollups_in, weekly_rollups_in
     from complaints.models import Complaint
 
     today = timezone.localdate()
@@ -102,9 +177,10 @@ def main() -> None:
     dim = dimension("B", 3)
     total = Complaint.objects.count()
     daily_rows, monthly_rows = DailyRollup.objects.count(), MonthlyRollup.objects.count()
-    print(
-        f"{total:,} complaints; rollup {daily_rows:,} daily + {monthly_rows:,} monthly rows; today {today}", flush=True
-    )
+    weekly_rows = WeeklyRollup.objects.count()
+    tiers_text = f"rollup {daily_rows:,} daily + {weekly_rows:,} weekly + {monthly_rows:,} monthly rows"
+    print(f"{total:,} complaints; {tiers_text}; today {today}", flush=True)
+    load_before = os.getloadavg()
 
     def no_cache(name, scope, params, compute):
         return compute()
@@ -114,6 +190,10 @@ def main() -> None:
     lines: list[str] = []
     began = time.perf_counter()
     with transaction.atomic():
+        # 0. the rising model's read: days (before the weekly tier) against weeks (now)
+        lines += compare_reads(
+            users, views, dim, args, rollups_in, monthly_rollups_in, weekly_rollups_in, selectors, rising_mod
+        )
         # 1. selectors, every call computed
         for module in patched:
             module.cached = no_cache
@@ -146,17 +226,22 @@ def main() -> None:
         for module in patched:
             module.cached = real_cached
         # 2. the page
-        lines += [
-            "",
-            "## TOP page (full request in process: rising panel, chart data, template)",
-            "",
-            f"{args.samples} requests each. Cold: the cache emptied before each request (every figure computed); "
-            "warm: the same request again with the report cache filled.",
-            "",
-            "| user | view | cache | p50 ms | p95 ms | max ms | SQL p50 ms | queries |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for who, user in users.items():
+        page_users = {} if args.skip_page else users
+        lines += (
+            []
+            if args.skip_page
+            else [
+                "",
+                "## TOP page (full request in process: rising panel, chart data, template)",
+                "",
+                f"{args.samples} requests each. Cold: the cache emptied before each request (every figure computed); "
+                "warm: the same request again with the report cache filled.",
+                "",
+                "| user | view | cache | p50 ms | p95 ms | max ms | SQL p50 ms | queries |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
+        )
+        for who, user in page_users.items():
             client = Client()
             client.force_login(user)
             for view, (_, query) in views.items():
@@ -178,9 +263,11 @@ def main() -> None:
         f"# TOP page latency: week views against the month view — {date.today().isoformat()}",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared); PostgreSQL {pg}; Python "
-        f"{platform.python_version()}. Data: {total:,} complaints, rollup {daily_rows:,} daily + {monthly_rows:,} "
-        f"monthly rows; today {today}. Command: `DATABASE_URL=… .venv/bin/python bench/analytics_latency.py "
-        f"--samples {args.samples}` ({time.perf_counter() - began:.0f} s). Read only (one transaction, rolled back).",
+        f"{platform.python_version()}. Data: {total:,} complaints, {tiers_text}; today {today}. Command: "
+        f"`DATABASE_URL=… .venv/bin/python bench/analytics_latency.py --samples {args.samples}"
+        f"{' --skip-page' if args.skip_page else ''}` ({time.perf_counter() - began:.0f} s). Read only (one "
+        f"transaction, rolled back). Load average (1, 5, 15 min) at the start {fmt_load(load_before)}, "
+        f"at the end {fmt_load(os.getloadavg())}.",
         "",
     ]
     text = "\n".join(head + lines) + "\n\nTarget: rollups p95 ≤ 50 ms at 1 M complaints.\n"
