@@ -48,6 +48,11 @@ class CallRecording(models.Model):
         NONE = "none", _("无语音，无需脱敏")
         FAILED = "failed", _("无法可靠脱敏")
 
+    class ChannelLayout(models.TextChoices):
+        UNKNOWN = "", _("未记录")
+        MONO = "mono", _("单声道（不区分说话人）")
+        STEREO = "stereo", _("双声道（坐席与客户分轨）")
+
     class Suspect(models.TextChoices):
         NONE = "", _("无")
         OPEN = "open", _("疑似投诉待核")
@@ -102,6 +107,11 @@ class CallRecording(models.Model):
     engine = models.CharField(_("引擎"), max_length=40, blank=True)
     model_name = models.CharField(_("模型"), max_length=120, blank=True)
     detected_language = models.CharField(max_length=10, blank=True)
+    # How the call was transcribed: a stereo call per channel (agent / customer), a mono one as one
+    # speaker; empty for recordings transcribed before speakers were told apart.
+    channel_layout = models.CharField(
+        _("声道"), max_length=6, choices=ChannelLayout.choices, default=ChannelLayout.UNKNOWN, blank=True
+    )
 
     # Redaction of the audio (text redaction lives on each segment).
     redacted_file = models.FileField(_("脱敏录音"), max_length=255, blank=True)
@@ -153,11 +163,17 @@ class CallRecording(models.Model):
 
 class TranscriptSegment(models.Model):
     """One stretch of speech. ``text_redacted`` is what users without the unmask right see.
+    ``speaker``: who said it, from the channel of a stereo call; "unknown" on a mono call.
 
     ``words``: [{"start", "end", "text", "prob"}] with times in seconds, kept for
     audio redaction and the synced player. They carry original text, so they are
     never sent to users who may only see the redacted text.
     """
+
+    class Speaker(models.TextChoices):
+        AGENT = "agent", _("坐席")
+        CUSTOMER = "customer", _("客户")
+        UNKNOWN = "unknown", _("未区分")
 
     recording = models.ForeignKey(CallRecording, on_delete=models.CASCADE, related_name="segments")
     index = models.PositiveIntegerField()
@@ -168,6 +184,7 @@ class TranscriptSegment(models.Model):
     confidence = models.FloatField(null=True, blank=True)
     words = models.JSONField(default=list, blank=True)
     has_sensitive = models.BooleanField(default=False)
+    speaker = models.CharField(_("说话人"), max_length=10, choices=Speaker.choices, default=Speaker.UNKNOWN)
 
     class Meta:
         verbose_name = _("转写片段")

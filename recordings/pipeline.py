@@ -26,6 +26,17 @@ class Transcript:
     # voice-activity regions of the audio; None when VAD did not run (de-identification then
     # cannot rule out uncovered speech and asks for review)
     speech: list[tuple[float, float]] | None = None
+    # who said each segment (parallel to ``segments``); empty: one unknown speaker (a mono call)
+    speakers: list[str] = field(default_factory=list)
+    # a stereo call: each channel's own transcript, by speaker, in channel order (``stereo.interleave``)
+    parts: list[tuple[str, Transcript]] = field(default_factory=list)
+
+    @property
+    def stereo(self) -> bool:
+        return bool(self.parts)
+
+    def speaker_of(self, i: int) -> str:
+        return self.speakers[i] if self.speakers else "unknown"
 
 
 def segment_confidence(word_probs: list[float], avg_logprob: float | None) -> float | None:

@@ -49,6 +49,8 @@ def player_context(request: HttpRequest, rec: CallRecording, *, show_original: b
             "end": s.end,
             "text": s.text_original if show_original else s.text_redacted,
             "sensitive": s.has_sensitive,
+            "speaker": s.speaker,
+            "speaker_label": s.get_speaker_display(),
         }
         for s in selectors.segments_for(rec)
     ]

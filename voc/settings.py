@@ -315,6 +315,8 @@ RECORDING_MAX_LOSSES = env.int("VOC_RECORDING_MAX_LOSSES", default=5)
 # loses a task whose worker was killed); duplicates are harmless, the job is idempotent.
 RECORDING_QUEUED_STALE_S = env.int("VOC_RECORDING_QUEUED_STALE_S", default=600)
 RECORDING_MUTE_PAD_S = 0.3
+# A stereo call recording: the speaker on the first and the second channel (issue 16).
+RECORDING_CHANNEL_SPEAKERS = env.list("VOC_RECORDING_CHANNEL_SPEAKERS", default=["agent", "customer"])
 TRANSCRIPTION_ENGINE = env("VOC_TRANSCRIPTION_ENGINE", default="faster-whisper")  # or "openai-whisper"
 TRANSCRIPTION_MODEL = env("VOC_TRANSCRIPTION_MODEL", default="pkg:base")  # name, local path or pkg:...
 TRANSCRIPTION_MODEL_CACHE = Path(env("VOC_TRANSCRIPTION_MODEL_CACHE", default=str(VAR_DIR / "models")))

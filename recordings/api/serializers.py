@@ -7,7 +7,7 @@ from rest_framework import serializers
 from voc.api_errors import ErrorSerializer  # noqa: F401 (the API's error shape, named here too)
 from voc.api_fields import PlausibleDateTimeField
 
-from ..models import CallRecording, ListeningEvent
+from ..models import CallRecording, ListeningEvent, TranscriptSegment
 
 
 class UploadInSerializer(serializers.Serializer):
@@ -45,6 +45,10 @@ class SegmentOutSerializer(serializers.Serializer):
     end = serializers.FloatField()
     text = serializers.CharField()
     confidence = serializers.FloatField(allow_null=True)
+    speaker = serializers.ChoiceField(
+        choices=TranscriptSegment.Speaker.choices,
+        help_text="agent or customer (from the channel of a stereo call); unknown on a mono call",
+    )
 
 
 class RecordingOutSerializer(serializers.Serializer):

@@ -138,6 +138,7 @@ class RecordingDetail(APIView):
                 "end": seg.end,
                 "text": seg.text_original if original else seg.text_redacted,
                 "confidence": seg.confidence,
+                "speaker": seg.speaker,
             }
             for seg in selectors.segments_for(rec)
         ]

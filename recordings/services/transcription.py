@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import complaint_cues
+from .. import complaint_cues, stereo
 from ..deid import DeidPlan, plan_listening_copy
 from ..models import CallRecording, TranscriptSegment
 from ..pipeline import Transcript, transcribe_audio
@@ -165,21 +165,17 @@ def recording_transcribe(*, recording_id: int) -> str:
     attempt = rec.attempts
     try:
         with _Heartbeat(rec.pk, attempt), tempfile.TemporaryDirectory(prefix="voc-rec-") as tmp:
-            wav = Path(tmp) / "audio16k.wav"
             # Decoding is fast; the timeout only stops a hostile or broken file.
-            audio.decode_to_wav16k(Path(rec.file.path), wav, timeout_s=120 + 0.5 * float(rec.duration_s or 0))
-            transcript = transcribe_audio(
-                wav,
-                engine_name=settings.TRANSCRIPTION_ENGINE,
-                model_spec=settings.TRANSCRIPTION_MODEL,
-                cache_dir=Path(settings.TRANSCRIPTION_MODEL_CACHE),
-                language=rec.language,
-                cpu_threads=settings.TRANSCRIPTION_CPU_THREADS,
+            decoded = audio.decode_call(
+                Path(rec.file.path), Path(tmp), timeout_s=120 + 0.5 * float(rec.duration_s or 0)
             )
+            transcript = transcribe_call(decoded, language=rec.language)
             plan = listening_plan(transcript, duration_s=transcript.duration_s or rec.duration_s or 0.0)
             redacted_name, note = "", ""
             if has_speech(transcript, plan):
-                redacted_name, note = _render_redacted(rec, wav, plan, attempt)
+                # a stereo call's copy keeps both channels; every mute covers both (recordings.stereo)
+                source = decoded.stereo_wav if decoded.stereo else decoded.mono
+                redacted_name, note = _render_redacted(rec, source, plan, attempt)
         _reconnect_if_dropped()
         return _store(rec.pk, attempt, transcript, plan, redacted_name, note)
     except audio.AudioRejected as exc:
@@ -199,16 +195,41 @@ def _reconnect_if_dropped() -> None:
         connection.close()
 
 
+def transcribe_call(decoded, *, language: str) -> Transcript:
+    """Transcribe a decoded call (``speech.audio.decode_call``): a mono call as one transcript whose
+    speaker is unknown; a stereo call channel by channel (speakers by RECORDING_CHANNEL_SPEAKERS),
+    interleaved by time. With language "auto" the second channel takes the language the first one
+    was heard in (detection on a short channel alone is unreliable)."""
+    kw = {
+        "engine_name": settings.TRANSCRIPTION_ENGINE,
+        "model_spec": settings.TRANSCRIPTION_MODEL,
+        "cache_dir": Path(settings.TRANSCRIPTION_MODEL_CACHE),
+        "cpu_threads": settings.TRANSCRIPTION_CPU_THREADS,
+    }
+    if not decoded.stereo:
+        return transcribe_audio(decoded.mono, language=language, **kw)
+    speakers = stereo.channel_speakers(settings.RECORDING_CHANNEL_SPEAKERS)
+    parts = []
+    for speaker, wav in zip(speakers, decoded.channels, strict=True):
+        part = transcribe_audio(wav, language=language, **kw)
+        if language in ("", "auto") and part.segments and part.language:
+            language = part.language
+        parts.append((speaker, part))
+    return stereo.interleave(parts)
+
+
 def listening_plan(transcript: Transcript, *, duration_s: float) -> DeidPlan:
     """The de-identification plan for a transcript, as the product stores and renders it
-    (shared with ``manage.py transcribe --redact`` and bench/redaction.py)."""
-    return plan_listening_copy(
-        transcript.segments,
-        speech=transcript.speech,
-        language="en" if transcript.language.startswith("en") else "zh",
-        duration_s=float(duration_s),
-        pad_s=settings.RECORDING_MUTE_PAD_S,
-    )
+    (shared with ``manage.py transcribe --redact`` and bench/redaction.py). A stereo call is
+    planned per channel and across both (``recordings.stereo.plan_stereo``)."""
+    kw = {
+        "language": "en" if transcript.language.startswith("en") else "zh",
+        "duration_s": float(duration_s),
+        "pad_s": settings.RECORDING_MUTE_PAD_S,
+    }
+    if transcript.stereo:
+        return stereo.plan_stereo(transcript, **kw)
+    return plan_listening_copy(transcript.segments, speech=transcript.speech, **kw)
 
 
 def has_speech(transcript: Transcript, plan: DeidPlan) -> bool:
@@ -273,6 +294,7 @@ def _store(
                         for w in seg.words
                     ],
                     has_sensitive=bool(p.spans),
+                    speaker=transcript.speaker_of(i),
                 )
                 for i, (seg, p, conf) in enumerate(
                     zip(transcript.segments, plan.segments, transcript.confidences, strict=True)
@@ -287,6 +309,9 @@ def _store(
         rec.engine = transcript.engine[:40]
         rec.model_name = transcript.model[:120]
         rec.detected_language = transcript.language[:10]
+        rec.channel_layout = (
+            CallRecording.ChannelLayout.STEREO if transcript.stereo else CallRecording.ChannelLayout.MONO
+        )
         if transcript.duration_s and not rec.duration_s:
             rec.duration_s = transcript.duration_s
         rec.sensitive_count = plan.findings

@@ -288,8 +288,10 @@ def decode_to_wav16k(
     *,
     timeout_s: float,
     max_memory_mb: int = 1024,
+    out_channels: int = 1,
 ) -> Path:
-    """Decode the first audio stream of ``src`` into 16 kHz mono 16-bit PCM WAV at ``dst``.
+    """Decode the first audio stream of ``src`` into 16 kHz mono 16-bit PCM WAV at ``dst``
+    (``out_channels=2``: the first two channels, for ``decode_call``).
 
     ffmpeg runs with a wall-clock timeout and an address-space limit (``RLIMIT_AS``). The output
     is written to a temporary file next to ``dst`` and renamed, so ``dst`` is either complete or
@@ -313,8 +315,7 @@ def decode_to_wav16k(
         "-map",
         "0:a:0",
         "-vn",
-        "-ac",
-        "1",
+        *(["-ac", "1"] if out_channels == 1 else ["-af", "pan=stereo|c0=c0|c1=c1"]),
         "-ar",
         str(SAMPLE_RATE),
         "-c:a",
@@ -364,6 +365,116 @@ def decode_to_wav16k(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     return dst
+
+
+# --------------------------------------------------------------------------- channels
+
+# A stereo call recorder puts the agent on one channel and the customer on the other. A file
+# whose two channels carry the same audio (a mono call saved as stereo) or whose second channel
+# is digital silence cannot be split by speaker: it is treated as mono.
+SAME_CHANNEL_RATIO = 0.01  # difference energy below 1 % (-20 dB) of the signal energy: identical
+SILENT_CHANNEL_PEAK = 8  # a channel whose samples never exceed this (of 32767) carries nothing
+
+
+@dataclass(frozen=True)
+class DecodedCall:
+    """What ``decode_call`` made: ``mono`` (16 kHz mono WAV) for a mono call, or ``channels``
+    (two 16 kHz mono WAVs, first and second channel) plus ``stereo_wav`` (both, 16 kHz) for a
+    stereo one. ``layout`` says which, and ``note`` why a stereo file was treated as mono."""
+
+    layout: str  # "mono" or "stereo"
+    mono: Path | None = None
+    channels: tuple[Path, ...] = ()
+    stereo_wav: Path | None = None
+    note: str = ""
+
+    @property
+    def stereo(self) -> bool:
+        return self.layout == "stereo"
+
+
+def decode_call(
+    src: str | os.PathLike,
+    work_dir: str | os.PathLike,
+    *,
+    timeout_s: float,
+    max_memory_mb: int = 1024,
+    channels: int | None = None,
+) -> DecodedCall:
+    """Decode an accepted upload for transcription, keeping the two channels of a stereo call apart.
+
+    ``channels``: the file's channel count if known (else ffprobe reads it). A mono file is decoded
+    as by ``decode_to_wav16k``. A file with two or more channels is decoded once into 16 kHz
+    stereo (the first two channels) and split into one WAV per channel; if the two carry the same
+    audio, or one is silent, the call is mono after all (its mix is what gets transcribed).
+    Raises ``DecodeFailed``/``AudioRejected`` as ``decode_to_wav16k`` does."""
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    if channels is None:
+        channels = probe(src, timeout=min(15.0, timeout_s)).channels
+    if channels < 2:
+        return DecodedCall("mono", mono=decode_to_wav16k(src, work / "mono16k.wav", timeout_s=timeout_s,
+                                                          max_memory_mb=max_memory_mb))  # fmt: skip
+    stereo = decode_to_wav16k(
+        src, work / "stereo16k.wav", timeout_s=timeout_s, max_memory_mb=max_memory_mb, out_channels=2
+    )
+    left, right, mix = work / "ch0.wav", work / "ch1.wav", work / "mono16k.wav"
+    stats = split_channels(stereo, left, right, mix)
+    if stats.silent_channel or stats.same:
+        why = "两个声道内容相同 / both channels carry the same audio" if stats.same else (
+            "有一个声道没有声音 / one channel is silent"
+        )  # fmt: skip
+        for p in (left, right):
+            p.unlink(missing_ok=True)
+        return DecodedCall("mono", mono=mix, stereo_wav=None, note=why)
+    mix.unlink(missing_ok=True)
+    return DecodedCall("stereo", channels=(left, right), stereo_wav=stereo)
+
+
+@dataclass(frozen=True)
+class SplitStats:
+    same: bool
+    silent_channel: bool
+
+
+def split_channels(stereo_wav: Path, left: Path, right: Path, mix: Path, *, block: int = 16_000 * 30) -> SplitStats:
+    """Write each channel of a 16-bit stereo WAV, and their mix, as mono WAVs (in blocks, so a
+    three-hour call never sits in memory at once); say whether the channels are the same."""
+    import wave
+
+    import numpy as np
+
+    with wave.open(str(stereo_wav), "rb") as r:
+        if r.getnchannels() != 2 or r.getsampwidth() != 2:
+            raise DecodeFailed("decode_failed", "音频解码失败。", "The audio could not be decoded.",
+                               detail=f"expected 16-bit stereo, got {r.getnchannels()} ch")  # fmt: skip
+        rate = r.getframerate()
+        writers = [wave.open(str(p), "wb") for p in (left, right, mix)]  # noqa: SIM115 - closed below
+        try:
+            for w in writers:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(rate)
+            energy = diff = 0.0
+            peaks = [0, 0]
+            while True:
+                raw = r.readframes(block)
+                if not raw:
+                    break
+                x = np.frombuffer(raw, dtype="<i2").reshape(-1, 2)
+                a, b = x[:, 0].astype(np.int32), x[:, 1].astype(np.int32)
+                peaks = [max(peaks[0], int(np.abs(a).max())), max(peaks[1], int(np.abs(b).max()))]
+                energy += float(np.sum(a.astype(np.float64) ** 2 + b.astype(np.float64) ** 2)) / 2
+                diff += float(np.sum((a - b).astype(np.float64) ** 2))
+                writers[0].writeframes(x[:, 0].tobytes())
+                writers[1].writeframes(x[:, 1].tobytes())
+                writers[2].writeframes(((a + b) // 2).astype("<i2").tobytes())
+        finally:
+            for w in writers:
+                w.close()
+    silent = min(peaks) <= SILENT_CHANNEL_PEAK
+    same = energy > 0 and diff <= SAME_CHANNEL_RATIO * energy
+    return SplitStats(same=same or energy == 0, silent_channel=silent)
 
 
 def _tool(name: str) -> str:
