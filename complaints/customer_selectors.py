@@ -23,10 +23,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import can_reveal_mobile, scope_by_path
 
-# complaints.states once the states' move into complaints (issue 13) has landed; workflow.states re-exports them
-from workflow.states import CLOCK_RUNNING_STATES, OPEN_STATES
-
 from .models import Complaint, Customer
+from .states import CLOCK_RUNNING_STATES, OPEN_STATES
 from .taxonomy_selectors import CodeRow, attach_codes, taxonomy_rows
 
 CASES_SHOWN = 50  # the newest cases listed on the page; every figure counts them all

@@ -4,7 +4,8 @@ Mix: credit cards about half; channels weighted to the hotline; ~5% regulator-fo
 ~6% repeats (same customer + B code within 90 days); spread over branches and
 sub-branches. Spikes the analytics can find: at SZ, B030202 (credit-card fees) is about
 doubled in the last full month and the current month; a mobile-app outage (A0303/C0601)
-three months ago. Workflow states stay "registered" (the workflow demo moves them on).
+three months ago. Workflow states stay "registered" with no due date: the workflow demo moves them
+on and sets every case's decision due date by its clock (complaints imports no workflow).
 Idempotent: does nothing if complaints already exist.
 """
 
@@ -19,8 +20,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from workflow import clocks
-from workflow.hooks import work_calendar
 
 from . import crypto, pii
 from .grams import cjk_grams
@@ -128,7 +127,7 @@ def _seed(total: int, rng: random.Random) -> int:
         stamps.append((received, branch, b))
     stamps.sort()
 
-    calendar, counters = work_calendar(), defaultdict(int)
+    counters = defaultdict(int)
     recent: list[Complaint] = []
     made = 0
     batch: list[Complaint] = []
@@ -176,9 +175,6 @@ def _seed(total: int, rng: random.Random) -> int:
                 responsible_org=org,
                 created_by=None if channel == "web" else agent,
                 repeat_of=repeat_of,
-                due_date=clocks.decision_due(
-                    timezone.localtime(received).date(), extension_level=0, paused_days=0, calendar=calendar
-                ),
             )
         )
         if len(batch) >= min(2000, max(40, total // 10)) or i == len(stamps) - 1:

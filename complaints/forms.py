@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, User
 from accounts.selectors import orgs_visible_to
 from voc.validators import plausible_date
-from workflow.states import CaseState
 
 from . import crypto, pii, selectors
 from .models import Complaint, Customer, CustomerCard
 from .selectors import FLAG_FIELDS, ComplaintFilters
 from .services import CustomerInput
+from .states import CaseState
 from .taxonomy_selectors import code_search, taxonomy_rows
 from .worklist import BUCKET_LABELS
 

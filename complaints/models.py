@@ -6,8 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from workflow.fsm import CaseWorkflowMixin
-from workflow.states import CaseState
+from .fsm import CaseWorkflowMixin
+from .states import CaseState
 
 
 class ClassificationCode(models.Model):

@@ -147,7 +147,7 @@ def complaint_filter(qs: QuerySet[Complaint], f: ComplaintFilters, user: User) -
     if f.nothing:
         return qs.none()
     if f.status == STATUS_OPEN:
-        from workflow.states import OPEN_STATES
+        from .states import OPEN_STATES
 
         qs = qs.filter(status__in=sorted(OPEN_STATES))
     elif f.status:

@@ -20,6 +20,7 @@ from voc.params import id_param
 
 from . import selectors
 from .forms import FilterForm, IntakeForm, PublicComplaintForm
+from .list_actions import bulk_choices
 from .models import Complaint
 from .panels import render_case_panels
 from .services import (
@@ -435,17 +436,6 @@ def complaint_list_count(request: HttpRequest) -> HttpResponse:
 def _count_label(result: selectors.ResultCount) -> str:
     """ "1,234", or "10,000+" above the cap (the count stops there); an estimate to 2 figures."""
     return f"{selectors.COUNT_CAP:,}+" if result.capped else f"{result.n:,}"
-
-
-def bulk_choices(user) -> dict:
-    """What the list offers for selected rows: dispatch (head office) and assign (a branch
-    manager, with the handlers of their subtree). Each row is still checked by the workflow."""
-    from accounts import roles
-    from workflow.selectors import handlers_for_assignment
-
-    route = user.has_role(roles.HO_OFFICER)
-    handlers = list(handlers_for_assignment(user)) if user.has_role(roles.BRANCH_MANAGER) else []
-    return {"route": route, "assign": bool(handlers), "handlers": handlers, "any": route or bool(handlers)}
 
 
 @login_required

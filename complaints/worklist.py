@@ -13,8 +13,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-# complaints.states once the states' move into complaints (issue 13) has landed; workflow.states re-exports them
-from workflow.states import CLOCK_RUNNING_STATES, OPEN_STATES, CaseState
+from .states import CLOCK_RUNNING_STATES, OPEN_STATES, CaseState
 
 RUNNING = sorted(CLOCK_RUNNING_STATES)
 # Open cases and answered ones not yet closed: what an inbox lists.

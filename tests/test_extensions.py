@@ -19,8 +19,10 @@ from django.urls import reverse
 from accounts import roles
 from accounts.management.commands.seed_demo import DEMO
 from accounts.navigation import NAVIGATION, collect_links
+from complaints.list_actions import BULK
 from complaints.panels import CASE_PANELS, CUSTOMER_PANELS
 from complaints.selectors import SEARCH
+from complaints.services.retention import ANONYMISE_ROWS, OPEN_WORK, PURGE_ROWS, STORED_FILES
 from tests.complaints.factories import ComplaintFactory
 from tests.conftest import PINNED_TODAY
 from voc import extensions
@@ -33,7 +35,19 @@ DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics", "integration
 
 
 def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
-    points = (NAVIGATION, CASE_PANELS, CUSTOMER_PANELS, TIMELINE, DEMO, SEARCH)
+    points = (
+        NAVIGATION,
+        CASE_PANELS,
+        CUSTOMER_PANELS,
+        TIMELINE,
+        DEMO,
+        SEARCH,
+        BULK,
+        OPEN_WORK,
+        STORED_FILES,
+        ANONYMISE_ROWS,
+        PURGE_ROWS,
+    )
     found = {p.name: [c.app for c in p.contributions()] for p in points}
     assert found == {
         "navigation.links_for": [
@@ -50,6 +64,11 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
         "timeline.entries_for": ["recordings", "mailintake"],
         "demo.seed": ["complaints", "workflow", "recordings", "analytics", "callqa"],
         "search.complaint_ids_matching": ["recordings"],
+        "list_actions.bulk_for": ["workflow"],
+        "retention.open_work": ["workflow"],
+        "retention.stored_files": ["workflow"],
+        "retention.anonymise": ["workflow"],
+        "retention.purge": ["workflow"],
     }
     import recordings.timeline
 
@@ -124,6 +143,15 @@ def test_in_production_a_broken_contribution_is_logged_and_left_out(probe, caplo
     assert record.levelno == logging.ERROR and "recordings" in record.getMessage()
     assert f"{error.__name__}: " in caplog.text  # the error itself is in the log
     assert "Zhang San" not in caplog.text  # not the rejected value (it may be a customer's data)
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_a_strict_point_fails_loudly_in_production_too(probe, kind):
+    source, error = BROKEN[kind]
+    point = probe(source)
+    strict = ExtensionPoint(point.name, owner=point.owner, item=point.item, strict=True)
+    with override_settings(PRODUCTION=True), pytest.raises(error):
+        strict.collect(1)
 
 
 def test_an_app_without_the_module_contributes_nothing(probe):

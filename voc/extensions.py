@@ -18,7 +18,9 @@ whose module lacks the function, whose function raises, or which returns a bad v
 (not a list, or an item the point does not accept) fails loudly in development and tests
 (the exception propagates), and in production (``settings.PRODUCTION``) is logged as an
 error and left out, so one app's bug never answers a 500 for the whole page. An app
-without the module simply contributes nothing.
+without the module simply contributes nothing. A ``strict`` point propagates every failure, in
+production too: it is for contributions whose loss would be worse than a failed request (the
+retention job must not mark a case anonymised while an app kept its personal data).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class ExtensionPoint:
     # What each returned item must be: a type, or a predicate; None means the point takes
     # no value back (an action such as seeding demo data) and the return value is ignored.
     item: type | Callable[[Any], bool] | None = None
+    strict: bool = False  # failures propagate in production too (see the module's docstring)
 
     def __post_init__(self) -> None:
         POINTS[self.name] = self
@@ -132,6 +135,6 @@ class ExtensionPoint:
 def _failed(point: ExtensionPoint, app: str, error: Exception) -> None:
     """The one error policy: outside production the error propagates; in production it is logged
     and the caller leaves the app's contribution out."""
-    if not settings.PRODUCTION:
+    if point.strict or not settings.PRODUCTION:
         raise error
     logger.error("extension point %s: app %s left out", point.name, app, exc_info=error)

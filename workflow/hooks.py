@@ -1,6 +1,8 @@
-"""What the workflow does when a case enters the system (called by complaints.services).
+"""What the workflow does when a case enters the system.
 
-The intake service calls ``case_registered`` inside its transaction, so the
+The intake service sends ``complaints.signals.complaint_registered`` inside its transaction
+(complaints never imports the workflow, issue 13); ``on_complaint_registered`` receives it
+(connected in ``WorkflowConfig.ready``) and calls ``case_registered``, so the
 regulatory clock starts with the case: the decision due date follows the
 day-counting policy and the holiday calendar in ``workflow.clocks``, and the
 case's timeline opens with a "registered" transition.
@@ -48,3 +50,8 @@ def case_registered(complaint, *, actor, involved_staff=(), late_reason: str = "
 
     involved_staff_at_intake(complaint, actor=actor, users=involved_staff)
     # no complaints_changed here: intake sends it once the whole registration is written
+
+
+def on_complaint_registered(sender, *, complaint, actor, involved_staff=(), late_reason: str = "", **kwargs) -> None:
+    """Receiver of ``complaints.signals.complaint_registered`` (in intake's transaction)."""
+    case_registered(complaint, actor=actor, involved_staff=involved_staff, late_reason=late_reason)

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django_fsm
-import workflow.fsm
+import complaints.fsm
 from django.conf import settings
 from django.db import migrations, models
 
@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '投诉',
                 'ordering': ['-received_at', '-id'],
             },
-            bases=(django_fsm.ConcurrentTransitionMixin, workflow.fsm.CaseWorkflowMixin, models.Model),
+            bases=(django_fsm.ConcurrentTransitionMixin, complaints.fsm.CaseWorkflowMixin, models.Model),
         ),
         migrations.CreateModel(
             name='CustomerCard',

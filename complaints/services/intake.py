@@ -20,11 +20,11 @@ from .. import pii
 from ..grams import cjk_grams
 from ..models import Complaint, IntakeKey, ReferenceCounter
 from ..selectors import complaints_for, customer_lookup, repeat_candidate, routing_decide
-from ..signals import send_changed
+from ..signals import send_changed, send_registered
 from ..taxonomy_selectors import code_for_new_case
 from .customers import CleanCustomer, CustomerInput, customer_clean, customer_find_or_create, name_required_message
 
-LATE_ENTRY = dt.timedelta(days=1)  # the same threshold as the registration record (workflow.hooks)
+LATE_ENTRY = dt.timedelta(days=1)  # the same threshold as the registration record (workflow.hooks.LATE_ENTRY)
 
 INTAKE_ROLES = frozenset({roles.AGENT, roles.BRANCH_HANDLER, roles.BRANCH_MANAGER, roles.HO_OFFICER, roles.ADMIN})
 SUMMARY_MAX, DETAILS_MAX = 200, 5000
@@ -255,9 +255,7 @@ def _register(
     complaint.save()
     if intake_key:
         IntakeKey.objects.filter(pk=key_row.pk).update(complaint=complaint)
-    from workflow.hooks import case_registered
-
-    case_registered(
+    send_registered(  # the workflow starts the clock and the timeline in this transaction
         complaint,
         actor=actor,
         involved_staff=list(involved_staff),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from workflow.states import CaseState
+from complaints.states import CaseState
 
 register = template.Library()
 _LABELS = dict(CaseState.choices)

@@ -476,3 +476,26 @@ def test_an_inquiry_recorded_in_the_admin_holds_the_case_and_is_audited(closed_c
     assert "监管问询-2026-7" in client.get(reverse("admin:complaints_regulatorinquiry_changelist")).content.decode()
     assert retention_run(apply=True).held == {rules.HOLD_INQUIRY: 1}
     assert Complaint.objects.get(pk=case.pk).anonymised_at is None
+
+
+def test_in_production_a_failing_workflow_part_fails_the_batch_and_changes_nothing(
+    closed_case, pin_clock, monkeypatch, settings
+):
+    """The workflow's rows are cleared through a strict extension point (workflow.retention, issue 13):
+    its failure is not logged and skipped in production, since the case would then be marked
+    anonymised while its timeline, comments and decisions kept the customer's data."""
+    import workflow.retention
+
+    case = closed_case(THREE_YEARS_AND_A_DAY)
+    before = snapshot(case)
+    pin_clock(PINNED_TODAY)
+
+    def broken(ids, *, removed):
+        raise RuntimeError("workflow rows not cleared")
+
+    monkeypatch.setattr(workflow.retention, "anonymise", broken)
+    settings.PRODUCTION = True
+    with pytest.raises(RuntimeError, match="workflow rows not cleared"):
+        retention_run(apply=True)
+    assert snapshot(Complaint.objects.get(pk=case.pk)) == before  # files included: still there
+    assert AuditEvent.objects.get(action="retention_apply").detail["completed"] is False
