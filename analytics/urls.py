@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.top, name="top"),
     path("cases/", views.cases, name="cases"),
     path("rising/", views.rising, name="rising"),
+    path("hot-terms/", views.hot_terms_panel, name="hot_terms"),
     path("trends/", views.trends, name="trends"),
     path("performance/", views.performance, name="performance"),
     path("export/<str:table>/<str:fmt>/", views_exports.export, name="export"),

@@ -103,6 +103,16 @@ def top(request: HttpRequest) -> HttpResponse:
     return _render(request, "analytics/top.html", context)
 
 
+@analytics_view
+def hot_terms_panel(request: HttpRequest) -> HttpResponse:
+    """The TOP page's hot-topic panel (loaded by htmx after the page): terms rising in the calls
+    of the report's scope this week."""
+    context, params, scope = report_context(request)
+    if params:
+        context["hot"] = selectors.hot_terms_for(scope, params.period)
+    return _render(request, "analytics/_hot_terms.html", context)
+
+
 def case_detail_url(pk: int, reference: str) -> str | None:
     """Link to the case page if the intake app provides one; else None (row shows no link)."""
     for arg in (pk, reference):

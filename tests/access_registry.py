@@ -447,6 +447,7 @@ REGISTRY: list[Route] = [
     Route("analytics:top", ANALYTICS),
     Route("analytics:cases", ANALYTICS, rows=refs, lists="cases"),
     Route("analytics:rising", ANALYTICS),
+    Route("analytics:hot_terms", ANALYTICS),
     Route("analytics:trends", ANALYTICS),
     Route("analytics:performance", ANALYTICS),
     *[

@@ -2,6 +2,7 @@
 
 from .base import Scope, complaints_in, resolve_scope, rollups_in
 from .cases import drilldown_cases, fixed_per_quarter, improvement_cases, improvement_for, improvements_for
+from .hot import HotPanel, hot_terms_for
 from .kpi import SeedKpiRow, first_response_target_h, seed_kpis
 from .performance import PerformanceRow, performance
 from .rising import RisingResult, RisingRow, rising_for, rising_for_scope, rising_result
@@ -10,6 +11,7 @@ from .trends import HeatMap, TrendResult, heat_map, trend
 
 __all__ = [
     "HeatMap",
+    "HotPanel",
     "PerformanceRow",
     "RisingResult",
     "RisingRow",
@@ -24,6 +26,7 @@ __all__ = [
     "first_response_target_h",
     "fixed_per_quarter",
     "heat_map",
+    "hot_terms_for",
     "improvement_cases",
     "improvement_for",
     "improvements_for",
