@@ -1,9 +1,13 @@
-"""Analytics is a leaf: it listens to the other apps (signals) and reads their tables, and no
-other app imports it (issue 13). Read from the source with ``ast``, function-local imports too."""
+"""The import graph between the apps runs one way (issue 13). Analytics and integrations are leaves:
+they listen to the other apps (signals) and read their tables, and no other app imports them;
+accounts is the base and names no domain app; complaints owns the case row and its state machine
+and never imports the workflow, which builds on it. Read from the source with ``ast``,
+function-local imports too."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,6 +85,100 @@ def test_accounts_models_point_at_no_domain_model():
         if field.is_relation and field.related_model._meta.app_label in DOMAIN_APPS
     ]
     assert bad == []
+
+
+# complaints -> workflow: the case row, its states and transitions live in complaints; the workflow
+# hears about a new case through complaints.signals.complaint_registered and contributes the list's
+# bulk bar, the retention job's rows and the demo's due dates through its own modules
+# (docs/decisions/case-row-ownership.md). Migrations are read too: they are imported code.
+# (module, imported module): allowed, with the reason — none.
+COMPLAINTS_ALLOWED: set[tuple[str, str]] = set()
+
+
+def test_complaints_imports_no_workflow():
+    bad = []
+    for path in sorted((ROOT / "complaints").rglob("*.py")):
+        for name in _imports(path):
+            if name.split(".")[0] == "workflow" and (_module(path), name) not in COMPLAINTS_ALLOWED:
+                bad.append(f"{_module(path)} imports {name}")
+    assert bad == []
+
+
+def _module_graph(app: str) -> dict[str, set[str]]:
+    """Each module of ``app`` -> the modules of ``app`` it imports (relative and function-local too)."""
+    paths = {}
+    for path in sorted((ROOT / app).rglob("*.py")):
+        if "migrations" not in path.parts:
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            paths[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def known(name: str) -> str | None:
+        while name and name not in paths:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for module, path in paths.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {known(a.name) for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    base = ".".join([*up, *([node.module] if node.module else [])])
+                found |= {known(f"{base}.{a.name}") for a in node.names}
+        graph[module] = found - {None, module}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import cycles (strongly connected groups of more than one module)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while (w := stack.pop()) != v:
+                group.append(w)
+            if group:
+                found.append(sorted([v, *group]))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+@pytest.mark.parametrize("app", ["complaints", "workflow"])
+def test_no_import_cycle_inside_the_app(app):
+    """A cycle hidden by a function-local import is still a cycle: the modules cannot be read or
+    changed apart (the workflow's selectors <-> timeliness and services.case/clock/core were)."""
+    assert _cycles(_module_graph(app)) == []
+
+
+def test_the_cycle_check_finds_a_cycle_hidden_in_a_function(tmp_path, monkeypatch):
+    package = tmp_path / "cyc"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "a.py").write_text("from .b import x\n", encoding="utf-8")
+    (package / "b.py").write_text("def x():\n    from . import a\n", encoding="utf-8")
+    (package / "c.py").write_text("from cyc.a import x\n", encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert _cycles(_module_graph("cyc")) == [["cyc.a", "cyc.b"]]
 
 
 def test_the_check_sees_function_local_imports(tmp_path):

@@ -214,3 +214,21 @@ def _extension(complaint, r: dict) -> ExtensionRequest:
     )  # fmt: skip
     req.requested_by = User(id=r["r_user"], username=r["r_login"] or "", display_name=r["r_name"] or "")
     return req
+
+
+def pauses_of(complaint: Complaint) -> list[tuple[datetime, datetime | None]]:
+    """The case's pauses as (start, end or None) in local time: from the case page's records when
+    they were read, else one query."""
+    records = cached_records(complaint)
+    if records is not None:
+        return records.pauses
+    return pauses_by_case([complaint.pk])[complaint.pk]
+
+
+def pauses_by_case(ids: list[int]) -> dict[int, list[tuple[datetime, datetime | None]]]:
+    """Each case's pauses as (start, end or None) in local time, for many cases in one query."""
+    found: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    rows = Pause.objects.filter(complaint_id__in=ids).values_list("complaint_id", "started_at", "ended_at")
+    for cid, start, end in rows:
+        found[cid].append((timezone.localtime(start), timezone.localtime(end) if end else None))
+    return found

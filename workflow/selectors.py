@@ -6,7 +6,6 @@ one grouped aggregate query each (no Python loops over case rows).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -34,8 +33,13 @@ from complaints.models import Complaint
 from complaints.worklist import BUCKETS, RUNNING, WORKLIST_STATES, bucket_filters
 
 from . import clocks
-from .case_records import cached_records, case_records
-from .models import Decision, ExtensionRequest, InboxSeen, Pause
+from .case_records import (
+    cached_records,
+    case_records,
+    pauses_by_case,  # noqa: F401  (re-exported: its readers import it from here)
+    pauses_of,
+)
+from .models import Decision, ExtensionRequest, InboxSeen
 from .states import FINAL_STATES, OPEN_STATES, CaseState
 from .work_calendar import work_calendar
 
@@ -72,22 +76,8 @@ def case_for(user: User, pk: int) -> Complaint:
 
 
 # --- The clock -----------------------------------------------------------------
-def pauses_of(complaint: Complaint) -> list[tuple[datetime, datetime | None]]:
-    records = cached_records(complaint)
-    if records is not None:
-        return records.pauses
-    return pauses_by_case([complaint.pk])[complaint.pk]
-
-
-def pauses_by_case(ids: list[int]) -> dict[int, list[tuple[datetime, datetime | None]]]:
-    """Each case's pauses as (start, end or None) in local time, for many cases in one query."""
-    found: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
-    rows = Pause.objects.filter(complaint_id__in=ids).values_list("complaint_id", "started_at", "ended_at")
-    for cid, start, end in rows:
-        found[cid].append((timezone.localtime(start), timezone.localtime(end) if end else None))
-    return found
-
-
+# pauses_of / pauses_by_case live with the case's records (workflow.case_records), which
+# timeliness reads too: selectors -> timeliness -> selectors was an import cycle (issue 13).
 def clock_now(
     complaint: Complaint,
     now: datetime,

@@ -25,9 +25,8 @@ from django.utils import timezone
 from complaints.models import Complaint
 
 from . import clocks
-from .case_records import cached_records
+from .case_records import cached_records, pauses_by_case
 from .models import CaseTransition
-from .selectors import pauses_by_case
 from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
 from .work_calendar import work_calendar
 

@@ -7,7 +7,7 @@ moved by the FSM, one ``CaseTransition`` appended (see ``core``).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -20,46 +20,18 @@ from complaints.models import Complaint
 
 from ..errors import ActionDenied, InvalidInput
 from ..fsm import MERGEABLE
-from ..models import REDRESS_TYPES, Assignment, Decision
+from ..models import REDRESS_TYPES, Assignment, Decision  # noqa: F401  (REDRESS_TYPES: services exports it from here)
 from ..states import FINAL_STATES, state_label
 from . import core, notify
-
-MONEY_REDRESS = {"refund", "fee_waiver", "compensation"}
-
-
-def parse_redress(amount, redress_type: str) -> tuple[Decimal, str]:
-    """Redress is an amount (0 allowed) and a type; money types need an amount above 0."""
-    if redress_type not in REDRESS_TYPES:
-        raise InvalidInput(_("请选择补偿方式"))
-    try:
-        value = Decimal(str(amount if amount not in (None, "") else "0")).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(_("补偿金额格式不正确")) from None
-    if value < 0 or value >= Decimal("1e12"):
-        raise InvalidInput(_("补偿金额须在 0 到 999,999,999,999.99 之间"))
-    if redress_type in MONEY_REDRESS and value == 0:
-        raise InvalidInput(_("退款、减免或经济补偿须填写大于 0 的金额"))
-    if redress_type == "none" and value != 0:
-        raise InvalidInput(_("选择“无补偿”时金额应为 0"))
-    return value, redress_type
-
-
-def parse_result(result: str) -> str:
-    if result not in Complaint.Result.values:
-        raise InvalidInput(_("请选择处理结果（成立 / 部分成立 / 不成立）"))
-    return result
-
-
-def parse_root_cause(code: str):
-    """A C-axis leaf (原因) code that is in use today."""
-    from complaints.taxonomy_selectors import code_for_new_case
-
-    if not (code or "").strip():
-        raise InvalidInput(_("请填写根因代码（C 维度末级代码）"))
-    try:
-        return code_for_new_case(code.strip().upper(), axis="C")
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+from .outcome import (
+    CLOSING_FIELDS,
+    approved_decision,
+    closing_record,  # noqa: F401  (imported from here too)
+    informed_on_respond,
+    parse_redress,
+    parse_result,
+    parse_root_cause,
+)
 
 
 def _assign(complaint: Complaint, *, to: User, by: User, reason: str, now: datetime) -> Assignment:
@@ -264,8 +236,6 @@ def case_respond(
     How it was told is required; when the customer received it defaults to today (a letter's
     later arrival is recorded with ``decision_informed_record``): the verification window runs from it.
     """
-    from .clock import informed_on_respond
-
     now = core.now_or(now)
     c = core.lock_case(complaint_id, actor=actor, action="respond", expected_version=expected_version)
     reason = core.optional_text(reason)
@@ -273,35 +243,6 @@ def case_respond(
     c.responded_at = now
     core.move(c, "respond", actor=actor, now=now, fields=("responded_at",), reason=reason)
     return c
-
-
-def _approved_decision(c: Complaint) -> Decision | None:
-    return c.decisions.filter(review=Decision.Review.APPROVED).order_by("-version").first()
-
-
-def closing_record(c: Complaint) -> None:
-    """Every path to "closed" carries a result, a redress and a leaf root cause.
-
-    Called by ``core.move`` before any transition into "closed" (closing, a verification's
-    conclusion): what the case does not carry yet is taken from the approved decision;
-    without one, or without a leaf C code, the case does not close.
-    """
-    decision = _approved_decision(c)
-    if not c.result and decision is not None:
-        c.result = decision.proposed_result
-    if not c.redress_type and decision is not None:
-        c.redress_amount, c.redress_type = decision.redress_amount or Decimal("0"), decision.redress_type
-    if c.root_cause_code_id is None and decision is not None and decision.root_cause_code_id:
-        c.root_cause_code_id = decision.root_cause_code_id
-    if not c.result or not c.redress_type:
-        raise InvalidInput(_("办结须有处理结果和补偿方式（来自总行审核通过的处理意见）"))
-    if c.root_cause_code_id is None:
-        raise InvalidInput(_("办结须有根因代码（C 维度末级代码）"))
-    code = c.root_cause_code
-    parse_root_cause(code.code)  # a leaf C code in use (raises otherwise)
-
-
-CLOSING_FIELDS = ("result", "redress_amount", "redress_type", "root_cause_code")
 
 
 @transaction.atomic
@@ -329,7 +270,7 @@ def case_close(
     result = parse_result(result)
     amount, rtype = parse_redress(redress_amount, redress_type)
     code = parse_root_cause(root_cause)
-    approved = _approved_decision(c)
+    approved = approved_decision(c)
     if approved is None:
         raise InvalidInput(_("没有总行审核通过的处理意见，不能办结"))
     approved_amount = (approved.redress_amount or Decimal("0")).quantize(Decimal("0.01"))

@@ -19,6 +19,7 @@ from ..models import Decision, DeliveryChannel, ExtensionRequest, Pause, PauseRe
 from ..selectors import clock_now
 from ..states import OPEN_STATES, CaseState
 from . import core, notify
+from .outcome import approved_decision, informed_set, parse_redress, parse_result, parse_root_cause
 
 
 @transaction.atomic
@@ -279,54 +280,6 @@ def _upper_org(c: Complaint) -> Organisation:
     return Organisation.objects.get(pk=permissions.upper_org_id(c.responsible_org))
 
 
-def _told_decision(c: Complaint) -> Decision | None:
-    """The decision the customer was told: the latest approved one."""
-    return c.decisions.filter(review=Decision.Review.APPROVED).order_by("-version").first()
-
-
-def _parse_informed(decision: Decision, *, via: str, on, now) -> tuple[str, date]:
-    if via not in DeliveryChannel.values:
-        raise InvalidInput(_("请选择告知客户的方式（电话、短信、信函、网点、APP 等）"))
-    if not isinstance(on, date):
-        raise InvalidInput(_("请填写客户收到处理决定的日期"))
-    today = core.local(now).date()
-    approved_on = core.local(decision.reviewed_at).date() if decision.reviewed_at else None
-    if on > today:
-        raise InvalidInput(_("客户收到日期不能晚于今天"))
-    if approved_on and on < approved_on:
-        raise InvalidInput(_("客户收到日期早于处理意见审核通过日期 %(d)s") % {"d": approved_on.isoformat()})
-    return via, on
-
-
-def informed_set(c: Complaint, *, actor: User, via: str, on, now) -> Decision:
-    """Record on the approved decision when and how the customer received it (once)."""
-    decision = _told_decision(c)
-    if decision is None:
-        raise InvalidInput(_("尚无审核通过的处理意见"))
-    if decision.informed_on is not None:
-        raise InvalidInput(_("已登记客户于 %(d)s 收到处理决定，不能更改") % {"d": decision.informed_on.isoformat()})
-    decision.informed_via, decision.informed_on = _parse_informed(decision, via=via, on=on, now=now)
-    decision.informed_by = actor
-    decision.save(update_fields=["informed_via", "informed_on", "informed_by"])
-    return decision
-
-
-def informed_on_respond(c: Complaint, *, actor: User, via: str, on, now) -> None:
-    """At "respond": the channel (the form requires it; "other" when a caller omits it); the receipt date defaults to today, except for a
-    letter, whose arrival is recorded later (``decision_informed_record``)."""
-    decision = _told_decision(c)
-    if decision is None:
-        raise InvalidInput(_("尚无审核通过的处理意见"))
-    if not via:
-        # Callers outside the page (imports, older scripts) may not say how; the date is still kept.
-        via = DeliveryChannel.OTHER
-    if via == DeliveryChannel.LETTER and on is None:
-        decision.informed_via, decision.informed_by = via, actor
-        decision.save(update_fields=["informed_via", "informed_by"])
-        return
-    informed_set(c, actor=actor, via=via, on=on or core.local(now).date(), now=now)
-
-
 @transaction.atomic
 def decision_informed_record(
     *, complaint_id: int, actor: User, informed_via: str, informed_on: date, expected_version=None, now=None
@@ -371,7 +324,7 @@ def verification_request(
         raise InvalidInput(_("请选择客户提出核实的方式"))
     if not isinstance(requested_on, date):
         raise InvalidInput(_("请填写客户提出核实的日期"))
-    decision = _told_decision(c)
+    decision = approved_decision(c)
     if decision is not None and decision.verifications.exists():
         raise InvalidInput(_("该处理决定已申请过核实（每项处理决定只能核实一次）"))
     if decision is None or decision.informed_on is None:
@@ -474,8 +427,6 @@ def verification_decide(
     req = _open_verification(c)
     new = None
     if outcome == VerificationRequest.Outcome.CHANGED:
-        from .case import parse_redress, parse_result, parse_root_cause
-
         text = core.require_text(text or comment, _("变更后的处理意见"), max_length=5000)
         new_result = parse_result(result)
         amount, rtype = parse_redress(redress_amount, redress_type)

@@ -28,6 +28,7 @@ from .. import clocks, permissions
 from ..errors import CaseNotFound, InvalidInput, StaleCase
 from ..models import CaseTransition
 from ..work_calendar import work_calendar as cached_work_calendar
+from .outcome import CLOSING_FIELDS, closing_record
 
 
 def work_calendar() -> clocks.WorkCalendar:
@@ -191,8 +192,6 @@ def move(
         ) from None
     if complaint.status == "closed":
         # Every path to "closed" (closing, a verification's conclusion) carries the record.
-        from .case import CLOSING_FIELDS, closing_record
-
         closing_record(complaint)
         fields = (*fields, *CLOSING_FIELDS)
     save_case(complaint, ["status", *fields])

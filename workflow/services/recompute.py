@@ -21,8 +21,9 @@ from accounts.services import audit_record
 from complaints.models import Complaint
 
 from .. import clocks
+from ..case_records import pauses_by_case
 from ..models import CaseTransition, VerificationRequest
-from ..selectors import clock_now, pauses_by_case
+from ..selectors import clock_now
 from ..states import CLOCK_RUNNING_STATES, CaseState
 from . import core
 
