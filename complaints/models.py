@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
+from voc.labels import Labels
+
 from .fsm import CaseWorkflowMixin
 from .states import CaseState
 
@@ -101,7 +103,11 @@ class Customer(models.Model):
     @property
     def salutation(self) -> str:
         """How the customer is addressed outside privileged views: 张先生 / 李女士."""
-        return f"{self.surname}{self.get_title_display()}"
+        return f"{self.surname}{_TITLE_LABELS(self.title)}"
+
+
+# Translated once per language (voc.labels): a list shows a salutation on every row (issue 12).
+_TITLE_LABELS = Labels(Customer.Title.choices)
 
 
 class CustomerCard(models.Model):

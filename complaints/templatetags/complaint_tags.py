@@ -3,14 +3,15 @@ from __future__ import annotations
 from django import template
 
 from complaints.states import CaseState
+from voc.labels import Labels
 
 register = template.Library()
-_LABELS = dict(CaseState.choices)
+_LABELS = Labels(CaseState.choices)  # translated once per language (issue 12: one per list row)
 
 
 @register.filter
 def status_label(value: str) -> str:
-    return str(_LABELS.get(value, value))
+    return _LABELS(value)
 
 
 @register.simple_tag
