@@ -275,6 +275,13 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
             # the list's other orders (complaints.selectors.SORTS): nearest deadline, latest change
             models.Index(fields=["due_date", "id"], name="cmp_due_asc"),
             models.Index(fields=["-updated_at", "-id"], name="cmp_updated_desc"),
+            # regulator transfer imports look a file's references up (integrations.regulator_rows);
+            # most cases have none, so only those that do are indexed (issue 15)
+            models.Index(
+                fields=["regulator_reference"],
+                name="cmp_regulator_ref",
+                condition=~models.Q(regulator_reference=""),
+            ),
         ]
 
     def __str__(self) -> str:

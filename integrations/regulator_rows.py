@@ -103,8 +103,11 @@ def existing_by_reference(references: list[str]) -> dict[str, Complaint]:
     wanted = [r for r in set(references) if r]
     if not wanted:
         return found
+    # The explicit "<> ''" matches the partial index cmp_regulator_ref's condition, so PostgreSQL
+    # uses it for a file of any size (it proves "IN (...)" implies it only for lists of <= 100).
     for case in (
         Complaint.objects.filter(regulator_reference__in=wanted)
+        .exclude(regulator_reference="")
         .only("id", "reference", "regulator_reference", "responsible_org_id")
         .order_by("pk")
     ):
