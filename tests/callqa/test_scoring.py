@@ -45,7 +45,8 @@ def test_a_good_call_scores_100_and_a_bad_one_loses_each_broken_rules_weight(org
     assert hits["promise_returns"].text == "保本保息"
     assert hits["recording_notice"].second is None
     assert bad.score == 100 - 15 - 30
-    assert bad.notes == ["mono", "overtalk_unknown", "talk_ratio_unknown", "facts:transcript"]
+    # the stored file is measured (callqa.audio.facts_for_recording), not read off the transcript
+    assert bad.notes == ["mono", "overtalk_unknown", "talk_ratio_unknown", "facts:audio"]
     assert bad.speakers_known is False
     # The versions it was computed with are recorded (every active rule).
     assert bad.rule_versions.count() == QaRule.objects.filter(active=True).count()

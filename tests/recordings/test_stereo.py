@@ -222,3 +222,20 @@ def test_a_mono_call_keeps_one_unknown_speaker_and_says_so(client, people, bj_ca
     body = client.get(reverse("recordings:detail", args=[rec.pk])).content.decode()
     assert "data-rec-mono" in body and "data-speaker=" not in body
 
+
+def test_call_qa_measures_a_stored_stereo_recording_from_its_audio(people, bj_case, stereo_call, settings):
+    """callqa.audio.facts_for_recording: the stored upload decoded again, per channel, measured
+    (the agent speaks first, the customer about five seconds later, no over-talk)."""
+    from callqa.audio import facts_for_recording
+
+    call, _left, _right = stereo_call
+    rec = recording_upload(uploaded_by=people.bj_handler, upload=upload_of(call), complaint=bj_case).recording
+    f = facts_for_recording(rec)
+    assert f.stereo and f.overtalk == ()
+    assert f.speech["agent"][0].start < 1.0 and f.speech["customer"][0].start > 4.5
+    assert f.talk_seconds("agent") > 2.0 and f.talk_seconds("customer") > 4.0
+    settings.RECORDING_CHANNEL_SPEAKERS = ["customer", "agent"]  # the other wiring: the roles swap
+    swapped = facts_for_recording(rec)
+    assert swapped.speech["customer"] == f.speech["agent"]
+    Path(rec.file.path).unlink()
+    assert facts_for_recording(rec) is None  # no file: the caller reads the facts off the transcript
