@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 
 from voc.extensions import ExtensionPoint
@@ -45,8 +46,19 @@ TARGETS = ExtensionPoint("notifications.targets", owner="accounts", item=Notific
 
 
 def target_types() -> dict[str, NotificationTarget]:
-    """Every registered target type by its label, apps in ``INSTALLED_APPS`` order."""
-    return {t.type: t for t in TARGETS.collect()}
+    """Every registered target type by its label, apps in ``INSTALLED_APPS`` order.
+
+    A type is registered by one app only (an app may register another app's model, as analytics
+    does organisations for its notices): two access rules for one type would be a guess."""
+    found: dict[str, tuple[str, NotificationTarget]] = {}
+    for app, items in TARGETS.call():
+        for target in items:
+            if target.type in found:
+                raise ImproperlyConfigured(
+                    f"Notifications about {target.type} are registered by {found[target.type][0]} and {app}"
+                )
+            found[target.type] = (app, target)
+    return {label: target for label, (_app, target) in found.items()}
 
 
 def target_of(obj: Model | None) -> tuple[str, int | None]:

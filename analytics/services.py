@@ -379,8 +379,12 @@ def rising_issues_notify(*, today: date | None = None) -> int:
         users_with_role_at(roles.HO_APPROVER, ho_orgs)
     )
     sent = 0
+    orgs = {o.code: o for o in Organisation.objects.all()}
     for row in rising_for_scope(period=period, org_ids=None, by_branch=True):
         where = row.org_code or "ALL"
+        # What the notice is about (analytics.notifications): the branch, or the whole bank as its
+        # head office; the inbox shows it while the recipient may read that organisation's reports.
+        about = orgs.get(row.org_code) if row.org_code else (ho_orgs[0] if ho_orgs else None)
         url = reverse("analytics:rising") + f"?kind=week&anchor={period.start.isoformat()}"
         sent += notification_send(
             recipients=recipients,
@@ -397,6 +401,7 @@ def rising_issues_notify(*, today: date | None = None) -> int:
                 f"对比有数据的前 {len(row.baseline)} 期，q={row.q_value:.2g}"
             ),
             url=url,
+            target=about,
             dedupe_key=f"analytics:rising:{period.label}:{where}:{row.code}",
         )
     return sent
