@@ -1,11 +1,15 @@
-"""Demo step for analytics: rebuild the rollup after the other apps' demo data. Idempotent."""
+"""Demo step for analytics: the call history behind the hot-topic panel (issue 16), then rebuild the
+rollup after the other apps' demo data. Idempotent."""
 
 from __future__ import annotations
+
+from recordings.demo_history import seed_history
 
 from .services import rollup_rebuild
 
 
 def seed(stdout=None, options=None) -> None:
+    seed_history(stdout.write if stdout is not None else (lambda _msg: None))
     rows = rollup_rebuild(stdout=None)
     if stdout is not None:
         stdout.write(f"analytics: rollup rebuilt ({rows} rows)")
