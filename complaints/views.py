@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import can_reveal_mobile, can_unmask, org_visible_to
-from voc.params import id_param
 
 from . import selectors
 from .forms import FilterForm, IntakeForm, PublicComplaintForm
+from .intake_sources import IntakeSource, initial_of, intake_key_of, intake_sources_for
 from .list_actions import bulk_choices
 from .models import Complaint
 from .panels import render_case_panels
@@ -47,9 +47,8 @@ def intake(request: HttpRequest) -> HttpResponse:
     """One screen for an agent on a call. The form token makes a double submit register one case."""
     if not may_register(request.user):
         raise Http404
-    from_call = _call_to_register(request)
-    from_mail = _mail_to_register(request)
-    form = IntakeForm(request.POST or None, user=request.user, initial=from_mail.initial if from_mail else None)
+    sources = intake_sources_for(request)  # a call, a customer's mail (their apps contribute)
+    form = IntakeForm(request.POST or None, user=request.user, initial=initial_of(sources))
     if request.method == "POST" and form.is_valid():
         repeat_of = None
         if form.cleaned_data["repeat_of"]:
@@ -57,10 +56,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         try:
             case = complaint_register(
                 actor=request.user,
-                # A mail is registered once, whoever sends its form and however often.
-                intake_key=f"mail:{from_mail.mail.pk}"
-                if from_mail
-                else f"form:{request.user.pk}:{form.cleaned_data['form_token']}",
+                # A source's key (a mail) registers it once, whoever sends its form and however often.
+                intake_key=intake_key_of(sources) or f"form:{request.user.pk}:{form.cleaned_data['form_token']}",
                 repeat_of=repeat_of,
                 **form.service_kwargs(),
             )
@@ -71,10 +68,8 @@ def intake(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("该表单已提交过，未重复登记：%(ref)s") % {"ref": case.reference})
             else:
                 messages.success(request, _("已登记投诉 %(ref)s") % {"ref": case.reference})
-            if from_call is not None:
-                _link_call(request, from_call.recording, case)
-            if from_mail is not None:
-                _link_mail(request, from_mail.mail, case)
+            for source in sources:
+                _link_source(request, source, case)
             if not org_visible_to(request.user, case.responsible_org):
                 # Routed outside the registrant's scope (e.g. a branch desk logging a head-office
                 # case): the message carries the reference; the case page would be a 404.
@@ -84,8 +79,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "recent": selectors.recent_codes_for(request.user),
-        "from_call": from_call,
-        "from_mail": from_mail,
+        "sources": [(s, render_to_string(s.template, s.context, request=request)) for s in sources],
     }
     if form.is_bound:
         if "form_token" in form.errors:
@@ -145,80 +139,14 @@ def _repeat_earlier(user, customer, code_b: str):
     return earlier
 
 
-@dataclass(frozen=True)
-class CallToRegister:
-    recording: object
-    suggestions: dict
-
-
-def _call_to_register(request: HttpRequest) -> CallToRegister | None:
-    """The unlinked call this complaint is registered from (?recording=<id>), with code hints.
-
-    A call the user may not see, or one already linked to a case, is a 404: the
-    suspected-complaint queue only offers calls that still need a case.
-    """
-    raw = request.POST.get("recording") or request.GET.get("recording")
-    if not raw:
-        return None
-    from recordings.selectors import code_suggestions, recordings_visible_to
-
-    rec = recordings_visible_to(request.user).filter(pk=id_param(raw) or 0, complaint__isnull=True)
-    rec = rec.first()
-    if rec is None:
-        raise Http404
-    return CallToRegister(recording=rec, suggestions=code_suggestions(rec))
-
-
-def _link_call(request: HttpRequest, recording, case) -> None:
-    from recordings.services import recording_link
-
+def _link_source(request: HttpRequest, source: IntakeSource, case) -> None:
+    if source.link is None:
+        return
     try:
-        recording_link(actor=request.user, recording=recording, complaint=case)
+        source.link(request.user, case)
     except ValidationError as exc:
-        # The case is registered either way; say why the call could not be attached.
+        # The case is registered either way; say why the source could not be attached.
         messages.warning(request, "; ".join(exc.messages))
-
-
-@dataclass(frozen=True)
-class MailToRegister:
-    mail: object
-    initial: dict
-
-
-def _mail_to_register(request: HttpRequest) -> MailToRegister | None:
-    """The customer's mail this complaint is registered from (?mail=<id>), prefilling the form:
-    e-mail channel, received when the mail reached the bank (the clock starts then), subject as
-    summary, text as details, the sender's name. A mail the user may not see, or one already
-    handled otherwise (not a complaint, filed to a case), is a 404."""
-    raw = request.POST.get("mail") or request.GET.get("mail")
-    if not raw:
-        return None
-    from django.utils import timezone
-
-    from mailintake.models import InboundMail
-    from mailintake.selectors import mail_draft_for
-
-    mail = mail_draft_for(request.user, id_param(raw) or 0)
-    if mail is None or mail.status not in (InboundMail.Status.DRAFT, InboundMail.Status.REGISTERED):
-        raise Http404
-    initial = {
-        "channel": Complaint.Channel.EMAIL,
-        "summary": " ".join(mail.subject.split())[:200],
-        "details": mail.body[:5000],
-        "received_at": timezone.localtime(mail.received_at).strftime("%Y-%m-%dT%H:%M"),
-        "customer_name": mail.sender_name[:50],
-    }
-    return MailToRegister(mail=mail, initial=initial)
-
-
-def _link_mail(request: HttpRequest, mail, case) -> None:
-    from mailintake.services import mail_draft_register
-
-    try:
-        mail_draft_register(actor=request.user, mail=mail, complaint=case)
-    except ValidationError as exc:
-        if getattr(mail, "complaint_id", None) != case.pk:
-            messages.warning(request, "; ".join(exc.messages))
 
 
 def _lookup_customer(request):

@@ -1,5 +1,5 @@
 """Staff pages of the mail queue: list, one mail, its attachments, "not a complaint". Registering
-a draft is the normal intake form, prefilled (complaints:intake?mail=<id>)."""
+a draft is the normal intake form, prefilled (complaints:intake?mail=<id>; see intake_sources.py)."""
 
 from __future__ import annotations
 

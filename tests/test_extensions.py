@@ -19,6 +19,7 @@ from django.urls import reverse
 from accounts import roles
 from accounts.management.commands.seed_demo import DEMO
 from accounts.navigation import NAVIGATION, collect_links
+from complaints.intake_sources import SOURCES
 from complaints.list_actions import BULK
 from complaints.panels import CASE_PANELS, CUSTOMER_PANELS
 from complaints.selectors import SEARCH
@@ -42,6 +43,7 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
         TIMELINE,
         DEMO,
         SEARCH,
+        SOURCES,
         BULK,
         OPEN_WORK,
         STORED_FILES,
@@ -64,6 +66,7 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
         "timeline.entries_for": ["recordings", "mailintake"],
         "demo.seed": ["complaints", "workflow", "recordings", "analytics", "callqa"],
         "search.complaint_ids_matching": ["recordings"],
+        "intake_sources.source_for": ["recordings", "mailintake"],
         "list_actions.bulk_for": ["workflow"],
         "retention.open_work": ["workflow"],
         "retention.stored_files": ["workflow"],

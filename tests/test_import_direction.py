@@ -104,6 +104,41 @@ def test_complaints_imports_no_workflow():
     assert bad == []
 
 
+# complaints -> the leaf apps: mail intake, integrations (regulator files, webhooks, API clients) and
+# call QA build on the case; complaints asks them through its extension points instead (the intake
+# form's sources: complaints.intake_sources, contributed by mailintake/intake_sources.py). Migrations
+# and function-local imports count (test_no_app_imports_integrations below skips migrations).
+ABOVE_COMPLAINTS = ("mailintake", "integrations", "callqa")
+
+
+def _leaf_imports(app_dir: Path) -> list[str]:
+    return [
+        f"{_module(path)} imports {name}"
+        for path in sorted(app_dir.rglob("*.py"))
+        for name in sorted(_imports(path))
+        if name.split(".")[0] in ABOVE_COMPLAINTS
+    ]
+
+
+def test_complaints_imports_no_leaf_app():
+    assert _leaf_imports(ROOT / "complaints") == []
+
+
+def test_the_leaf_check_finds_an_import_hidden_in_a_function(tmp_path, monkeypatch):
+    package = tmp_path / "complaints"
+    package.mkdir()
+    (package / "views.py").write_text(
+        "def intake(request):\n    from mailintake.selectors import mail_draft_for\n", encoding="utf-8"
+    )
+    (package / "hooks.py").write_text("import callqa.rules\nfrom integrations import models\n", encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert _leaf_imports(package) == [
+        "complaints.hooks imports callqa.rules",
+        "complaints.hooks imports integrations",
+        "complaints.views imports mailintake.selectors",
+    ]
+
+
 def _module_graph(app: str) -> dict[str, set[str]]:
     """Each module of ``app`` -> the modules of ``app`` it imports (relative and function-local too)."""
     paths = {}
