@@ -349,6 +349,14 @@ def inbox_seen_at(user: User, inbox: str) -> datetime | None:
     return InboxSeen.objects.filter(user=user, inbox=inbox).values_list("seen_at", flat=True).first()
 
 
+def inbox_changed_since(user: User, inbox: str, since: datetime) -> bool:
+    """Whether any case of ``inbox`` changed after ``since`` (the user's last look). When none
+    did, marking the inbox seen again changes nothing a later visit shows, so opening it need
+    not write (issue 12: a write per page view). One EXISTS down ``cmp_updated_desc``."""
+    base = worklist_for(user) if inbox == "inbox" else _mine(user)
+    return base.filter(updated_at__gt=since).exists()
+
+
 def is_new(complaint: Complaint, seen_at: datetime | None) -> bool:
     """Arrived in or changed in the user's inbox after they last looked (everything, if never)."""
     return seen_at is None or complaint.updated_at > seen_at
@@ -387,9 +395,13 @@ def _rows(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     return qs.select_related("responsible_org", "assigned_to").only(*ROW_FIELDS)
 
 
-def my_cases(user: User) -> QuerySet[Complaint]:
+def _mine(user: User) -> QuerySet[Complaint]:
     # The exclude matches the partial index wf_cmp_assignee_open (workflow migration 0002) word for word.
-    qs = scope_to_user(Complaint.objects.filter(assigned_to=user).exclude(status__in=sorted(FINAL_STATES)), user)
+    return scope_to_user(Complaint.objects.filter(assigned_to=user).exclude(status__in=sorted(FINAL_STATES)), user)
+
+
+def my_cases(user: User) -> QuerySet[Complaint]:
+    qs = _mine(user)
     # assigned_to too: the row template shows the handler (one query per row otherwise).
     return _urgency(qs.select_related("responsible_org", "assigned_to"))
 

@@ -94,12 +94,14 @@ def _seen_page(request, inbox: str, rows, **context) -> HttpResponse:
     """An inbox page with "new since you last looked" markers; opening it marks it seen.
 
     The time recorded is when the rows were read, so a case changed while the page was
-    being built stays new for the next visit."""
+    being built stays new for the next visit. Nothing is written when no case of the inbox
+    changed since the last look: the next visit would show the same (issue 12)."""
     read_at = timezone.now()
     seen_at = selectors.inbox_seen_at(request.user, inbox)
     page = _page(request, rows)
     page.object_list = selectors.mark_new(page.object_list, seen_at)
-    inbox_seen_mark(user=request.user, inbox=inbox, at=read_at)
+    if seen_at is None or selectors.inbox_changed_since(request.user, inbox, seen_at):
+        inbox_seen_mark(user=request.user, inbox=inbox, at=read_at)
     return render(
         request,
         "workflow/inbox.html",

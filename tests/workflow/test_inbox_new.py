@@ -193,3 +193,41 @@ def test_sort_choices_and_markers_read_in_english(client, staff, routed_later):
     assert "By deadline" in html and "Newest first" in html and ">New</span>" in html
     badge = client.get(reverse("workflow:inbox_badge")).content.decode()
     assert badge.strip() == ""  # seen just now: nothing new, no badge at all
+
+
+def _seen_writes(ctx) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if "workflow_inboxseen" in q["sql"] and "SELECT" not in q["sql"][:7]]
+
+
+@pytest.mark.parametrize("inbox", ["inbox", "mine"])
+def test_opening_an_unchanged_inbox_writes_nothing(client, staff, routed_later, inbox):
+    """Issue 12: no write per page view. The seen time moves only when a case of that inbox changed
+    since the last look, and what the next visit shows is the same either way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    old, late = routed_later
+    user = staff.bj_manager if inbox == "inbox" else staff.bj_handler
+    Complaint.objects.filter(pk__in=[c.pk for c in old[:2]]).update(
+        assigned_to=staff.bj_handler, updated_at=DAY1 + timedelta(days=1)
+    )
+    url = reverse("workflow:inbox" if inbox == "inbox" else "workflow:mine")
+    client.force_login(user)
+    first = DAY1 + timedelta(days=2)
+    with time_machine.travel(first, tick=False):
+        client.get(url)
+    assert InboxSeen.objects.get(user=user, inbox=inbox).seen_at == first
+    with time_machine.travel(first + timedelta(hours=1), tick=False), CaptureQueriesContext(connection) as ctx:
+        page = client.get(url).content.decode()
+    assert _seen_writes(ctx) == [] and _new_ids(page) == set()
+    assert InboxSeen.objects.get(user=user, inbox=inbox).seen_at == first
+    changed = old[0]
+    with time_machine.travel(first + timedelta(hours=2), tick=False):
+        Complaint.objects.filter(pk=changed.pk).update(updated_at=timezone.now())
+    third = first + timedelta(hours=3)
+    with time_machine.travel(third, tick=False), CaptureQueriesContext(connection) as ctx:
+        page = client.get(url, {"sort": "newest"}).content.decode()
+    assert _new_ids(page) == {changed.pk} and len(_seen_writes(ctx)) == 1
+    assert InboxSeen.objects.get(user=user, inbox=inbox).seen_at == third
+    with time_machine.travel(third + timedelta(hours=1), tick=False):
+        assert _new_ids(client.get(url, {"sort": "newest"}).content.decode()) == set()
