@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -30,3 +32,28 @@ def strftime(value, fmt: str) -> str:
     if not value:
         return ""
     return value.strftime(fmt)
+
+
+def _options(rows) -> str:
+    """``<option>``s from (value, label, selected) rows, escaped as the template escaped them."""
+    return format_html_join(
+        "", '<option value="{}"{}>{}</option>', ((v, mark_safe(" selected") if on else "", t) for v, t, on in rows)
+    )
+
+
+@register.simple_tag
+def status_options(choices, selected) -> str:
+    """The status picker's options: (value, label) pairs, ``selected`` marked."""
+    return _options((value, label, value == selected) for value, label in choices)
+
+
+@register.simple_tag
+def org_options(orgs, selected) -> str:
+    """The organisation picker's options: by code, below the top level indented with "　"."""
+    return _options((o.code, f"　{o.name_zh}" if o.depth > 1 else o.name_zh, o.code == selected) for o in orgs)
+
+
+@register.simple_tag
+def handler_options(handlers) -> str:
+    """The bulk bar's handler picker: "name · org" per person."""
+    return _options((h.pk, f"{h} · {h.org.name_zh}", False) for h in handlers)

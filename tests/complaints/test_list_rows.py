@@ -70,3 +70,31 @@ def test_the_list_rows_link_date_and_label_as_before(client, org_tree, make_user
     assert "2026-12-08 01:30" in html and "12-08 01:30" in html
     if 'name="case"' in html:  # the bulk bar's pick box, named for screen readers
         assert f'aria-label="选择 {case.reference}"' in html
+
+
+def test_the_pickers_options_read_as_the_template_loops_did(org_tree, make_user):
+    """status, organisation and handler options built in Python: the same HTML as the loops they replace."""
+    from complaints.forms import FilterForm
+
+    handlers = [make_user(roles.BRANCH_HANDLER, org_tree.bj), make_user(roles.BRANCH_HANDLER, org_tree.bj)]
+    handlers[0].display_name = '<b>"&'  # escaped alike
+    ctx = Context(
+        {
+            "statuses": FilterForm.status_choices(),
+            "orgs": list(org_tree.ho.__class__.objects.order_by("path")),
+            "handlers": handlers,
+            "status": "closed",
+            "org": org_tree.bj.code,
+        }
+    )
+    loops = Template(
+        '{% for value, label in statuses %}<option value="{{ value }}"{% if value == status %} selected{% endif %}>'
+        '{{ label }}</option>{% endfor %}|{% for o in orgs %}<option value="{{ o.code }}"{% if o.code == org %} selected'
+        "{% endif %}>{% if o.depth > 1 %}　{% endif %}{{ o.name_zh }}</option>{% endfor %}|{% for h in handlers %}"
+        '<option value="{{ h.pk }}">{{ h }} · {{ h.org.name_zh }}</option>{% endfor %}'
+    )
+    tags = Template(
+        "{% load list_tags %}{% status_options statuses status %}|{% org_options orgs org %}|{% handler_options handlers %}"
+    )
+    assert tags.render(ctx) == loops.render(ctx)
+    assert "selected" in tags.render(ctx).split("|")[1] and " selected>已办结<" in tags.render(ctx)
