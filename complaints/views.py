@@ -303,7 +303,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     browser history (FilterForm.url_query). An old link that carries one is redirected the same way.
     """
     data = request.POST if request.method == "POST" else request.GET
-    form = FilterForm(data or None, user=request.user)
+    # The plain list (an empty GET) is read as an empty bound form at once: one form built, not two (issue 12).
+    form = FilterForm(data if data or request.method == "GET" else None, user=request.user)
     if form.is_bound and form.is_valid() and (request.method == "POST" or form.needs_clean_url()):
         query = form.url_query(keep_cursor=request.method == "GET")
         return redirect(f"{reverse('complaints:list')}?{query}" if query else reverse("complaints:list"))
