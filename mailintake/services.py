@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,7 @@ from accounts.selectors import can_write
 from accounts.services import audit_record
 from complaints import pii
 from complaints.models import Complaint
+from workflow.services import case_customer_message
 
 from . import selectors
 from .models import InboundMail, MailAttachment
@@ -130,6 +132,16 @@ def _mail_save(parsed, attachments, *, org, recipient, envelope_from, now) -> Re
     for row in attachments:
         row.mail = mail
     MailAttachment.objects.bulk_create(attachments)
+    if case is not None:  # the reply shows on the case's timeline from the case's own log
+        case_customer_message(
+            complaint_id=case.pk,
+            channel="email",
+            subject=mail.subject,
+            sender=mail.sender_address,
+            text=mail.body,
+            link=reverse("mailintake:detail", args=[mail.pk]),
+            at=mail.received_at,
+        )
     return Received(mail, outcome)
 
 

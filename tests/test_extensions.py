@@ -63,7 +63,7 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
         ],
         "case_panels.panels_for": ["workflow", "recordings"],
         "customer_panels.panels_for": ["workflow", "recordings"],
-        "timeline.entries_for": ["recordings", "mailintake"],
+        "timeline.entries_for": ["recordings"],
         "demo.seed": ["complaints", "workflow", "recordings", "analytics", "callqa"],
         "search.complaint_ids_matching": ["recordings"],
         "intake_sources.source_for": ["recordings", "mailintake"],

@@ -42,6 +42,7 @@ EVENT_LABELS = {
     "close_changed": gettext_lazy("办结结果与审核意见不一致，退回总行审核"),
     "unmerge": gettext_lazy("撤销合并"),
     "unmerged_out": gettext_lazy("合并已撤销"),
+    "customer_message": gettext_lazy("客户来信"),
 }
 
 
@@ -74,6 +75,8 @@ class TimelineEntry:
 
 def transition_title(t: CaseTransition) -> str:
     label = permissions.label(t.action) if t.action in permissions.RULES else str(EVENT_LABELS.get(t.action, t.action))
+    if t.action == "customer_message" and (t.data or {}).get("subject"):
+        return f"{label}：{t.data['subject']}"
     if t.from_state and t.from_state != t.to_state:
         return f"{label}：{t.from_label} → {t.to_label}"
     return label
@@ -164,7 +167,8 @@ def timeline_entries(complaint) -> list[TimelineEntry]:
                 title=transition_title(t),
                 kind=t.action,
                 detail=_transition_detail(t),
-                actor=t.actor_name,
+                actor=t.actor_name or str((t.data or {}).get("sender", "")),
+                url=str((t.data or {}).get("link", "")) if t.action == "customer_message" else "",
             )
         )
     for c in records.comments:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
 from mailintake.models import InboundMail
 from mailintake.parsing import MailRefused
@@ -51,10 +52,11 @@ def test_a_reply_naming_a_case_in_the_subject_goes_to_that_cases_timeline(org_tr
     )
     assert received.outcome == "threaded"
     assert received.mail.complaint == case and received.mail.owner_org == case.responsible_org
-    entries = [e for e in timeline_entries(case) if e.kind == "mail"]
+    entries = [e for e in timeline_entries(case) if e.kind == "customer_message"]
     assert len(entries) == 1
-    assert entries[0].title.startswith("客户来信（回复）") and "139****1111" in entries[0].detail
-    assert entries[0].actor == "zhang.wei@example.com"
+    assert entries[0].title.startswith("客户来信：Re: 关于") and "139****1111" in entries[0].detail
+    assert "13900001111" not in entries[0].detail and entries[0].actor == "zhang.wei@example.com"
+    assert entries[0].url == reverse("mailintake:detail", args=[received.mail.pk])
 
 
 def test_a_reply_to_a_registered_mail_is_threaded_by_its_headers(org_tree, case_of):

@@ -97,6 +97,27 @@ def case_comment(*, complaint_id: int, actor: User, body: str, expected_version=
 
 
 @transaction.atomic
+def case_customer_message(
+    *, complaint_id: int, channel: str, subject: str, sender: str, text: str = "", link: str = "", at=None
+) -> None:
+    """A message from the customer filed to the case by another channel (e.g. a reply by e-mail):
+    one entry in the case's log, so the timeline shows it from the page's one read. The channel's
+    own app keeps the message; the entry carries its subject, sender, text (masked by the caller) and
+    a link to it. No person
+    acts, so there is no permission to check; the caller has matched the message to the case."""
+    c = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint_id)
+    core.log(
+        c,
+        action="customer_message",
+        actor=None,
+        from_state=c.status,
+        reason=text[:2000],
+        data={"channel": channel, "subject": subject[:300], "sender": sender[:320], "link": link[:300]},
+        at=at,
+    )
+
+
+@transaction.atomic
 def involved_staff_add(
     *,
     complaint_id: int,
