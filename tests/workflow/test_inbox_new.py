@@ -231,3 +231,15 @@ def test_opening_an_unchanged_inbox_writes_nothing(client, staff, routed_later, 
     assert InboxSeen.objects.get(user=user, inbox=inbox).seen_at == third
     with time_machine.travel(third + timedelta(hours=1), tick=False):
         assert _new_ids(client.get(url, {"sort": "newest"}).content.decode()) == set()
+
+
+def test_inbox_rows_link_each_case_from_the_pages_prefix(client, staff, routed_later):
+    """Issue 12: the rows' links come from one prefix per page; each is still the case's own URL."""
+    old, _late = routed_later
+    client.force_login(staff.bj_manager)
+    with time_machine.travel(DAY1 + timedelta(days=2), tick=False):
+        html = client.get(reverse("workflow:inbox")).content.decode()
+    rows = _row_ids(html)
+    assert len(rows) == 25
+    for pk in rows:
+        assert f'<a class="ref" href="{reverse("workflow:case", args=[pk])}">' in html
