@@ -55,6 +55,10 @@ NEAR_ONLY_RUN = 3  # near-misses alone ("Nero Ine for") that make a number
 CUE_HORIZON_S = 15.0  # a cue window never lasts longer than this
 CUE_RESUME_WORDS = 3  # confident plain words (English) that end a cue window
 CUE_RESUME_CHARS = 4  # confident plain characters (Chinese) that end a cue window
+# After an e-mail cue, words that can be an address's spoken parts ("dot", "at", "com", and what the
+# recogniser makes of them: "do not come" for "dot com", bench -d c046-en) are the address: they never
+# end the window. Once one was heard, a pause this long after it and then a confident plain word end it.
+EMAIL_PAUSE_S = 0.7
 # After "I repeat" / "no wait" / 再说一遍 / 不对 the number is said again, and the recogniser may
 # now hear it as confident plain words ("I made payment" for "five eight seven"): the stretch
 # after such a cue is muted for as long as the number muted before it lasted, plus this slack.
@@ -97,6 +101,10 @@ def lexicon() -> dict:
         "repeat_zh": tuple(data["repeat_zh"]),
         "email_en": frozenset(data["email_words_en"]),
         "email_zh": frozenset(data["email_words_zh"]),
+        "email_cues_en": frozenset(data["email_cues_en"]),
+        "email_cues_zh": tuple(data["email_cues_zh"]),
+        "email_parts_en": frozenset(data["email_parts_en"]),
+        "email_parts_zh": tuple(sorted(data["email_parts_zh"], key=len, reverse=True)),
         "fillers_en": frozenset(data["fillers_en"]),
         "fillers_zh": frozenset(data["fillers_zh"]),
     }
@@ -119,6 +127,8 @@ class Token:
     letter: bool = False  # a spelled letter or an e-mail word
     email: bool = False  # an e-mail address itself
     cue: bool = False
+    email_cue: bool = False  # a cue that names an e-mail address (email, 邮箱)
+    email_part: bool = False  # can be a spoken part of an address ("dot", "at", "come" for "com", 点)
     repeat_cue: bool = False  # "I repeat", "no wait", 再说一遍, 不对: the number comes again
     filler: bool = False  # does not break a spoken number ("six, uh, two")
     repeat: bool = False  # part of a decoding loop: evidence of nothing
@@ -164,6 +174,8 @@ def classify(token: Token) -> Token:
             token.near = True  # 伞, 就, 是: what the engines write for 三, 九, 四
         token.letter = all(ch in lex["email_zh"] for ch in core)
         token.cue = any(cue in core for cue in lex["cues_zh"])
+        token.email_cue = any(cue in core for cue in lex["email_cues_zh"])
+        token.email_part = any(part in core for part in lex["email_parts_zh"])
         token.repeat_cue = any(cue in core for cue in lex["repeat_zh"])
         token.filler = not token.numberish and all(ch in lex["fillers_zh"] for ch in core)
         return token
@@ -172,6 +184,8 @@ def classify(token: Token) -> Token:
         token.weight += len(acronym.group(1))  # "HBO" for "eight three oh": each letter may be a digit
         return token
     words = raw.replace("-", " ").split()
+    token.email_cue = core in lex["email_cues_en"] or any(_PUNCT.sub("", w) in lex["email_cues_en"] for w in words)
+    token.email_part = core in lex["email_parts_en"] or any(_PUNCT.sub("", w) in lex["email_parts_en"] for w in words)
     for word in words:
         w = _PUNCT.sub("", word)
         if w in lex["en_numbers"]:
@@ -291,7 +305,10 @@ def _number_extents(tokens: list[Token], speech: Sequence[tuple[float, float]]) 
 def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, float]]:
     """Layer 2: after a cue, mute until confident plain words resume (or the horizon). Once a
     muted number has been heard after the cue, the first confident plain word (not a near-miss)
-    after it ends the window; before that, it takes CUE_RESUME_WORDS / CUE_RESUME_CHARS."""
+    after it ends the window; before that, it takes CUE_RESUME_WORDS / CUE_RESUME_CHARS.
+    After an e-mail cue (also "address" right after "email"), words that can be the address's
+    spoken parts never end it; once one was heard, the first confident plain word after a pause
+    of EMAIL_PAUSE_S does (see EMAIL_PAUSE_S)."""
     windows = []
     for i, cue in enumerate(tokens):
         if not cue.cue or _SENTENCE_END.search(cue.text):
@@ -301,7 +318,14 @@ def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, fl
         plain_words = plain_chars = 0
         resume_at = None
         heard = False  # a muted number after the cue
+        email = cue.email_cue or (i > 0 and tokens[i - 1].email_cue and cue.start - tokens[i - 1].end <= RUN_GAP_S)
+        part_end = None  # end of the last address part heard after an e-mail cue
+        paused = False  # a pause of EMAIL_PAUSE_S after it
+        prev_end = cue.end
         for t in tokens[i + 1 :]:
+            gap, prev_end = t.start - prev_end, max(prev_end, t.end)
+            if part_end is not None and gap >= EMAIL_PAUSE_S:
+                paused = True
             if t.start >= horizon:
                 break
             if _SENTENCE_END.search(t.text):
@@ -312,9 +336,17 @@ def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, fl
             if t.cue and not t.weight and not t.reasons:
                 end = (resume_at or t).start  # "card number": the next cue's window takes over
                 break
+            if email and t.email_part:
+                part_end, paused = t.end, False  # the address goes on ("do not come" for "dot com")
+                plain_words = plain_chars = 0
+                resume_at = None
+                continue
             if t.confident and not (t.reasons or t.weight or t.letter or t.email):
                 # a plain word (or a near-miss no number claimed: "phone line")
-                if heard and not t.near:
+                if paused and not t.near:
+                    end = t.start  # the address was said and over: a new phrase after a pause
+                    break
+                if heard and not t.near and not email:  # an address goes on after its digits
                     # the number the cue named was heard (and muted) and is over: one confident
                     # plain word after it ends the window (bench: cue seconds were mostly the
                     # harmless speech after the number, waiting for three plain words in a row)

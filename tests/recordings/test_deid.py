@@ -424,3 +424,43 @@ def test_near_a_loop_a_doubtful_word_breaks_the_run_and_english_needs_three_plai
         assert not touched(p, word_times(s, w)[0] + PAD, word_times(s, w)[1]), w
     one = near_loop(seg(" bank", start=30.0))
     assert muted(plan(one), 30.0, 30.4)  # a lone confident word near a loop vouches for nothing
+
+
+def test_after_an_email_cue_words_that_can_be_the_address_never_end_the_window():
+    # bench -d c046-en: the recogniser wrote "dot com" as three confident words "do not come";
+    # they ended the cue window and the end of the address stayed audible in a call released ok
+    s = seg(" my", " email", " address", " is", (" john", 0.3), (" dot", 0.3), (" smith", 0.2), (" at", 0.3),
+            (" example", 0.3), " do", " not", " come,", (" the", 0.9), (" fee", 0.3), " was", (" charged", 0.3),
+            " twice", (" again", 0.3))  # fmt: skip
+    p = plan(s)
+    address = word_times(s, "john")[0], word_times(s, "come")[1]
+    assert muted(p, *address)  # muted through its end: never ok with any of it audible
+    assert "come" not in p.segments[0].redacted and "smith" not in p.segments[0].redacted
+    # the marks come from the lexicon (data): "come" can be the address, "card" names no e-mail
+    assert deid.classify(deid.Token(0, 0, 3, 0.0, 0.4, " come,", 0.9)).email_part
+    assert not deid.classify(deid.Token(0, 0, 4, 0.0, 0.4, " card", 0.9)).email_cue
+
+
+def test_after_an_email_address_and_a_real_pause_a_harmless_sentence_is_kept():
+    # the address was heard ("dot", "at", "com"), then a pause; the complaint after it has doubtful
+    # words in between, so three plain words never follow in a row: the window used to run on to
+    # the horizon and mute the rest of the call
+    address = seg(" my", " email", " is", " j", " dot", " smith", " at", " example", " dot", " com")
+    after = seg(" The", (" fee", 0.3), " was", (" charged", 0.3), " on", (" Monday", 0.3), " without",
+                (" notice", 0.3), " today", start=address.end + 1.3)  # fmt: skip
+    p = plan(address, after)
+    assert muted(p, word_times(address, "j")[0], word_times(address, "com")[1])
+    for w in ("on", "without", "today"):
+        assert not touched(p, *word_times(after, w)), w
+    assert p.segments[1].redacted.endswith("was charged on Monday without notice today")
+    # without the pause the same words are still the address's surroundings: muted (fail closed)
+    close = seg(" The", (" fee", 0.3), " was", (" charged", 0.3), " on", start=address.end + 0.1)
+    assert muted(plan(address, close), *word_times(close, "was"))
+
+
+def test_chinese_email_cue_and_address_parts_keep_the_window():
+    # 圈 for @, 点 for the dot: written inside plain-looking words they are still the address
+    s = seg("我的", "邮箱", "是", ("王", 0.3), ("李", 0.3), "圈样", "点康", "收到", "没有", "回复")
+    p = plan(s, language="zh")
+    assert muted(p, word_times(s, "王")[0], word_times(s, "点康")[1])
+    assert "点康" not in p.segments[0].redacted
