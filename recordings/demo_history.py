@@ -76,8 +76,9 @@ def seed_history(say=lambda _msg: None, *, today: date | None = None) -> int:
         # BJ/SH hotline cases to link half of the calls to (not the first: the synthesised demo
         # calls of recordings.demo go there)
         cases = list(
-            Complaint.objects.filter(responsible_org__path__startswith=org.path, channel=Complaint.Channel.HOTLINE)
-            .order_by("id")[1:40]
+            Complaint.objects.filter(
+                responsible_org__path__startswith=org.path, channel=Complaint.Channel.HOTLINE
+            ).order_by("id")[1:40]
         )
         recs, texts = [], []
         for w in range(WEEKS, -1, -1):
