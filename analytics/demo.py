@@ -9,7 +9,8 @@ from .services import rollup_rebuild
 
 
 def seed(stdout=None, options=None) -> None:
-    seed_history(stdout.write if stdout is not None else (lambda _msg: None))
+    if not (options or {}).get("quick"):  # --quick (tests, CI) skips slow steps: ~2 min of files
+        seed_history(stdout.write if stdout is not None else (lambda _msg: None))
     rows = rollup_rebuild(stdout=None)
     if stdout is not None:
         stdout.write(f"analytics: rollup rebuilt ({rows} rows)")
