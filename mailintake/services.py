@@ -132,8 +132,8 @@ def _mail_save(parsed, attachments, *, org, recipient, envelope_from, now) -> Re
     for row in attachments:
         row.mail = mail
     MailAttachment.objects.bulk_create(attachments)
-    if case is not None:  # the reply shows on the case's timeline from the case's own log
-        case_customer_message(
+    if case is not None:  # the reply shows on the case's timeline from the case's own log (in this transaction)
+        case_customer_message.nested(
             complaint_id=case.pk,
             channel="email",
             subject=mail.subject,

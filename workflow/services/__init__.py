@@ -42,7 +42,7 @@ verification_request = logged(_clock.verification_request)
 verification_withdraw = logged(_clock.verification_withdraw)
 case_assign = logged(_team.case_assign)
 case_comment = logged(_team.case_comment)
-case_customer_message = _team.case_customer_message
+case_customer_message = logged(_team.case_customer_message)
 involved_staff_add = logged(_team.involved_staff_add)
 
 __all__ = [
