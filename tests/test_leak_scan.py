@@ -34,9 +34,11 @@ UNMASKING = {
 }
 
 # Digits next to letters are part of a token (a hex play id, a hash), not a number someone typed.
-_CARD = re.compile(r"(?<![\dA-Za-z])(?:\d[ -]?){12,18}\d(?![\dA-Za-z])")
-_MOBILE = re.compile(r"(?<![\dA-Za-z])1[3-9]\d{9}(?![\dA-Za-z])")
-_ID = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+# Not the decimals of a number ("\d." before): an Excel export's time of day is a fraction such as
+# 46364.13162925463, whose digits can read as a mobile number depending on the clock.
+_CARD = re.compile(r"(?<![\dA-Za-z])(?<!\d\.)(?:\d[ -]?){12,18}\d(?![\dA-Za-z])")
+_MOBILE = re.compile(r"(?<![\dA-Za-z])(?<!\d\.)1[3-9]\d{9}(?![\dA-Za-z])")
+_ID = re.compile(r"(?<![\dA-Za-z])(?<!\d\.)\d{17}[\dXx](?![\dA-Za-z])")
 
 
 def find_numbers(text: str) -> list[str]:
@@ -57,6 +59,9 @@ def test_the_detector_finds_the_worlds_numbers_and_not_their_masks():
     assert all(find_numbers(f"身份证{ID_NUMBERS[o]}") for o in BRANCH_ORGS)
     assert find_numbers(f"{NOTE_MOBILE} {NOTE_CARD[:4]} {NOTE_CARD[4:8]} {NOTE_CARD[8:12]} {NOTE_CARD[12:]}")
     assert not find_numbers("卡号 6222********1234 手机 139****8801 身份证 110105********1234 VOC-2026-0000101")
+    # an XLSX time stamp's decimals are not a number (this one read as a mobile number before)
+    assert not find_numbers('<c r="I2" s="4" t="n"><v>46364.13162925463</v></c>')
+    assert find_numbers(f"Tel.{MOBILES['BJ']}. 电话：{MOBILES['BJ']}。")
 
 
 def scanned_text(resp) -> str:
