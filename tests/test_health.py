@@ -12,6 +12,7 @@ import time
 
 import pytest
 import time_machine
+from kombu import pools as kombu_pools
 
 from voc import health
 from voc.celery import app
@@ -193,8 +194,11 @@ def own_redis(tmp_path):
 
 def _use_broker(url: str) -> None:
     """Point the app at another broker, with fresh connection pools (what Celery's own
-    after-fork clean-up does): the pools keep the URL they were made with."""
-    app.pool.force_close_all()
+    after-fork clean-up does): the pools keep the URL they were made with. ``app.pool`` is kombu's
+    process-wide pool for the URL: ``kombu.pools.reset()`` closes it AND forgets it, so the next send
+    makes a new one (closing it alone left a closed pool that every later send in the process
+    acquired from: "Acquire on closed pool")."""
+    kombu_pools.reset()
     app.conf.broker_url = url
     app._pool = None
     app.amqp._producer_pool = None

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from . import audio_factory as af
 from .conftest import MODEL_CACHE
@@ -62,8 +63,9 @@ def broker_options(var_dir: Path) -> dict:
 def _reset_pools(app) -> None:
     # Producer and connection pools are cached per app; drop them so the next send
     # opens a connection to the broker now configured (the session fixture uses memory://).
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # app.pool is kombu's process-wide pool for the URL: reset() closes and forgets it (closing it
+    # alone would leave a closed pool behind for every later send in this process).
+    kombu_pools.reset()
     app._pool = None
     with contextlib.suppress(AttributeError, KeyError):
         app.__dict__["amqp"]._producer_pool = None
