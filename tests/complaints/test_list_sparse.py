@@ -94,3 +94,59 @@ def test_the_planner_setting_does_not_outlive_the_sparse_read(small_probe, spars
         with connection.cursor() as cur:
             cur.execute("SHOW enable_indexscan")
             assert cur.fetchone()[0] == "on"
+
+
+def _built(n: int, org, *, summary: str, start) -> list:
+    """``n`` cases of ``org`` an hour apart going back from ``start`` (rows built directly, in bulk)."""
+    from complaints.grams import cjk_grams
+    from complaints.models import Complaint
+    from tests.complaints.factories import CustomerFactory, code
+
+    customer = CustomerFactory()
+    a, b, c = code("A0302"), code("B030202"), code("C03")
+    rows = [
+        Complaint(
+            reference=f"VOC-2026-{summary[:1]}{start.day:02d}{i:05d}", channel=Complaint.Channel.HOTLINE,
+            code_a=a, code_b=b, code_c=c, summary=summary, details="客户来电反映。",
+            search_grams=cjk_grams(summary, "客户来电反映。"), received_at=start - timedelta(hours=i),
+            customer=customer, responsible_org=org,
+        )
+        for i in range(n)
+    ]  # fmt: skip
+    return Complaint.objects.bulk_create(rows)
+
+
+def _ran_sparse_read(queries) -> bool:
+    return any("enable_indexscan" in q["sql"] for q in queries)
+
+
+def test_a_burst_of_other_cases_on_top_of_a_common_word_does_not_read_its_whole_match_set(
+    monkeypatch, org_tree, ho_officer
+):
+    """The newest rows hold no match (a burst of other cases), but the word is common in the rest:
+    the planner says so, and the walk goes on (bounded) instead of reading and sorting every match."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("decided by PostgreSQL's estimates")
+    monkeypatch.setattr(selectors, "PROBE_ROWS", 20)
+    monkeypatch.setattr(selectors, "FAR_ROWS", 200)
+    old = _built(1500, org_tree.sh, summary="年费未减免", start=NOW - timedelta(days=2))
+    burst = _built(40, org_tree.bj, summary="柜面排队时间长", start=NOW)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE complaints_complaint")
+    with CaptureQueriesContext(connection) as walked:
+        page = complaint_page_for(ho_officer, ComplaintFilters(q="年费"), limit=10)
+    assert refs(page) == [c.reference for c in old[:10]]  # the newest ten matches, newest first
+    assert not _ran_sparse_read(walked.captured_queries)
+    assert burst  # (the 40 newest rows, none about 年费)
+
+    # A word the planner knows to be rare still goes to its match set after the probe.
+    rare = _built(3, org_tree.sh, summary="保险误导销售", start=NOW - timedelta(days=200))
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE complaints_complaint")
+    with CaptureQueriesContext(connection) as read:
+        page = complaint_page_for(ho_officer, ComplaintFilters(q="误导"), limit=10)
+    assert refs(page) == [c.reference for c in rare]
+    assert _ran_sparse_read(read.captured_queries)
