@@ -1,4 +1,4 @@
-"""The unequal-fixture check (QUALITY.md) over every route in ``tests/access_registry.py``.
+"""The unequal-fixture check (QUALITY.md) over every route in ``tests/access_registry/``.
 
 One world (``tests/access_world.py``) for the module, built once in a transaction rolled back at
 the end; each test runs in a savepoint inside it. For each route and each user (every role at
@@ -182,14 +182,14 @@ def test_every_url_pattern_is_in_the_registry():
             missing.append(f"{name} ({pattern})")
     assert not unnamed, f"URL patterns without a name cannot be registered: {unnamed}"
     assert not missing, (
-        "Routes missing from tests/access_registry.py (say who may use them and how to build "
-        f"their arguments): {missing}"
+        "Routes missing from tests/access_registry/ (add each to the ROUTES of <app>_routes.py for its "
+        f"namespace: say who may use it and how to build its arguments): {missing}"
     )
 
 
 def test_the_registry_names_only_routes_that_exist():
     names = {name for _, name, _ in _walk(get_resolver().url_patterns)}
     stale = sorted({r.name for r in REGISTRY} - names)
-    assert not stale, f"tests/access_registry.py lists routes that no longer exist: {stale}"
+    assert not stale, f"tests/access_registry/ lists routes that no longer exist: {stale}"
     assert len({r.id for r in REGISTRY}) == len(REGISTRY), "a route is listed twice"
     assert all(r.roles for r in REGISTRY) and all(r.args for r in REGISTRY if r.obj)

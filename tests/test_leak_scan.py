@@ -3,7 +3,7 @@ export or log line.
 
 The bank of ``tests/access_world.py`` is built through the real services with known numbers in
 customers (mobile, ID, card), summaries, details, routing notes, remediation items and call
-transcripts. Then every route of ``tests/access_registry.py`` is walked as each user: every
+transcripts. Then every route of ``tests/access_registry/`` is walked as each user: every
 branch role, and the head-office roles that may not unmask. The unmask roles (HO officer and
 approver) see full numbers where that is the point and is audit-logged, so for them only routes
 that do not unmask are scanned. Bodies (HTML, JSON, CSV, the XML inside XLSX) and the log
