@@ -14,7 +14,9 @@ new method does not re-transcribe the originals), and each METHOD plans the list
 - ``baseline``: today's ``plan_redaction`` (frozen copy: bench/baseline_redaction.py);
 - ``new``: ``recordings.deid.plan_listening_copy(segments, speech=..., language=..., duration_s=...,
   pad_s=settings.RECORDING_MUTE_PAD_S)`` (issue 10; until it exists the method is skipped with
-  the reason printed).
+  the reason printed);
+- ``new@REV``: the same planner as committed at git revision REV (bench/redaction_planners.py), so
+  one run compares today's product with a planner change on the same transcripts.
 
 The listening copy is rendered with ``render_redacted`` and measured against the original:
 
@@ -39,6 +41,7 @@ engines wrote for spoken digits, aligned to the truth).
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -335,18 +338,19 @@ def method_baseline(transcript, *, duration_s: float, pad_s: float) -> MethodOut
     )
 
 
-def _new_plan_fn():
+def _new_plan_fn(method: str = "new"):
+    from bench.redaction_planners import planner
+
     try:
-        from recordings.deid import plan_listening_copy
+        return planner(method)
     except ImportError as exc:
         raise MethodUnavailable(
-            f"method 'new' needs recordings.deid.plan_listening_copy (issue 10), not importable here: {exc}"
+            f"method {method!r} needs recordings.deid.plan_listening_copy (issue 10), not importable here: {exc}"
         ) from exc
-    return plan_listening_copy
 
 
-def method_new(transcript, *, duration_s: float, pad_s: float) -> MethodOutput:
-    plan_listening_copy = _new_plan_fn()
+def method_new(transcript, *, duration_s: float, pad_s: float, method: str = "new") -> MethodOutput:
+    plan_listening_copy = _new_plan_fn(method)
     if not hasattr(transcript, "speech"):
         raise MethodUnavailable("method 'new' needs Transcript.speech, which recordings.pipeline does not provide")
     plan = plan_listening_copy(
@@ -363,11 +367,19 @@ def method_new(transcript, *, duration_s: float, pad_s: float) -> MethodOutput:
 METHOD_FNS = {"baseline": method_baseline, "new": method_new}
 
 
+def method_fn(name: str):
+    """The planning function of a method: baseline, new, or new@REV (the planner committed at
+    REV, bench/redaction_planners.py: today's product next to a change, in one run)."""
+    if name.startswith("new@"):
+        return functools.partial(method_new, method=name)
+    return METHOD_FNS[name]
+
+
 def method_available(name: str) -> str:
     """ "" when the method can run here, else the reason."""
-    if name == "new":
+    if name == "new" or name.startswith("new@"):
         try:
-            _new_plan_fn()
+            _new_plan_fn(name)
             from recordings.pipeline import Transcript
 
             if "speech" not in {f.name for f in fields(Transcript)}:
@@ -541,7 +553,7 @@ def evaluate(task: dict) -> dict:
         out["methods"][method] = res
         try:
             t0 = time.perf_counter()
-            mo = METHOD_FNS[method](tr, duration_s=duration, pad_s=task["pad_s"])
+            mo = method_fn(method)(tr, duration_s=duration, pad_s=task["pad_s"])
             res["plan_s"] = time.perf_counter() - t0
             res.update(status=mo.status, mute=mo.mute, reasons=mo.reasons, problems=mo.problems[:20])
             redacted_text = " ".join(mo.redacted)
@@ -976,7 +988,7 @@ def main() -> None:
     p.add_argument("--calls", type=int, default=60)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--engines", default=None, help="comma-separated; default settings.TRANSCRIPTION_ENGINE")
-    p.add_argument("--methods", default="baseline,new")
+    p.add_argument("--methods", default="baseline,new", help="baseline, new, new@REV (comma-separated)")
     p.add_argument("--limit", type=int, default=0, help="evaluate only the first N calls of the corpus")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (1 thread each)")
     p.add_argument("--model", default=None, help="default settings.TRANSCRIPTION_MODEL")
@@ -1022,9 +1034,9 @@ def main() -> None:
     args.model_cache = Path(args.model_cache or settings.TRANSCRIPTION_MODEL_CACHE)
     engines = [e.strip() for e in (args.engines or settings.TRANSCRIPTION_ENGINE).split(",") if e.strip()]
     wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
-    unknown = [m for m in wanted if m not in ALL_METHODS]
+    unknown = [m for m in wanted if m not in ALL_METHODS and not m.startswith("new@")]
     if unknown:
-        raise SystemExit(f"unknown method(s) {unknown}; known: {', '.join(ALL_METHODS)}")
+        raise SystemExit(f"unknown method(s) {unknown}; known: {', '.join(ALL_METHODS)}, new@REV")
     skipped = {m: why for m in wanted if (why := method_available(m))}
     for m, why in skipped.items():
         print(f"!! method '{m}' skipped: {why}", file=sys.stderr)
