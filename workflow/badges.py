@@ -1,4 +1,4 @@
-"""The top bar's badge of new work in the inbox (``accounts.navigation.BADGES``)."""
+"""The top bar's badges of new work in the inbox and the approval queue (``accounts.navigation.BADGES``)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ from django.urls import reverse
 
 from accounts.navigation import NavBadge
 
-from .navigation import has_inbox
+from .navigation import has_approvals, has_inbox
 
 
 def badges_for(user) -> list[NavBadge]:
-    """Users with an inbox get its count of new cases, loaded after the page (no query here)."""
+    """Users with an inbox get its count of new cases, approvers and managers also the approval
+    queue's; each loaded after the page (no query here)."""
     if not has_inbox(user):
         return []
-    return [NavBadge(reverse("workflow:inbox_badge"), key="wf_inbox_new")]
+    badges = [NavBadge(reverse("workflow:inbox_badge"), key="wf_inbox_new")]
+    if has_approvals(user):
+        badges.append(NavBadge(reverse("workflow:approvals_badge"), key="wf_approvals_new"))
+    return badges

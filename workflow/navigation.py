@@ -23,6 +23,11 @@ def has_inbox(user) -> bool:
     return any(_inbox_staff(user))
 
 
+def has_approvals(user) -> bool:
+    """Whether the menu offers the user the approval queue (审批队列)."""
+    return user.has_role(roles.BRANCH_MANAGER, roles.HO_OFFICER, roles.HO_APPROVER) and has_inbox(user)
+
+
 def links_for(user) -> list[NavLink]:
     links: list[NavLink] = []
     branch_staff, ho_staff = _inbox_staff(user)
@@ -36,7 +41,7 @@ def links_for(user) -> list[NavLink]:
                 SECTION, _("待办投诉"), reverse("workflow:inbox"), _("超期、今日到期、暂停、待总行审核"), key="wf_inbox"
             )
         )
-    if user.has_role(roles.BRANCH_MANAGER, roles.HO_OFFICER, roles.HO_APPROVER) and (branch_staff or ho_staff):
+    if has_approvals(user):
         links.append(
             NavLink(
                 SECTION,

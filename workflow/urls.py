@@ -9,6 +9,7 @@ urlpatterns = [
     path("mine/", views.my_cases, name="mine"),
     path("overview/", views.overview, name="overview"),
     path("approvals/", views.approvals, name="approvals"),
+    path("approvals/badge/", views.approvals_badge, name="approvals_badge"),
     path("case/<id:pk>/", views.case_detail, name="case"),
     path("case/<id:pk>/act/<slug:action>/", views.case_act, name="act"),
     path("bulk/", views_bulk.bulk, name="bulk"),

@@ -27,8 +27,9 @@ from complaints import selectors as complaint_selectors
 from complaints.views import case_page
 from complaints.worklist import BUCKET_LABELS, WORKLIST
 
-from . import actions, selectors
+from . import actions, approval_selectors, selectors
 from .errors import CaseNotFound, WorkflowError
+from .navigation import has_approvals
 from .selectors import BUCKETS
 from .services.seen import inbox_seen_mark
 
@@ -225,22 +226,49 @@ APPROVALS_PER_SECTION = 25
 
 @login_required
 def approvals(request: HttpRequest) -> HttpResponse:
+    """What waits for the user's decision, with "new since you last looked" markers (issue 14):
+    opening the page marks the queue seen (written only when something arrived since)."""
     if not request.user.has_role(roles.HO_OFFICER, roles.HO_APPROVER, roles.BRANCH_MANAGER):
         raise Http404
-    queue = selectors.approval_queue(request.user)
+    read_at = timezone.now()
+    sort = _sort(request)
+    queue = approval_selectors.sorted_queue(selectors.approval_queue(request.user), sort)
+    seen_at = approval_selectors.seen_at(request.user)
     section = request.GET.get("section", "")
     section = section if section in APPROVAL_SECTIONS else ""
-    context: dict = {"today": localdate(), "section": section, "more": {}, "page": None}
+    context: dict = {
+        "today": localdate(),
+        "section": section,
+        "more": {},
+        "page": None,
+        "sort": sort,
+        "sorts": SORT_CHOICES,
+        "sort_q": f"&sort={sort}" if sort != "deadline" else "",  # kept by the "more" and page links
+    }
     for name in APPROVAL_SECTIONS:
         qs = getattr(queue, name)
+        field = "requested_at" if name == "extensions" else "updated_at"
         if section:
             # One list on its own page, paged; the others are not read at all.
             context[name] = []
             if name == section:
                 context["page"] = _page(request, qs, APPROVALS_PER_SECTION)
-                context[name] = context["page"].object_list
+                context[name] = approval_selectors.mark(context["page"].object_list, seen_at, field=field)
         else:
             rows = list(qs[: APPROVALS_PER_SECTION + 1])  # one extra row tells whether "more" is needed
-            context[name] = rows[:APPROVALS_PER_SECTION]
+            context[name] = approval_selectors.mark(rows[:APPROVALS_PER_SECTION], seen_at, field=field)
             context["more"][name] = len(rows) > APPROVALS_PER_SECTION
+    if seen_at is None or approval_selectors.changed_since(queue, seen_at):
+        inbox_seen_mark(user=request.user, inbox=approval_selectors.APPROVALS, at=read_at)
     return render(request, "workflow/approvals.html", context)
+
+
+@login_required
+def approvals_badge(request: HttpRequest) -> HttpResponse:
+    """The top bar's count of new items in the approval queue (loaded with htmx after the page)."""
+    if not has_approvals(request.user):
+        return HttpResponse("")
+    cap = selectors.NEW_BADGE_CAP
+    count = approval_selectors.new_count(request.user, cap=cap)
+    shown = f"{cap - 1}+" if count >= cap else str(count)
+    return render(request, "workflow/_approvals_badge.html", {"count": count, "shown": shown})

@@ -29,6 +29,7 @@ ROUTES: list[Route] = [
     Route("workflow:mine", ALL, rows=refs, lists="cases", exact=False),
     Route("workflow:overview", ALL, head_office=True, note="deadline counts by branch"),
     Route("workflow:approvals", frozenset({OFFICER, APPROVER, MANAGER}), rows=refs, lists="cases", exact=False),
+    Route("workflow:approvals_badge", ALL, note="the top bar's count of new approvals (empty for others), htmx"),
     Route("workflow:case", ALL, obj="case", args=case_pk, note="the one case page: every app's panels"),
     Route(
         "workflow:bulk",

@@ -211,7 +211,7 @@ def test_approvals_page_shows_25_per_list_with_a_paged_more_link(client, staff, 
     html = resp.content.decode()
     shown = [c.pk for c in resp.context["reviews"]]
     assert len(shown) == APPROVALS_PER_SECTION == 25
-    assert html.count('class="wf-case"') == 25  # no extensions or verifications pending
+    assert html.count('<li class="wf-case') == 25  # no extensions or verifications pending
     assert "?section=reviews&amp;page=2" in html
     assert "?section=extensions" not in html  # short lists get no "more" link
     # The rest on the section's own page: the remaining 2, in the same (due date, id) order.

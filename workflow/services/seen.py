@@ -8,7 +8,7 @@ from django.db import transaction
 
 from ..models import InboxSeen
 
-INBOXES = ("inbox", "mine")
+INBOXES = ("inbox", "mine", "approvals")
 
 
 @transaction.atomic
