@@ -1,69 +1,15 @@
-"""Find and mask personal data in complaint text, call transcripts and identifiers.
-
-Rules (design: DOMAIN.md "Privacy", SPEECH.md):
-
-- Digits are read however they are written before detection: Chinese numerals (一二三,
-  幺 = 1, 两 = 2, and the radio forms 洞 = 0, 拐 = 7, 勾 = 9), full-width ０-９ and
-  separators, and English number words ("one three eight", "oh" for zero next to other
-  number words, "double eight" = 88, "triple oh" = 000). :func:`normalize_numbers` keeps,
-  for every normalised character, its span in the ORIGINAL text, so every finding is a
-  span of the original text (the audio redactor maps those spans to word timestamps) and
-  a mask replaces the whole span: no number word or digit of it is left behind.
-- Digit groups are joined by one space, hyphen, comma, 、, slash, middle dot (·), underscore
-  or a dot written without spaces (6222.0287.6543.2109). A clause comma (，、 or ", ")
-  does not join when the group after it reads as an amount (200元) and the digits before
-  it are complete on their own (a mobile number, an ID or card number passing its checksum, or a case
-  reference such as VOC-2026-0001234):
-  "VOC-2026-0001234，200元已退" keeps reading as a case and an amount.
-- Whisper drops and rewrites digits, so checksums (Luhn, GB 11643) only CLASSIFY a run;
-  they never decide whether it is masked. Every run of 8+ digits is masked, and so is a
-  3-7 digit run shortly after a cue word (卡号, 安全码, 手机, card, CVV, ...).
-- Cards show at most the first 6 and last 4 digits; CVV and short fragments keep nothing.
-- Dates (2026-11-25, 2026.11.25, 2026/11/25), times (12:25), amounts (1,200.50元) and
-  letter-prefixed references (VOC-2026-0001234) are not identifiers and are left alone.
-
-Pure standard library: no Django imports.
-"""
+"""Finding and masking personal data in free text: complaint text, call transcripts, log
+lines (rules: ``complaints.pii``). Standard library only, besides the package's own modules."""
 
 from __future__ import annotations
 
 import bisect
-import hashlib
-import hmac
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass
-from datetime import date
 
-from django.utils.translation import gettext
-
-# Chinese numerals read as digits: 幺 = 1, 两 = 2, and radio speech 洞 = 0, 拐 = 7, 勾 = 9.
-# Positional numerals (十, 百, 千: amounts such as 一百二十) are not digits.
-_CN_NUMERALS = "〇零洞一幺二两三四五六七拐八九勾"
-_WRITTEN_DIGITS = frozenset("0123456789０１２３４５６７８９")
-_DIGIT_TABLE = str.maketrans(_CN_NUMERALS + "０１２３４５６７８９", "0001122345677899" + "0123456789")
-# For detection only: full-width ASCII forms (－．／＿ＣＶＶ) read as ASCII. The full-width
-# comma stays: "，" separates clauses, while "," may group thousands.
-_NORM_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if cp != 0xFF0C} | _DIGIT_TABLE
-
-# English number words (Whisper spells digits out; people write them): "oh"/"o" is a zero
-# only next to another number word ("one oh one"), "double eight" is 88.
-_EN_DIGITS = {
-    "zero": "0", "nought": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3",
-    "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
-}  # fmt: skip
-_EN_WEAK = frozenset({"oh", "o"})
-_EN_REPEAT = {"double": 2, "triple": 3}
-_EN_WORD = re.compile(
-    r"(?<![A-Za-z])(?:" + "|".join(sorted([*_EN_DIGITS, *_EN_REPEAT], key=len, reverse=True)) + r")(?![A-Za-z])",
-    re.IGNORECASE,
-)
-_WORD_GAP = re.compile(r"[ \t\u3000]*")  # dropped between two number words: one run of digits
-_WEAK_GAP = re.compile(r"[ \t\u3000.,，、/·・•‧_\-]{0,3}")  # between "oh" and another number word
-_REPEAT_GAP = re.compile(r"[ \t\u3000\-]?")  # "double eight", "double-8"
-_X_AFTER_WORD = re.compile(r"[ \t\u3000]+(?=[Xx](?![A-Za-z0-9]))")
-_ONE_WRITTEN_DIGIT = re.compile(r"[0-9０-９](?![0-9０-９])")
+from .identifiers import _MOBILE_PREFIXED, _mask_card_digits, id_number_valid, luhn_valid
+from .numbers import _CN_NUMERALS, _DIGIT_TABLE, _WRITTEN_DIGITS, _normalize
 
 # cue -> (kind it suggests, whether it also makes a 3-7 digit run sensitive).
 # Kind None means "tail" (尾号 7890): the last four digits may stay visible.
@@ -126,107 +72,11 @@ _CLAUSE_COMMA = re.compile(rf"{_SPACE}?[，、]{_SPACE}?|,{_SPACE}")
 _AMOUNT_AHEAD = re.compile(rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d{{1,4}})?{_CURRENCY}", re.IGNORECASE)
 _UNIT_AFTER = re.compile(r"[ \u3000]?[年月日号元块圆万亿次个天点分秒岁%％笔期位]")
 _SERVICE_NUMBER = re.compile(r"95\d{3}|123\d{2}", re.ASCII)  # 95588, 12378: hotlines
-_MOBILE_PREFIXED = re.compile(r"(?:\+?86|0086)?(1[3-9]\d{9})", re.ASCII)
 _TERMINATORS = frozenset("。！？!?；;\n@")  # a cue does not reach past these
 _GAP_IGNORED = frozenset("0123456789*+ \u3000./·・•‧_" + _JOINERS)  # not counted in a cue's reach
 _CHAIN_FILLER = frozenset(" \u3000,，.。、;；:：-—…嗯呃啊额哦")
 _CUE_WINDOW = 8  # max counted characters between a cue and the digits it refers to
 _CHAIN_GAP = 3  # max filler characters between pieces of one spoken number
-
-
-def normalize_digits(text: str) -> tuple[str, list[int]]:
-    """Map Chinese numerals (〇零一二三四五六七八九, 幺 = 1, 两 = 2, 洞 = 0, 拐 = 7, 勾 = 9)
-    and full-width ０-９ to ASCII digits, one character for one character.
-
-    Positional numerals (十, 百, 千: amounts such as 一百二十) are left as they are.
-    Returns the normalised text and, for each of its indexes, the index in ``text``.
-    English number words are read by :func:`normalize_numbers`.
-    """
-    return text.translate(_DIGIT_TABLE), list(range(len(text)))
-
-
-def normalize_numbers(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """The text as :func:`find_sensitive` reads it, and for each of its characters the span
-    ``(start, end)`` of the ORIGINAL text it comes from.
-
-    Chinese numerals and full-width forms become ASCII (one character for one); an English
-    number word becomes its digit(s) spanning the whole word ("double eight" → "88", both
-    spanning "double eight"); whitespace between two number words is dropped, so a number
-    read out word by word is one run of digits.
-    """
-    norm, starts, ends = _normalize(text)
-    return norm, list(zip(starts, ends, strict=True))
-
-
-def _normalize(text: str) -> tuple[str, list[int], list[int]]:
-    chars = text.translate(_NORM_TABLE)
-    items = _number_words(text, chars) if _EN_WORD.search(text) else []
-    if not items:  # the usual case: one character for one
-        return chars, list(range(len(text))), list(range(1, len(text) + 1))
-    pieces: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    pos = 0
-    for k, (start, end, digits) in enumerate(items):
-        if k and _WORD_GAP.fullmatch(text, pos, start):
-            pos = start  # "one three" → "13"
-        pieces += [chars[pos:start], digits]
-        starts += [*range(pos, start), *[start] * len(digits)]
-        ends += [*range(pos + 1, start + 1), *[end] * len(digits)]
-        pos = end
-        if x := _X_AFTER_WORD.match(text, pos):
-            pos = x.end()  # "... two X": the check character of an ID number
-    pieces.append(chars[pos:])
-    starts += range(pos, len(text))
-    ends += range(pos + 1, len(text) + 1)
-    return "".join(pieces), starts, ends
-
-
-def _number_words(text: str, chars: str) -> list[tuple[int, int, str]]:
-    """English number words of ``text`` as (start, end, digits), 'double'/'triple' applied.
-    ``chars`` is ``text`` with full-width forms as ASCII. A weak zero ('oh', 'o') counts in
-    a chain of words joined by short gaps that holds another number word, or beside digits
-    (see _digit_beside)."""
-    tokens = [(m.start(), m.end(), m.group().lower()) for m in _EN_WORD.finditer(text)]
-    items: list[tuple[int, int, str, bool]] = []  # start, end, digits, weak
-    i = 0
-    while i < len(tokens):
-        start, end, word = tokens[i]
-        i += 1
-        if word in _EN_REPEAT:
-            after = _REPEAT_GAP.match(chars, end).end()
-            if i < len(tokens) and tokens[i][0] == after and tokens[i][2] in _EN_DIGITS:
-                items.append((start, tokens[i][1], _EN_DIGITS[tokens[i][2]] * _EN_REPEAT[word], False))
-                i += 1
-            elif m := _ONE_WRITTEN_DIGIT.match(text, after):
-                items.append((start, m.end(), m[0].translate(_DIGIT_TABLE) * _EN_REPEAT[word], False))
-            continue  # otherwise "double" is an ordinary word
-        items.append((start, end, _EN_DIGITS[word], word in _EN_WEAK))
-    if not items:
-        return []
-    keep = [not weak for *_rest, weak in items]
-    first = 0
-    for k in range(len(items) + 1):  # chains of words joined by short gaps
-        if k < len(items) and (k == first or _WEAK_GAP.fullmatch(chars, items[k - 1][1], items[k][0])):
-            continue
-        chain = range(first, k)
-        if any(keep[j] for j in chain) or _digit_beside(chars, items[first][0], items[k - 1][1], len(chain)):
-            for j in chain:
-                keep[j] = True
-        first = k
-    return [(s, e, d) for (s, e, d, _weak), kept in zip(items, keep, strict=True) if kept]
-
-
-def _digit_beside(chars: str, start: int, end: int, words: int) -> bool:
-    """A chain of weak zeros reads as digits after a digit ("138 oh oh"), or before one when
-    it has two words or more ("oh oh 138"; a lone "Oh, 138..." is an interjection)."""
-    before = start
-    while before > 0 and start - before < 3 and _WEAK_GAP.fullmatch(chars[before - 1]):
-        before -= 1
-    if before > 0 and chars[before - 1].isdigit():
-        return True
-    after = _WEAK_GAP.match(chars, end).end()
-    return words > 1 and after < len(chars) and chars[after].isdigit()
 
 
 @dataclass(frozen=True)
@@ -510,130 +360,3 @@ def _mask(kind: str, chars: str) -> str:
 
 def _star_long_run(m: re.Match[str]) -> str:
     return re.sub(r"\d", "*", m[0]) if sum(c.isdigit() for c in m[0]) >= 8 else m[0]
-
-
-def _mask_card_digits(digits: str) -> str:
-    if len(digits) < 13:
-        return "*" * (len(digits) - 4) + digits[-4:]
-    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
-
-
-# --- identifiers of customer records ----------------------------------------------
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_ID_FORMAT = re.compile(r"\d{17}[\dX]", re.ASCII)
-
-
-def luhn_valid(digits: str) -> bool:
-    """True if ``digits`` (ASCII digits only, 2+) passes the Luhn (mod 10) check."""
-    if len(digits) < 2 or not (digits.isascii() and digits.isdigit()):
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
-def _id_problem(value: str) -> str | None:
-    """Why an 18-character resident ID number (GB 11643-1999) is invalid ("format",
-    "checksum" or "birth_date"; see _id_problem_message), or None."""
-    if not _ID_FORMAT.fullmatch(value):
-        return "format"
-    total = sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True))
-    if _ID_CHECK[total % 11] != value[17]:
-        return "checksum"
-    try:
-        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        born = None
-    if born is None or not date(1900, 1, 1) <= born <= date.today():
-        return "birth_date"
-    return None
-
-
-def _id_problem_message(problem: str) -> str:
-    """The staff-facing text for a problem from _id_problem, in the active UI language."""
-    if problem == "format":
-        return gettext("身份证号码格式不正确")
-    if problem == "checksum":
-        return gettext("身份证号码校验位错误")
-    return gettext("身份证号码出生日期无效")
-
-
-def id_number_valid(s: str) -> bool:
-    """True for an 18-char ID (17 digits + digit/X, x accepted) with a valid GB 11643
-    check character and a plausible birth date (1900-01-01 .. today)."""
-    return _id_problem(s.upper()) is None
-
-
-def _compact(s: str) -> str:
-    """NFKC (full-width → ASCII), Chinese digits as ASCII, no spaces, dashes, brackets."""
-    return re.sub(r"[\s\-‐‑–—()]", "", normalize_digits(unicodedata.normalize("NFKC", s))[0])
-
-
-def normalize_mobile(s: str) -> str:
-    """Mainland mobile 1[3-9] + 9 digits; strips +86/0086, spaces and dashes."""
-    m = _MOBILE_PREFIXED.fullmatch(_compact(s))
-    if not m:
-        raise ValueError(gettext("手机号码格式不正确"))
-    return m.group(1)
-
-
-def normalize_id_number(s: str) -> str:
-    """18-char resident ID, check character as upper-case X; raises ValueError."""
-    value = _compact(s).upper()
-    problem = _id_problem(value)
-    if problem:
-        raise ValueError(_id_problem_message(problem))
-    return value
-
-
-def normalize_card(s: str) -> str:
-    """Card number as 12-19 ASCII digits (spaces/dashes removed); raises ValueError."""
-    value = _compact(s)
-    if not re.fullmatch(r"\d{12,19}", value, re.ASCII):
-        raise ValueError(gettext("银行卡号格式不正确"))
-    return value
-
-
-def mask_mobile(s: str) -> str:
-    """13812345678 → 138****5678."""
-    value = normalize_mobile(s)
-    return value[:3] + "****" + value[-4:]
-
-
-def mask_id_number(s: str) -> str:
-    """110101199003071234 → 1****************4 (first 1, last 1)."""
-    value = normalize_id_number(s)
-    return value[0] + "*" * 16 + value[-1]
-
-
-def mask_card(s: str) -> str:
-    """6222021234567890 → 622202******7890 (at most first 6 + last 4; under 13 digits
-    only the last 4)."""
-    return _mask_card_digits(normalize_card(s))
-
-
-def card_first6_last4(s: str) -> tuple[str, str]:
-    """(first 6, last 4) for storage; first 6 is '' for cards under 13 digits, so no
-    more than 4 of their digits are kept."""
-    value = normalize_card(s)
-    return (value[:6] if len(value) >= 13 else "", value[-4:])
-
-
-def keyed_hash(value: str, key: bytes | str) -> str:
-    """HMAC-SHA256 (hex) of the normalised value, for exact lookup without storing it.
-
-    Normalisation: digits as ASCII, spaces/dashes removed, upper case, +86/0086 removed
-    from mobile numbers, so every accepted spelling of one number gives one hash."""
-    if isinstance(key, str):
-        key = key.encode()
-    if not key:
-        raise ValueError("Hash key must not be empty")  # configuration error, not for staff
-    canonical = _compact(value).upper()
-    mobile = _MOBILE_PREFIXED.fullmatch(canonical)
-    if mobile:
-        canonical = mobile.group(1)
-    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
