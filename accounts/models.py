@@ -185,6 +185,7 @@ class AuditAction(models.TextChoices):
     REGULATOR_ERROR_REPORT = "regulator.error_report", _("下载监管转办错误报告")
     REGULATOR_EXPORT = "regulator.export", _("导出监管转办办理结果")
     MAIL_NOT_COMPLAINT = "mail.not_complaint", _("来信认定为非投诉")
+    WECHAT_NOT_COMPLAINT = "wechat.not_complaint", _("微信消息认定为非投诉")
 
     @classmethod
     def label_of(cls, value: str) -> str:

@@ -85,6 +85,7 @@ class World:
     unlinked: dict[str, list] = field(default_factory=dict)  # org code -> unlinked recordings
     improvements: dict[str, list] = field(default_factory=dict)
     mail: dict[str, list] = field(default_factory=dict)  # org code -> mail in its intake queue
+    wechat: dict[str, list] = field(default_factory=dict)  # org code -> WeChat messages in its queue
     mobiles: dict[str, str] = field(default_factory=lambda: dict(MOBILES))
     regulator_batch: object = None  # one uploaded regulator transfer file (head office's, no org)
 
@@ -109,6 +110,8 @@ class World:
             return {c.reference for o in orgs for c in self.cases.get(o, []) if c.is_regulator_referred}
         if what == "mail":
             return {f"mail:{m.pk}" for o in orgs for m in self.mail.get(o, [])}
+        if what == "wechat":
+            return {f"wechat:{m.pk}" for o in orgs for m in self.wechat.get(o, [])}
         raise ValueError(what)
 
     def probes(self, kind: str, org: str) -> list:
@@ -125,6 +128,8 @@ class World:
             return [self.cases[org][0].customer]
         if kind == "mail":
             return self.mail[org][:1]
+        if kind == "wechat":
+            return self.wechat[org][:1]
         raise ValueError(kind)
 
 
@@ -251,6 +256,7 @@ def build_world() -> World:
             for j in range(IMPROVEMENTS_PER_ORG[code])
         ]
     world.mail = _mail(orgs)
+    world.wechat = _wechat(orgs)
     rollup_rebuild()
     world.regulator_batch = _regulator_batch(officer)
     return world
@@ -294,4 +300,27 @@ def _mail(orgs: dict[str, Organisation]) -> dict[str, list]:
                 message_id=f"<world-{code}@example.com>",
             )
             found[code] = [mail_receive(raw=raw, recipient=f"{code.lower()}@bank.example").mail]
+    return found
+
+
+def _wechat(orgs: dict[str, Organisation]) -> dict[str, list]:
+    """One customer's WeCom text per branch org (each org's own app), with numbers in it."""
+    from django.test import override_settings
+
+    from wechat.messages import Message
+    from wechat.services import message_receive
+
+    apps = {str(1000 + i): code for i, code in enumerate(BRANCH_ORGS)}
+    found = {}
+    with override_settings(WECOM_AGENT_ORGS=apps, WECOM_CORP_ID="ww-world"):
+        for agent_id, code in apps.items():
+            message = Message(
+                to_user="ww-world",
+                from_user=f"wm{code.replace('-', '')}customer0001",
+                create_time=1,
+                msg_type="text",
+                msg_id=f"world-{code}",
+                content=f"卡号 {CARDS[code]}，手机 {MOBILES[code]}，身份证 {ID_NUMBERS[code]}",
+            )
+            found[code] = [message_receive(channel="wecom", message=message, agent_id=agent_id).message]
     return found

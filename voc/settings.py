@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "integrations",
     "callqa",
     "mailintake",
+    "wechat",
 ]
 
 MIDDLEWARE = [
@@ -298,6 +299,21 @@ MAIL_INTAKE_MAX_BYTES = env.int("VOC_MAIL_INTAKE_MAX_BYTES", default=25 * 1024 *
 MAIL_INTAKE_RECIPIENTS = env.dict("VOC_MAIL_INTAKE_RECIPIENTS", default={"complaints@bank.example": ""})
 MAIL_INTAKE_ATTACHMENT_MAX_BYTES = env.int("VOC_MAIL_INTAKE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 MAIL_INTAKE_MAX_ATTACHMENTS = env.int("VOC_MAIL_INTAKE_MAX_ATTACHMENTS", default=20)
+
+# --- WeChat official account and WeCom callbacks (issue 15, docs/wechat.md) ------------------
+# Each platform's callback is off (404) until its token, EncodingAESKey and AppID/CorpID are set.
+WECHAT_OA_TOKEN = env("VOC_WECHAT_OA_TOKEN", default="")
+WECHAT_OA_AES_KEY = env("VOC_WECHAT_OA_AES_KEY", default="")  # 43 characters
+WECHAT_OA_APPID = env("VOC_WECHAT_OA_APPID", default="")
+WECHAT_OA_ORG = env("VOC_WECHAT_OA_ORG", default="")  # org code whose queue gets the messages; "" = head office
+WECOM_TOKEN = env("VOC_WECOM_TOKEN", default="")
+WECOM_AES_KEY = env("VOC_WECOM_AES_KEY", default="")
+WECOM_CORP_ID = env("VOC_WECOM_CORP_ID", default="")
+# VOC_WECOM_AGENT_ORGS="1000002=BJ,1000003=SH": the app (AgentID) that received a message -> org code
+WECOM_AGENT_ORGS = env.dict("VOC_WECOM_AGENT_ORGS", default={})
+WECHAT_REPLAY_WINDOW_S = env.int("VOC_WECHAT_REPLAY_WINDOW_S", default=300)
+WECHAT_MEDIA_CLIENT = env("VOC_WECHAT_MEDIA_CLIENT", default="wechat.media.NoNetworkClient")
+WECHAT_VOICE_LANGUAGE = env("VOC_WECHAT_VOICE_LANGUAGE", default="auto")  # zh, en or auto (recordings)
 
 # --- Recordings -----------------------------------------------------------
 # Uploads are validated (size, magic bytes, ffprobe) before anything is queued.

@@ -18,7 +18,7 @@ from .transcription import (
     recording_transcribe,
     recordings_sweep,
 )
-from .upload import UploadResult, recording_link, recording_upload
+from .upload import UploadResult, recording_link, recording_receive, recording_upload
 
 __all__ = [
     "UploadResult",
@@ -30,6 +30,7 @@ __all__ = [
     "recording_enqueue_on_commit",
     "recording_flag",
     "recording_link",
+    "recording_receive",
     "recording_redaction_reject",
     "recording_redaction_release",
     "recording_retry",

@@ -197,3 +197,63 @@ def _link(*, actor: User, recording: CallRecording, complaint) -> CallRecording:
     rec.save(update_fields=["complaint", "suspect", "updated_at"])
     audit_record(actor=actor, action=AuditAction.RECORDING_LINK, obj=rec, complaint_id=complaint.pk)
     return rec
+
+
+@transaction.atomic(durable=True)
+def recording_receive(
+    *,
+    data: bytes,
+    name: str,
+    owner_org,
+    channel: str = CallRecording.Channel.OTHER,
+    language: str = CallRecording.Language.AUTO,
+    call_started_at=None,
+) -> UploadResult:
+    """Store audio a customer sent through a channel (a WeChat voice message: nobody uploads it)
+    and queue its transcription as an upload's is. Same checks as ``recording_upload`` (size,
+    format, duration: a ValidationError and nothing saved); the same bytes again return the
+    stored recording. Audited with no actor."""
+    if not data:
+        raise ValidationError(_("文件为空"), code="empty")
+    if len(data) > settings.RECORDING_MAX_BYTES:
+        raise ValidationError(_("文件过大"), code="too_large")
+    sha = hashlib.sha256(data).hexdigest()
+    existing = CallRecording.objects.filter(sha256=sha).first()
+    if existing is not None:
+        return UploadResult(existing, created=False)
+    fd, tmp = tempfile.mkstemp(prefix="voc-channel-", suffix=".bin")
+    path = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        info = _validate_audio(path)
+        fmt = str(info.sniffed or info.codec or "")
+        ext = fmt.lower() if fmt.isalnum() and len(fmt) <= 5 else "bin"
+        stored_name = default_storage.save(f"recordings/original/{sha[:2]}/{sha}.{ext}", File(path.open("rb")))
+        try:
+            with transaction.atomic():
+                rec = CallRecording.objects.create(
+                    owner_org=owner_org,
+                    file=stored_name,
+                    original_name=_display_name(name),
+                    size_bytes=len(data),
+                    sha256=sha,
+                    audio_format=fmt[:20],
+                    duration_s=float(info.duration_s) if info.duration_s is not None else None,
+                    call_started_at=call_started_at,
+                    channel=channel,
+                    language=language,
+                    status=CallRecording.Status.QUEUED,
+                    queued_at=timezone.now(),
+                )
+                audit_record(actor=None, action=AuditAction.RECORDING_UPLOAD, obj=rec, channel=channel)
+        except IntegrityError:
+            default_storage.delete(stored_name)
+            return UploadResult(CallRecording.objects.get(sha256=sha), created=False)
+        except BaseException:
+            default_storage.delete(stored_name)
+            raise
+        recording_enqueue_on_commit(rec.pk)
+        return UploadResult(rec, created=True)
+    finally:
+        path.unlink(missing_ok=True)

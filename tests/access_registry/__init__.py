@@ -12,7 +12,7 @@ WHERE A NEW ENTRY GOES: the ``ROUTES`` list of the module named after the app th
 - ``complaints_routes.py``: ``complaints:`` and ``complaints_api:``
 - ``workflow_routes.py``: ``workflow:`` and ``workflow_api:``
 - ``mailintake_routes.py``, ``recordings_routes.py`` (+ ``recordings_api:``), ``analytics_routes.py``
-  (+ ``analytics_api:``), ``integrations_routes.py``, ``callqa_routes.py``
+  (+ ``analytics_api:``), ``integrations_routes.py``, ``callqa_routes.py``, ``wechat_routes.py``
 - a new app: a new ``<app>_routes.py`` with a ``ROUTES`` list, added to ``_MODULES`` below.
 
 Shared pieces (``Route``, the role sets such as ``INTAKE`` or ``UNMASK``, ``refs``, ``case_ref``,
@@ -39,6 +39,7 @@ from tests.access_registry import (
     integrations_routes,
     mailintake_routes,
     recordings_routes,
+    wechat_routes,
     workflow_routes,
 )
 from tests.access_registry.base import (  # noqa: F401 - the package's public names
@@ -96,6 +97,7 @@ _MODULES = (
     analytics_routes,
     integrations_routes,
     callqa_routes,
+    wechat_routes,
 )
 
 REGISTRY: list[Route] = [route for module in _MODULES for route in module.ROUTES]

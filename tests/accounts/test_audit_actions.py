@@ -15,7 +15,18 @@ from accounts.models import AuditAction, AuditEvent
 from accounts.services import audit_record
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "complaints", "workflow", "recordings", "analytics", "integrations", "mailintake", "callqa", "voc")
+APPS = (
+    "accounts",
+    "complaints",
+    "workflow",
+    "recordings",
+    "analytics",
+    "integrations",
+    "mailintake",
+    "callqa",
+    "wechat",
+    "voc",
+)
 # The audit writers and where their action goes: keyword ``action`` or this positional index.
 WRITERS = {"audit_record": None, "_audit": 1}
 
