@@ -202,8 +202,9 @@ def main() -> None:
     from rest_framework.test import APIClient
 
     from accounts.models import Organisation, User
+    from complaints.list_selectors import ComplaintFilters, complaint_filter, complaint_page_for
     from complaints.models import Complaint
-    from complaints.selectors import ComplaintFilters, complaint_filter, complaint_page_for, complaints_for
+    from complaints.selectors import complaints_for
     from complaints.services import CustomerInput, complaint_register
 
     agent = User.objects.get(username="agent")

@@ -36,7 +36,7 @@ def decode(token: str | None) -> Cursor | None:
         raise ValueError(gettext("无效的翻页游标")) from exc
 
 
-# --- other orders of the list (complaints.selectors.SORTS) ----------------------------------
+# --- other orders of the list (complaints.list_selectors.SORTS) ----------------------------------
 # A token names its order ("due|2026-12-01|42"), so a cursor from one order is refused by another.
 
 

@@ -19,9 +19,10 @@ from accounts.models import Organisation, User
 from accounts.selectors import orgs_visible_to
 from voc.validators import plausible_date
 
-from . import crypto, pii, selectors
+from . import crypto, list_selectors, pii, selectors
+from .list_selectors import ComplaintFilters
 from .models import Complaint, Customer, CustomerCard
-from .selectors import FLAG_FIELDS, ComplaintFilters
+from .selectors import FLAG_FIELDS
 from .services import CustomerInput
 from .states import CaseState
 from .taxonomy_selectors import code_search, taxonomy_rows
@@ -294,7 +295,7 @@ class FilterForm(forms.Form):
 
     @staticmethod
     def status_choices() -> list[tuple[str, str]]:
-        return [("", _("全部")), (selectors.STATUS_OPEN, _("未办结（全部在办）")), *CaseState.choices]
+        return [("", _("全部")), (list_selectors.STATUS_OPEN, _("未办结（全部在办）")), *CaseState.choices]
 
     MORE = ("customer_name", "code_a", "code_c", "channel", "bucket", "received_from", "received_to", "sort", "flags")
 
@@ -312,7 +313,7 @@ class FilterForm(forms.Form):
     def clean_status(self) -> str:
         """A state's code, its name in either language (已办结, Closed), or the "open" group."""
         value = self.cleaned_data["status"].strip()
-        if not value or value == selectors.STATUS_OPEN:
+        if not value or value == list_selectors.STATUS_OPEN:
             return value
         for code, label in CaseState.choices:
             names = {code}
@@ -427,14 +428,14 @@ class FilterForm(forms.Form):
         for name_ in ("received_from", "received_to"):
             if d.get(name_):
                 query[name_] = d[name_].isoformat()
-        if d.get("sort") and d["sort"] != selectors.DEFAULT_SORT:
+        if d.get("sort") and d["sort"] != list_selectors.DEFAULT_SORT:
             query["sort"] = d["sort"]
         if keep_cursor and d.get("cursor"):
             query["cursor"] = d["cursor"]
         return query.urlencode()
 
     def sort_name(self) -> str:
-        return self.cleaned_data.get("sort") or selectors.DEFAULT_SORT
+        return self.cleaned_data.get("sort") or list_selectors.DEFAULT_SORT
 
     def filters(self) -> ComplaintFilters:
         d = self.cleaned_data

@@ -272,7 +272,7 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
             models.Index(fields=["assigned_to", "status"], name="cmp_assignee_status"),
             models.Index(fields=["created_by", "-created_at"], name="cmp_creator_recent"),
             models.Index(fields=["closed_at"], name="cmp_closed_at"),  # the retention job's candidates
-            # the list's other orders (complaints.selectors.SORTS): nearest deadline, latest change
+            # the list's other orders (complaints.list_selectors.SORTS): nearest deadline, latest change
             models.Index(fields=["due_date", "id"], name="cmp_due_asc"),
             models.Index(fields=["-updated_at", "-id"], name="cmp_updated_desc"),
             # regulator transfer imports look a file's references up (integrations.regulator_rows);

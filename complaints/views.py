@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import can_reveal_mobile, can_unmask, org_visible_to
 
-from . import selectors
+from . import list_selectors, selectors
 from .forms import FilterForm, IntakeForm, PublicComplaintForm
 from .intake_sources import IntakeSource, initial_of, intake_key_of, intake_sources_for
 from .list_actions import bulk_choices
@@ -314,7 +314,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             form = FilterForm({}, user=request.user)
             form.is_valid()
         try:
-            page = selectors.complaint_page_for(
+            page = list_selectors.complaint_page_for(
                 request.user,
                 form.filters(),
                 cursor=form.cleaned_data.get("cursor") or None,
@@ -337,7 +337,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             "error": error,
             "query": query.urlencode(),
             "unsorted_query": unsorted.urlencode(),
-            "sort": form.sort_name() if page is not None else selectors.DEFAULT_SORT,
+            "sort": form.sort_name() if page is not None else list_selectors.DEFAULT_SORT,
             "has_cursor": bool(request.GET.get("cursor")),
             "count_url": f"{reverse('complaints:list_count')}?{query.urlencode()}" if page is not None else "",
             "saved_views": selectors.saved_views_for(request.user),
@@ -358,13 +358,13 @@ def complaint_list_count(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET, user=request.user)
     if not form.is_valid():
         return render(request, "complaints/_list_count.html", {"count_label": ""}, status=400)
-    result = selectors.complaint_count_for(request.user, form.filters())
+    result = list_selectors.complaint_count_for(request.user, form.filters())
     return render(request, "complaints/_list_count.html", {"count_label": _count_label(result), "result": result})
 
 
-def _count_label(result: selectors.ResultCount) -> str:
+def _count_label(result: list_selectors.ResultCount) -> str:
     """ "1,234", or "10,000+" above the cap (the count stops there); an estimate to 2 figures."""
-    return f"{selectors.COUNT_CAP:,}+" if result.capped else f"{result.n:,}"
+    return f"{list_selectors.COUNT_CAP:,}+" if result.capped else f"{result.n:,}"
 
 
 @login_required

@@ -1,7 +1,7 @@
 """The worklist and its buckets (the inbox's tiles) as conditions on the case row.
 
 One definition for the inbox (``workflow.selectors.inbox_for`` and its counters) and for the case
-list's 待办 filter (``selectors.complaint_filter``): each tile's count links to the list filtered
+list's 待办 filter (``list_selectors.complaint_filter``): each tile's count links to the list filtered
 the same way, so the number on the tile is the number of cases the list shows.
 """
 

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.models import Organisation
 from voc.api_parsers import SafeJSONParser
 
-from .. import selectors
+from .. import list_selectors, selectors
 from ..services import CustomerInput, IntakeKeyReused, complaint_register
 from ..services.intake import may_register
 from ..taxonomy_selectors import code_search
@@ -76,7 +76,7 @@ class ComplaintListCreate(APIView):
         org = None
         if d["org"]:
             org = Organisation.objects.filter(code=d["org"].upper()).first()
-        filters = selectors.ComplaintFilters(
+        filters = list_selectors.ComplaintFilters(
             status=d["status"],
             code_a=d["code_a"],
             code_b=d["code_b"],
@@ -90,7 +90,9 @@ class ComplaintListCreate(APIView):
             nothing=bool(d["org"]) and org is None,
         )
         try:
-            page = selectors.complaint_page_for(request.user, filters, cursor=d["cursor"] or None, limit=d["limit"])
+            page = list_selectors.complaint_page_for(
+                request.user, filters, cursor=d["cursor"] or None, limit=d["limit"]
+            )
         except ValueError as exc:
             raise exceptions.ValidationError({"cursor": [str(exc)]}) from None
         results = _complaints_out(request, page.items, many=True)

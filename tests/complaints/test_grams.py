@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from complaints.grams import GRAMS_SQL, cjk_grams, is_short_cjk
+from complaints.list_selectors import ComplaintFilters, complaint_page_for
 from complaints.models import Complaint
-from complaints.selectors import ComplaintFilters, complaint_page_for
 from complaints.services import CustomerInput
 from tests.complaints.factories import ComplaintFactory
 

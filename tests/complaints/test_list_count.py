@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import roles
-from complaints import selectors
+from complaints import list_selectors
 from complaints.models import Complaint
 
 pytestmark = pytest.mark.django_db
@@ -48,10 +48,10 @@ def test_the_count_is_kept_briefly_per_user_and_filters(client, register, org_tr
     client.get(reverse("complaints:list_count"), {"q": "年费"})
     with CaptureQueriesContext(connection) as ctx:
         again = client.get(reverse("complaints:list_count"), {"q": "年费"})
-    assert _counts(ctx) == [] and again.context["result"] == selectors.ResultCount(2)
+    assert _counts(ctx) == [] and again.context["result"] == list_selectors.ResultCount(2)
     with CaptureQueriesContext(connection) as ctx:
         other = client.get(reverse("complaints:list_count"), {"q": "保险箱"})  # other filters: counted
-    assert len(_counts(ctx)) == 1 and other.context["result"] == selectors.ResultCount(0)
+    assert len(_counts(ctx)) == 1 and other.context["result"] == list_selectors.ResultCount(0)
 
 
 def test_bad_filters_get_a_400_not_a_count(client, org_tree, make_user):
@@ -70,7 +70,7 @@ def test_a_count_past_its_budget_shows_the_planners_estimate_labelled_as_one(
     with connection.cursor() as cur:
         cur.execute("ANALYZE complaints_complaint")
     # Stands in for a count that PostgreSQL cancelled at COUNT_BUDGET_MS (see the next test).
-    monkeypatch.setattr(selectors, "count_within", lambda qs, budget_ms: None)
+    monkeypatch.setattr(list_selectors, "count_within", lambda qs, budget_ms: None)
     client.force_login(make_user(roles.HO_OFFICER, org_tree.ho))
     page = client.get(reverse("complaints:list_count"))
     result = page.context["result"]
@@ -85,9 +85,9 @@ def test_count_within_gives_up_at_its_budget_and_leaves_the_timeout_as_it_was(re
     with connection.cursor() as cur:
         cur.execute("SHOW statement_timeout")
         before = cur.fetchone()[0]
-    assert selectors.count_within(Complaint.objects.all(), 5000) == 1
+    assert list_selectors.count_within(Complaint.objects.all(), 5000) == 1
     slow = Complaint.objects.extra(where=["pg_sleep(0.3) IS NOT NULL"])  # 300 ms a row
-    assert selectors.count_within(slow, 50) is None
+    assert list_selectors.count_within(slow, 50) is None
     with connection.cursor() as cur:  # the connection (and the test's transaction) still works, limit unchanged
         cur.execute("SHOW statement_timeout")
         assert cur.fetchone()[0] == before

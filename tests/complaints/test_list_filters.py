@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts import roles
-from complaints import selectors
+from complaints import list_selectors
 from complaints.models import Complaint, SavedView
 from complaints.services import CustomerInput
 from tests.complaints.conftest import MOBILE
@@ -120,11 +120,11 @@ def test_the_count_is_exact_below_the_cap_and_capped_above(officer_client, regis
     html = page.content.decode()  # the rows come at once; the count is asked for after them
     assert 'hx-get="/complaints/count/?status=open"' in html and 'hx-trigger="load"' in html
     count = officer_client.get(reverse("complaints:list_count"), {"status": "open"})
-    assert count.context["result"] == selectors.ResultCount(4) and "共 4 条" in count.content.decode()
+    assert count.context["result"] == list_selectors.ResultCount(4) and "共 4 条" in count.content.decode()
     cache.clear()
-    monkeypatch.setattr("complaints.selectors.COUNT_CAP", 3)
+    monkeypatch.setattr("complaints.list_selectors.COUNT_CAP", 3)
     capped = officer_client.get(reverse("complaints:list_count"), {"status": "open"})
-    assert capped.context["result"] == selectors.ResultCount(3, capped=True)
+    assert capped.context["result"] == list_selectors.ResultCount(3, capped=True)
     assert "共 3+ 条" in capped.content.decode()
 
 

@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from complaints import cursor as cursors
-from complaints import selectors
+from complaints import list_selectors
+from complaints.list_selectors import ComplaintFilters, complaint_page_for
 from complaints.models import Complaint
-from complaints.selectors import ComplaintFilters, complaint_page_for
 from tests.complaints.factories import ComplaintFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def _walk(user, f, sort, limit=4) -> list[str]:
 @pytest.mark.parametrize("probe", [3, 2000])
 @pytest.mark.parametrize("sort", ["due", "updated"])
 def test_every_match_once_in_order_over_all_pages(monkeypatch, cases, bj_manager, ho_officer, sort, probe):
-    monkeypatch.setattr(selectors, "PROBE_ROWS", probe)  # 3: the probe is too short, the sparse path runs
+    monkeypatch.setattr(list_selectors, "PROBE_ROWS", probe)  # 3: the probe is too short, the sparse path runs
     assert _walk(ho_officer, ComplaintFilters(), sort) == _expected(cases, sort)
     fee = [c for c in cases if "年费" in c.summary]
     assert _walk(bj_manager, ComplaintFilters(q="年费"), sort) == _expected(fee, sort)
@@ -89,6 +89,6 @@ def test_key_cursors_round_trip_and_refuse_garbage():
 def test_the_capped_count_counts_the_match_set_not_the_page(cases, bj_manager, monkeypatch):
     page = complaint_page_for(bj_manager, ComplaintFilters(q="年费"), limit=2, count=True)
     assert (len(page.items), page.count, page.count_capped) == (2, 9, False)
-    monkeypatch.setattr(selectors, "COUNT_CAP", 5)
+    monkeypatch.setattr(list_selectors, "COUNT_CAP", 5)
     page = complaint_page_for(bj_manager, ComplaintFilters(q="年费"), limit=2, count=True)
     assert (page.count, page.count_capped) == (5, True)

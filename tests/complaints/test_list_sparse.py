@@ -1,5 +1,5 @@
 """A filtered list finds the newest matches whether they are common or sparse in the user's scope
-(complaints.selectors.newest_ids: a bounded walk of the newest rows first, then the match set)."""
+(complaints.list_selectors.newest_ids: a bounded walk of the newest rows first, then the match set)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from complaints import selectors
-from complaints.selectors import ComplaintFilters, complaint_page_for
+from complaints import list_selectors, selectors
+from complaints.list_selectors import ComplaintFilters, complaint_page_for
 from tests.complaints.factories import ComplaintFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ NOW = timezone.make_aware(timezone.datetime(2026, 12, 7, 10, 0))
 
 @pytest.fixture
 def small_probe(monkeypatch):
-    monkeypatch.setattr(selectors, "PROBE_ROWS", 5)  # so a few rows exercise both paths
+    monkeypatch.setattr(list_selectors, "PROBE_ROWS", 5)  # so a few rows exercise both paths
 
 
 @pytest.fixture
@@ -69,14 +69,14 @@ def test_common_matches_come_from_the_probe_in_order_and_page_on(small_probe, sp
 
 @pytest.mark.parametrize("probe", [5, 2000])
 def test_same_page_as_the_plain_query_for_every_filter(monkeypatch, sparse, bj_manager, probe):
-    monkeypatch.setattr(selectors, "PROBE_ROWS", probe)
+    monkeypatch.setattr(list_selectors, "PROBE_ROWS", probe)
     for f in (
         ComplaintFilters(q="年费"),
         ComplaintFilters(q="排队"),
         ComplaintFilters(code_b="B03"),
         ComplaintFilters(q="无此词"),
     ):
-        base = selectors.complaint_filter(selectors.complaints_for(bj_manager), f, bj_manager)
+        base = list_selectors.complaint_filter(selectors.complaints_for(bj_manager), f, bj_manager)
         plain = list(base.order_by("-received_at", "-id").values_list("reference", flat=True)[:5])
         assert refs(complaint_page_for(bj_manager, f, limit=5)) == plain
 
@@ -130,8 +130,8 @@ def test_a_burst_of_other_cases_on_top_of_a_common_word_does_not_read_its_whole_
 
     if connection.vendor != "postgresql":
         pytest.skip("decided by PostgreSQL's estimates")
-    monkeypatch.setattr(selectors, "PROBE_ROWS", 20)
-    monkeypatch.setattr(selectors, "FAR_ROWS", 200)
+    monkeypatch.setattr(list_selectors, "PROBE_ROWS", 20)
+    monkeypatch.setattr(list_selectors, "FAR_ROWS", 200)
     old = _built(1500, org_tree.sh, summary="年费未减免", start=NOW - timedelta(days=2))
     burst = _built(40, org_tree.bj, summary="柜面排队时间长", start=NOW)
     with connection.cursor() as cur:

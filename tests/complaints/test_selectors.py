@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from complaints import panels
-from complaints.selectors import ComplaintFilters, complaint_page_for
+from complaints.list_selectors import ComplaintFilters, complaint_page_for
 from tests.complaints.factories import ComplaintFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_list_count_counts_at_most_the_cap_plus_one_rows(client, bj_manager, man
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from complaints.selectors import COUNT_CAP
+    from complaints.list_selectors import COUNT_CAP
 
     client.force_login(bj_manager)
     params = {"q": "年费", "code_b": "B0302"}
