@@ -160,6 +160,7 @@ class AuditAction(models.TextChoices):
     COMPLAINT_LINK_REPEAT = "complaint.link_repeat", _("关联重复投诉")
     CUSTOMER_UNMASK = "customer.unmask", _("查看客户完整号码")
     CUSTOMER_LOOKUP = "customer.lookup", _("按号码查找客户")
+    CUSTOMER_CONTACT_SET = "customer.contact_set", _("修改客户联系偏好")
     PII_REKEY = "pii.rekey", _("个人信息更换密钥")
     RETENTION_APPLY = "retention_apply", _("执行保存期限清理")
     RETENTION_DRY_RUN = "retention_dry_run", _("保存期限清理试算")

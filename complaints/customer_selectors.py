@@ -20,8 +20,9 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import roles
 from accounts.models import User
-from accounts.selectors import can_reveal_mobile, scope_by_path
+from accounts.selectors import can_reveal_mobile, can_write, scope_by_path
 
 from .models import Complaint, Customer
 from .states import CLOCK_RUNNING_STATES, OPEN_STATES
@@ -72,6 +73,21 @@ class CustomerView:
         return [c.pk for c in self.cases]
 
 
+# Who may change a customer's contact preferences: the staff who talk to customers about
+# complaints (not auditors, not call-QA listeners), for a customer one of whose cases they see.
+CONTACT_EDIT_ROLES = (roles.AGENT, roles.BRANCH_HANDLER, roles.BRANCH_MANAGER, roles.HO_OFFICER, roles.HO_APPROVER)
+
+
+def contact_editor(user: User) -> bool:
+    """Whether the user's roles let them change contact preferences (no query)."""
+    return can_write(user) and user.has_role(*CONTACT_EDIT_ROLES)
+
+
+def may_edit_contact(user: User, customer: Customer) -> bool:
+    """``contact_editor`` and at least one of the customer's cases in the user's scope (one query)."""
+    return contact_editor(user) and _visible_cases(user, customer).exists()
+
+
 def _visible_cases(user: User, customer: Customer):
     # Scoped by the organisation's path (joined anyway): no query for the user's subtree first.
     return scope_by_path(Complaint.objects.filter(customer=customer), user)
@@ -80,7 +96,7 @@ def _visible_cases(user: User, customer: Customer):
 def customer_view_for(user: User, pk: int, *, now: dt.datetime | None = None) -> CustomerView:
     """The customer page's content for ``user``, or Http404 if the customer does not exist OR the
     user may see none of their cases. Three queries."""
-    customer = Customer.objects.select_related("home_org").filter(pk=pk).first()
+    customer = Customer.objects.select_related("home_org", "contact_updated_by").filter(pk=pk).first()
     if customer is None:
         raise Http404
     cases = list(

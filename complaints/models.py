@@ -67,6 +67,27 @@ class ClassificationCode(models.Model):
             raise ValidationError({"valid_to": _("停用日期早于生效日期")})
 
 
+class ContactChannel(models.TextChoices):
+    """How a customer prefers to be contacted (stored on the customer)."""
+
+    PHONE = "phone", _("电话")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+    WECHAT = "wechat", _("微信")
+    LETTER = "letter", _("信函")
+    VISIT = "visit", _("到网点面谈")
+
+
+class ContactTime(models.TextChoices):
+    """When a customer prefers to be contacted."""
+
+    ANY = "any", _("任何时间")
+    WORKDAY_AM = "workday_am", _("工作日上午")
+    WORKDAY_PM = "workday_pm", _("工作日下午")
+    EVENING = "evening", _("晚间（18:00–20:00）")
+    WEEKEND = "weekend", _("周末")
+
+
 class Customer(models.Model):
     """A complainant. Sensitive numbers are kept as a keyed hash (exact lookup)
     plus a masked display value; see ``complaints.pii`` and ``complaints.services``."""
@@ -91,6 +112,18 @@ class Customer(models.Model):
         "accounts.Organisation", verbose_name=_("开户机构"), null=True, blank=True, on_delete=models.PROTECT
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # How the customer wants to be reached, as staff were told (issue 14); "" = not stated. Set by
+    # complaints.services.customer_contact_set (audit-logged), shown on the case and customer pages.
+    contact_channel = models.CharField(
+        _("首选联系方式"), max_length=10, choices=ContactChannel.choices, blank=True, default=""
+    )
+    contact_time = models.CharField(
+        _("方便联系时间"), max_length=12, choices=ContactTime.choices, blank=True, default=""
+    )
+    contact_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    contact_updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("客户")

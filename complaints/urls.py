@@ -15,6 +15,7 @@ urlpatterns = [
     path("public/", views.public_form, name="public_form"),
     path("public/thanks/", views.public_thanks, name="public_thanks"),
     path("customers/<id:pk>/", views.customer_page, name="customer"),
+    path("customers/<id:pk>/contact/", views.customer_contact, name="customer_contact"),
     path("taxonomy/search/", taxonomy_views.taxonomy_search, name="taxonomy_search"),
     re_path(rf"^{REF}/$", views.detail, name="detail"),
     re_path(rf"^{REF}/link-repeat/$", views.link_repeat, name="link_repeat"),

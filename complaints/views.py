@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import can_reveal_mobile, can_unmask, org_visible_to
 
 from . import list_selectors, selectors
+from .contact_forms import ContactPreferenceForm
+from .customer_selectors import contact_editor
 from .forms import FilterForm, IntakeForm, PublicComplaintForm
 from .intake_sources import IntakeSource, initial_of, intake_key_of, intake_sources_for
 from .list_actions import bulk_choices
@@ -27,6 +30,7 @@ from .services import (
     CustomerInput,
     complaint_link_repeat,
     complaint_register,
+    customer_contact_set,
     customer_lookup_for_intake,
     customer_reveal,
 )
@@ -217,6 +221,7 @@ def case_page(request: HttpRequest, case: Complaint, *, status: int = 200, **hin
             "panel_stylesheets": stylesheets,
             "can_unmask": can_unmask(user),
             "can_reveal": can_reveal_mobile(user, case),
+            "can_edit_contact": contact_editor(user),
         },
         status=status,
     )
@@ -230,11 +235,18 @@ def customer_page(request: HttpRequest, pk: int) -> HttpResponse:
     were told; the other apps' panels (calls). A customer none of whose cases the user may see
     is a 404 (``customer_selectors``). Numbers masked; the reveal is the case's audited one."""
     from .customer_selectors import customer_view_for
+
+    return _customer_page(request, customer_view_for(request.user, pk))
+
+
+def _customer_page(request: HttpRequest, view, *, contact_form=None, status: int = 200) -> HttpResponse:
     from .panels import render_customer_panels
 
     user = request.user
-    view = customer_view_for(user, pk)
     panels, stylesheets = render_customer_panels(request, view)
+    editor = contact_editor(user)
+    if editor and contact_form is None:
+        contact_form = ContactPreferenceForm.for_customer(view.customer, next_url=request.GET.get("next", ""))
     return render(
         request,
         "complaints/customer.html",
@@ -245,8 +257,43 @@ def customer_page(request: HttpRequest, pk: int) -> HttpResponse:
             "panel_stylesheets": stylesheets,
             "can_unmask": can_unmask(user),
             "show_home_org": org_visible_to(user, view.customer.home_org),
+            "contact_form": contact_form if editor else None,
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def customer_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Store the customer's preferred channel and time (联系偏好); back to where the user came
+    from (the case page) or to the customer page. A customer none of whose cases the user sees:
+    404, as the page (asked first: never a 403 that tells they exist); not a contact editor: 403."""
+    from .customer_selectors import customer_view_for
+
+    view = customer_view_for(request.user, pk)
+    if not contact_editor(request.user):
+        raise PermissionDenied
+    form = ContactPreferenceForm(request.POST)
+    if form.is_valid():
+        try:
+            customer_contact_set(
+                actor=request.user,
+                customer=view.customer,
+                channel=form.cleaned_data["contact_channel"],
+                time=form.cleaned_data["contact_time"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已保存客户的联系偏好"))
+            back = form.cleaned_data["next"]
+            if back and url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                return redirect(back)
+            return redirect(f"{reverse('complaints:customer', args=[pk])}#customer-contact")
+    return _customer_page(request, view, contact_form=form, status=400)
 
 
 @login_required

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from tests.access_registry.base import (
+    AGENT,
     ALL,
+    APPROVER,
+    HANDLER,
     INTAKE,
+    MANAGER,
+    OFFICER,
     PUBLIC,
     UNMASK,
     Route,
@@ -55,6 +60,16 @@ ROUTES: list[Route] = [
         args=lambda cu: [cu.pk],
         note="the customer page: their cases in the user's scope; a customer with none is a 404 "
         "(two-branch customer in tests/complaints/test_customer_page.py)",
+    ),
+    Route(
+        "complaints:customer_contact",
+        frozenset({AGENT, HANDLER, MANAGER, OFFICER, APPROVER}),
+        obj="customer",
+        args=lambda cu: [cu.pk],
+        method="POST",
+        data=lambda w: {"contact_channel": "phone", "contact_time": "any"},
+        ok=frozenset({302}),
+        note="stores the customer's contact preferences (tests/complaints/test_contact_preferences.py)",
     ),
     Route("complaints:intake", INTAKE),
     Route(
