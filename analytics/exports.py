@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from complaints.models import Complaint
 from complaints.pii import mask_text
-from workflow.states import OPEN_STATES, CaseState
+from complaints.states import OPEN_STATES, CaseState
 
 from .rollup import verification_condition
 from .selectors.base import code_names

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from complaints.models import Complaint
-from workflow.states import CaseState
+from complaints.states import CaseState
 
 from .models import FIRST_RESPONSE_BOUNDS_H
 

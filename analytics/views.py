@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from accounts import roles
 from accounts.selectors import orgs_visible_to
 from complaints.pii import mask_text
-from workflow.states import CaseState
+from complaints.states import CaseState
 
 from . import selectors
 from .dimensions import DimensionError

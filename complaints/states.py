@@ -1,5 +1,5 @@
 """Case states of the head office ↔ branch workflow (see shared/design/DOMAIN.md), owned with the
-case row by complaints (issue 13); ``workflow.states`` re-exports them.
+case row by complaints (issue 13); every app imports them from here.
 
 Kept out of the model field's ``choices`` on purpose: adding a state must not
 need a schema migration of the 1-million-row complaints table.

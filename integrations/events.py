@@ -29,7 +29,7 @@ from django.db.transaction import on_commit
 from django.utils import timezone
 
 from complaints.models import Complaint
-from workflow.states import FINAL_STATES
+from complaints.states import FINAL_STATES
 
 from .models import CaseEventSequence, Delivery, EventType, OutboundEvent, WebhookEndpoint
 

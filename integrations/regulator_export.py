@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from analytics.exports import Column, export_response
 from complaints.models import Complaint
-from workflow.states import OPEN_STATES, CaseState
+from complaints.states import OPEN_STATES, CaseState
 
 from .models import RegulatorBatch, RegulatorRow
 from .regulator_file import COLUMNS

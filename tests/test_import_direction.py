@@ -104,6 +104,69 @@ def test_complaints_imports_no_workflow():
     assert bad == []
 
 
+# The states and transitions are complaints' own: the workflow's re-exports (workflow.states,
+# workflow.fsm) are gone, and nothing imports the state machine from the workflow again - not the
+# apps, not the tests, not the benchmarks, relative imports inside workflow included.
+GONE = ("workflow.states", "workflow.fsm")
+
+
+def _source_dirs(root: Path) -> list[Path]:
+    """The project's Python: every top-level package, the tests, benchmarks and scripts."""
+    return [
+        d
+        for d in sorted(root.iterdir())
+        if d.is_dir() and ((d / "__init__.py").exists() or d.name in ("bench", "scripts", "tests"))
+    ]
+
+
+def _absolute_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, relative imports made absolute, each imported name as well
+    (``from workflow import states`` -> workflow.states)."""
+    module = _module(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join([*parts[: len(parts) - (node.level - 1)], *([base] if base else [])])
+            found |= {base} | {f"{base}.{a.name}" for a in node.names}
+    return found
+
+
+def _state_machine_from_the_workflow(root: Path) -> list[str]:
+    bad = [f"{name.replace('.', '/')}.py exists" for name in GONE if (root / f"{name.replace('.', '/')}.py").exists()]
+    for top in _source_dirs(root):
+        for path in sorted(top.rglob("*.py")):
+            names = _absolute_imports(path)
+            bad += [f"{_module(path)} imports {name}" for name in GONE if name in names]
+    return bad
+
+
+def test_nothing_takes_the_state_machine_from_the_workflow():
+    assert _state_machine_from_the_workflow(ROOT) == []
+
+
+def test_the_state_machine_check_finds_every_way_back(tmp_path, monkeypatch):
+    (tmp_path / "workflow" / "api").mkdir(parents=True)
+    (tmp_path / "workflow" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "workflow" / "fsm.py").write_text("from complaints.fsm import *\n", encoding="utf-8")
+    (tmp_path / "workflow" / "api" / "views.py").write_text("from ..states import CaseState\n", encoding="utf-8")
+    (tmp_path / "workflow" / "demo.py").write_text("def f():\n    from . import fsm\n", encoding="utf-8")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text("import workflow.states\n", encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert _state_machine_from_the_workflow(tmp_path) == [
+        "workflow/fsm.py exists",
+        "tests.test_x imports workflow.states",
+        "workflow.api.views imports workflow.states",
+        "workflow.demo imports workflow.fsm",
+    ]
+
+
 # complaints -> the leaf apps: mail intake, integrations (regulator files, webhooks, API clients) and
 # call QA build on the case; complaints asks them through its extension points instead (the intake
 # form's sources: complaints.intake_sources, contributed by mailintake/intake_sources.py). Migrations

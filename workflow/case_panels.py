@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from complaints.panels import Panel
+from complaints.states import state_label
 
 from . import actions, permissions, recusal, selectors
 from .models import Decision
 from .reply_templates import templates_for_case
 from .services import version_of
-from .states import state_label
 from .timeline import timeline_entries
 
 STYLESHEET = "workflow/workflow.css"

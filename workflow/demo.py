@@ -30,10 +30,10 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 from complaints.models import ClassificationCode, Complaint
+from complaints.states import CaseState as S
 
 from . import clocks
 from .models import Assignment, CaseTransition, Decision, ExtensionRequest, Pause, VerificationRequest
-from .states import CaseState as S
 from .work_calendar import work_calendar
 
 UPDATE_FIELDS = [

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .states import state_label
+from complaints.states import state_label
 
 # The kinds of redress a decision offers (a decision's redress_type), with their labels.
 REDRESS_TYPES = {

@@ -45,11 +45,11 @@ from django_fsm import can_proceed
 
 from accounts import roles as R
 from accounts.selectors import can_write, org_visible_to
+from complaints.fsm import PAUSABLE
+from complaints.states import FINAL_STATES, CaseState, state_label
 
 from . import recusal
 from .errors import ActionDenied, CaseNotFound
-from .fsm import PAUSABLE
-from .states import FINAL_STATES, CaseState, state_label
 
 HO, BRANCH, UPPER = "ho", "branch", "upper"
 HANDLER_WORK = ((R.BRANCH_MANAGER, BRANCH), (R.BRANCH_HANDLER, BRANCH))
@@ -68,7 +68,7 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    # state transitions (names are the methods of workflow.fsm.CaseWorkflowMixin)
+    # state transitions (names are the methods of complaints.fsm.CaseWorkflowMixin)
     "route": Rule(gettext_lazy("派发分行"), ((R.HO_OFFICER, HO),)),
     "not_accept": Rule(gettext_lazy("不予受理"), ((R.HO_OFFICER, HO), (R.BRANCH_MANAGER, BRANCH)), needs_reason=True),
     "accept": Rule(gettext_lazy("受理（首次响应）"), HANDLER_WORK),

@@ -30,6 +30,7 @@ from accounts import roles
 from accounts.models import Organisation, User
 from accounts.selectors import scope_by_path, scope_to_user
 from complaints.models import Complaint
+from complaints.states import FINAL_STATES, OPEN_STATES, CaseState
 from complaints.worklist import BUCKETS, RUNNING, WORKLIST_STATES, bucket_filters
 
 from . import clocks
@@ -40,7 +41,6 @@ from .case_records import (
     pauses_of,
 )
 from .models import Decision, ExtensionRequest, InboxSeen
-from .states import FINAL_STATES, OPEN_STATES, CaseState
 from .work_calendar import work_calendar
 
 

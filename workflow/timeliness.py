@@ -23,11 +23,11 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from complaints.models import Complaint
+from complaints.states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
 
 from . import clocks
 from .case_records import cached_records, pauses_by_case
 from .models import CaseTransition
-from .states import CLOCK_RUNNING_STATES, FINAL_STATES, OPEN_STATES, CaseState
 from .work_calendar import work_calendar
 
 Timeliness = clocks.Timeliness

@@ -27,13 +27,9 @@ from workflow.work_calendar import work_calendar
 pytestmark = pytest.mark.django_db
 
 
-def test_the_workflow_names_are_complaints_own_re_exported():
-    import workflow.fsm
-    import workflow.states
-
-    assert workflow.states.CaseState is states.CaseState and workflow.states.OPEN_STATES is states.OPEN_STATES
-    assert workflow.fsm.CaseWorkflowMixin is fsm.CaseWorkflowMixin and workflow.fsm.MERGEABLE is fsm.MERGEABLE
+def test_the_case_row_is_built_from_complaints_own_state_machine():
     assert issubclass(Complaint, fsm.CaseWorkflowMixin)
+    assert Complaint._meta.get_field("status").default == states.CaseState.REGISTERED
 
 
 def test_a_registered_case_gets_its_clock_timeline_and_recusals_from_the_workflow(

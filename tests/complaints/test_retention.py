@@ -30,12 +30,12 @@ from complaints.services.retention import (
     regulator_inquiry_open,
     retention_run,
 )
+from complaints.states import CaseState
 from recordings.models import CallRecording, ListeningEvent, TranscriptSegment
 from recordings.services.playback import LISTENING_COPY_SUFFIX
 from tests.conftest import PINNED_TODAY
 from tests.recordings.conftest import make_recording
 from workflow.models import CaseComment, CaseTransition, Decision, VerificationRequest
-from workflow.states import CaseState
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")

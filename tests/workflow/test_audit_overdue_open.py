@@ -17,12 +17,12 @@ from django.core.cache import cache
 from analytics import selectors
 from analytics.periods import custom_period
 from complaints.models import Complaint
+from complaints.states import OPEN_STATES, CaseState
 from tests.conftest import PINNED_TODAY
 from tests.workflow.conftest import at, fresh
 from tests.workflow.test_audit_timeliness import _walk_to_responded
 from workflow import services
 from workflow.services.escalation import timeliness_refresh_due
-from workflow.states import OPEN_STATES, CaseState
 from workflow.timeliness import timeliness_of
 
 pytestmark = pytest.mark.django_db

@@ -22,11 +22,11 @@ from django.urls import reverse
 from accounts.models import User
 from analytics.models import DailyRollup
 from complaints.models import Complaint
+from complaints.states import CaseState
 from tests.conftest import PINNED_TODAY
 from tests.workflow.conftest import at, fresh, put
 from workflow import services
 from workflow.selectors import clock_for, inbox_for
-from workflow.states import CaseState
 from workflow.timeliness import timeliness_many, timeliness_of, timely_label
 
 pytestmark = pytest.mark.django_db

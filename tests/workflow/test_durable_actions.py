@@ -10,12 +10,12 @@ import inspect
 import pytest
 from django.db import transaction
 
+from complaints.states import CaseState
 from workflow import services
 from workflow.models import CaseTransition
 from workflow.services import case as case_module
 from workflow.services import clock as clock_module
 from workflow.services import team as team_module
-from workflow.states import CaseState
 
 from .conftest import fresh
 

@@ -9,7 +9,7 @@ from voc.api_errors import ErrorSerializer  # noqa: F401 (the API's error shape,
 
 class CaseStateSerializer(serializers.Serializer):
     reference = serializers.CharField()
-    status = serializers.CharField(help_text="The case's state (workflow.states.CaseState)")
+    status = serializers.CharField(help_text="The case's state (complaints.states.CaseState)")
     status_label = serializers.CharField()
     version = serializers.CharField(help_text="The case's version: send it back as If-Match (quoted) to act on it")
     allowed_actions = serializers.ListField(

@@ -30,12 +30,12 @@ from rest_framework.views import APIView
 
 from complaints import selectors as complaint_selectors
 from complaints.api.views import IDEMPOTENCY_KEY, IdempotencyKeyReused
+from complaints.states import state_label
 from voc.api_parsers import SafeJSONParser
 
 from .. import actions, selectors
 from ..errors import ActionDenied, CaseNotFound, StaleCase, WorkflowError
 from ..services import idempotency, version_of
-from ..states import state_label
 from ..timeline import timeline_entries
 from . import bodies, calls
 from . import serializers as s

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.models import Organisation, User
 from accounts.selectors import org_visible_to, users_with_role_at
+from complaints.fsm import MERGEABLE
 from complaints.models import Complaint
+from complaints.states import FINAL_STATES, state_label
 
 from ..errors import ActionDenied, InvalidInput
-from ..fsm import MERGEABLE
 from ..models import REDRESS_TYPES, Assignment, Decision  # noqa: F401  (REDRESS_TYPES: services exports it from here)
-from ..states import FINAL_STATES, state_label
 from . import core, notify
 from .outcome import (
     CLOSING_FIELDS,

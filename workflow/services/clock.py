@@ -12,12 +12,12 @@ from accounts import roles
 from accounts.models import Organisation, User
 from accounts.selectors import users_with_role_at
 from complaints.models import Complaint
+from complaints.states import OPEN_STATES, CaseState
 
 from .. import clocks, permissions
 from ..errors import ActionDenied, InvalidInput, RequestNotFound
 from ..models import Decision, DeliveryChannel, ExtensionRequest, Pause, PauseRequest, VerificationRequest
 from ..selectors import clock_now
-from ..states import OPEN_STATES, CaseState
 from . import core, notify
 from .outcome import approved_decision, informed_set, parse_redress, parse_result, parse_root_cause
 

@@ -84,7 +84,7 @@ def _refusal_audit(complaint: Complaint, actor, action: str, rule: str) -> dict:
 
 
 def _state_label(value: str) -> str:
-    from ..states import state_label
+    from complaints.states import state_label
 
     return state_label(value)
 

@@ -29,11 +29,11 @@ from accounts import roles
 from accounts.models import Organisation, User
 from accounts.services import NotificationItem, notification_send_many
 from complaints.models import Complaint
+from complaints.states import CLOCK_RUNNING_STATES, CaseState
 
 from .. import clocks
 from ..models import CaseAlert, Pause
 from ..signals import deadline_alerts_raised
-from ..states import CLOCK_RUNNING_STATES, CaseState
 from . import core, notify
 
 CANDIDATE_FIELDS = ("id", "reference", "summary", "due_date", "received_at", "responsible_org_id", "assigned_to_id")

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditAction
 from accounts.services import audit_record
 from complaints.models import Complaint
+from complaints.states import CLOCK_RUNNING_STATES, CaseState
 
 from .. import clocks
 from ..case_records import pauses_by_case
 from ..models import CaseTransition, VerificationRequest
 from ..selectors import clock_now
-from ..states import CLOCK_RUNNING_STATES, CaseState
 from . import core
 
 RECOMPUTE_ACTION = "due_date_recomputed"

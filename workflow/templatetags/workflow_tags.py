@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from ..states import state_label
+from complaints.states import state_label
 
 register = template.Library()
 
