@@ -83,7 +83,8 @@ def message_receive(*, channel: str, message: Message, agent_id: str = "", now: 
         logger.info("wechat %s message %s delivered again: kept once", channel, existing.pk)
         return Received("duplicate", existing)
     org = selectors.org_for(channel, agent_id or message.agent_id)
-    sent_at = dt.datetime.fromtimestamp(message.create_time, tz=dt.UTC) if message.create_time > 0 else None
+    # the platform's clock; a value no calendar holds is dropped (the time it reached us is what counts)
+    sent_at = dt.datetime.fromtimestamp(message.create_time, tz=dt.UTC) if 0 < message.create_time < 2**32 else None
     try:
         with transaction.atomic():
             row = WeChatMessage.objects.create(
@@ -119,7 +120,8 @@ def _ignored(channel: str, reason: str) -> Received:
 def voice_fetch(*, message_id: int) -> str:
     """Fetch a voice message's audio through the media client and store it as a recording, which
     is transcribed like any call; its de-identified words then fill the draft. Returns
-    "stored", "already", "failed" (the reason kept on the message) or "missing"."""
+    "stored", "already", "missing", or - the reason kept on the message - "unavailable" (the
+    platform did not give the audio: worth another try) or "refused" (not audio we take)."""
     from recordings.models import CallRecording
     from recordings.services import recording_receive
 
@@ -142,7 +144,7 @@ def voice_fetch(*, message_id: int) -> str:
         reason = " ".join(getattr(exc, "messages", None) or [str(exc)])[:200]
         WeChatMessage.objects.filter(pk=message.pk).update(media_error=reason)
         logger.warning("wechat voice %s not stored: %s", message.pk, reason)
-        return "failed"
+        return "unavailable" if isinstance(exc, MediaUnavailable) else "refused"
     WeChatMessage.objects.filter(pk=message.pk).update(recording=result.recording, media_error="")
     return "stored"
 

@@ -10,11 +10,19 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="wechat.fetch_voice", ignore_result=True)
-def fetch_voice(message_id: int) -> str:
+RETRIES = 4  # after 1, 2, 4 and 8 minutes; the platform keeps a voice message's media for 3 days
+
+
+@shared_task(name="wechat.fetch_voice", bind=True, ignore_result=True, max_retries=RETRIES)
+def fetch_voice(self, message_id: int) -> str:
+    """Fetch and store a voice message's audio; a platform that did not give it is asked again
+    with backoff (audio we refuse is not)."""
     from .services import voice_fetch
 
-    return voice_fetch(message_id=message_id)
+    outcome = voice_fetch(message_id=message_id)
+    if outcome == "unavailable" and self.request.retries < RETRIES:
+        raise self.retry(countdown=60 * 2**self.request.retries)
+    return outcome
 
 
 def fetch_voice_later(message_id: int) -> None:

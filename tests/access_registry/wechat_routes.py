@@ -25,18 +25,14 @@ ROUTES: list[Route] = [
     ),
     # The platforms' callbacks: anonymous, answered only to a request signed with the channel's
     # token (tests/wechat/test_callbacks.py); an unsigned request is refused alike for everyone.
-    Route(
-        "wechat:official_callback",
-        PUBLIC,
-        ok=frozenset({400, 404}),
-        same_for_all=True,
-        note="no timestamp/nonce/signature: 400 (404 while the channel is not configured)",
-    ),
-    Route(
-        "wechat:wecom_callback",
-        PUBLIC,
-        ok=frozenset({400, 404}),
-        same_for_all=True,
-        note="no timestamp/nonce/signature: 400 (404 while the channel is not configured)",
+    *(
+        Route(
+            f"wechat:{name}",
+            PUBLIC,
+            ok=frozenset({400, 404}),
+            same_for_all=True,
+            note="no timestamp/nonce/signature: 400 (404 while the channel is not configured)",
+        )
+        for name in ("official_callback", "wecom_callback")
     ),
 ]

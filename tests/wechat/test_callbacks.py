@@ -162,3 +162,9 @@ def test_the_callbacks_are_exempt_from_csrf_but_not_from_the_signature(oa):
     # oa.client enforces CSRF checks like a browser-less platform would not pass them
     assert oa.post(_text(oa)).status_code == 200
     assert WeChatMessage.objects.count() == 1
+
+
+def test_a_create_time_no_calendar_holds_is_kept_without_a_sent_time(oa):
+    inner = text_xml(to="gh", sender=OPENID, content="年费", msg_id="9", created=10**30)
+    assert oa.post(inner).status_code == 200
+    assert WeChatMessage.objects.get().sent_at is None

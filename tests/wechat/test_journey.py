@@ -23,6 +23,7 @@ from tests.wechat.conftest import FakeMediaClient
 from tests.wechat.wire import EXTERNAL_ID, OPENID, WECOM, text_xml, voice_xml
 from wechat.models import WeChatMessage
 from wechat.services import voice_fetch
+from wechat.tasks import RETRIES, fetch_voice
 
 pytestmark = pytest.mark.django_db
 
@@ -134,10 +135,23 @@ def test_wecom_voice_is_transcribed_and_confirmed_into_a_case(
 def test_a_voice_whose_audio_cannot_be_fetched_stays_a_draft_with_the_reason(wecom, org_tree):
     wecom.post(voice_xml(to=WECOM["corp"], sender=EXTERNAL_ID, media_id="GONE", msg_id="8"))
     draft = WeChatMessage.objects.get()
-    assert voice_fetch(message_id=draft.pk) == "failed"
+    assert voice_fetch(message_id=draft.pk) == "unavailable"
     draft.refresh_from_db()
     assert draft.recording is None and draft.status == "draft"
     assert "expired" in draft.media_error
     FakeMediaClient.store["GONE"] = b"this is not audio at all" * 10
-    assert voice_fetch(message_id=draft.pk) == "failed"  # refused by the recordings' audio check
+    assert voice_fetch(message_id=draft.pk) == "refused"  # by the recordings' audio check
     assert CallRecording.objects.count() == 0
+
+
+def test_the_fetch_task_asks_again_while_the_platform_does_not_give_the_audio(wecom, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # retries run at once, in order
+    wecom.post(voice_xml(to=WECOM["corp"], sender=EXTERNAL_ID, media_id="LATE", msg_id="9"))
+    draft = WeChatMessage.objects.get()
+    fetch_voice.apply(args=[draft.pk])
+    assert len(FakeMediaClient.asked) == 1 + RETRIES  # the first try and every retry
+    FakeMediaClient.asked.clear()
+    FakeMediaClient.store["JUNK"] = b"not audio" * 20
+    WeChatMessage.objects.filter(pk=draft.pk).update(media_id="JUNK")
+    fetch_voice.apply(args=[draft.pk])
+    assert len(FakeMediaClient.asked) == 1  # audio we refuse is not asked for again
