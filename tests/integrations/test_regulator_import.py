@@ -31,20 +31,29 @@ def line(**values) -> list[str]:
     return [values.get(c.key, "") for c in COLUMNS]
 
 
-GOOD = line(
-    regulator_reference="JG-2026-1201",
-    regulator_received_on="2026-12-01",
-    forwarded_on="2026/12/3",
-    customer_name="张三",
-    customer_title="先生",
-    mobile="13812345678",
-    summary="信用卡年费争议",
-    content="消费者反映未开卡即被收取年费，要求退还。",
-    branch="某银行北京分行朝阳支行",
-    code_a="A0302 电话银行",
-    code_b="B030202",
-    code_c="C03",
-)
+# A row the import takes as it is; the other rows say only how they differ from it (``variant``).
+GOOD_VALUES = {
+    "regulator_reference": "JG-2026-1201",
+    "regulator_received_on": "2026-12-01",
+    "forwarded_on": "2026/12/3",
+    "customer_name": "张三",
+    "customer_title": "先生",
+    "mobile": "13812345678",
+    "summary": "信用卡年费争议",
+    "content": "消费者反映未开卡即被收取年费，要求退还。",
+    "branch": "某银行北京分行朝阳支行",
+    "code_a": "A0302 电话银行",
+    "code_b": "B030202",
+    "code_c": "C03",
+}
+
+
+def variant(**changes) -> list[str]:
+    """GOOD with ``changes`` ("" empties a column)."""
+    return line(**{**GOOD_VALUES, **changes})
+
+
+GOOD = variant()
 WORDS = line(
     regulator_reference="JG-2026-1202",
     regulator_received_on="2026年11月25日",
@@ -55,7 +64,7 @@ WORDS = line(
     content="信用卡年费收取不合理。客户多次致电未果。",
     code_b="年费",
 )
-BAD = line(
+BAD = variant(  # a date, a phone number and the content the import cannot take
     regulator_reference="JG-2026-1203",
     regulator_received_on="03/02/2026",
     customer_name="王五",
@@ -190,10 +199,14 @@ def test_what_the_registration_refuses_at_import_is_kept_on_the_row(officer_clie
     assert row.data_encrypted and Complaint.objects.count() == 0
 
 
+def _body(resp) -> bytes:
+    return b"".join(resp.streaming_content) if resp.streaming else resp.content
+
+
 def _report(client, batch, fmt: str) -> list[list[str]]:
     resp = client.get(reverse("integrations:regulator_errors", args=[batch.pk, fmt]))
     assert resp.status_code == 200
-    body = b"".join(resp.streaming_content) if resp.streaming else resp.content
+    body = _body(resp)
     if fmt == "csv":
         return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     from openpyxl import load_workbook
@@ -204,10 +217,8 @@ def _report(client, batch, fmt: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_error_report_gives_back_each_bad_row_as_typed_with_its_cell_and_reason(officer_client, fmt):
-    formula = line(
+    formula = variant(
         regulator_reference="JG-2026-1299",
-        regulator_received_on="2026-12-01",
-        customer_name="赵六",
         mobile="13812345679",
         content='=HYPERLINK("http://evil","点我")',
         code_b="B9999",
@@ -285,18 +296,13 @@ def test_the_downloadable_template_is_read_back_by_the_importer(officer_client):
     from integrations.regulator_file import read_file
 
     for fmt in ("xlsx", "csv"):
-        resp = officer_client.get(reverse("integrations:regulator_template", args=[fmt]))
-        body = b"".join(resp.streaming_content) if resp.streaming else resp.content
-        parsed = read_file(body)
+        parsed = read_file(_body(officer_client.get(reverse("integrations:regulator_template", args=[fmt]))))
         assert list(parsed.letters) == [c.key for c in COLUMNS] and len(parsed.rows) == 1
         assert parsed.rows[0].values["regulator_reference"] == "JG-2026-000123"
 
 
 def test_received_at_is_never_in_the_future_when_forwarded_today(officer_client):
-    batch = upload(
-        officer_client,
-        [line(**{**dict(zip([c.key for c in COLUMNS], GOOD, strict=True)), "forwarded_on": "2026-12-07"})],
-    )
+    batch = upload(officer_client, [variant(forwarded_on="2026-12-07")])
     officer_client.post(reverse("integrations:regulator_import", args=[batch.pk]))
     case = Complaint.objects.get()
     assert case.received_at <= timezone.now() and timezone.localtime(case.received_at).date() == TODAY
