@@ -32,7 +32,7 @@ from workflow.timeline import TIMELINE
 
 ROOT = Path(__file__).resolve().parents[1]
 # in INSTALLED_APPS order
-DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics", "integrations", "callqa", "mailintake"]
+DOMAIN_APPS = ["complaints", "workflow", "recordings", "analytics", "integrations", "callqa", "mailintake", "wechat"]
 
 
 def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
@@ -60,13 +60,14 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
             "integrations",
             "callqa",
             "mailintake",
+            "wechat",
         ],
         "case_panels.panels_for": ["workflow", "recordings"],
         "customer_panels.panels_for": ["workflow", "recordings"],
         "timeline.entries_for": ["recordings"],
         "demo.seed": ["complaints", "workflow", "recordings", "analytics", "callqa"],
         "search.complaint_ids_matching": ["recordings"],
-        "intake_sources.source_for": ["recordings", "mailintake"],
+        "intake_sources.source_for": ["recordings", "mailintake", "wechat"],
         "list_actions.bulk_for": ["workflow"],
         "retention.open_work": ["workflow"],
         "retention.stored_files": ["workflow"],
@@ -189,6 +190,7 @@ def test_the_menu_keeps_its_order(org_tree, make_user):
         "qa_queue",
         "qa_cards",
         "mail",
+        "wechat",
         "notifications",
     ]
     assert keys(make_user(roles.BRANCH_HANDLER, org_tree.bj)) == [
@@ -199,6 +201,7 @@ def test_the_menu_keeps_its_order(org_tree, make_user):
         "recordings",
         "listen",
         "mail",
+        "wechat",
         "notifications",
     ]
     assert keys(make_user(roles.ADMIN, org_tree.ho))[-3:] == ["notifications", "admin", "audit"]
