@@ -23,7 +23,7 @@ from complaints.intake_sources import SOURCES
 from complaints.list_actions import BULK
 from complaints.list_selectors import SEARCH
 from complaints.panels import CASE_PANELS, CUSTOMER_PANELS
-from complaints.services.retention import ANONYMISE_ROWS, OPEN_WORK, PURGE_ROWS, STORED_FILES
+from complaints.services.retention import ANONYMISE_ROWS, COUNTS, KEPT_BY_TRAIL, OPEN_WORK, PURGE_ROWS, STORED_FILES
 from tests.complaints.factories import ComplaintFactory
 from tests.conftest import PINNED_TODAY
 from voc import extensions
@@ -49,6 +49,8 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
         STORED_FILES,
         ANONYMISE_ROWS,
         PURGE_ROWS,
+        COUNTS,
+        KEPT_BY_TRAIL,
     )
     found = {p.name: [c.app for c in p.contributions()] for p in points}
     assert found == {
@@ -69,10 +71,12 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
         "search.complaint_ids_matching": ["recordings"],
         "intake_sources.source_for": ["recordings", "mailintake", "wechat"],
         "list_actions.bulk_for": ["workflow"],
-        "retention.open_work": ["workflow"],
-        "retention.stored_files": ["workflow"],
-        "retention.anonymise": ["workflow"],
-        "retention.purge": ["workflow"],
+        "retention.open_work": ["workflow", "recordings"],
+        "retention.stored_files": ["workflow", "recordings"],
+        "retention.anonymise": ["workflow", "recordings"],
+        "retention.purge": ["workflow", "recordings"],
+        "retention.counts": ["workflow", "recordings"],
+        "retention.kept_by_trail": ["workflow", "recordings"],
     }
     import recordings.timeline
 

@@ -167,11 +167,13 @@ def test_the_state_machine_check_finds_every_way_back(tmp_path, monkeypatch):
     ]
 
 
-# complaints -> the leaf apps: mail intake, integrations (regulator files, webhooks, API clients) and
-# call QA build on the case; complaints asks them through its extension points instead (the intake
-# form's sources: complaints.intake_sources, contributed by mailintake/intake_sources.py). Migrations
-# and function-local imports count (test_no_app_imports_integrations below skips migrations).
-ABOVE_COMPLAINTS = ("mailintake", "integrations", "callqa")
+# complaints -> the apps that build on the case: recordings, mail intake, WeChat, integrations
+# (regulator files, webhooks, API clients) and call QA; complaints asks them through its extension
+# points instead (the intake form's sources: complaints.intake_sources, contributed by
+# mailintake/intake_sources.py; the retention job's open work, files, counts, anonymising and purging:
+# complaints.services.retention, contributed by recordings/retention.py). Migrations and
+# function-local imports count (test_no_app_imports_integrations below skips migrations).
+ABOVE_COMPLAINTS = ("recordings", "mailintake", "wechat", "integrations", "callqa")
 
 
 def _leaf_imports(app_dir: Path) -> list[str]:
@@ -194,10 +196,14 @@ def test_the_leaf_check_finds_an_import_hidden_in_a_function(tmp_path, monkeypat
         "def intake(request):\n    from mailintake.selectors import mail_draft_for\n", encoding="utf-8"
     )
     (package / "hooks.py").write_text("import callqa.rules\nfrom integrations import models\n", encoding="utf-8")
+    (package / "retention.py").write_text(
+        "def purge(ids):\n    from recordings.models import CallRecording\n", encoding="utf-8"
+    )
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert _leaf_imports(package) == [
         "complaints.hooks imports callqa.rules",
         "complaints.hooks imports integrations",
+        "complaints.retention imports recordings.models",
         "complaints.views imports mailintake.selectors",
     ]
 

@@ -40,8 +40,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, User
 from accounts.services import audit_record, notifications_forget
-from recordings.models import CallRecording, ListeningEvent, RecordingComment, RecordingFlag, TranscriptSegment
-from recordings.services.playback import LISTENING_COPY_SUFFIX
 from voc.extensions import ExtensionPoint
 
 from .. import pii
@@ -53,12 +51,11 @@ log = logging.getLogger(__name__)
 
 # What replaces a required free-text field (stored data, the same in every language).
 REMOVED = "［已匿名化］"
-_ACTIVE_JOBS = (CallRecording.Status.QUEUED, CallRecording.Status.PROCESSING)
 
 # What other apps keep on a case, asked for by batch (``<app>/retention.py``; issue 13: complaints
 # names no app that builds on it). Strict: a failing contribution fails the batch, in production
 # too — a case must be neither freed from a hold nor marked anonymised on a partial answer.
-OPEN_WORK_FACTS = frozenset({"open_verifications", "pending_reviews"})  # fields of rules.CaseFacts
+OPEN_WORK_FACTS = frozenset({"open_verifications", "pending_reviews", "active_recording_jobs"})  # rules.CaseFacts
 OPEN_WORK = ExtensionPoint(
     "retention.open_work",
     owner="complaints",
@@ -68,6 +65,15 @@ OPEN_WORK = ExtensionPoint(
 STORED_FILES = ExtensionPoint("retention.stored_files", owner="complaints", item=str, strict=True)
 ANONYMISE_ROWS = ExtensionPoint("retention.anonymise", owner="complaints", strict=True)  # (ids, *, removed)
 PURGE_ROWS = ExtensionPoint("retention.purge", owner="complaints", strict=True)  # (ids): before the cases go
+# (ids) -> [(what, how many)]: what the report counts of an app's rows that go ("recordings": 2)
+COUNTS = ExtensionPoint(
+    "retention.counts",
+    owner="complaints",
+    item=lambda i: isinstance(i, tuple) and len(i) == 2 and isinstance(i[0], str) and isinstance(i[1], int),
+    strict=True,
+)
+# (ids) -> [case id]: cases an append-only trail refers to (a play log): purge anonymises them instead
+KEPT_BY_TRAIL = ExtensionPoint("retention.kept_by_trail", owner="complaints", item=int, strict=True)
 
 
 def retention_policy() -> rules.RetentionPolicy:
@@ -92,18 +98,18 @@ class RetentionReport:
     cases: int = 0  # cases acted on (or that would be): anonymised or purged
     anonymised: int = 0
     purged: int = 0
-    anonymised_instead_of_purged: int = 0  # their recordings are in the append-only play log
-    recordings: int = 0
-    files: int = 0  # audio files removed from storage (original, listening copy, de-identified copy, evidence)
-    transcript_segments: int = 0
+    anonymised_instead_of_purged: int = 0  # an append-only trail (the play log) refers to them
+    files: int = 0  # files removed from storage (audio: original, listening copy, de-identified copy; evidence)
     customers_removed: int = 0
+    counts: Counter = field(default_factory=Counter)  # the apps' rows that go (retention.counts)
     held: Counter = field(default_factory=Counter)  # reason -> cases left as they are
     per_org: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     completed: bool = False
 
     def as_detail(self) -> dict:
-        detail = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "action"}
+        detail = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("action", "counts")}
         detail["policy_action"] = self.action  # "action" is the audit event's own
+        detail.update(self.counts)  # flat, as before the apps contributed them ("recordings": 2)
         detail.update(
             today=self.today.isoformat(),
             closed_on_or_before=self.closed_on_or_before.isoformat(),
@@ -138,6 +144,7 @@ def retention_run(
     report = RetentionReport(
         dry_run=not apply, action=policy.action, min_years=policy.min_years, today=today, closed_on_or_before=bound
     )
+    report.counts.update(dict.fromkeys((what for what, _n in COUNTS.collect([])), 0))  # each named, 0 too
     candidates = retention_candidates(policy, today)
     done: set[int] = set()
     purged_days: set[date] = set()
@@ -205,9 +212,9 @@ def _run_batch(
         return set()
     to_anonymise, to_purge = set(eligible), set()
     if policy.action == rules.PURGE:
-        played = _groups_with_plays(eligible, facts)
-        to_purge = eligible - played
-        to_anonymise = {pk for pk in played if statuses[pk]["anonymised_at"] is None}
+        kept = _groups_kept_by_trail(eligible, facts)
+        to_purge = eligible - kept
+        to_anonymise = {pk for pk in kept if statuses[pk]["anonymised_at"] is None}
         report.anonymised_instead_of_purged += len(to_anonymise)
     for pk in to_anonymise:
         report.per_org[orgs[pk]][rules.ANONYMISE] += 1
@@ -218,9 +225,8 @@ def _run_batch(
     report.purged += len(to_purge)
     files = _case_files(to_anonymise | to_purge)
     report.files += len(files)
-    recordings = CallRecording.objects.filter(complaint_id__in=to_anonymise | to_purge)
-    report.recordings += recordings.count()
-    report.transcript_segments += TranscriptSegment.objects.filter(recording__in=recordings).count()
+    for what, n in COUNTS.collect(sorted(to_anonymise | to_purge)):
+        report.counts[what] += n
     report.customers_removed += _customers_left_without_case(to_anonymise | to_purge)
     if not apply:
         return set()
@@ -269,7 +275,6 @@ def _facts(batch: Iterable[int]) -> tuple[dict[int, rules.CaseFacts], dict[int, 
     open_work: dict[str, Counter] = defaultdict(Counter)
     for pk, fact, n in OPEN_WORK.collect(ids):
         open_work[fact][pk] += n
-    jobs = per_case(CallRecording.objects.filter(complaint_id__in=ids, status__in=_ACTIVE_JOBS))
     undo_days = int(getattr(settings, "WORKFLOW_UNMERGE_DAYS", 30))
     facts = {}
     for pk, r in rows.items():
@@ -287,27 +292,21 @@ def _facts(batch: Iterable[int]) -> tuple[dict[int, rules.CaseFacts], dict[int, 
             open_verifications=open_work["open_verifications"][pk],
             pending_reviews=open_work["pending_reviews"][pk],
             unmerge_until=closed_on + timedelta(days=undo_days) if merged else None,
-            active_recording_jobs=jobs[pk],
+            active_recording_jobs=open_work["active_recording_jobs"][pk],
             linked_ids=tuple(sorted(group)),
         )
     return facts, {pk: r["responsible_org__code"] for pk, r in rows.items()}, rows
 
 
-def _groups_with_plays(eligible: set[int], facts: dict[int, rules.CaseFacts]) -> set[int]:
-    played = set(
-        ListeningEvent.objects.filter(recording__complaint_id__in=eligible).values_list(
-            "recording__complaint_id", flat=True
-        )
-    )
-    return {pk for pk in eligible if pk in played or played.intersection(facts[pk].linked_ids)}
+def _groups_kept_by_trail(eligible: set[int], facts: dict[int, rules.CaseFacts]) -> set[int]:
+    """The eligible cases an append-only trail refers to, with every case of their merge groups."""
+    kept = set(KEPT_BY_TRAIL.collect(sorted(eligible)))
+    return {pk for pk in eligible if pk in kept or kept.intersection(facts[pk].linked_ids)}
 
 
 def _case_files(ids: set[int]) -> list[str]:
-    """Stored files of these cases that exist: audio (three versions) and pause evidence."""
-    names = []
-    for original, redacted in CallRecording.objects.filter(complaint_id__in=ids).values_list("file", "redacted_file"):
-        names += [n for n in (original, original and original + LISTENING_COPY_SUFFIX, redacted) if n]
-    names += STORED_FILES.collect(ids)
+    """Stored files of these cases that exist (the apps name them: audio, pause evidence)."""
+    names = STORED_FILES.collect(sorted(ids))
     return sorted(n for n in set(names) if default_storage.exists(n))
 
 
@@ -325,17 +324,8 @@ def _customers_left_without_case(ids: set[int]) -> int:
 
 def _anonymise(ids: set[int], now: datetime) -> None:
     cases = Complaint.objects.filter(pk__in=ids)
-    recordings = CallRecording.objects.filter(complaint_id__in=ids)
-    TranscriptSegment.objects.filter(recording__in=recordings).delete()
-    RecordingComment.objects.filter(recording__in=recordings).update(body=REMOVED)
-    RecordingFlag.objects.filter(recording__in=recordings).update(note=REMOVED, is_active=False)
-    for pk in recordings.values_list("pk", flat=True):
-        # The audio's hash goes too: the same file uploaded again must become a new recording.
-        CallRecording.objects.filter(pk=pk).update(
-            file="", redacted_file="", original_name="", sha256=f"retention-removed-{pk}", failure_reason="",
-            redaction_note="", suspect_hits=[], updated_at=now,
-        )  # fmt: skip
-    ANONYMISE_ROWS.call(sorted(ids), removed=REMOVED)  # the workflow's rows (workflow.retention)
+    # the apps' rows (workflow.retention, recordings.retention: transcripts, audio names, notes)
+    ANONYMISE_ROWS.call(sorted(ids), removed=REMOVED)
     RegulatorInquiry.objects.filter(complaint_id__in=ids).exclude(note="").update(note="")
     IntakeKey.objects.filter(complaint_id__in=ids).delete()
     cases.update(
@@ -344,11 +334,10 @@ def _anonymise(ids: set[int], now: datetime) -> None:
 
 
 def _forget_notifications(ids: set[int]) -> None:
-    """Notifications about these cases and their recordings go (titles and bodies name the
-    customer and the complaint); they point at them generically, so nothing cascades."""
+    """Notifications about these cases go (titles and bodies name the customer and the complaint);
+    they point at them generically, so nothing cascades. The apps forget the notifications about
+    their own rows when they anonymise or purge them (recordings.retention)."""
     notifications_forget(target_type=Complaint._meta.label_lower, ids=ids)
-    recordings = CallRecording.objects.filter(complaint_id__in=ids).values_list("pk", flat=True)
-    notifications_forget(target_type=CallRecording._meta.label_lower, ids=list(recordings))
 
 
 def _purge(ids: set[int]) -> set[date]:
@@ -356,8 +345,8 @@ def _purge(ids: set[int]) -> set[date]:
     days = {
         timezone.localtime(t).date() for t in Complaint.objects.filter(pk__in=ids).values_list("received_at", flat=True)
     }
-    CallRecording.objects.filter(complaint_id__in=ids).delete()  # segments, flags, comments cascade
-    PURGE_ROWS.call(sorted(ids))  # the workflow's rows that refer to each other (workflow.retention)
+    # the apps' rows that protect the cases or refer to each other (workflow.retention, recordings.retention)
+    PURGE_ROWS.call(sorted(ids))
     RegulatorInquiry.objects.filter(complaint_id__in=ids).delete()  # closed ones: an open one holds the case
     Complaint.objects.filter(pk__in=ids, merged_into__isnull=False).delete()
     Complaint.objects.filter(pk__in=ids).delete()

@@ -169,6 +169,8 @@ def test_a_case_closed_three_years_and_a_day_ago_is_anonymised_and_keeps_what_re
                    "closed_at", "status", "result", "redress_amount", "decision_timely", "channel", "is_repeat")  # fmt: skip
     before = Complaint.objects.filter(pk=case.pk).values(*kept_fields).get()
     customer_id = case.customer_id
+    segments = TranscriptSegment.objects.filter(recording__complaint=case).count()
+    assert segments > 0
     pin_clock(PINNED_TODAY)
 
     report = retention_run(apply=True)
@@ -195,7 +197,7 @@ def test_a_case_closed_three_years_and_a_day_ago_is_anonymised_and_keeps_what_re
     dump = str(snapshot(after)) + str(list(CaseTransition.objects.filter(complaint=case).values()))
     for fragment in ("张伟", "13812345678", "6222021234567890", "幸福路"):
         assert fragment not in dump
-    assert (report.cases, report.anonymised, report.recordings, report.files, report.customers_removed) == (
+    assert (report.cases, report.anonymised, report.counts["recordings"], report.files, report.customers_removed) == (
         1,
         1,
         1,
@@ -205,6 +207,8 @@ def test_a_case_closed_three_years_and_a_day_ago_is_anonymised_and_keeps_what_re
     assert dict(report.per_org) == {"BJ": {"anonymise": 1}}
     event = AuditEvent.objects.get(action="retention_apply")
     assert event.detail["cases"] == 1 and event.detail["per_org"] == {"BJ": {"anonymise": 1}}
+    # the recordings' counts (contributed through retention.counts) are in the audit, flat as before
+    assert (event.detail["recordings"], event.detail["transcript_segments"]) == (1, segments)
 
     assert retention_run(apply=True).cases == 0  # a second run finds nothing left to do
 
@@ -223,6 +227,9 @@ def test_a_case_not_yet_past_three_years_is_untouched(closed_case, pin_clock, cl
 
     assert snapshot(case) == before and all(before["files"])
     assert report.cases == 0 and report.held == {}  # not even a candidate
+    # every count an app contributes is named in the audit, 0 too
+    assert report.counts == {"recordings": 0, "transcript_segments": 0}
+    assert AuditEvent.objects.get(action="retention_apply").detail["recordings"] == 0
 
 
 def test_the_day_boundary_is_the_local_calendar_day(closed_case, pin_clock):
@@ -317,7 +324,7 @@ def test_a_dry_run_changes_nothing_and_reports_the_counts_the_run_then_reports(
 
     applied = retention_run(apply=True)
     assert counts(applied) == counts(dry)
-    assert (applied.files, applied.recordings, applied.customers_removed) == (12, 4, 4)
+    assert (applied.files, applied.counts["recordings"], applied.customers_removed) == (12, 4, 4)
     assert Complaint.objects.filter(anonymised_at__isnull=False).count() == 4
 
 
@@ -398,7 +405,7 @@ def test_the_command_shows_counts_per_org_and_acts_only_with_apply(closed_case, 
 
     call_command("retention")
     out = capsys.readouterr().out
-    assert "DRY RUN" in out and "would be anonymised: 2" in out
+    assert "DRY RUN" in out and "would be anonymised: 2" in out and ". Recordings: 2. Transcript segments: " in out
     assert [line.split() for line in out.splitlines() if line.startswith(("BJ", "SH"))] == [["BJ", "1"], ["SH", "1"]]
     assert not Complaint.objects.filter(anonymised_at__isnull=False).exists()
 

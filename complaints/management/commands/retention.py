@@ -42,12 +42,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Cases {verb}anonymised: {report.anonymised}; {verb}purged: {report.purged}"
             + (
-                f" ({report.anonymised_instead_of_purged} anonymised instead: their recordings are in the play log)"
+                f" ({report.anonymised_instead_of_purged} anonymised instead: the play log refers to them)"
                 if report.anonymised_instead_of_purged
                 else ""
             )
-            + f". Recordings: {report.recordings}, audio files {verb}removed: {report.files}, "
-            f"transcript segments: {report.transcript_segments}, customers {verb}removed: {report.customers_removed}."
+            + "".join(f". {what.replace('_', ' ').capitalize()}: {n}" for what, n in sorted(report.counts.items()))
+            + f". Files {verb}removed: {report.files}, customers {verb}removed: {report.customers_removed}."
         )
         if report.held:
             held = ", ".join(f"{reason} {n}" for reason, n in sorted(report.held.items()))
