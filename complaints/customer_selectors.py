@@ -24,11 +24,12 @@ from accounts import roles
 from accounts.models import User
 from accounts.selectors import can_reveal_mobile, can_write, scope_by_path
 
+from .cursor import Cursor, encode
 from .models import Complaint, Customer
 from .states import CLOCK_RUNNING_STATES, OPEN_STATES
 from .taxonomy_selectors import CodeRow, attach_codes, taxonomy_rows
 
-CASES_SHOWN = 50  # the newest cases listed on the page; every figure counts them all
+CASES_SHOWN = 50  # cases a page lists (newest first; older ones page by page); every figure counts them all
 PATTERN_DAYS = 365  # "in the last 12 months"
 CASE_CODES = ("code_a", "code_b", "code_c", "root_cause_code")
 
@@ -63,6 +64,8 @@ class CustomerView:
     elderly: bool  # a visible case marks the customer as elderly (适老服务: call, speak slowly)
     since: dt.date  # the first day of the 12-month window
     reveal_case: Complaint | None  # the case the audited reveal is asked from, if the user may
+    next_cursor: str = ""  # the page of older cases after these ("" when these are the oldest)
+    paged: bool = False  # these are not the newest cases (a cursor was followed)
 
     @property
     def more(self) -> bool:
@@ -93,18 +96,27 @@ def _visible_cases(user: User, customer: Customer):
     return scope_by_path(Complaint.objects.filter(customer=customer), user)
 
 
-def customer_view_for(user: User, pk: int, *, now: dt.datetime | None = None) -> CustomerView:
+def customer_view_for(
+    user: User, pk: int, *, now: dt.datetime | None = None, before: Cursor | None = None
+) -> CustomerView:
     """The customer page's content for ``user``, or Http404 if the customer does not exist OR the
-    user may see none of their cases. Three queries."""
+    user may see none of their cases. Three queries.
+
+    ``before``: the cases older than this one (newest first, ``CASES_SHOWN`` a page: a customer
+    with more cases is read page by page, keyset on received_at, id); the figures always count
+    every visible case."""
     customer = Customer.objects.select_related("home_org", "contact_updated_by").filter(pk=pk).first()
     if customer is None:
         raise Http404
+    rows = _visible_cases(user, customer)
+    if before is not None:
+        rows = rows.filter(Q(received_at__lt=before.received_at) | Q(received_at=before.received_at, id__lt=before.id))
     cases = list(
-        _visible_cases(user, customer)
-        .select_related("responsible_org", "assigned_to")
-        .order_by("-received_at", "-id")[:CASES_SHOWN]
+        rows.select_related("responsible_org", "assigned_to").order_by("-received_at", "-id")[: CASES_SHOWN + 1]
     )
-    if not cases:
+    older = len(cases) > CASES_SHOWN
+    cases = cases[:CASES_SHOWN]
+    if not cases and before is None:
         raise Http404
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -146,6 +158,8 @@ def customer_view_for(user: User, pk: int, *, now: dt.datetime | None = None) ->
         (CodeRepeat(codes[i], r, t) for i, (r, t) in by_code.items() if r >= 2 and i in codes),
         key=lambda c: (-c.recent, c.code.code),
     )
+    if total == 0:  # a page past the end for a customer the user sees none of: as any other
+        raise Http404
     labels = dict(Complaint.Channel.choices)
     channels = sorted(
         (ChannelCount(ch, str(labels.get(ch, ch)), n) for ch, n in by_channel.items()), key=lambda c: (-c.n, c.channel)
@@ -163,4 +177,6 @@ def customer_view_for(user: User, pk: int, *, now: dt.datetime | None = None) ->
         elderly=elderly > 0,
         since=timezone.localtime(since).date(),
         reveal_case=next((c for c in cases if can_reveal_mobile(user, c)), None),
+        next_cursor=encode(Cursor(cases[-1].received_at, cases[-1].pk)) if older else "",
+        paged=before is not None,
     )

@@ -20,6 +20,7 @@ from accounts.selectors import can_reveal_mobile, can_unmask, org_visible_to
 
 from . import list_selectors, selectors
 from .contact_forms import ContactPreferenceForm
+from .cursor import decode as decode_cursor
 from .customer_selectors import contact_editor
 from .forms import FilterForm, IntakeForm, PublicComplaintForm
 from .intake_sources import IntakeSource, initial_of, intake_key_of, intake_sources_for
@@ -236,7 +237,12 @@ def customer_page(request: HttpRequest, pk: int) -> HttpResponse:
     is a 404 (``customer_selectors``). Numbers masked; the reveal is the case's audited one."""
     from .customer_selectors import customer_view_for
 
-    return _customer_page(request, customer_view_for(request.user, pk))
+    try:  # ?cases=<cursor>: the page of older cases (a customer with more than fit on one page)
+        before = decode_cursor(request.GET.get("cases"))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        before = None
+    return _customer_page(request, customer_view_for(request.user, pk, before=before))
 
 
 def _customer_page(request: HttpRequest, view, *, contact_form=None, status: int = 200) -> HttpResponse:
