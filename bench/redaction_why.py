@@ -149,12 +149,14 @@ def why(deid, calls: list[Call], trs: dict, pad_s: float, examples: int) -> list
     sole: Counter = Counter()  # ... that no other reason's spans cover
     words: dict[str, Counter] = defaultdict(Counter)  # reason -> token text -> seconds in harmless speech
     ex: dict[str, list[str]] = defaultdict(list)
+    by_distance: Counter = Counter()  # harmless seconds muted within a distance of true PII speech
+    by_place: Counter = Counter()  # harmless seconds muted by where the phrase sits
     for c in calls:
         tr = trs.get(c.call_id)
         if tr is None:
             continue
         duration = tr.duration_s or c.duration_s
-        found = deid.run_layers(tr.segments, speech=tr.speech, duration_s=duration)
+        found = deid.run_layers(tr.segments, speech=tr.speech, duration_s=duration, pad_s=pad_s)
         n = int(np.ceil(max(duration, c.duration_s) / FRAME_S)) + 1
         harmless = _span_mask(c.harmless, n)
         masks = {
@@ -162,6 +164,30 @@ def why(deid, calls: list[Call], trs: dict, pad_s: float, examples: int) -> list
             for r, s in found.spans.items()
             if s
         }
+        final = (
+            _mask(
+                [
+                    (a, b)
+                    for a, b, _r in deid.plan_listening_copy(
+                        tr.segments, speech=tr.speech, language=_lang(tr), duration_s=duration, pad_s=pad_s
+                    ).mute
+                ],
+                n,
+            )
+            & harmless
+        )
+        pii = _span_mask(c.pii, n)
+        for label, reach in (("< 0.5 s", 0.5), ("< 2 s", 2.0)):
+            near = _mask([(x.start - reach, x.end + reach) for x in c.pii], n) & ~pii
+            by_distance[label] += float((final & near).sum()) * FRAME_S
+        by_distance["all"] += float(final.sum()) * FRAME_S
+        for h in c.harmless:  # where the phrase sits: right before a number (its cue), right after one, elsewhere
+            before = any(0 <= x.start - h.end <= 1.0 for x in c.pii)
+            after = any(0 <= h.start - x.end <= 1.0 for x in c.pii)
+            where = "before PII" if before else "after PII" if after else "elsewhere"
+            hm = _span_mask([h], n)
+            by_place[where] += float((final & hm).sum()) * FRAME_S
+            by_place[where + " (of)"] += float(hm.sum()) * FRAME_S
         for r, m in masks.items():
             own[r] += float(m.sum()) * FRAME_S
             others = np.zeros(n, dtype=bool)
@@ -209,6 +235,11 @@ def why(deid, calls: list[Call], trs: dict, pad_s: float, examples: int) -> list
     ]
     for r, v in own.most_common():
         lines.append(f"| {r} | {v:.1f} | {sole[r]:.1f} |")
+    lines += ["", "Harmless seconds muted within 0.5 s / 2 s of true PII speech / all: "
+              + " / ".join(f"{by_distance[k]:.1f}" for k in ("< 0.5 s", "< 2 s", "all"))]  # fmt: skip
+    lines += ["", "Harmless phrases right before a PII span (≤ 1 s: the cue phrase), right after one, elsewhere — "
+              "muted s of s: " + "; ".join(f"{k} {by_place[k]:.1f} of {by_place[k + ' (of)']:.1f}"
+                                         for k in ("before PII", "after PII", "elsewhere"))]  # fmt: skip
     for r, counter in words.items():
         lines += ["", f"### Words marked `{r}` inside harmless speech (seconds)", ""]
         lines.append(", ".join(f"{k} {v:.1f}" for k, v in counter.most_common(60)))
@@ -226,6 +257,9 @@ def main() -> None:
     p.add_argument("--methods", default="new@HEAD,new")
     p.add_argument("--why", default="", help="explain this method's muting (new only)")
     p.add_argument("--examples", type=int, default=25)
+    p.add_argument(
+        "--why-status", default="", help="explain only calls with this status under --why (ok, needs_review)"
+    )
     p.add_argument("--engine", default="faster-whisper")
     p.add_argument("--model", default="pkg:base")
     p.add_argument("--decode", default="today")
@@ -272,7 +306,11 @@ def main() -> None:
                     + (f"; review: {'; '.join(rb['review'])[:200]}" if rb["status"] != "ok" else "")
                 )
     if args.why:
-        lines += why(deid_module(args.why), calls, trs, pad_s, args.examples)
+        chosen = [c for c in calls if c.call_id in results.get(args.why, {})]
+        if args.why_status and args.why in results:
+            chosen = [c for c in chosen if results[args.why][c.call_id]["status"] == args.why_status]
+        lines += ["", f"Explained: {len(chosen)} calls" + (f" ({args.why_status})" if args.why_status else "")]
+        lines += why(deid_module(args.why), chosen, trs, pad_s, args.examples)
     text = "\n".join(lines) + "\n"
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")

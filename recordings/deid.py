@@ -102,17 +102,23 @@ class Layers:
 
 
 def run_layers(
-    segments: Sequence[SegmentText], *, speech: Sequence[tuple[float, float]] | None, duration_s: float
+    segments: Sequence[SegmentText],
+    *,
+    speech: Sequence[tuple[float, float]] | None,
+    duration_s: float,
+    pad_s: float = 0.0,
 ) -> Layers:
     """Run every layer over one transcript (see the module docstring); the planner below and
-    bench/redaction_why.py read the result."""
+    bench/redaction_why.py read the result. ``pad_s`` is the padding the plan will add to every
+    span: a window after a confidently recognised cue word starts that much later, so that once
+    padded it starts where the cue word ends and does not cut into it (``deid_cues._window_start``)."""
     texts = [_segment_text(s) for s in segments]
     tokens, untimed = _tokens(segments, texts)
     loop_s = _mark_loops(tokens)
     _distrust_near_loops(tokens)
     _number_runs(tokens)
     extents = _number_extents(tokens, speech or [])
-    windows = _cue_windows(tokens, duration_s) + _repeat_windows(tokens)
+    windows = _cue_windows(tokens, duration_s, pad_s) + _repeat_windows(tokens, pad_s)
     uncovered = _uncovered(tokens, speech or [])
     spans: dict[str, list[tuple[float, float]]] = {r: [] for r in REASONS}
     for t in tokens:
@@ -141,7 +147,7 @@ def plan_listening_copy(
     run, so uncovered speech cannot be ruled out and the plan needs review. ``text_check``
     finds personal data in the masked text (``complaints.pii.find_sensitive``): whatever it
     still finds mutes its whole segment."""
-    found = run_layers(segments, speech=speech, duration_s=duration_s)
+    found = run_layers(segments, speech=speech, duration_s=duration_s, pad_s=pad_s)
     texts, tokens, untimed, spans = found.texts, found.tokens, found.untimed, found.spans
     loop_s, uncovered = found.loop_s, found.uncovered
 

@@ -23,13 +23,21 @@ from .deid_words import (
 )
 
 
-def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, float]]:
+def _window_start(cue: Token, lead_s: float, end: float) -> float:
+    """Where a window after ``cue`` starts, such that padding it by ``lead_s`` lands on the cue's
+    end: a cue recognised with confidence is that word, heard whole (the padding exists for word
+    times that drift; the number after it has its own padded span when it is recognised). A
+    doubtful cue keeps the padding: it may be the number's first digit."""
+    return min(cue.end + lead_s, end) if cue.confident else cue.end
+
+
+def _cue_windows(tokens: list[Token], duration_s: float, lead_s: float = 0.0) -> list[tuple[float, float]]:
     """Layer 2: after a cue, mute until confident plain words resume (or the horizon). Once a
     muted number has been heard after the cue, the first confident plain word (not a near-miss)
     after it ends the window; before that, it takes CUE_RESUME_WORDS / CUE_RESUME_CHARS.
     After an e-mail cue (also "address" right after "email"), words that can be the address's
     spoken parts never end it; once one was heard, the first confident plain word after a pause
-    of EMAIL_PAUSE_S does (see EMAIL_PAUSE_S)."""
+    of EMAIL_PAUSE_S does (see EMAIL_PAUSE_S). ``lead_s``: see ``_window_start``."""
     windows = []
     for i, cue in enumerate(tokens):
         if not cue.cue or _SENTENCE_END.search(cue.text):
@@ -88,7 +96,7 @@ def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, fl
         # tokens are sorted by start: a word lies inside the window iff the next one starts in it
         word_inside = i + 1 < len(tokens) and tokens[i + 1].start < end
         if end > cue.end and (word_inside or end - cue.end >= UNCOVERED_MIN_S):
-            windows.append((cue.end, end))
+            windows.append((_window_start(cue, lead_s, end), end))
             for t in tokens[i + 1 :]:
                 if t.start >= end:
                     break
@@ -97,9 +105,10 @@ def _cue_windows(tokens: list[Token], duration_s: float) -> list[tuple[float, fl
     return windows
 
 
-def _repeat_windows(tokens: list[Token]) -> list[tuple[float, float]]:
+def _repeat_windows(tokens: list[Token], lead_s: float = 0.0) -> list[tuple[float, float]]:
     """Layer 2b: after a repeat or correction cue, the number muted just before is said again;
-    mute as long as that number lasted (confident words do not end this window)."""
+    mute as long as that number lasted (confident words do not end this window). ``lead_s``: see
+    ``_window_start``."""
     runs: list[tuple[float, float]] = []  # muted numbers so far, in time order
     for t in tokens:
         if "number" not in t.reasons:
@@ -120,5 +129,5 @@ def _repeat_windows(tokens: list[Token]) -> list[tuple[float, float]]:
             if t.start >= end:
                 break
             t.reasons.add("cue")  # the whole word, also the part past the window
-        windows.append((cue.end, end))
+        windows.append((_window_start(cue, lead_s, end), end))
     return windows

@@ -464,3 +464,27 @@ def test_chinese_email_cue_and_address_parts_keep_the_window():
     p = plan(s, language="zh")
     assert muted(p, word_times(s, "王")[0], word_times(s, "点康")[1])
     assert "点康" not in p.segments[0].redacted
+
+
+def test_a_cue_window_does_not_reach_back_into_a_confidently_recognised_cue_word():
+    # bench 2026-12-08-a: the window after a cue starts at the cue's end and was padded back into
+    # the cue word ("... card number", "I repeat,") even where the next word starts well after it
+    cue = seg(" card", " number")
+    s = seg((" bright", 0.3), (" fellow", 0.2), (" garden", 0.4), ".", " The", " fee", " was", start=1.8)
+    p = plan(cue, s)
+    number = word_times(cue, "number")
+    assert not touched(p, number[0], number[1] - 0.01)  # the cue word is heard whole
+    assert muted(p, number[1], word_times(s, "garden")[1])  # the window starts where it ends
+    first = seg(" card", " six", " two", " two", " two", ".", step=0.4)
+    again = seg(" I", " repeat,", start=3.0, step=0.4)
+    rp = plan(first, again, seg((" bright", 0.3), (" fellow", 0.2), start=4.6, step=0.4))
+    repeat = word_times(again, "repeat")
+    assert not touched(rp, repeat[0], repeat[1] - 0.01) and muted(rp, repeat[1], repeat[1] + 1.6)
+
+
+def test_after_a_doubtful_cue_word_the_window_keeps_its_padding():
+    # a cue recognised with low confidence may be the number's first digit: fail closed
+    cue = seg(" card", (" number", 0.3))
+    s = seg((" bright", 0.3), (" fellow", 0.2), (" garden", 0.4), ".", " The", " fee", start=1.8)
+    number = word_times(cue, "number")
+    assert muted(plan(cue, s), number[1] - PAD + 0.01, number[1])
