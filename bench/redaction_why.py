@@ -156,7 +156,10 @@ def why(deid, calls: list[Call], trs: dict, pad_s: float, examples: int) -> list
         if tr is None:
             continue
         duration = tr.duration_s or c.duration_s
-        found = deid.run_layers(tr.segments, speech=tr.speech, duration_s=duration, pad_s=pad_s)
+        try:
+            found = deid.run_layers(tr.segments, speech=tr.speech, duration_s=duration, pad_s=pad_s)
+        except TypeError:  # a planner from before run_layers took pad_s (28a38cb)
+            found = deid.run_layers(tr.segments, speech=tr.speech, duration_s=duration)
         n = int(np.ceil(max(duration, c.duration_s) / FRAME_S)) + 1
         harmless = _span_mask(c.harmless, n)
         masks = {
@@ -255,7 +258,7 @@ def main() -> None:
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--only", default="", help="comma-separated call ids")
     p.add_argument("--methods", default="new@HEAD,new")
-    p.add_argument("--why", default="", help="explain this method's muting (new only)")
+    p.add_argument("--why", default="", help="explain this method's muting (new, or new@REV from 88c0179 on)")
     p.add_argument("--examples", type=int, default=25)
     p.add_argument(
         "--why-status", default="", help="explain only calls with this status under --why (ok, needs_review)"
