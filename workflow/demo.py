@@ -283,9 +283,46 @@ class _Plan:
         )  # fmt: skip
 
 
+# Standard replies a demo bank would keep (admin-managed; issue 14): the draft form offers those
+# of the case's B or C code or an ancestor, so a fresh demo shows the feature on common cases.
+DEMO_REPLY_TEMPLATES = (
+    (
+        "B030202",
+        "信用卡年费减免答复",
+        "尊敬的客户：经核实，您的信用卡年费系按领用合约收取。鉴于您的用卡情况，我行同意为您减免本年度年费，"
+        "相关款项将于 3 个工作日内退回原卡。如有疑问，请致电我行客服热线。",
+    ),
+    (
+        "B030203",
+        "交易争议调查答复",
+        "尊敬的客户：我行已受理您对该笔交易的异议，并已向收单机构发起调单。调查期间该笔款项暂不计息，"
+        "我行将在调查结束后将结果书面告知您。",
+    ),
+    (
+        "B01",
+        "存款业务一般答复",
+        "尊敬的客户：感谢您对我行存款业务提出的意见。经核实，相关业务办理符合我行规定，"
+        "我行已就服务细节对网点员工进行提醒，并将持续改进服务。",
+    ),
+)
+
+
+def seed_reply_templates() -> int:
+    """The demo's reply templates, once (by code and title); returns how many were added."""
+    from .models import ReplyTemplate
+
+    codes = {c.code: c for c in ClassificationCode.objects.filter(code__in=[t[0] for t in DEMO_REPLY_TEMPLATES])}
+    added = 0
+    for code, title, body in DEMO_REPLY_TEMPLATES:
+        if code in codes:
+            added += ReplyTemplate.objects.get_or_create(code=codes[code], title=title, defaults={"body": body})[1]
+    return added
+
+
 def seed(stdout=None, options=None) -> int:
     """Give every untouched demo complaint a history; returns how many cases were moved."""
     started = time.monotonic()
+    seed_reply_templates()
     now = timezone.now()
     has_history = CaseTransition.objects.filter(complaint_id=OuterRef("pk")).exclude(action="register")
     todo = Complaint.objects.filter(status=S.REGISTERED).filter(~Exists(has_history)).order_by("id")
