@@ -61,9 +61,9 @@ class ComplaintCreateSerializer(JsonTypesMixin, serializers.Serializer):
 class ComplaintFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     status = serializers.CharField(required=False, allow_blank=True, max_length=30, default="")
-    code_a = serializers.RegexField(r"^[Aa]\d{0,4}$", required=False, allow_blank=True, default="")
-    code_b = serializers.RegexField(r"^[Bb]\d{0,6}$", required=False, allow_blank=True, default="")
-    code_c = serializers.RegexField(r"^[Cc]\d{0,4}$", required=False, allow_blank=True, default="")
+    code_a = serializers.RegexField(r"^(?:[Aa]\d{0,4})?$", required=False, allow_blank=True, default="")
+    code_b = serializers.RegexField(r"^(?:[Bb]\d{0,6})?$", required=False, allow_blank=True, default="")
+    code_c = serializers.RegexField(r"^(?:[Cc]\d{0,4})?$", required=False, allow_blank=True, default="")
     org = serializers.CharField(
         required=False, allow_blank=True, max_length=20, default="", help_text="Org code; its subtree"
     )
@@ -75,6 +75,10 @@ class ComplaintFilterSerializer(serializers.Serializer):
         required=False, allow_blank=True, default="", help_text="next_cursor of the previous page (opaque)"
     )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=25)
+
+
+class ComplaintSearchSerializer(JsonTypesMixin, ComplaintFilterSerializer):
+    """The list's filters as a JSON body (POST complaints/search/): each value of its JSON type."""
 
 
 class CodeOutSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""REST API v1 for complaints: create (idempotent), list (cursor), detail, taxonomy."""
+"""REST API v1 for complaints: create (idempotent), list (cursor), search (POST), detail, taxonomy."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from accounts.models import Organisation
 from voc.api_parsers import SafeJSONParser
 
 from .. import list_selectors, selectors
+from ..pii import find_sensitive
 from ..services import CustomerInput, IntakeKeyReused, complaint_register
 from ..services.intake import may_register
 from ..taxonomy_selectors import code_search
@@ -59,18 +60,35 @@ def _fingerprint(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
 
 
+def _refuse_number_in_url(q: str) -> None:
+    """A full phone or ID number (or any number the text mask would hide) must not travel in a URL:
+    browser history, proxies and access logs keep it. The search takes it in a body instead."""
+    if q and (selectors.full_number(q) or find_sensitive(q)):
+        raise exceptions.ValidationError(
+            {"q": [_("手机号、证件号或卡号不能放在网址中：请用 POST /api/v1/complaints/search/ 查询")]}
+        )
+
+
 class ComplaintListCreate(APIView):
     # JSON only: a complaint has a nested customer, which a form encoding cannot carry.
     parser_classes = [SafeJSONParser]
+    # GET reads the filters from the query string; ComplaintSearch (POST) from a JSON body.
+    filters_in_url = True
+    filter_serializer = s.ComplaintFilterSerializer
 
     @extend_schema(
         operation_id="complaints_list",
         parameters=[s.ComplaintFilterSerializer],
         responses={200: s.ComplaintListOutSerializer, 400: s.ErrorSerializer},
-        description="Complaints visible to the caller, newest first; pass next_cursor back as cursor.",
+        description="Complaints visible to the caller, newest first; pass next_cursor back as cursor. "
+        "A full phone, ID or card number in q is refused (400 on q): search for one with "
+        "POST /api/v1/complaints/search/, so that it never sits in a URL.",
     )
     def get(self, request: Request) -> Response:
-        params = s.ComplaintFilterSerializer(data=request.query_params)
+        query = request.query_params if self.filters_in_url else request.data
+        if self.filters_in_url:
+            _refuse_number_in_url(query.get("q", ""))
+        params = self.filter_serializer(data=query)
         params.is_valid(raise_exception=True)
         d = params.validated_data
         org = None
@@ -168,6 +186,25 @@ class ComplaintListCreate(APIView):
         if case.intake_replayed:
             out["Idempotent-Replayed"] = "true"
         return out
+
+
+class ComplaintSearch(ComplaintListCreate):
+    """The list's search and filters in a JSON body, so a full phone or ID number finds its
+    customer (by keyed hash) without sitting in a URL. Same answer as the GET."""
+
+    http_method_names = ["post", "options"]
+    filters_in_url = False
+    filter_serializer = s.ComplaintSearchSerializer
+
+    @extend_schema(
+        operation_id="complaints_search",
+        request=s.ComplaintSearchSerializer,
+        responses={200: s.ComplaintListOutSerializer, 400: s.ErrorSerializer},
+        description="The complaint list (GET /api/v1/complaints/) with its filters in a JSON body: use it "
+        "to find a customer's cases by a full phone or ID number. Pass next_cursor back as cursor.",
+    )
+    def post(self, request: Request) -> Response:
+        return self.get(request)
 
 
 class ComplaintDetail(APIView):

@@ -114,6 +114,8 @@ def url_of(route: Route, obj=None) -> str:
 def request_route(client, route: Route, world, obj=None):
     """Ask for ``route`` (about ``obj``) the way the registry says, with the world's data."""
     data = route.data(world) if route.data else {}
+    if route.method == "POST" and route.json:
+        return client.post(url_of(route, obj), data, content_type="application/json")
     if route.method == "POST":
         return client.post(url_of(route, obj), data)
     return client.get(url_of(route, obj), data)

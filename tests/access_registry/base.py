@@ -126,6 +126,7 @@ class Route:
     head_office: bool = False  # only users at head office may use it (whatever their role)
     filter_outside_scope_404: bool = False  # ``data`` names an org; one outside the scope is a 404
     same_for_all: bool = False  # no per-user data: one head-office and two branch users suffice
+    json: bool = False  # ``data`` is sent as a JSON body (an API that parses JSON only), else as a form
 
     @property
     def id(self) -> str:

@@ -111,10 +111,35 @@ def test_number_lookups_refuse_get_and_the_intake_page_posts_them(client, agent)
     assert "hx-get" not in html
 
 
-def test_api_search_with_a_full_number_finds_the_customer(client, register, org_tree, make_user):
-    """API clients get the same server-side conversion (the number is still in their URL: see README)."""
-    case = register()
+def test_api_search_with_a_full_number_finds_the_customer_from_a_post_body(client, register, org_tree, make_user):
+    """API clients search by number with POST /api/v1/complaints/search/ (a JSON body): the
+    customer is found by keyed hash and the number is in no URL."""
+    case = register(customer=CustomerInput(name="张伟", title="mr", mobile=MOBILE, id_number=ID_NUMBER))
     register(customer=CustomerInput(name="李娜", title="ms", mobile="13900001111"))
     client.force_login(make_user(roles.HO_OFFICER, org_tree.ho))
-    data = client.get(reverse("complaints_api:complaint_list"), {"q": "+86 138-1234-5678"}).json()
-    assert [row["reference"] for row in data["results"]] == [case.reference]
+    url = reverse("complaints_api:complaint_search")
+    assert not LONG_DIGITS.search(url)
+    as_json = client.post(url, {"q": "+86 138-1234-5678"}, content_type="application/json")
+    assert as_json.status_code == 200, as_json.content
+    assert [row["reference"] for row in as_json.json()["results"]] == [case.reference]
+    by_id = client.post(url, {"q": ID_NUMBER, "limit": 5}, content_type="application/json")
+    assert [row["reference"] for row in by_id.json()["results"]] == [case.reference]
+    assert client.get(url, {"q": "年费"}).status_code == 405
+
+
+@pytest.mark.parametrize("q", ["+86 138-1234-5678", ID_NUMBER, "6222 0212 3456 7894", "年费 13812345678"])
+def test_api_list_refuses_a_full_number_in_its_url(client, register, org_tree, make_user, q):
+    register()
+    client.force_login(make_user(roles.HO_OFFICER, org_tree.ho))
+    response = client.get(reverse("complaints_api:complaint_list"), {"q": q})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert list(error["fields"]) == ["q"] and "POST /api/v1/complaints/search/" in error["fields"]["q"][0]
+
+
+def test_api_list_still_searches_words_and_references_in_its_url(client, register, org_tree, make_user):
+    case = register()
+    client.force_login(make_user(roles.HO_OFFICER, org_tree.ho))
+    for q in (case.reference, case.summary[:2]):
+        response = client.get(reverse("complaints_api:complaint_list"), {"q": q})
+        assert response.status_code == 200 and case.reference in response.content.decode(), q
