@@ -39,10 +39,19 @@ def use_django_logging(**kwargs) -> None:
 @signals.worker_init.connect
 @signals.beat_init.connect
 def refuse_unsafe_keys(**kwargs) -> None:
-    """Celery runs no system checks: refuse to start without real keys for personal data."""
+    """Celery runs no system checks: refuse to start without real keys for personal data.
+
+    Celery's signal dispatch catches an ``Exception`` from a receiver, logs it and goes on (the
+    worker would start with the development keys), so the refusal is a ``SystemExit``, which
+    it lets through: the worker or beat process stops with the check's message."""
+    from django.core.exceptions import ImproperlyConfigured
+
     from complaints.checks import refuse_unsafe_keys as check
 
-    check()
+    try:
+        check()
+    except ImproperlyConfigured as exc:
+        raise SystemExit(f"ImproperlyConfigured: {exc}") from exc
 
 
 @app.task(name="voc.celery.heartbeat")

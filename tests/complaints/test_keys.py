@@ -184,3 +184,50 @@ def test_servers_without_system_checks_refuse_to_start_on_a_key_error(settings):
         refuse_unsafe_keys()
     _ids(settings, PII_ENCRYPTION_OLD_KEYS=[crypto.DEV_PII_ENCRYPTION_KEY])
     refuse_unsafe_keys()  # a warning does not stop a rotation away from a development key
+
+
+def test_celery_worker_and_beat_refuse_to_start_on_a_key_error(settings):
+    """Celery's signal dispatch logs an Exception from a receiver and goes on, so the worker would
+    start with the development keys: the refusal must get through it (a SystemExit). Sent through a
+    Celery signal of its own: the real worker_init would also install Django's worker fixup here."""
+    from celery import signals
+    from celery.utils.dispatch import Signal
+
+    from voc.celery import refuse_unsafe_keys as on_start
+
+    for signal in (signals.worker_init, signals.beat_init):
+        assert on_start in signal._live_receivers(None)
+    probe = Signal(name="probe")
+    probe.connect(on_start, weak=False)
+    _ids(settings, PII_HASH_KEY=crypto.DEV_PII_HASH_KEY)
+    with pytest.raises(SystemExit, match="complaints.E102"):
+        probe.send(sender=None)
+    _ids(settings)  # real keys: nothing refused
+    assert probe.send(sender=None) == [(on_start, None)]
+
+
+@pytest.mark.slow
+def test_a_celery_worker_process_with_the_development_key_stops(tmp_path):
+    """The real worker command, production settings, the built-in hash key: it exits at once
+    (before the change it logged the error and went on serving tasks until killed)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VOC_PII", "DATABASE_URL", "CELERY_"))}
+    env |= {
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": "s" * 50,
+        "VOC_PII_HASH_KEY": crypto.DEV_PII_HASH_KEY,
+        "VOC_PII_ENCRYPTION_KEY": GOOD["PII_ENCRYPTION_KEY"],
+        "CELERY_BROKER_URL": "memory://",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "voc", "worker", "--pool=solo", "--concurrency=1"]
+    try:
+        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"the worker kept running with the development key: {(exc.stderr or b'')[-2000:]!r}")
+    assert done.returncode != 0
+    assert "complaints.E102" in done.stderr and "VOC_PII_HASH_KEY is the built-in development value" in done.stderr
