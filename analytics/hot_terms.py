@@ -10,9 +10,14 @@ of terms (a call counts once per term, however often it says it):
 - **English**: lower-case words of three or more letters minus stop words, and pairs of such
   words that stand next to each other.
 - **Masked PII never becomes a term**: the labels redaction writes (``[卡号已隐去]``,
-  ``[card number removed]``, anything in square brackets), runs of ``*`` and every digit are
-  cut out before the text is split, and a run is broken where they were (a mask between two
-  words does not join them into a term).
+  ``[card number removed]``, anything in square brackets), runs of ``*``, every digit and every
+  run of two or more Chinese numerals (幺三八 read out) are cut out before the text is split,
+  and a run is broken where they were (a mask between two words does not join them into a
+  term); English number words are never terms. No term holds a number.
+- **Phrases** (``merge_candidates``): rising n-grams that overlap (手机银 / 机银行 / 行闪退) are
+  chained into the phrase they come from (手机银行闪退); the caller recounts the phrase's own
+  calls per week (``with_phrases``) and judges it with the terms, and a rising phrase hides the
+  pieces most of whose calls it explains (``MERGE_SHARE``).
 
 Judging (``judge``): one series per term, counted per ISO week (calls that contain it), with the
 rising-issue alerts' model and decision (``analytics.alerts``: expected count from 26 prior
@@ -27,7 +32,7 @@ be said in at least ``min_count`` calls of the current week.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -37,9 +42,12 @@ from . import alerts
 MIN_SUPPORT = 5  # calls over the whole window for a term to be judged at all
 MIN_COUNT = 5  # calls of the current week for a term to be rising
 MIN_RATIO = 1.5
+MERGE_SHARE = 0.5  # a piece is shown inside its phrase when the phrase is in at least this share of its calls
 
 # Masks and numbers: cut out (and break the run) before splitting into terms.
-_MASKS = re.compile(r"\[[^\]]*\]|【[^】]*】|［[^］]*］|[*＊]+|[0-9０-９]+|<[^>]*>")
+_MASKS = re.compile(
+    r"\[[^\]]*\]|【[^】]*】|［[^］]*］|[*＊]+|[0-9０-９]+|[零〇一二三四五六七八九十百千万幺两]{2,}|<[^>]*>"
+)
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
@@ -58,7 +66,8 @@ _EN_STOP_WORDS = """the and for are but not you your yours all any can had her w
     doing off once here hers herself himself itself myself ours ourselves themselves yourself yourselves why
     because until against through during under further those these were am is be do if or as at by of on to
     up in it me my we an a no so i hello hi yes okay ok please thank thanks sir madam calling call want
-    like know think going yeah well right sure im ive dont cant wont isnt didnt"""
+    like know think going yeah well right sure im ive dont cant wont isnt didnt
+    zero three four five six seven eight nine ten eleven twelve hundred thousand million double triple"""
 _EN_STOP = set(_EN_STOP_WORDS.split())
 
 
@@ -233,11 +242,70 @@ def judge(
 
 
 def _drop_contained(rows: Sequence[HotTerm]) -> list[HotTerm]:
-    """A rising bigram inside a rising trigram said in as many calls this week is the same
-    phrase: only the longer one is shown."""
+    """A rising term inside a longer rising one (a bigram in its trigram, a piece in its phrase)
+    that is said in at least ``MERGE_SHARE`` of the piece's calls this week is the same topic:
+    only the longer one is shown."""
     out = []
     for r in rows:
-        if any(o is not r and r.term in o.term and o.week_count >= r.week_count for o in rows):
+        if any(
+            o is not r and len(o.term) > len(r.term) and r.term in o.term and o.week_count >= MERGE_SHARE * r.week_count
+            for o in rows
+        ):
             continue
         out.append(r)
+    return out
+
+
+def _is_han(term: str) -> bool:
+    return bool(term) and _HAN_RUN.fullmatch(term) is not None
+
+
+def _overlap(a: str, b: str) -> int:
+    """The most characters (at least one, fewer than the shorter has) that end ``a`` and start
+    ``b``; 0 when none do. A join that nobody says is weeded out by the phrase's recount."""
+    for k in range(min(len(a), len(b)) - 1, 0, -1):
+        if a[-k:] == b[:k]:
+            return k
+    return 0
+
+
+def merge_candidates(found: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Phrases made by chaining overlapping Chinese terms (手机银 + 机银行 + 行闪退 + 闪退 ->
+    手机银行闪退), each with the terms it is made of; only phrases longer than any of their pieces.
+    Whether the phrase is really said is for its recounted calls to tell."""
+    pieces = sorted({t for t in found if _is_han(t)}, key=lambda t: (-len(t), t))
+    # drop terms contained in a longer one: they join nothing the longer one does not
+    cores = [t for t in pieces if not any(len(o) > len(t) and t in o for o in pieces)]
+    chains: list[str] = []
+    left = set(cores)
+    while left:
+        phrase = min(left)
+        left.discard(phrase)
+        grown = True
+        while grown:
+            grown = False
+            for t in sorted(left):
+                if k := _overlap(phrase, t):
+                    phrase = phrase + t[k:]
+                elif k := _overlap(t, phrase):
+                    phrase = t + phrase[k:]
+                else:
+                    continue
+                left.discard(t)
+                grown = True
+        chains.append(phrase)
+    out: dict[str, tuple[str, ...]] = {}
+    for phrase in chains:
+        members = tuple(t for t in pieces if t in phrase)
+        if len(phrase) > max(len(t) for t in members):
+            out[phrase] = members
+    return out
+
+
+def with_phrases(weeks: Mapping[date, WeekCounts], counts: Mapping[str, Mapping[date, int]]) -> dict[date, WeekCounts]:
+    """The weeks with each phrase's recounted calls per week added as a term of its own."""
+    out: dict[date, WeekCounts] = {}
+    for monday, wk in weeks.items():
+        extra = {p: c[monday] for p, c in counts.items() if c.get(monday)}
+        out[monday] = WeekCounts(monday, wk.calls, ChainMap(extra, wk.terms) if extra else wk.terms)
     return out

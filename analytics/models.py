@@ -191,3 +191,40 @@ class RollupPending(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} queued {self.queued_at:%Y-%m-%d %H:%M:%S}"
+
+
+class HotTermCount(models.Model):
+    """Hot topics across calls (issue 16): in how many calls of one ISO week, one org and one
+    business code a term of the redacted transcripts was said (``analytics.hot_terms.terms``:
+    masks and numbers never become terms). Kept in step by ``analytics.hot_counts`` when a
+    transcript is stored or a call moves; ``manage.py hot_terms_rebuild`` recounts from the text."""
+
+    week = models.DateField()  # Monday of the ISO week of the call (local date)
+    org_id = models.BigIntegerField()  # the call's org: its case's responsible org, else the uploader's
+    code_id = models.BigIntegerField(default=0)  # the linked case's B code (ClassificationCode pk); 0 = none
+    term = models.CharField(max_length=80)
+    calls = models.IntegerField()  # signed: a call taken out is a -1 upsert (a CHECK would refuse it)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["week", "org_id", "code_id", "term"], name="hot_term_count_key")]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.org_id}/{self.code_id} {self.term}: {self.calls}"
+
+
+class HotTermCall(models.Model):
+    """Which (week, org, code) bucket each transcribed call was counted in, and from which stored
+    transcript (its first segment's id), so a moved, re-transcribed or deleted call is taken out of
+    the bucket it was counted in. The number of rows per bucket is the week's call count."""
+
+    recording_id = models.BigIntegerField(primary_key=True)  # no FK: a deleted call still leaves its bucket
+    week = models.DateField()
+    org_id = models.BigIntegerField()
+    code_id = models.BigIntegerField(default=0)
+    transcript_key = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["week", "org_id", "code_id"], name="hot_term_call_bucket")]
+
+    def __str__(self) -> str:
+        return f"{self.recording_id} -> {self.week} {self.org_id}/{self.code_id}"

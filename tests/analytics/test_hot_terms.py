@@ -97,3 +97,53 @@ def test_more_calls_overall_is_not_a_rise():
     extra += [(CURRENT, hot_terms.call_terms(["理财产品收益太低"])) for _ in range(30)]
     result = hot_terms.judge(hot_terms.count_weeks(calls + extra), CURRENT)
     assert not {"年费", "卡年费", "信用卡"} & {r.term for r in result.rows}
+
+
+def test_overlapping_pieces_chain_into_their_phrase():
+    merged = hot_terms.merge_candidates(["手机银", "机银行", "行闪退", "闪退", "积分", "年费", "ATM"])
+    assert list(merged) == ["手机银行闪退"]
+    assert set(merged["手机银行闪退"]) == {"手机银", "机银行", "行闪退", "闪退"}
+    # a gap in the chain (银行闪 not rising) still joins on the shared character
+    assert list(hot_terms.merge_candidates(["手机银", "机银行", "行闪退"])) == ["手机银行闪退"]
+    assert hot_terms.merge_candidates(["信用卡", "用卡年", "卡年费"]) == {"信用卡年费": ("信用卡", "卡年费", "用卡年")}
+
+
+def _with_recount(calls: list[tuple[date, set[str]]], phrase: str, said) -> hot_terms.HotResult:
+    weeks = hot_terms.count_weeks(calls)
+    first = hot_terms.judge(weeks, CURRENT)
+    phrases = hot_terms.merge_candidates([r.term for r in first.rows])
+    assert phrase in phrases, [r.term for r in first.rows]
+    counts = {p: {} for p in phrases}
+    for day, found in calls:
+        if said(found):
+            monday = hot_terms.week_of(day)
+            counts[phrase][monday] = counts[phrase].get(monday, 0) + 1
+    return hot_terms.judge(hot_terms.with_phrases(weeks, counts), CURRENT)
+
+
+def test_a_planted_phrase_shows_once_with_its_recounted_calls():
+    calls = _calls(seed=4, planted_now=12)
+    result = _with_recount(calls, "手机银行闪退", lambda found: "行闪退" in found and "手机银" in found)
+    shown = [r.term for r in result.rows]
+    assert "手机银行闪退" in shown and not any(t != "手机银行闪退" and t in "手机银行闪退" for t in shown), shown
+    row = next(r for r in result.rows if r.term == "手机银行闪退")
+    assert row.week_count == 12
+
+
+def test_pieces_said_apart_are_not_shown_as_a_phrase():
+    """Two rising pieces that chain, but the recount finds the joined phrase in few calls: the
+    pieces stay, the phrase is not invented."""
+    rng = random.Random(5)
+    calls = []
+    for w in range(26, -1, -1):
+        monday = CURRENT - timedelta(weeks=w)
+        for i in range(60):
+            parts = rng.sample(BACKGROUND, 2)
+            if w == 0 and i < 12:
+                parts.append("手机银行")  # 手机银 / 机银行 rising
+            if w == 0 and 20 <= i < 32:
+                parts.append("银行闪退")  # 银行闪 / 行闪退 rising, in other calls
+            calls.append((monday + timedelta(days=i % 7), hot_terms.call_terms(parts)))
+    result = _with_recount(calls, "手机银行闪退", lambda found: False)
+    shown = [r.term for r in result.rows]
+    assert "手机银行闪退" not in shown and "行闪退" in shown and "手机银" in shown, shown
