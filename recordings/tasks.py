@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from . import services
+from .services.transcription import TRANSCRIBE_TASK
 
 # A hung worker (not a dead one: the lease and sweeper cover that) is stopped by Celery;
 # generous, as transcription runs at a fraction of real time.
@@ -13,7 +14,7 @@ _HARD_LIMIT_S = int(300 + 2 * settings.RECORDING_MAX_DURATION_S)
 
 
 @shared_task(
-    name="recordings.tasks.recording_transcribe_task",
+    name=TRANSCRIBE_TASK,
     acks_late=True,
     ignore_result=True,
     time_limit=_HARD_LIMIT_S,

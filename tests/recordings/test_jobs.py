@@ -339,3 +339,39 @@ def test_a_job_whose_send_failed_is_sent_by_the_next_sweep(
     assert CallRecording.objects.get(pk=rec.pk).enqueued_at is not None
     with django_capture_on_commit_callbacks(execute=True):
         assert recordings_sweep()["resent"] == 0  # sent: not again until the stale-message rule
+
+
+def test_the_service_sends_the_task_the_worker_runs_by_its_name():
+    """The transcription service finds its Celery task by name (it does not import recordings.tasks,
+    which calls it: no import cycle); the name is the registered task's, routed to its queue."""
+    from celery import current_app
+
+    from recordings.services.transcription import TRANSCRIBE_TASK
+    from recordings.tasks import recording_transcribe_task
+
+    assert current_app.tasks[TRANSCRIBE_TASK] is recording_transcribe_task
+    assert current_app.amqp.router.route({}, TRANSCRIBE_TASK)["queue"].name == "transcription"
+
+
+def test_a_process_that_never_imported_the_tasks_knows_them_once_django_is_set_up():
+    """The web process imports no recordings.tasks itself: the app registers its tasks when ready,
+    so the service's send by name finds the task (and honours task_always_eager) everywhere."""
+    import os
+    import sys
+
+    code = (
+        "import sys, django; django.setup()\n"
+        "from celery import current_app\n"
+        "from recordings.services.transcription import TRANSCRIBE_TASK\n"
+        "print(TRANSCRIBE_TASK in current_app.tasks, 'recordings.tasks' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "voc.settings"},
+    )
+    assert out.stdout.split() == ["True", "True"]
