@@ -3,6 +3,7 @@ has a sub-branch, SH has none, so a scoping bug shows up as a wrong count."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from hypothesis import settings as hypothesis_settings
+from kombu import pools as kombu_pools
 
 from accounts import roles
 from accounts.models import Organisation, User
@@ -22,16 +24,41 @@ hypothesis_settings.register_profile("voc", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("voc")
 
 
+@contextlib.contextmanager
+def use_broker(url: str, transport_options: dict | None = None):
+    """The one way a test switches the Celery broker: for the block, the app sends to ``url``
+    (with ``transport_options``; None keeps the current ones), then to the broker it had before.
+
+    Each switch resets the connection pools, in and out (what Celery's own after-fork clean-up
+    does): they keep the URL they were made with. ``app.pool`` is kombu's process-wide pool for the
+    URL, so ``kombu.pools.reset()`` closes it AND forgets it and the next send makes a new one;
+    closing it alone left a closed pool that every later send in the process acquired from
+    ("Acquire on closed pool", a3fe34d)."""
+    from voc.celery import app
+
+    before = app.conf.broker_url, app.conf.broker_transport_options
+    _switch_broker(app, url, before[1] if transport_options is None else transport_options)
+    try:
+        yield
+    finally:
+        _switch_broker(app, *before)
+
+
+def _switch_broker(app, url: str, transport_options: dict) -> None:
+    kombu_pools.reset()
+    app.conf.broker_url, app.conf.broker_transport_options = url, transport_options
+    app._pool = None
+    amqp = app.__dict__.get("amqp")  # a cached property: built on the first send
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _in_memory_broker():
     """Tasks queued by code under test go to an in-memory broker, not to the
     developer's var/broker folder (where a later worker would run them)."""
-    from voc.celery import app
-
-    before = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url, app.conf.broker_transport_options = "memory://", {}
-    yield
-    app.conf.broker_url, app.conf.broker_transport_options = before
+    with use_broker("memory://", {}):
+        yield
 
 
 @pytest.fixture(autouse=True)

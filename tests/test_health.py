@@ -12,10 +12,9 @@ import time
 
 import pytest
 import time_machine
-from kombu import pools as kombu_pools
 
+from tests.conftest import use_broker
 from voc import health
-from voc.celery import app
 
 
 @pytest.fixture(autouse=True)
@@ -44,12 +43,8 @@ def test_health_answers_anonymous_callers_with_json_and_503_without_workers(clie
 
 @pytest.mark.django_db
 def test_health_reports_an_unreachable_broker(client, settings):
-    before = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
+    with use_broker("redis://127.0.0.1:1/0"):  # nothing listens on port 1
         response = client.get("/healthz")
-    finally:
-        app.conf.broker_url = before
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert checks["database"] == {"status": "ok"}
@@ -80,13 +75,9 @@ def test_health_is_degraded_while_workers_reconnect_after_the_broker_returns(cli
     then a clear 503. (The flapping 503s of the fault bench came from this window.)"""
     settings.HEALTH_WORKER_GRACE_S = 60
     settings.HEALTH_WORKER_CACHE_S = 0
-    before = app.conf.broker_url
     with time_machine.travel(T0, tick=False) as clock:
-        app.conf.broker_url = "redis://127.0.0.1:1/0"  # the broker is down
-        try:
+        with use_broker("redis://127.0.0.1:1/0"):  # the broker is down
             down = client.get("/healthz")
-        finally:
-            app.conf.broker_url = before
         assert down.status_code == 503
         assert down.json()["checks"]["broker"]["status"] == "fail"
 
@@ -185,23 +176,9 @@ def own_redis(tmp_path):
         pytest.skip("needs redis-server")
     redis = OwnRedis(tmp_path)
     redis.start()
-    before = app.conf.broker_url
-    _use_broker(redis.url)
-    yield redis
-    _use_broker(before)
+    with use_broker(redis.url):
+        yield redis
     redis.stop()
-
-
-def _use_broker(url: str) -> None:
-    """Point the app at another broker, with fresh connection pools (what Celery's own
-    after-fork clean-up does): the pools keep the URL they were made with. ``app.pool`` is kombu's
-    process-wide pool for the URL: ``kombu.pools.reset()`` closes it AND forgets it, so the next send
-    makes a new one (closing it alone left a closed pool that every later send in the process
-    acquired from: "Acquire on closed pool")."""
-    kombu_pools.reset()
-    app.conf.broker_url = url
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.mark.django_db

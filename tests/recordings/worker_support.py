@@ -14,7 +14,8 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.db import connection
-from kombu import pools as kombu_pools
+
+from tests.conftest import use_broker
 
 from . import audio_factory as af
 from .conftest import MODEL_CACHE
@@ -60,30 +61,11 @@ def broker_options(var_dir: Path) -> dict:
     return {**{k: str(v) for k, v in folders.items()}, "store_processed": False}
 
 
-def _reset_pools(app) -> None:
-    # Producer and connection pools are cached per app; drop them so the next send
-    # opens a connection to the broker now configured (the session fixture uses memory://).
-    # app.pool is kombu's process-wide pool for the URL: reset() closes and forgets it (closing it
-    # alone would leave a closed pool behind for every later send in this process).
-    kombu_pools.reset()
-    app._pool = None
-    with contextlib.suppress(AttributeError, KeyError):
-        app.__dict__["amqp"]._producer_pool = None
-
-
 @contextlib.contextmanager
 def filesystem_broker(var_dir: Path):
     """Tasks sent by the test process go to the filesystem broker under ``var_dir``."""
-    from voc.celery import app
-
-    before = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url, app.conf.broker_transport_options = "filesystem://", broker_options(var_dir)
-    _reset_pools(app)
-    try:
+    with use_broker("filesystem://", broker_options(var_dir)):
         yield
-    finally:
-        app.conf.broker_url, app.conf.broker_transport_options = before
-        _reset_pools(app)
 
 
 def database_url_for_workers() -> str:
