@@ -8,11 +8,12 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("问题分析")
 
     def ready(self) -> None:
-        from complaints.signals import complaints_changed
+        from complaints.signals import cases_purged, complaints_changed
 
-        from .hooks import on_complaints_changed
+        from .hooks import on_cases_purged, on_complaints_changed
 
         complaints_changed.connect(on_complaints_changed, dispatch_uid="analytics.rollup_outbox")
+        cases_purged.connect(on_cases_purged, dispatch_uid="analytics.rollup_purged")
         self._connect_hot_terms()
 
     def _connect_hot_terms(self) -> None:

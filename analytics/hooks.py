@@ -66,3 +66,17 @@ def request_flush() -> None:
     except Exception:
         cache.delete(FLUSH_KEY)
         log.exception("could not queue the analytics rollup flush (the minute job will pick it up)")
+
+
+def on_cases_purged(sender, days, **kwargs) -> None:
+    """Receiver of ``complaints.signals.cases_purged`` (connected in AnalyticsConfig.ready): the
+    retention job deleted cases with the rows the rollups remembered them by, so the days they were
+    received on are rebuilt. A day that fails is logged and left: the nightly job and
+    ``manage.py rollup_rebuild`` repair it, and the purge itself is done."""
+    from .services import rollup_rebuild
+
+    for day in sorted(days):
+        try:
+            rollup_rebuild(start=day, end=day)
+        except Exception:
+            log.exception("retention: could not rebuild the rollup for %s", day)

@@ -22,6 +22,18 @@ def send_changed(complaint_ids: Iterable[int]) -> None:
         complaints_changed.send(sender="complaints", complaint_ids=ids)
 
 
+#: Sent by the retention job after it purged cases (outside its batch transactions), with ``days``:
+#: the local days the purged cases were received on. Purging deletes the rows the rollups remember
+#: the cases by, so analytics rebuilds those days (``analytics.hooks.on_cases_purged``).
+cases_purged = Signal()
+
+
+def send_purged(days: Iterable) -> None:
+    days = sorted(set(days))
+    if days:
+        cases_purged.send(sender="complaints", days=days)
+
+
 #: Sent *inside* intake's transaction right after a new case is saved, with ``complaint``,
 #: ``actor``, ``involved_staff`` (users intake picked to recuse) and ``late_reason``. The workflow
 #: receives it and starts the case's regulatory clock and timeline (``workflow.hooks``), so a case

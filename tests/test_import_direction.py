@@ -14,13 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("accounts", "complaints", "workflow", "recordings", "voc")
-# (module, imported module): allowed for now, with the reason
-ALLOWED = {
-    # purging a case deletes the rows the rollup remembers it by (RollupMember cascades), so the
-    # purge rebuilds the affected rollup days itself; to be replaced by the complaints_changed
-    # signal once the rollup keeps a purged case's old bucket.
-    ("complaints.services.retention", "analytics.services"),
-}
+# (module, imported module): allowed, with the reason - none (the retention job's purge tells
+# analytics through complaints.signals.cases_purged).
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def _imports(path: Path) -> set[str]:

@@ -24,7 +24,6 @@ from, to and the action; only its free-text reason is cleared, by this job alone
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -45,9 +44,8 @@ from voc.extensions import ExtensionPoint
 from .. import pii
 from .. import retention as rules
 from ..models import Complaint, Customer, IntakeKey, RegulatorInquiry
+from ..signals import send_purged
 from ..states import FINAL_STATES, CaseState
-
-log = logging.getLogger(__name__)
 
 # What replaces a required free-text field (stored data, the same in every language).
 REMOVED = "［已匿名化］"
@@ -168,7 +166,7 @@ def retention_run(
             **report.as_detail(),
         )
     if apply and purged_days:
-        _rebuild_rollup_days(purged_days)
+        send_purged(purged_days)  # analytics rebuilds the rollup days the purged cases were counted in
     return report
 
 
@@ -356,16 +354,6 @@ def _purge(ids: set[int]) -> set[date]:
 def _remove_customers_without_case(customer_ids: set[int]) -> None:
     """Customers of the cases just anonymised or purged that no case refers to any more (cards go with them)."""
     Customer.objects.filter(pk__in=customer_ids, complaints__isnull=True).delete()
-
-
-def _rebuild_rollup_days(days: set[date]) -> None:
-    from analytics.services import rollup_rebuild
-
-    for day in sorted(days):
-        try:
-            rollup_rebuild(start=day, end=day)
-        except Exception:  # the nightly job and manage.py rollup_rebuild repair it
-            log.exception("retention: could not rebuild the rollup for %s", day)
 
 
 # --- regulator inquiries ------------------------------------------------------------------
