@@ -20,14 +20,10 @@ class CallRecordingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RecordingFlag)
-class RecordingFlagAdmin(admin.ModelAdmin):
+class RecordingFlagAdmin(ReadOnlyAdmin):
+    """Flags are raised and cleared through the services (recording_flag, recording_unflag)."""
+
     list_display = ("recording", "flagged_by", "flagged_at", "is_active")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ListeningEvent)

@@ -46,3 +46,20 @@ def test_read_only_records_have_the_shared_read_only_admin(model, django_user_mo
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
+
+
+@pytest.mark.django_db
+def test_no_admin_copies_the_read_only_admin(django_user_model):
+    """An admin that refuses a superuser both adding and changing is the shared ReadOnlyAdmin, not a
+    hand-made copy of it (issue 13: five copies; the recordings' flag admin was the last, and it
+    still let a superuser delete a flag the services keep)."""
+    request = RequestFactory().get("/admin/")
+    request.user = django_user_model(username="root", is_superuser=True, is_staff=True, is_active=True)
+    copies = [
+        f"{model._meta.label}: {type(model_admin).__name__}"
+        for model, model_admin in admin.site._registry.items()
+        if not model_admin.has_add_permission(request)
+        and not model_admin.has_change_permission(request)
+        and not isinstance(model_admin, ReadOnlyAdmin)
+    ]
+    assert copies == []
