@@ -14,9 +14,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("accounts", "complaints", "workflow", "recordings", "voc")
-# (module, imported module): allowed, with the reason - none (the retention job's purge tells
-# analytics through complaints.signals.cases_purged).
-ALLOWED: set[tuple[str, str]] = set()
+# (module, imported module): allowed, with the reason (the retention job's purge tells analytics
+# through complaints.signals.cases_purged).
+ALLOWED = {
+    # the regulator's files are written with analytics' export writer (columns, CSV/XLSX, the
+    # formats); left: move the writer to a module both use, then this list is empty
+    ("integrations.regulator_export", "analytics.exports"),
+    ("integrations.views_regulator", "analytics.exports"),
+}
+
+
+def _project_apps() -> list[str]:
+    """Every app of the project (a top-level package with an apps.py), analytics aside."""
+    return sorted(p.parent.name for p in ROOT.glob("*/apps.py") if p.parent.name != "analytics")
 
 
 def _imports(path: Path) -> set[str]:
@@ -34,8 +44,11 @@ def _module(path: Path) -> str:
 
 
 def test_no_app_imports_analytics():
+    assert {"accounts", "callqa", "complaints", "integrations", "mailintake", "recordings", "workflow"} <= set(
+        _project_apps()
+    )
     bad = []
-    for app in APPS:
+    for app in [*_project_apps(), "voc"]:
         for path in sorted((ROOT / app).rglob("*.py")):
             if "migrations" in path.parts:
                 continue
