@@ -1,25 +1,29 @@
 """Call QA on generated stereo calls: accuracy against planted truth, and throughput (issue 16).
 
 For every call of bench/qa_corpus.py, the product path: ``decode_call`` (ffmpeg, 16 kHz, per
-channel) -> faster-whisper per channel (``recordings.pipeline.transcribe_audio``, the configured
-model, 1 thread, the call's language) -> ``recordings.stereo.interleave`` -> the stereo listening
-plan (``recordings.stereo.plan_stereo``) -> ``callqa.audio.audio_facts`` (voiced stretches from the
-transcription's own Silero VAD regions) -> ``callqa.rules.evaluate`` (when that module exists) with
-the rule set below. Calls are taken from one queue by ``--workers`` processes side by side.
+channel and their mix) -> ``recordings.stereo.transcribe_call_audio`` in each ``--modes`` value
+("channels": faster-whisper on each channel; "downmix": one pass over the mix, each word to the
+louder channel; the configured model, 1 thread, the call's language) -> the stereo listening plan
+(``recordings.stereo.plan_stereo``) -> ``callqa.audio.facts_of_decoded`` (the energy detector, as the
+transcription job measures the call for QA) -> ``callqa.rules.evaluate`` with the rule set below.
+Calls are taken from one queue by ``--workers`` processes side by side; every mode runs over the
+same calls in the same invocation.
 
 Measured:
 - throughput: audio hours per CPU-core-hour = audio seconds / CPU seconds of the workers (user +
   sys of each worker process and of its ffmpeg children, from getrusage; model loading reported
   apart), and audio hours per wall hour; the load average is sampled every 5 s during the run;
-- transcription per channel: word error rate (English) / character error rate (Mandarin) of each
-  channel against what its speaker said, and the share of recognised words that land on the
-  other speaker's speech (echo heard as speech);
+- transcription per speaker: word error rate (English) / character error rate (Mandarin) of each
+  speaker's labelled text against what they said, and the share of recognised words that land on
+  the other speaker's speech (echo heard as speech, or a word given to the wrong speaker);
+- speaker labels: each recognised word whose middle lies in exactly one speaker's truth turn
+  (±0.15 s) is right or wrong; words in over-talk or outside any turn are counted apart;
 - audio facts against the truth by construction: voiced-frame precision/recall per speaker (the
   transcription's Silero regions and the energy detector), long silences, over-talk,
   interruptions, loudness and pitch rise;
 - phrase and audio rules: precision/recall per rule type against the planted hits.
 
-    .venv/bin/python bench/qa.py --calls 32 --workers 2 --out bench/results/qa-2026-12-07.md
+    .venv/bin/python bench/qa.py --calls 32 --workers 2 --modes channels downmix --out bench/results/qa-2026-12-08.md
 """
 
 from __future__ import annotations
@@ -78,35 +82,33 @@ def _cpu(who=resource.RUSAGE_SELF) -> float:
 # --------------------------------------------------------------------------- one call (a worker)
 
 
-def process_call(call: dict, corpus: Path, model: str) -> dict:
+def process_call(call: dict, corpus: Path, model: str, mode: str = "channels") -> dict:
     """The product path for one call; returns what the evaluation needs (JSON-able)."""
     import tempfile
 
-    from callqa.audio import audio_facts, read_channels
-    from recordings.pipeline import transcribe_audio
+    from callqa.audio import audio_facts, facts_of_decoded, read_channels
     from recordings.speech.audio import decode_call
-    from recordings.stereo import interleave, plan_stereo
+    from recordings.stereo import plan_stereo, transcribe_call_audio
 
     t0, c0, k0 = time.perf_counter(), _cpu(), _cpu(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         dec = decode_call(corpus / call["upload"], Path(tmp), timeout_s=120)
-        parts = []
-        for speaker, wav in zip(("agent", "customer"), dec.channels, strict=True):
-            tr = transcribe_audio(wav, engine_name="faster-whisper", model_spec=model, cache_dir=MODEL_CACHE,
-                                  language=call["lang"], cpu_threads=1)  # fmt: skip
-            parts.append((speaker, tr))
-        t = interleave(parts)
+        t = transcribe_call_audio(dec, language=call["lang"], speakers=("agent", "customer"), mode=mode,
+                                  engine_name="faster-whisper", model_spec=model, cache_dir=MODEL_CACHE,
+                                  cpu_threads=1)  # fmt: skip
+        parts = t.parts
         plan = plan_stereo(t, language=call["lang"], duration_s=t.duration_s, pad_s=0.3)
-        chans, sr = read_channels(dec.stereo_wav)
-        energy_facts = audio_facts(chans, sr)  # what callqa.audio.facts_for_recording measures
+        energy_facts = facts_of_decoded(dec, ("agent", "customer"))  # measured once, in the transcription job
         turns = _turns(t)
         rules = _evaluate(turns, energy_facts)
         c1, k1, t1 = _cpu(), _cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
         # for comparison (not timed): the facts from the transcription's own Silero VAD regions
+        chans, sr = read_channels(dec.stereo_wav)
         facts = audio_facts(chans, sr, speech={s: p.speech for s, p in parts})
         energy = {sp: [(i.start, i.end) for i in v] for sp, v in energy_facts.speech.items()}
     return {
         "call_id": call["call_id"],
+        "mode": mode,
         "cpu_s": round(c1 - c0, 3),
         "children_cpu_s": round(k1 - k0, 3),
         "wall_s": round(t1 - t0, 3),
@@ -195,7 +197,7 @@ def _facts_json(f) -> dict:
     }
 
 
-def worker(queue, results, corpus: str, model: str) -> None:
+def worker(queue, results, corpus: str, model: str, mode: str) -> None:
     _django()
     from recordings.speech import engines
 
@@ -207,13 +209,13 @@ def worker(queue, results, corpus: str, model: str) -> None:
         if call is None:
             break
         try:
-            results.put(process_call(call, Path(corpus), model))
+            results.put(process_call(call, Path(corpus), model, mode))
         except Exception as exc:  # one broken call must not stop the bench: it is reported
             results.put({"call_id": call["call_id"], "error": f"{type(exc).__name__}: {exc}"})
     results.put({"done": True})
 
 
-def run(calls: list[dict], corpus: Path, *, workers: int, model: str, log=print) -> dict:
+def run(calls: list[dict], corpus: Path, *, workers: int, model: str, mode: str, log=print) -> dict:
     ctx = mp.get_context("spawn")
     queue, results = ctx.Queue(), ctx.Queue()
     for c in calls:
@@ -229,7 +231,7 @@ def run(calls: list[dict], corpus: Path, *, workers: int, model: str, log=print)
 
     threading.Thread(target=sample, daemon=True).start()
     started = time.perf_counter()
-    procs = [ctx.Process(target=worker, args=(queue, results, str(corpus), model)) for _ in range(workers)]
+    procs = [ctx.Process(target=worker, args=(queue, results, str(corpus), model, mode)) for _ in range(workers)]
     for p in procs:
         p.start()
     out, model_loads, done = [], [], 0
@@ -248,7 +250,8 @@ def run(calls: list[dict], corpus: Path, *, workers: int, model: str, log=print)
         p.join()
     stop.set()
     wall = time.perf_counter() - started
-    return {"workers": workers, "wall_s": wall, "results": out, "model_loads": model_loads, "loads": loads}
+    return {"workers": workers, "mode": mode, "wall_s": wall, "results": out, "model_loads": model_loads,
+            "loads": loads}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -301,14 +304,45 @@ def _match_events(found, truth, *, min_overlap: float = 0.3) -> tuple[int, int, 
     return tp, len(found) - tp, len(truth) - tp
 
 
-def evaluate(calls: list[dict], results: dict[str, dict]) -> list[str]:
+def _truth_speaker(call: dict, t: float, pad: float = 0.15) -> str | None:
+    """The one speaker whose truth turn holds time ``t``; "both" in over-talk, None outside speech."""
+    inside = {x["speaker"] for x in call["turns"] if x["start"] - pad <= t <= x["end"] + pad}
+    return inside.pop() if len(inside) == 1 else ("both" if inside else None)
+
+
+def speaker_labels(calls: list[dict], results: dict[str, dict]) -> dict[str, list[int]]:
+    """Per language: [right, wrong, in over-talk, outside any turn] over every recognised word."""
+    out: dict[str, list[int]] = {}
+    for c in calls:
+        r = results.get(c["call_id"])
+        if r is None or "error" in r:
+            continue
+        n = out.setdefault(c["lang"], [0, 0, 0, 0])
+        for s in r["segments"]:
+            for w0, w1, _w in s["words"]:
+                truth = _truth_speaker(c, (w0 + w1) / 2)
+                k = 3 if truth is None else 2 if truth == "both" else 0 if truth == s["speaker"] else 1
+                n[k] += 1
+    return out
+
+
+def evaluate(calls: list[dict], results: dict[str, dict], summary: dict | None = None) -> list[str]:
     import numpy as np
 
+    summary = {} if summary is None else summary
     lines: list[str] = []
     ok = [c for c in calls if c["call_id"] in results and "error" not in results[c["call_id"]]]
-    # transcription per channel
-    lines += ["### Transcription per channel", "",
-              "| language | channel | error rate | reference units | words on the other speaker's speech |",
+    labels = speaker_labels(ok, results)
+    lines += ["### Speaker labels (each recognised word against the truth turns, ±0.15 s)", "",
+              "| language | right | wrong | accuracy | words in over-talk | words outside any turn |",
+              "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for lang, (right, wrong, both, outside) in sorted(labels.items()):
+        acc = right / max(right + wrong, 1)
+        summary[f"labels_{lang}"] = acc
+        lines.append(f"| {lang} | {right} | {wrong} | {acc:.3f} | {both} | {outside} |")
+    # transcription per speaker
+    lines += ["", "### Transcription per speaker", "",
+              "| language | speaker | error rate | reference units | words on the other speaker's speech |",
               "|---|---|---:|---:|---:|"]  # fmt: skip
     for lang in ("en", "zh"):
         for sp in ("agent", "customer"):
@@ -326,6 +360,7 @@ def evaluate(calls: list[dict], results: dict[str, dict]) -> list[str]:
                         words += 1
                         other += not any(x <= (w0 + w1) / 2 <= y for x, y in mine)
             unit = "WER" if lang == "en" else "CER"
+            summary[f"err_{lang}_{sp}"] = err / max(ref, 1)
             lines.append(f"| {lang} | {sp} | {unit} {err / max(ref, 1):.3f} | {ref} | {other} of {words} |")
     # voiced frames
     lines += ["", "### Voiced stretches (10 ms frames against the truth turns)", "",
@@ -403,6 +438,7 @@ def evaluate(calls: list[dict], results: dict[str, dict]) -> list[str]:
         lines += ["", "| rule type | precision | recall | TP | FP | FN |", "|---|---:|---:|---:|---:|---:|"]
         for kind, (tp, fp, fn) in by_type.items():
             lines.append(f"| {kind} | {_prf(tp, fp, fn)} |")
+            summary[kind] = (tp, fp, fn)
     return lines
 
 
@@ -416,6 +452,11 @@ def _expected(call: dict, key: str) -> bool:
 # --------------------------------------------------------------------------- main
 
 
+def audio_per_cpu(run_: dict) -> float:
+    rs = [r for r in run_["results"] if "error" not in r]
+    return sum(r["_duration"] for r in rs) / max(sum(r["cpu_s"] + r["children_cpu_s"] for r in rs), 1e-9)
+
+
 def throughput_lines(run_: dict) -> list[str]:
     rs = [r for r in run_["results"] if "error" not in r]
     audio = sum(r["_duration"] for r in rs)
@@ -423,7 +464,7 @@ def throughput_lines(run_: dict) -> list[str]:
     load_cpu = sum(m["cpu_s"] for m in run_["model_loads"])
     loads = run_["loads"] or [float("nan")]
     return [
-        f"| {run_['workers']} | {len(rs)} | {audio / 60:.1f} | {cpu:.0f} | {audio / max(cpu, 1e-9):.1f} | "
+        f"| {run_.get('mode', 'channels')} | {run_['workers']} | {len(rs)} | {audio / 60:.1f} | {cpu:.0f} | {audio / max(cpu, 1e-9):.1f} | "
         f"{run_['wall_s']:.0f} | {audio / run_['wall_s']:.1f} | {load_cpu:.1f} | "
         f"{min(loads):.1f}–{max(loads):.1f} (median {sorted(loads)[len(loads) // 2]:.1f}) |"
     ]
@@ -434,6 +475,8 @@ def main() -> None:
     p.add_argument("--calls", type=int, default=32)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workers", type=int, nargs="+", default=[2], help="one run per value, e.g. 1 2")
+    p.add_argument("--modes", nargs="+", default=["channels", "downmix"], choices=["channels", "downmix"],
+                   help="how a stereo call is recognised (RECORDING_STEREO_TRANSCRIPTION); one run per value")  # fmt: skip
     p.add_argument("--model", default="pkg:base")
     p.add_argument("--jobs", type=int, default=1, help="corpus builder processes")
     p.add_argument(
@@ -450,35 +493,59 @@ def main() -> None:
     print(summarise(calls))
     runs = []
     dur = {c["call_id"]: c["duration_s"] for c in calls}
-    for w in args.workers:
-        saved = corpus / f"run-{w}w.json"
-        if args.reuse and saved.exists():
-            runs.append(json.loads(saved.read_text()))
-            continue
-        todo = calls[: args.single_calls] if w == 1 and args.single_calls else calls
-        print(f"==> {w} worker(s), {len(todo)} calls")
-        r = run(todo, corpus, workers=w, model=args.model)
-        for x in r["results"]:
-            x["_duration"] = dur[x["call_id"]]
-        runs.append(r)
-        saved.write_text(json.dumps(r, ensure_ascii=False))
-    full = max(runs, key=lambda r: len(r["results"]))  # accuracy from the run over every call
-    results = {x["call_id"]: x for x in full["results"]}
-    for x in results.values():
-        if "error" not in x and x.get("rules") is None and rules_available():
-            x["rules"] = rescore(x, dur[x["call_id"]])
-    errors = [x for x in full["results"] if "error" in x]
+    for mode in args.modes:
+        for w in args.workers:
+            saved = corpus / f"run-{mode}-{w}w.json"
+            if args.reuse and saved.exists():
+                runs.append(json.loads(saved.read_text()))
+                continue
+            todo = calls[: args.single_calls] if w == 1 and args.single_calls else calls
+            print(f"==> {mode}: {w} worker(s), {len(todo)} calls")
+            r = run(todo, corpus, workers=w, model=args.model, mode=mode)
+            for x in r["results"]:
+                x["_duration"] = dur[x["call_id"]]
+            runs.append(r)
+            saved.write_text(json.dumps(r, ensure_ascii=False))
     lines = [
         "## Corpus", "", "```", summarise(calls), "```", "",
-        "## Throughput (transcription of both channels + de-identification plan + audio facts + rules)", "",
-        "| workers | calls | audio min | CPU s | audio h per CPU-core-h | wall s | audio h per wall h | "
+        "## Throughput (transcription + de-identification plan + audio facts + rules)", "",
+        "| mode | workers | calls | audio min | CPU s | audio h per CPU-core-h | wall s | audio h per wall h | "
         "model load CPU s | load average |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]  # fmt: skip
     for r in runs:
         lines += throughput_lines(r)
-    lines += ["", f"Errors: {len(errors)}" + "".join(f"\n- {e['call_id']}: {e['error']}" for e in errors), ""]
-    lines += ["## Accuracy", ""] + evaluate(calls, results)
+    compare = ["## Modes side by side", "",
+               "| mode | audio h per CPU-core-h (most calls) | speaker labels en / zh | WER en (agent / customer) | "
+               "CER zh (agent / customer) | required phrase P / R | forbidden phrase P / R |",
+               "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    detail: list[str] = []
+    for mode in args.modes:
+        mine = [r for r in runs if r.get("mode", "channels") == mode]
+        if not mine:
+            continue
+        full = max(mine, key=lambda r: len(r["results"]))  # accuracy from the run over every call
+        results = {x["call_id"]: x for x in full["results"]}
+        for x in results.values():
+            if "error" not in x and x.get("rules") is None and rules_available():
+                x["rules"] = rescore(x, dur[x["call_id"]])
+        errors = [x for x in full["results"] if "error" in x]
+        summary: dict = {}
+        detail += [f"## Accuracy: {mode}", "",
+                   f"Errors: {len(errors)}" + "".join(f"\n- {e['call_id']}: {e['error']}" for e in errors), ""]  # fmt: skip
+        detail += evaluate(calls, results, summary) + [""]
+
+        def pr(kind, summary=summary):
+            tp, fp, fn = summary.get(kind, (0, 0, 0))
+            return f"{tp / max(tp + fp, 1):.2f} / {tp / max(tp + fn, 1):.2f}"
+
+        compare.append(
+            f"| {mode} | {audio_per_cpu(full):.1f} | {summary.get('labels_en', float('nan')):.3f} / "
+            f"{summary.get('labels_zh', float('nan')):.3f} | {summary.get('err_en_agent', float('nan')):.3f} / "
+            f"{summary.get('err_en_customer', float('nan')):.3f} | {summary.get('err_zh_agent', float('nan')):.3f} / "
+            f"{summary.get('err_zh_customer', float('nan')):.3f} | {pr('required_phrase')} | {pr('forbidden_phrase')} |"
+        )
+    lines += [""] + compare + [""] + detail
     if not rules_available():
         lines += ["", "callqa.rules is not available here: rule precision/recall not measured."]
     text = "\n".join(lines) + "\n"

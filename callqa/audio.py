@@ -27,7 +27,10 @@ agent's and the customer's channel, in the order of ``speakers``; a mono call: o
   seconds of voiced speech). Pitch is a YIN track (de Cheveigné & Kawahara 2002) on 8 kHz audio,
   70-400 Hz. A turn is judged only on ``rise_min_voiced_s`` seconds of voiced frames or more.
 
-``facts_for_recording`` measures a stored recording (decoding it again as the transcription does).
+``facts_of_decoded`` measures a call while the transcription job has it decoded (the job hands the
+decoded audio over through ``recordings.signals.recording_decoded``; the facts are stored as
+``CallAudioFacts``); ``facts_for_recording`` decodes a stored recording again, for calls transcribed
+before that.
 
 Telephone networks level speech (AGC): a real caller's loudness rise may be smaller than what is
 measured on generated calls; the thresholds are parameters, calibrated in bench/qa.py.
@@ -331,6 +334,47 @@ def read_channels(path: str | Path) -> tuple[list[np.ndarray], int]:
         return [x[:, k].astype(np.float64) / 32768.0 for k in range(x.shape[1])], w.getframerate()
 
 
+# Bump when the measurement changes in a way stored facts should not be reused for.
+FACTS_VERSION = 1
+
+
+def facts_of_decoded(decoded, speakers: Sequence[Speaker], *, params: Params = PARAMS) -> AudioFacts:
+    """AudioFacts of a decoded call (``recordings.speech.audio.decode_call``): a stereo call from its
+    two channels (``speakers``: who is on the first and second), a mono call from its one."""
+    if decoded.stereo:
+        chans, sr = read_channels(decoded.stereo_wav)
+        return audio_facts(chans, sr, speakers=tuple(speakers), params=params)
+    chans, sr = read_channels(decoded.mono)
+    return audio_facts(chans[:1], sr, params=params)
+
+
+def facts_to_json(f: AudioFacts) -> dict:
+    pairs = lambda xs: [[i.start, i.end] for i in xs]  # noqa: E731
+    return {
+        "duration": f.duration,
+        "stereo": f.stereo,
+        "speech": {k: pairs(v) for k, v in f.speech.items()},
+        "silences": pairs(f.silences),
+        "overtalk": pairs(f.overtalk),
+        "overtalk_known": f.overtalk_known,
+        "cues": [[c.kind, c.start, c.end, c.value, c.speaker] for c in f.cues],
+    }
+
+
+def facts_from_json(d: dict) -> AudioFacts:
+    """The inverse of ``facts_to_json``; ValueError (KeyError, TypeError) on a malformed dict."""
+    iv = lambda xs: tuple(Interval(float(a), float(b)) for a, b in xs)  # noqa: E731
+    return AudioFacts(
+        duration=float(d["duration"]),
+        stereo=bool(d["stereo"]),
+        speech={k: iv(v) for k, v in d["speech"].items()},
+        silences=iv(d["silences"]),
+        overtalk=iv(d["overtalk"]),
+        overtalk_known=bool(d["overtalk_known"]),
+        cues=tuple(Cue(str(k), float(a), float(b), float(v), s) for k, a, b, v, s in d["cues"]),
+    )
+
+
 def facts_for_recording(rec, *, params: Params = PARAMS, timeout_s: float | None = None) -> AudioFacts | None:
     """AudioFacts of a stored recording (``callqa.services.audio_facts_of`` asks for them): the
     original upload decoded again as the transcription decodes it (``decode_call``: the same
@@ -352,15 +396,11 @@ def facts_for_recording(rec, *, params: Params = PARAMS, timeout_s: float | None
             decoded = decode_call(path, Path(tmp), timeout_s=limit)
         except AudioRejected:
             return None
-        if decoded.stereo:
-            from django.conf import settings
+        from django.conf import settings
 
-            from recordings.stereo import channel_speakers
+        from recordings.stereo import channel_speakers
 
-            chans, sr = read_channels(decoded.stereo_wav)
-            return audio_facts(chans, sr, speakers=channel_speakers(settings.RECORDING_CHANNEL_SPEAKERS), params=params)
-        chans, sr = read_channels(decoded.mono)
-        return audio_facts(chans[:1], sr, params=params)
+        return facts_of_decoded(decoded, channel_speakers(settings.RECORDING_CHANNEL_SPEAKERS), params=params)
 
 
 __all__ = [
@@ -369,6 +409,9 @@ __all__ = [
     "audio_facts",
     "energy_speech",
     "facts_for_recording",
+    "facts_from_json",
+    "facts_of_decoded",
+    "facts_to_json",
     "frame_levels",
     "read_channels",
     "yin_track",

@@ -165,3 +165,23 @@ class QaHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_key} @ {self.second}"
+
+
+class CallAudioFacts(models.Model):
+    """What the audio of a call shows (``callqa.audio.audio_facts``: voiced stretches, silences,
+    over-talk, cues), measured once by the transcription job while it had the decoded audio
+    (``recordings.signals.recording_decoded``), so scoring never decodes the upload again."""
+
+    recording = models.OneToOneField(
+        "recordings.CallRecording", on_delete=models.CASCADE, related_name="qa_audio_facts"
+    )
+    facts = models.JSONField()  # callqa.audio.facts_to_json
+    version = models.PositiveSmallIntegerField(default=1)  # callqa.audio.FACTS_VERSION when measured
+    measured_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("通话音频特征")
+        verbose_name_plural = _("通话音频特征")
+
+    def __str__(self) -> str:
+        return f"#{self.recording_id} audio facts v{self.version}"

@@ -415,46 +415,43 @@ def _announced_holds(rule_or_params, utts, facts) -> list[tuple[Interval, str]]:
     return found
 
 
-def _silence(rule, utts, facts, speakers_known, notes) -> list[Hit]:
-    holds = {s for s, _ in _announced_holds({}, utts, facts)}
-    limit = float(rule.param("max_s"))
+_INTERVAL_DETAIL = {"silence": "silence", "hold": "hold", "overtalk": "both speak"}
+
+
+def _interval_hits(
+    rule, code: str, spans: Iterable[tuple[Interval, str]], limit: float, speaker: str = ""
+) -> list[Hit]:
+    """One hit per (interval, text) of a silence, hold or over-talk rule, with its length and limit."""
     return [
         Hit(
             rule.key,
             rule.version_id,
             rule.kind,
             rule.weight,
-            "",
+            speaker,
             s.start,
             s.end,
-            "",
-            f"silence {s.seconds:.1f} s (limit {limit:g} s)",
-            ("silence", {"seconds": round(s.seconds, 1), "limit": limit}),
+            text,
+            f"{_INTERVAL_DETAIL[code]} {s.seconds:.1f} s (limit {limit:g} s)",
+            (code, {"seconds": round(s.seconds, 1), "limit": limit}),
         )
-        for s in facts.silences
-        if s.seconds > limit and s not in holds
+        for s, text in spans
     ]
+
+
+def _silence(rule, utts, facts, speakers_known, notes) -> list[Hit]:
+    holds = {s for s, _ in _announced_holds({}, utts, facts)}
+    limit = float(rule.param("max_s"))
+    return _interval_hits(
+        rule, "silence", ((s, "") for s in facts.silences if s.seconds > limit and s not in holds), limit
+    )
 
 
 def _hold(rule, utts, facts, speakers_known, notes) -> list[Hit]:
     params = {**DEFAULT_PARAMS[HOLD], **{k: v for k, v in rule.params.items() if v is not None}}
     limit = float(params["max_s"])
-    return [
-        Hit(
-            rule.key,
-            rule.version_id,
-            rule.kind,
-            rule.weight,
-            "agent" if speakers_known else "unknown",
-            s.start,
-            s.end,
-            text,
-            f"hold {s.seconds:.1f} s (limit {limit:g} s)",
-            ("hold", {"seconds": round(s.seconds, 1), "limit": limit}),
-        )
-        for s, text in _announced_holds(params, utts, facts)
-        if s.seconds > limit
-    ]
+    holds = ((s, text) for s, text in _announced_holds(params, utts, facts) if s.seconds > limit)
+    return _interval_hits(rule, "hold", holds, limit, "agent" if speakers_known else "unknown")
 
 
 def _overtalk(rule, utts, facts, speakers_known, notes) -> list[Hit]:
@@ -462,22 +459,7 @@ def _overtalk(rule, utts, facts, speakers_known, notes) -> list[Hit]:
         notes.append("overtalk_unknown")
         return []
     limit = float(rule.param("min_s"))
-    return [
-        Hit(
-            rule.key,
-            rule.version_id,
-            rule.kind,
-            rule.weight,
-            "",
-            s.start,
-            s.end,
-            "",
-            f"both speak {s.seconds:.1f} s (limit {limit:g} s)",
-            ("overtalk", {"seconds": round(s.seconds, 1), "limit": limit}),
-        )
-        for s in facts.overtalk
-        if s.seconds >= limit
-    ]
+    return _interval_hits(rule, "overtalk", ((s, "") for s in facts.overtalk if s.seconds >= limit), limit)
 
 
 def _talk_ratio(rule, utts, facts, speakers_known, notes) -> list[Hit]:

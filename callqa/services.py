@@ -1,8 +1,9 @@
 """Every write of call QA: rule versions, scoring a call, overturning a hit.
 
 The matcher (``callqa.rules``) is pure; this module reads a recording's transcript into ``Turn``s,
-its audio facts (``callqa.audio`` when it measured the call, else the transcript's times), runs the
-active rule versions and stores the result.
+its audio facts (measured by ``callqa.audio`` while the transcription job had the audio decoded,
+stored as ``CallAudioFacts``; else the transcript's times), runs the active rule versions and
+stores the result.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from recordings.models import CallRecording
 
 from . import rules, selectors
 from .facts import AudioFacts, Turn, Word
-from .models import CallScore, QaHit, QaRule, QaRuleVersion
+from .models import CallAudioFacts, CallScore, QaHit, QaRule, QaRuleVersion
 
 log = logging.getLogger(__name__)
 
@@ -92,18 +93,37 @@ def turns_of(rec: CallRecording) -> list[Turn]:
     return turns
 
 
+def audio_facts_measure(*, recording_id: int, decoded, speakers) -> CallAudioFacts | None:
+    """Measure a call's audio while the transcription job has it decoded (``callqa.hooks``) and
+    store the facts, replacing any from an earlier attempt. None when the recording is gone."""
+    from . import audio
+
+    facts = audio.facts_of_decoded(decoded, speakers)
+    if not CallRecording.objects.filter(pk=recording_id).exists():
+        return None
+    row, _created = CallAudioFacts.objects.update_or_create(
+        recording_id=recording_id,
+        defaults={"facts": audio.facts_to_json(facts), "version": audio.FACTS_VERSION, "measured_at": timezone.now()},
+    )
+    return row
+
+
 def audio_facts_of(rec: CallRecording, turns: list[Turn]) -> tuple[AudioFacts, str]:
-    """(facts, where they came from). The audio analysis (``callqa.audio.facts_for_recording``,
-    built alongside) when it has the call; else read off the transcript's times."""
-    try:
-        from . import audio
-    except ImportError:
-        audio = None
-    measure = getattr(audio, "facts_for_recording", None)
-    if measure is not None:
-        facts = measure(rec)
-        if facts is not None:
-            return facts, "audio"
+    """(facts, where they came from): "stored" when the transcription job measured the call
+    (``audio_facts_measure``, no decoding here); "audio" when the upload had to be decoded again
+    (a call transcribed before the facts were stored, or stored facts of an older measurement);
+    "transcript" (read off the segments' times) when the audio cannot be read either."""
+    from . import audio
+
+    row = CallAudioFacts.objects.filter(recording=rec, version=audio.FACTS_VERSION).first()
+    if row is not None:
+        try:
+            return audio.facts_from_json(row.facts), "stored"
+        except (KeyError, TypeError, ValueError):
+            log.warning("stored audio facts of recording %s are unreadable; measuring again", rec.pk)
+    facts = audio.facts_for_recording(rec)
+    if facts is not None:
+        return facts, "audio"
     stereo = getattr(rec, "channel_layout", "") == "stereo" or any(t.speaker != "unknown" for t in turns)
     duration = float(rec.duration_s or (max((t.end for t in turns), default=0.0)))
     return rules.facts_from_turns(turns, duration=duration, stereo=stereo), "transcript"
@@ -314,3 +334,31 @@ def score_unscored(*, limit: int | None = None) -> int:
         except Exception:  # one bad call must not stop the night's batch; it stays unscored
             log.exception("call QA of recording %s failed", pk)
     return done
+
+
+def nightly_batch(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The night's QA batch (beat entry "callqa-nightly"): every transcribed call that has no score
+    is queued for scoring, one task per call, so any number of workers share the night's calls
+    (a call the after-transcription hook missed, or scored by nobody because the broker was down).
+    Calls of the last 24 hours still waiting for transcription are counted and logged: the
+    transcription queue and ``recordings_sweep`` carry them, and each is scored as soon as its
+    transcript is stored. A call whose task cannot be sent stays unscored for the next night."""
+    from .tasks import callqa_score_task
+
+    now = now or timezone.now()
+    S = CallRecording.Status
+    ids = CallRecording.objects.filter(status=S.DONE, qa_score__isnull=True).order_by("pk").values_list("pk", flat=True)
+    queued = not_sent = 0
+    for pk in ids.iterator(chunk_size=2000):
+        try:
+            callqa_score_task.delay(pk)
+            queued += 1
+        except Exception:
+            not_sent += 1
+            log.exception("could not queue call QA of recording %s", pk)
+    waiting = CallRecording.objects.filter(
+        status__in=(S.QUEUED, S.PROCESSING), created_at__gte=now - dt.timedelta(days=1)
+    ).count()
+    if waiting:
+        log.warning("call QA nightly batch: %s call(s) of the last day are still waiting for transcription", waiting)
+    return {"queued": queued, "not_sent": not_sent, "waiting_transcription": waiting}

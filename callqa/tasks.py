@@ -15,3 +15,8 @@ def callqa_score_task(recording_id: int) -> None:
 @shared_task(name="callqa.score_unscored", ignore_result=True)
 def callqa_score_unscored_task() -> int:
     return services.score_unscored()
+
+
+@shared_task(name="callqa.nightly_batch", ignore_result=True)
+def callqa_nightly_batch_task() -> dict:
+    return services.nightly_batch()

@@ -333,6 +333,9 @@ RECORDING_QUEUED_STALE_S = env.int("VOC_RECORDING_QUEUED_STALE_S", default=600)
 RECORDING_MUTE_PAD_S = 0.3
 # A stereo call recording: the speaker on the first and the second channel (issue 16).
 RECORDING_CHANNEL_SPEAKERS = env.list("VOC_RECORDING_CHANNEL_SPEAKERS", default=["agent", "customer"])
+# How a stereo call is recognised: "channels" (each channel on its own) or "downmix" (one pass over
+# the mix, each word given to the louder channel; recordings.stereo, bench/results/qa-2026-12-08.md).
+RECORDING_STEREO_TRANSCRIPTION = env("VOC_RECORDING_STEREO_TRANSCRIPTION", default="channels")
 TRANSCRIPTION_ENGINE = env("VOC_TRANSCRIPTION_ENGINE", default="faster-whisper")  # or "openai-whisper"
 TRANSCRIPTION_MODEL = env("VOC_TRANSCRIPTION_MODEL", default="pkg:base")  # name, local path or pkg:...
 TRANSCRIPTION_MODEL_CACHE = Path(env("VOC_TRANSCRIPTION_MODEL_CACHE", default=str(VAR_DIR / "models")))
@@ -343,6 +346,9 @@ CELERY_BEAT_SCHEDULE["recordings-sweep"] = {
     "schedule": 30.0,
     "options": {"queue": "default"},
 }
+# Call QA's nightly batch: every transcribed call of the day without a QA score is queued for
+# scoring (one task per call, shared by the workers) after the day's calls are in (issue 16).
+CELERY_BEAT_SCHEDULE["callqa-nightly"] = {"task": "callqa.nightly_batch", "schedule": crontab(minute=30, hour=1)}
 
 # --- Workflow (deadlines) -------------------------------------------------
 # Internal target for the branch's first response, in working hours (9:00-17:30).

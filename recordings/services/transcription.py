@@ -32,8 +32,8 @@ from django.utils import timezone
 from .. import complaint_cues, stereo
 from ..deid import DeidPlan, plan_listening_copy
 from ..models import CallRecording, TranscriptSegment
-from ..pipeline import Transcript, transcribe_audio
-from ..signals import send_transcribed
+from ..pipeline import Transcript
+from ..signals import send_decoded, send_transcribed
 from .review import redaction_review_notify
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,9 @@ def recording_transcribe(*, recording_id: int) -> str:
                 Path(rec.file.path), Path(tmp), timeout_s=120 + 0.5 * float(rec.duration_s or 0)
             )
             transcript = transcribe_call(decoded, language=rec.language)
+            # while the decoded audio exists: whoever measures it (call QA) does so now, not again
+            speakers = stereo.channel_speakers(settings.RECORDING_CHANNEL_SPEAKERS) if decoded.stereo else ()
+            send_decoded(rec.pk, decoded, speakers)
             plan = listening_plan(transcript, duration_s=transcript.duration_s or rec.duration_s or 0.0)
             redacted_name, note = "", ""
             if has_speech(transcript, plan):
@@ -200,27 +203,28 @@ def _reconnect_if_dropped() -> None:
         connection.close()
 
 
-def transcribe_call(decoded, *, language: str) -> Transcript:
-    """Transcribe a decoded call (``speech.audio.decode_call``): a mono call as one transcript whose
-    speaker is unknown; a stereo call channel by channel (speakers by RECORDING_CHANNEL_SPEAKERS),
-    interleaved by time. With language "auto" the second channel takes the language the first one
-    was heard in (detection on a short channel alone is unreliable)."""
-    kw = {
+def transcribe_call(decoded, *, language: str, mode: str | None = None) -> Transcript:
+    """Transcribe a decoded call (``speech.audio.decode_call``) with the configured engine: a mono
+    call as one transcript whose speaker is unknown; a stereo call labelled by
+    RECORDING_CHANNEL_SPEAKERS and interleaved by time, channel by channel or in one pass over the
+    mix (``mode``, default RECORDING_STEREO_TRANSCRIPTION; ``recordings.stereo``)."""
+    return stereo.transcribe_call_audio(
+        decoded,
+        language=language,
+        speakers=settings.RECORDING_CHANNEL_SPEAKERS,
+        mode=mode or settings.RECORDING_STEREO_TRANSCRIPTION,
+        **engine_settings(),
+    )
+
+
+def engine_settings() -> dict:
+    """What ``pipeline.transcribe_audio`` takes from settings besides the file and the language."""
+    return {
         "engine_name": settings.TRANSCRIPTION_ENGINE,
         "model_spec": settings.TRANSCRIPTION_MODEL,
         "cache_dir": Path(settings.TRANSCRIPTION_MODEL_CACHE),
         "cpu_threads": settings.TRANSCRIPTION_CPU_THREADS,
     }
-    if not decoded.stereo:
-        return transcribe_audio(decoded.mono, language=language, **kw)
-    speakers = stereo.channel_speakers(settings.RECORDING_CHANNEL_SPEAKERS)
-    parts = []
-    for speaker, wav in zip(speakers, decoded.channels, strict=True):
-        part = transcribe_audio(wav, language=language, **kw)
-        if language in ("", "auto") and part.segments and part.language:
-            language = part.language
-        parts.append((speaker, part))
-    return stereo.interleave(parts)
 
 
 def listening_plan(transcript: Transcript, *, duration_s: float) -> DeidPlan:

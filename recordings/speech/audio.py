@@ -380,7 +380,8 @@ SILENT_CHANNEL_PEAK = 8  # a channel whose samples never exceed this (of 32767) 
 class DecodedCall:
     """What ``decode_call`` made: ``mono`` (16 kHz mono WAV) for a mono call, or ``channels``
     (two 16 kHz mono WAVs, first and second channel) plus ``stereo_wav`` (both, 16 kHz) for a
-    stereo one. ``layout`` says which, and ``note`` why a stereo file was treated as mono."""
+    stereo one, whose ``mono`` is then the mix of its two channels. ``layout`` says which, and
+    ``note`` why a stereo file was treated as mono."""
 
     layout: str  # "mono" or "stereo"
     mono: Path | None = None
@@ -427,8 +428,8 @@ def decode_call(
         for p in (left, right):
             p.unlink(missing_ok=True)
         return DecodedCall("mono", mono=mix, stereo_wav=None, note=why)
-    mix.unlink(missing_ok=True)
-    return DecodedCall("stereo", channels=(left, right), stereo_wav=stereo)
+    # the mix stays: one recognition pass over it (RECORDING_STEREO_TRANSCRIPTION "downmix")
+    return DecodedCall("stereo", mono=mix, channels=(left, right), stereo_wav=stereo)
 
 
 @dataclass(frozen=True)

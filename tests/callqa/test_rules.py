@@ -172,6 +172,27 @@ def test_silence_hold_overtalk_ratio_and_rate():
     assert [(h.second, h.end) for h in longer.hits] == [(1, 4)]
 
 
+def test_silence_hold_and_overtalk_hits_say_how_long_against_which_limit():
+    """What each interval rule's hit carries (rules._interval_hits): who, where, the text that
+    announced a hold, the English detail and the (code, values) the pages translate."""
+    turns = [
+        Turn("agent", 0, 4, "您好很高兴为您服务"),
+        Turn("customer", 1, 8, "我想问一下账单"),  # over the agent 3 s
+        Turn("agent", 20, 22, "好的"),  # 12 s of silence before
+        Turn("agent", 23, 25, "请稍等"),  # announced, then 70 s
+        Turn("agent", 95, 99, "让您久等了"),
+    ]
+    hits = {h.rule: h for h in run(turns, [spec(k) for k in ("long_silence", "hold", "overtalk")]).hits}
+    got = {k: (h.speaker, h.second, h.end, h.text, h.detail, h.why) for k, h in hits.items()}
+    assert got == {
+        "long_silence": ("", 8, 20, "", "silence 12.0 s (limit 10 s)", ("silence", {"seconds": 12.0, "limit": 10.0})),
+        "hold": ("agent", 25, 95, "请稍等", "hold 70.0 s (limit 60 s)", ("hold", {"seconds": 70.0, "limit": 60.0})),
+        "overtalk": ("", 1, 4, "", "both speak 3.0 s (limit 2 s)", ("overtalk", {"seconds": 3.0, "limit": 2.0})),
+    }
+    mono = run([Turn("unknown", t.start, t.end, t.text) for t in turns], [spec("hold")], stereo=False).hits
+    assert [h.speaker for h in mono] == ["unknown"]
+
+
 def test_score_costs_each_rule_once_and_never_goes_below_zero():
     assert R.score_of([("a", 30), ("a", 30), ("b", 5)]) == 65
     assert R.score_of([("a", 80), ("b", 40)]) == 0

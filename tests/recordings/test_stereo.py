@@ -239,3 +239,35 @@ def test_call_qa_measures_a_stored_stereo_recording_from_its_audio(people, bj_ca
     assert swapped.speech["customer"] == f.speech["agent"]
     Path(rec.file.path).unlink()
     assert facts_for_recording(rec) is None  # no file: the caller reads the facts off the transcript
+
+
+# --- manage.py transcribe -------------------------------------------------------------------
+
+
+def test_transcribe_command_gives_each_speaker_of_a_stereo_file(stereo_call):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    call, left, _right = stereo_call
+    out = io.StringIO()
+    call_command("transcribe", str(call), "--model", "pkg:tiny.en", "--language", "en", stdout=out,
+                 stderr=io.StringIO())  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "stereo: agent / customer (channels)"
+    said = {sp: " ".join(x for x in lines if f"] {sp}: " in x).lower() for sp in ("agent", "customer")}
+    assert "calling" in said["agent"] and "card" in said["customer"] and "card" not in said["agent"]
+
+    out = io.StringIO()
+    call_command("transcribe", str(call), "--model", "pkg:tiny.en", "--language", "en", "--redact", "--json",
+                 "--stereo-mode", "downmix", stdout=out, stderr=io.StringIO())  # fmt: skip
+    data = json.loads(out.getvalue())
+    assert data["layout"] == "stereo" and data["segments"][0]["speaker"] == "agent"
+    customer = " ".join(s["text"] for s in data["segments"] if s["speaker"] == "customer").lower()
+    assert "card" in customer and not DIGIT_WORD.search(customer)  # de-identified, per speaker
+
+    out = io.StringIO()
+    call_command("transcribe", str(left), "--model", "pkg:tiny.en", "--language", "en", stdout=out,
+                 stderr=io.StringIO())  # fmt: skip
+    assert out.getvalue().startswith("mono: one speaker") and "agent:" not in out.getvalue()

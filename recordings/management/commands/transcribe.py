@@ -2,9 +2,13 @@
 
     manage.py transcribe call.wav [--engine openai-whisper] [--model pkg:tiny.en] [--language auto] [--json]
     manage.py transcribe call.wav --redact [--audio-out listening.wav] [--json]
+    manage.py transcribe stereo-call.wav [--stereo-mode downmix]
 
-Prints the segments (the ORIGINAL text: operators run this on files they hold) with
-timings. ``--redact`` prints only the de-identified text, the mute spans with their reasons
+A stereo call (agent and customer on their own channels) is transcribed as the product does
+(``recordings.stereo``): each segment is printed with its speaker (RECORDING_CHANNEL_SPEAKERS), the
+listening copy keeps both channels. A mono file, or a stereo file whose channels carry the same
+audio, has one unknown speaker and says so. Prints the segments (the ORIGINAL text: operators run
+this on files they hold) with timings. ``--redact`` prints only the de-identified text, the mute spans with their reasons
 and the status the product would store (no raw text at all), and ``--audio-out`` writes the
 listening copy exactly as the product would store it. Nothing is stored in the database.
 """
@@ -19,7 +23,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from recordings.pipeline import transcribe_audio
+from recordings import stereo
 from recordings.services.transcription import has_speech, listening_plan
 
 
@@ -37,6 +41,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.add_argument("--redact", action="store_true", help="print de-identified text and the mute spans only")
         parser.add_argument("--audio-out", help="with --redact: write the listening copy (.wav, .mp3, .ogg, .m4a)")
+        parser.add_argument(
+            "--stereo-mode",
+            default=settings.RECORDING_STEREO_TRANSCRIPTION,
+            choices=stereo.STEREO_MODES,
+            help="a stereo call: each channel on its own, or one pass over the mix (words to the louder channel)",
+        )
 
     def handle(self, *args, **o):
         from recordings.speech import audio
@@ -54,15 +64,24 @@ class Command(BaseCommand):
             raise CommandError("--audio-out needs --redact (the listening copy is the de-identified one).")
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="voc-transcribe-") as tmp:
-            wav = audio.decode_to_wav16k(src, Path(tmp) / "a.wav", timeout_s=120 + 0.5 * info.duration_s)
-            t = transcribe_audio(
-                wav,
+            try:
+                speakers = stereo.channel_speakers(settings.RECORDING_CHANNEL_SPEAKERS)
+                decoded = audio.decode_call(
+                    src, Path(tmp), timeout_s=120 + 0.5 * info.duration_s, channels=info.channels
+                )
+            except (ValueError, audio.AudioRejected) as exc:
+                raise CommandError(str(exc)) from exc
+            t = stereo.transcribe_call_audio(
+                decoded,
+                language=o["language"],
+                speakers=speakers,
+                mode=o["stereo_mode"],
                 engine_name=o["engine"],
                 model_spec=o["model"],
                 cache_dir=Path(settings.TRANSCRIPTION_MODEL_CACHE),
-                language=o["language"],
                 cpu_threads=o["threads"],
             )
+            wav = decoded.stereo_wav if decoded.stereo else decoded.mono
             plan = listening_plan(t, duration_s=t.duration_s or info.duration_s)
             if o["audio_out"] and has_speech(t, plan):
                 from recordings.speech import redact_audio
@@ -80,11 +99,13 @@ class Command(BaseCommand):
                 "model": t.model,
                 "language": t.language,
                 "duration_s": info.duration_s,
+                "layout": decoded.layout,
+                "layout_note": decoded.note,
                 "elapsed_s": round(elapsed, 3),
                 "rtf": round(elapsed / info.duration_s, 4) if info.duration_s else None,
                 "segments": [
-                    {"start": seg.start, "end": seg.end, "text": text, "confidence": conf}
-                    for seg, text, conf in zip(t.segments, texts, t.confidences, strict=True)
+                    {"start": seg.start, "end": seg.end, "speaker": t.speaker_of(i), "text": text, "confidence": conf}
+                    for i, (seg, text, conf) in enumerate(zip(t.segments, texts, t.confidences, strict=True))
                 ],
             }
             if o["redact"]:
@@ -97,8 +118,13 @@ class Command(BaseCommand):
                     out["audio_out"] = o["audio_out"] if has_speech(t, plan) else None
             self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))
             return
-        for seg, text in zip(t.segments, texts, strict=True):
-            self.stdout.write(f"[{seg.start:7.2f} → {seg.end:7.2f}] {text}")
+        if decoded.stereo:
+            self.stdout.write(f"stereo: {' / '.join(speakers)} ({o['stereo_mode']})")
+        else:
+            self.stdout.write("mono: one speaker, not told apart" + (f" ({decoded.note})" if decoded.note else ""))
+        for i, (seg, text) in enumerate(zip(t.segments, texts, strict=True)):
+            who = f"{t.speaker_of(i)}: " if decoded.stereo else ""
+            self.stdout.write(f"[{seg.start:7.2f} → {seg.end:7.2f}] {who}{text}")
         if not t.segments:
             self.stdout.write("(no speech)")
         if o["redact"]:
