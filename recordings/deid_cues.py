@@ -23,6 +23,13 @@ from .deid_words import (
 )
 
 
+def _restarts(t: Token) -> bool:
+    """A repeat word ("I repeat", "again", 再说一遍) or a garbled token ("-3O", "-I,": the
+    recogniser's mark of speech it could not read, often digits): the number may come (again)
+    right after it, so the run of plain words that would end a cue window starts again."""
+    return t.repeat_cue or t.text.lstrip().startswith("-")
+
+
 def _window_start(cue: Token, lead_s: float, end: float) -> float:
     """Where a window after ``cue`` starts, such that padding it by ``lead_s`` lands on the cue's
     end: a cue recognised with confidence is that word, heard whole (the padding exists for word
@@ -37,7 +44,10 @@ def _cue_windows(tokens: list[Token], duration_s: float, lead_s: float = 0.0) ->
     after it ends the window; before that, it takes CUE_RESUME_WORDS / CUE_RESUME_CHARS.
     After an e-mail cue (also "address" right after "email"), words that can be the address's
     spoken parts never end it; once one was heard, the first confident plain word after a pause
-    of EMAIL_PAUSE_S does (see EMAIL_PAUSE_S). ``lead_s``: see ``_window_start``."""
+    of EMAIL_PAUSE_S does (see EMAIL_PAUSE_S). Only content words end it (fail closed): a word
+    that restates the number or a single letter (``Token.hold``: "I mean", "a", 就是) counts for
+    nothing, and a repeat word or a garbled token ("I repeat", "-I,") starts the count again
+    (``_restarts``). ``lead_s``: see ``_window_start``."""
     windows = []
     for i, cue in enumerate(tokens):
         if not cue.cue or _SENTENCE_END.search(cue.text):
@@ -70,8 +80,16 @@ def _cue_windows(tokens: list[Token], duration_s: float, lead_s: float = 0.0) ->
                 plain_words = plain_chars = 0
                 resume_at = None
                 continue
+            if t.confident and not (t.reasons or t.weight or t.letter or t.email) and _restarts(t):
+                plain_words = plain_chars = 0
+                resume_at = None
+                continue
+            if t.hold and t.confident and not (t.reasons or t.weight or t.letter or t.email):
+                # "I", "a", "I mean", "that", 就是: no content word; it neither ends the window nor
+                # starts or counts in the run of plain words that does (it does not interrupt it)
+                continue
             if t.confident and not (t.reasons or t.weight or t.letter or t.email):
-                # a plain word (or a near-miss no number claimed: "phone line")
+                # a plain content word
                 if paused and not t.near:
                     end = t.start  # the address was said and over: a new phrase after a pause
                     break

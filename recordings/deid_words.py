@@ -81,6 +81,8 @@ def lexicon() -> dict:
         "email_parts_zh": tuple(sorted(data["email_parts_zh"], key=len, reverse=True)),
         "fillers_en": frozenset(data["fillers_en"]),
         "fillers_zh": frozenset(data["fillers_zh"]),
+        "hold_en": frozenset(data["cue_hold_en"]),
+        "hold_zh": tuple(data["cue_hold_zh"]),
     }
 
 
@@ -105,6 +107,9 @@ class Token:
     email_part: bool = False  # can be a spoken part of an address ("dot", "at", "come" for "com", 点)
     repeat_cue: bool = False  # "I repeat", "no wait", 再说一遍, 不对: the number comes again
     filler: bool = False  # does not break a spoken number ("six, uh, two")
+    # restates or announces the number ("I mean", "that", 就是) or is a single letter ("I", "a"):
+    # no content word, so it never ends a cue window (deid_cues)
+    hold: bool = False
     repeat: bool = False  # part of a decoding loop: evidence of nothing
     near_loop: bool = False  # decoded in or next to a decoding loop
     distrust: bool = False  # near a loop and not in a run of confident plain words
@@ -152,11 +157,13 @@ def classify(token: Token) -> Token:
         token.email_part = any(part in core for part in lex["email_parts_zh"])
         token.repeat_cue = any(cue in core for cue in lex["repeat_zh"])
         token.filler = not token.numberish and all(ch in lex["fillers_zh"] for ch in core)
+        token.hold = any(h in core for h in lex["hold_zh"])
         return token
     acronym = re.fullmatch(r"([A-Z]{2,6})s?", _PUNCT.sub("", unicodedata.normalize("NFKC", token.text).strip()))
     if acronym:
         token.weight += len(acronym.group(1))  # "HBO" for "eight three oh": each letter may be a digit
         return token
+    token.hold = len(core) == 1 or core in lex["hold_en"]
     words = raw.replace("-", " ").split()
     token.email_cue = core in lex["email_cues_en"] or any(_PUNCT.sub("", w) in lex["email_cues_en"] for w in words)
     token.email_part = core in lex["email_parts_en"] or any(_PUNCT.sub("", w) in lex["email_parts_en"] for w in words)
