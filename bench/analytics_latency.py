@@ -15,11 +15,15 @@ branch judged too) and a branch manager:
   computed (``cached`` bypassed): wall time, SQL time and query count;
 - the TOP page as a request (Django test client, in process), cold (cache emptied before each
   request) and warm (the same request again, the report cache filled);
-- the rising model read the way it was before the weekly tier (every week's days from the daily
-  table: ``_rising`` without ``weekly``) against the way the page reads it now (whole weeks
-  from the weekly tier), alternating call by call, with the server-side time of each call's
-  queries (EXPLAIN ANALYZE: planning + execution, independent of the client's wait for a core)
-  and the load average before and after.
+- the rising model's counts read the way they were read before 2026-12-08 (``counts_before``
+  below, verbatim from d34852a: one filtered sum per period, a week cut at today read from its
+  days) against the way the page reads them now (``analytics.selectors.rising._counts``: one
+  grouped sum per range bucket; a week cut at most three days before its end read whole from
+  the weekly tier less its last days), alternating call by call, results checked equal, with
+  the server-side time of each call's queries (EXPLAIN ANALYZE: planning + execution,
+  independent of the client's wait for a core) and the load average before and after. Besides
+  this week to date, last week cut on Wednesday, Thursday and Saturday (the running week on
+  those days: 3, 4 and 6 days of each of 27 weeks).
 
 Target (issue 11): rollups p95 <= 50 ms at 1 M complaints.
 """
@@ -95,32 +99,85 @@ def server_ms(fn) -> tuple[float, float]:
     return sum(times), max(times, default=0.0)
 
 
+def tiers_before(daily, monthly, periods, *, weekly=None):
+    """``analytics.selectors.base.tiers`` as of d34852a: a week cut at today is read from its days."""
+    from django.db.models import Q
+
+    from analytics.periods import TierSplit, split_by_month
+    from analytics.selectors.base import Tier, _any, whole_weeks
+
+    weeks = [whole_weeks(p) if weekly is not None else None for p in periods]
+    splits = [
+        TierSplit(None, ())
+        if w is not None
+        else split_by_month(p.start, p.end)
+        if monthly is not None
+        else TierSplit(None, ((p.start, p.end),))
+        for p, w in zip(periods, weeks, strict=True)
+    ]
+    week_q = tuple(Q(week__range=w) if w is not None else None for w in weeks)
+    month_q = tuple(Q(month__range=s.months) if s.months else None for s in splits)
+    day_q = tuple(_any(Q(day__range=r) for r in s.days) for s in splits)
+    out = []
+    for base, field, conditions in ((weekly, "week", week_q), (monthly, "month", month_q), (daily, "day", day_q)):
+        wanted = _any(c for c in conditions if c is not None)
+        if base is not None and wanted is not None:
+            out.append(Tier(base.filter(wanted), field, conditions))
+    return out
+
+
+def counts_before(daily, monthly, weekly, periods, dim):
+    """The rising model's counts as read until d34852a: per tier, one ``SUM(total) FILTER``
+    per period (27 for a week view), rows key x org."""
+    import pandas as pd
+    from django.db.models import F, Sum
+
+    from analytics.selectors.base import key_expression
+
+    cols = [f"p{i}" for i in range(len(periods))]
+    rows: list[dict] = []
+    for tier in tiers_before(daily, monthly, periods, weekly=weekly):
+        sums = {col: Sum("total", filter=q) for col, q in zip(cols, tier.conditions, strict=True) if q is not None}
+        rows += list(tier.qs.values(key=key_expression(dim), org_ref=F("org_id")).annotate(**sums).order_by())
+    frame = pd.DataFrame(rows).reindex(columns=["key", "org_ref", *cols]).fillna(0)
+    frame[cols] = frame[cols].astype("int64")
+    return frame
+
+
 def compare_reads(users, views, dim, args, rollups_in, monthly_rollups_in, weekly_rollups_in, selectors, rising_mod):
-    """The rising model of each view with every whole week read from its days (before) and from
-    the weekly tier (now), the two calls alternating; the results must be equal."""
+    """The rising model of each view with its counts read as before (``counts_before``) and as
+    now (``rising._counts``), the two calls alternating; the results must be equal."""
     lines = [
-        "## Rising model: weeks read from their days (before) against the weekly tier (now)",
+        "## Rising model: the counts read as before (d34852a) against now",
         "",
-        f"The same call both ways (`analytics.selectors.rising._rising` without and with `weekly`), "
-        f"alternating, {args.samples} each after one warm-up; results checked equal. Server = PostgreSQL "
-        f"planning + execution (EXPLAIN ANALYZE of each captured query, median of {args.explain_samples}), "
-        "summed over the call's queries, and its slowest query. A view cut at today and month views read no "
-        "whole week: they take the same path both ways (a control for the machine's load).",
+        f"The same call (`analytics.selectors.rising._rising`, weekly tier given) with its counts read "
+        f"by `counts_before` (today: one filtered sum per period, a cut week from its days) and by "
+        f"`rising._counts` (now), alternating, {args.samples} each after one warm-up; results checked equal. "
+        f"Server = PostgreSQL planning + execution (EXPLAIN ANALYZE of each captured query, median of "
+        f"{args.explain_samples}), summed over the call's queries, and its slowest query.",
         "",
         "| user | view | read | wall p50 ms | wall p95 ms | wall max ms | SQL p50 ms | queries "
-        "| server sum p50 ms | slowest query p50 ms |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| server sum p50 ms | server sum p95 ms | slowest query p50 ms | slowest query p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    now_counts = rising_mod._counts
+
+    def with_counts(counts, *a, **kw):
+        rising_mod._counts = counts
+        try:
+            return rising_mod._rising(*a, **kw)
+        finally:
+            rising_mod._counts = now_counts
+
     for who, user in users.items():
         scope = selectors.resolve_scope(user, "")
         by_branch = who == "head office"
         daily, monthly, weekly = rollups_in(scope), monthly_rollups_in(scope), weekly_rollups_in(scope)
         for view, (period, _) in views.items():
+            common = (daily, monthly, period, dim)
             calls = {
-                "days (before)": partial(rising_mod._rising, daily, monthly, period, dim, by_branch=by_branch),
-                "weekly tier (now)": partial(
-                    rising_mod._rising, daily, monthly, period, dim, by_branch=by_branch, weekly=weekly
-                ),
+                "today (d34852a)": partial(with_counts, counts_before, *common, by_branch=by_branch, weekly=weekly),
+                "now": partial(with_counts, now_counts, *common, by_branch=by_branch, weekly=weekly),
             }
             results = [fn() for fn in calls.values()]  # warm-up
             assert results[0] == results[1], f"{who} {view}: the two reads disagree"
@@ -133,9 +190,12 @@ def compare_reads(users, views, dim, args, rollups_in, monthly_rollups_in, weekl
                 for name, fn in calls.items():
                     server[name].append(server_ms(fn))
             for name in calls:
-                total_ms = statistics.median(s[0] for s in server[name])
-                slowest = statistics.median(s[1] for s in server[name])
-                lines.append(f"| {who} | {view} | {name} | {summary(samples[name])} | {total_ms:.1f} | {slowest:.1f} |")
+                sums = [s[0] for s in server[name]]
+                slowest = [s[1] for s in server[name]]
+                lines.append(
+                    f"| {who} | {view} | {name} | {summary(samples[name])} | {statistics.median(sums):.1f} "
+                    f"| {pct(sums, 95):.1f} | {statistics.median(slowest):.1f} | {pct(slowest, 95):.1f} |"
+                )
                 print(lines[-1], flush=True)
     return lines + [""]
 
@@ -157,15 +217,23 @@ def main() -> None:
     from analytics import alerts, selectors
     from analytics.dimensions import dimension
     from analytics.models import DailyRollup, MonthlyRollup, WeeklyRollup
-    from analytics.periods import period_containing, period_to_date, preceding_periods
+    from analytics.periods import Period, period_containing, period_to_date, preceding_periods
     from analytics.selectors.base import monthly_rollups_in, rollups_in, weekly_rollups_in
     from complaints.models import Complaint
 
     today = timezone.localdate()
     week = period_containing("week", today)
     month = period_containing("month", today)
+    last = preceding_periods(week, 1)[0]
+
+    def cut(days: int) -> Period:
+        return Period("week", last.start, last.start + timedelta(days=days - 1), to_date=True)
+
     views = {
         "week to date (kind=week)": (period_to_date(week, today), "kind=week"),
+        "last week cut on Wednesday (3 days)": (cut(3), ""),
+        "last week cut on Thursday (4 days)": (cut(4), ""),
+        "last week cut on Saturday (6 days)": (cut(6), ""),
         "last week (whole)": (preceding_periods(week, 1)[0], f"kind=week&anchor={week.start - timedelta(days=7)}"),
         "month to date (本月至今, default)": (period_to_date(month, today), "preset=mtd"),
         "last month (上月)": (preceding_periods(month, 1)[0], "preset=last_month"),
@@ -245,6 +313,8 @@ def main() -> None:
             client = Client()
             client.force_login(user)
             for view, (_, query) in views.items():
+                if not query:
+                    continue  # a cut week is not a page of its own
                 url = f"/analytics/?{query}&axis=B&level=3"
                 assert client.get(url).status_code == 200, url  # warm-up
                 for label, cold in (("cold", True), ("warm", False)):

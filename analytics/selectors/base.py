@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Substr
 from django.http import Http404
 
@@ -98,11 +99,16 @@ def weekly_rollups_in(scope: Scope) -> QuerySet[WeeklyRollup]:
 @dataclass(frozen=True)
 class Tier:
     """One rollup table's share of some periods: ``qs`` holds only rows inside them,
-    ``conditions[i]`` selects period i's rows (None: period i has none in this tier)."""
+    ``conditions[i]`` selects period i's rows (None: period i has none in this tier).
+    ``ranges`` says the same as (first, last, i): inclusive ranges of ``time_field`` values,
+    each inside period i. A tier with ``sign`` -1 holds rows to subtract: the days after a
+    running week's cut, when the week is read whole from the weekly tier."""
 
     qs: QuerySet
     time_field: str  # "day" (daily table), "month" (monthly: first day of the month), "week" (weekly: Monday)
     conditions: tuple[Q | None, ...]
+    ranges: tuple[tuple[date, date, int], ...] = ()
+    sign: int = 1
 
 
 def coarse_ok(dim: Dimension | None) -> bool:
@@ -117,31 +123,87 @@ def whole_weeks(period: Period) -> tuple[date, date] | None:
     return None
 
 
+def week_cut(period: Period) -> tuple[date, date] | None:
+    """The days after the end of a period that is a week cut short (Monday to a day before
+    Sunday), when they are fewer than the period's own days: such a period is read as its whole
+    week from the weekly tier minus these days (Monday-Thursday: three days less, not four)."""
+    start, end = period.start, period.end
+    if start.weekday() != 0 or end.weekday() == 6 or end - start >= timedelta(days=7):
+        return None
+    rest = (start + timedelta(days=6) - end).days
+    return (end + timedelta(days=1), start + timedelta(days=6)) if rest < period.days else None
+
+
 def tiers(
     daily: QuerySet, monthly: QuerySet | None, periods: Sequence[Period], *, weekly: QuerySet | None = None
 ) -> list[Tier]:
     """Split the periods between the tiers: a period of whole weeks from ``weekly`` (when
-    given), whole months of the others from ``monthly`` (when given), the edge days (and
-    everything, without ``monthly``) from ``daily``. Rows of the tiers add up: each day of a
-    period is read from exactly one of them."""
-    weeks = [whole_weeks(p) if weekly is not None else None for p in periods]
-    splits = [
-        TierSplit(None, ())
-        if w is not None
-        else split_by_month(p.start, p.end)
-        if monthly is not None
-        else TierSplit(None, ((p.start, p.end),))
-        for p, w in zip(periods, weeks, strict=True)
-    ]
-    week_q = tuple(Q(week__range=w) if w is not None else None for w in weeks)
-    month_q = tuple(Q(month__range=s.months) if s.months else None for s in splits)
-    day_q = tuple(_any(Q(day__range=r) for r in s.days) for s in splits)
+    given; a week cut short at most three days before its end too, less its last days read
+    from ``daily``), whole months of the others from ``monthly`` (when given), the edge days
+    (and everything, without ``monthly``) from ``daily``. Rows of the tiers add up: each day of a
+    period is read from exactly one of them, or from the weekly tier and subtracted again."""
+    week_ranges: list[tuple[date, date, int]] = []
+    month_ranges: list[tuple[date, date, int]] = []
+    day_ranges: list[tuple[date, date, int]] = []
+    minus_ranges: list[tuple[date, date, int]] = []
+    for i, p in enumerate(periods):
+        whole = whole_weeks(p) if weekly is not None else None
+        cut = week_cut(p) if weekly is not None and whole is None else None
+        if whole is not None:
+            week_ranges.append((*whole, i))
+        elif cut is not None:
+            week_ranges.append((p.start, p.start, i))
+            minus_ranges.append((*cut, i))
+        else:
+            split = split_by_month(p.start, p.end) if monthly is not None else TierSplit(None, ((p.start, p.end),))
+            if split.months:
+                month_ranges.append((*split.months, i))
+            day_ranges += [(first, last, i) for first, last in split.days]
     out = []
-    for base, field, conditions in ((weekly, "week", week_q), (monthly, "month", month_q), (daily, "day", day_q)):
+    for base, field, ranges, sign in (
+        (weekly, "week", week_ranges, 1),
+        (monthly, "month", month_ranges, 1),
+        (daily, "day", day_ranges, 1),
+        (daily, "day", minus_ranges, -1),
+    ):
+        if base is None or not ranges:
+            continue
+        conditions = tuple(
+            _any(Q(**{f"{field}__range": (first, last)}) for first, last, j in ranges if j == i)
+            for i in range(len(periods))
+        )
         wanted = _any(c for c in conditions if c is not None)
-        if base is not None and wanted is not None:
-            out.append(Tier(base.filter(wanted), field, conditions))
+        out.append(Tier(base.filter(wanted), field, conditions, tuple(ranges), sign))
     return out
+
+
+class _WidthBucket(Func):
+    """PostgreSQL's width_bucket(value, thresholds): how many of the ascending thresholds are at
+    or below the value (a binary search per row)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, field: str, thresholds: Sequence[date]):
+        super().__init__(F(field))
+        self.thresholds = [t.isoformat() for t in thresholds]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"width_bucket({sql}, %s::date[])", (*params, "{" + ",".join(self.thresholds) + "}")
+
+
+def range_buckets(field: str, ranges: Sequence[tuple[date, date, int]]):
+    """(expression, {bucket: i}) grouping a tier's rows by the range they fall in: the expression
+    is the number of range bounds at or below the row's ``field``; bucket -> period index i.
+    One grouped sum per (key, org, bucket) instead of one filtered sum per period: with 27
+    periods, PostgreSQL tested 27 conditions on every row (3x slower at 1 M)."""
+    firsts = {first: i for first, _last, i in ranges}
+    bounds = sorted(set(firsts) | {last + timedelta(days=1) for _first, last, _i in ranges})
+    index = {k: firsts[lower] for k, lower in enumerate(bounds, 1) if lower in firsts}
+    if connection.vendor == "postgresql":
+        return _WidthBucket(field, bounds), index
+    whens = [When(**{f"{field}__lt": bound}, then=Value(k)) for k, bound in enumerate(bounds)]
+    return Case(*whens, default=Value(len(bounds)), output_field=IntegerField()), index
 
 
 def _any(conditions) -> Q | None:

@@ -4,8 +4,10 @@ at the report scope and, for head office, per branch. The statistics are in ``an
 code x org series of the report at once); this module reads what it needs from the rollups:
 
 - the counts of the period and of the like-for-like periods before it (``alerts.baseline_periods``:
-  8, or 26 for a week view), one grouped query per rollup tier (key x org x 9 or 27 conditional sums;
-  a view of whole weeks reads its 27 weeks from the weekly tier, one row per week and series);
+  8, or 26 for a week view), one grouped query per rollup tier (``_counts``: key x org x the range
+  each row falls in, one sum; a view of whole weeks reads its 27 weeks from the weekly tier, one row
+  per week and series, and a week cut at most three days before its end reads its weeks whole less
+  their last days from the daily tier);
   a week view is also judged for a rise that lasts (``alerts.assess_sustained``: the period with the
   1-3 periods before it) from the same counts, no further query;
 - the weekday shape of intake in the scope over the 8 weeks before the period (daily table);
@@ -39,6 +41,7 @@ from .base import (
     key_name,
     monthly_rollups_in,
     org_index,
+    range_buckets,
     rollups_in,
     tiers,
     weekly_rollups_in,
@@ -195,6 +198,32 @@ def _std(values: Sequence[int]) -> float:
     return (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5
 
 
+def _counts(
+    daily: QuerySet, monthly: QuerySet | None, weekly: QuerySet | None, periods: Sequence[Period], dim: Dimension
+) -> pd.DataFrame:
+    """Per key x org (columns key, org_ref, p0..pn): the count of each period, summed over the
+    rollup tiers (``tiers``), one grouped query per tier. A key x org without a case in any
+    period has no row (the tiers keep no empty buckets)."""
+    acc: dict[tuple, list[int]] = {}
+    for tier in tiers(daily, monthly, periods, weekly=weekly):
+        bucket, index = range_buckets(tier.time_field, tier.ranges)
+        rows = tier.qs.values_list(key_expression(dim), "org_id", bucket).annotate(n=Sum("total")).order_by()
+        for key, org, b, n in rows:
+            i = index.get(b)
+            if i is not None:
+                acc.setdefault((key, org), [0] * len(periods))[i] += tier.sign * int(n or 0)
+    cols = [f"p{i}" for i in range(len(periods))]
+    records = []
+    for (key, org), counts in acc.items():
+        # a week read whole less its last days: never below zero, even if a refresh lands in between
+        counts = [max(c, 0) for c in counts]
+        if any(counts):
+            records.append((key, org, *counts))
+    frame = pd.DataFrame.from_records(records, columns=["key", "org_ref", *cols])
+    frame[cols] = frame[cols].astype("int64")
+    return frame
+
+
 def _rising(
     daily: QuerySet[DailyRollup],
     monthly: QuerySet[MonthlyRollup] | None,
@@ -212,18 +241,13 @@ def _rising(
     base_periods = preceding_periods(period, alerts.baseline_periods(period.kind, period.days))
     periods = [*base_periods, period]
     cols = [f"p{i}" for i in range(len(periods))]
-    rows: list[dict] = []
-    for tier in tiers(daily, monthly, periods, weekly=weekly):
-        sums = {col: Sum("total", filter=q) for col, q in zip(cols, tier.conditions, strict=True) if q is not None}
-        rows += list(tier.qs.values(key=key_expression(dim), org_ref=F("org_id")).annotate(**sums).order_by())
+    frame = _counts(daily, monthly, weekly, periods, dim)
     options = _settings(period)
     q_sustained = options.pop("q_sustained")
     if not alerts.is_week_view(period.kind, period.days):
         q_sustained = None  # months and quarters: the one-period test only
-    if not rows:
+    if frame.empty:
         return RisingResult(periods=len(base_periods), q=options["q"], q_sustained=q_sustained)
-    frame = pd.DataFrame(rows).reindex(columns=["key", "org_ref", *cols]).fillna(0)
-    frame[cols] = frame[cols].astype("int64")
 
     # Start of data: per org (go-live: its first case) and per key (first case in the scope,
     # or its introduction in the taxonomy when later).

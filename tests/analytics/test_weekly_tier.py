@@ -18,9 +18,9 @@ from analytics import selectors, services
 from analytics.dimensions import dimension
 from analytics.hooks import complaints_changed
 from analytics.models import DailyRollup, MonthlyRollup, WeeklyRollup
-from analytics.periods import period_containing, period_to_date, preceding_periods
+from analytics.periods import Period, period_containing, period_to_date, preceding_periods
 from analytics.rollup import local_day
-from analytics.selectors.base import monthly_rollups_in, weekly_rollups_in
+from analytics.selectors.base import monthly_rollups_in, range_buckets, tiers, week_cut, weekly_rollups_in
 from analytics.selectors.rising import _rising
 from analytics.services import rollup_rebuild
 from complaints.models import Complaint
@@ -168,7 +168,10 @@ def test_week_views_judge_the_same_from_the_weekly_tier_as_from_the_days(weeks_o
     for who in ("ho_officer", "bj_manager"):
         scope = selectors.resolve_scope(users[who], "")
         daily, monthly, weekly = selectors.rollups_in(scope), monthly_rollups_in(scope), weekly_rollups_in(scope)
-        for period in (last_week, period_to_date(week, today), week, preceding_periods(week, 5)[0]):
+        cut_weeks = [
+            Period("week", last_week.start, last_week.start + timedelta(days=d), to_date=True) for d in range(6)
+        ]
+        for period in (last_week, period_to_date(week, today), week, preceding_periods(week, 5)[0], *cut_weeks):
             for dim in (dimension("B", 3), dimension("BC", 3), dimension("B", 1)):
                 options = {"by_branch": who == "ho_officer"}
                 new = _rising(daily, monthly, period, dim, weekly=weekly, **options)
@@ -183,9 +186,56 @@ def test_a_whole_week_view_reads_its_weeks_from_the_weekly_tier(weeks_of_cases, 
     with CaptureQueriesContext(connection) as ctx:
         result = selectors.rising_result(scope, weeks_of_cases, dimension("B", 3), by_branch=True)
     assert result.periods == 26 and result.judged > 0
-    grouped = [q["sql"] for q in ctx.captured_queries if q["sql"].count("FILTER (WHERE") >= 27]
-    assert len(grouped) == 1 and '"analytics_weeklyrollup"' in grouped[0]
-    assert '"analytics_dailyrollup"' not in grouped[0]
+    grouped = [q["sql"] for q in ctx.captured_queries if '"analytics_weeklyrollup"' in q["sql"]]
+    assert len(grouped) == 1
+    # no day of the 27 weeks is read from the daily table (the weekday shape reads 8 weeks before them)
+    earliest = (weeks_of_cases.start - timedelta(days=26 * 7)).isoformat()
+    assert not [q for q in ctx.captured_queries if '"analytics_dailyrollup"' in q["sql"] and earliest in q["sql"]]
+
+
+def test_a_week_cut_short_is_its_week_less_its_last_days_when_they_are_fewer():
+    monday = date(2026, 11, 30)  # a week across a month end
+
+    def cut(days: int) -> Period:
+        return Period("week", monday, monday + timedelta(days=days - 1), to_date=True)
+
+    assert [week_cut(cut(d)) for d in range(1, 5)] == [None, None, None, (date(2026, 12, 4), date(2026, 12, 6))]
+    assert week_cut(cut(6)) == (date(2026, 12, 6), date(2026, 12, 6))
+    assert week_cut(cut(7)) is None  # a whole week is read whole
+    assert week_cut(Period("custom", monday + timedelta(days=1), monday + timedelta(days=5))) is None
+    # 26 Thursday-cut weeks and this one: each from the weekly tier, less Friday-Sunday from the days
+    periods = [*preceding_periods(cut(4), 26), cut(4)]
+    days, weeks = DailyRollup.objects.all(), WeeklyRollup.objects.all()
+    split = {(t.time_field, t.sign): t.ranges for t in tiers(days, MonthlyRollup.objects.all(), periods, weekly=weeks)}
+    assert set(split) == {("week", 1), ("day", -1)}
+    assert split[("week", 1)] == tuple((p.start, p.start, i) for i, p in enumerate(periods))
+    assert split[("day", -1)] == tuple(
+        (p.start + timedelta(days=4), p.start + timedelta(days=6), i) for i, p in enumerate(periods)
+    )
+    # Monday to Wednesday: the three days themselves are fewer than the four after them
+    assert {t.time_field for t in tiers(days, None, [cut(3)], weekly=weeks)} == {"day"}
+
+
+@pytest.mark.django_db
+def test_range_buckets_put_each_row_in_its_period(org_tree):
+    """Adjacent, gapped and single-day ranges: every day of a range counts to its period only."""
+    start = date(2026, 11, 25)
+    for d in range(14):
+        DailyRollup.objects.create(
+            day=start + timedelta(days=d), org=org_tree.bj, code_a="A01", code_b="B01", code_c="C01", channel="phone",
+            total=2**d,
+        )  # fmt: skip
+    ranges = [  # (first, last, period): Nov 26-27 -> 0, Nov 28-Dec 1 -> 1 (adjacent), Dec 4 -> 2 (after a gap)
+        (date(2026, 11, 26), date(2026, 11, 27), 0),
+        (date(2026, 11, 28), date(2026, 12, 1), 1),
+        (date(2026, 12, 4), date(2026, 12, 4), 2),
+    ]
+    bucket, index = range_buckets("day", ranges)
+    sums = [0, 0, 0]
+    for b, n in DailyRollup.objects.values_list(bucket).annotate(n=Sum("total")).order_by():
+        if b in index:
+            sums[index[b]] += n
+    assert sums == [2**1 + 2**2, 2**3 + 2**4 + 2**5 + 2**6, 2**9]
 
 
 # --- PostgreSQL: a week spanning two months is summed by one refresh at a time ----------------
