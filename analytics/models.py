@@ -64,17 +64,17 @@ class DailyRollup(models.Model):
         return f"{self.day} {self.org_id} {self.code_a}-{self.code_b}-{self.code_c} {self.channel}: {self.total}"
 
 
-class MonthlyRollup(models.Model):
-    """The coarse tier: counts per calendar month x responsible org x B leaf x C leaf.
+class CoarseRollup(models.Model):
+    """A coarse tier: counts per time bucket (``BUCKET``: the date field subclasses add) x
+    responsible org x B leaf x C leaf.
 
-    Summed from ``DailyRollup`` (never from raw rows) by the same refresh path, so the two
-    tiers always agree. Reports read whole months from here and only the edge days of a
-    period from the daily table; the daily table barely compresses at volume (a day x org x
-    A x B x C x channel key is nearly one row per case), this one is ~60x smaller.
-    Channel and the A axis are not kept: reports grouped by them read the daily table.
+    Summed from ``DailyRollup`` (never from raw rows) by the daily tier's refresh path, so the
+    tiers always agree. Channel and the A axis are not kept: reports grouped by them read the
+    daily table.
     """
 
-    month = models.DateField()  # first day of the month
+    BUCKET = ""
+
     org = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     code_b = models.CharField(max_length=12)
     code_c = models.CharField(max_length=12)
@@ -82,41 +82,47 @@ class MonthlyRollup(models.Model):
     repeat = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+def _bucket_unique(bucket: str) -> models.UniqueConstraint:
+    # Also the index for report reads: bucket range first, then the org set.
+    return models.UniqueConstraint(fields=[bucket, "org", "code_b", "code_c"], name=f"rollup_{bucket}_bucket_unique")
+
+
+class MonthlyRollup(CoarseRollup):
+    """The month tier. Reports read whole months from here and only the edge days of a period
+    from the daily table; the daily table barely compresses at volume (a day x org x A x B x C x
+    channel key is nearly one row per case), this one is ~60x smaller."""
+
+    BUCKET = "month"
+    month = models.DateField()  # first day of the month
+
+    class Meta:
         verbose_name = _("每月汇总")
         verbose_name_plural = _("每月汇总")
-        constraints = [
-            # Also the index for report reads: month range first, then the org set.
-            models.UniqueConstraint(fields=["month", "org", "code_b", "code_c"], name="rollup_month_bucket_unique")
-        ]
+        constraints = [_bucket_unique("month")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.org_id} {self.code_b}-{self.code_c}: {self.total}"
 
 
-class WeeklyRollup(models.Model):
-    """The week tier: counts per ISO week (Monday to Sunday) x responsible org x B leaf x C leaf.
-
-    Summed from ``DailyRollup`` by the same refresh path as ``MonthlyRollup`` (a change to a
-    case's day, org or codes recomputes the week it left and the week it is in; a purge rebuilds
-    its days and their weeks), so the tiers always agree. The rising-issue model of a week view reads its
-    27 whole weeks from here (27 rows per series instead of 189 daily ones); weeks cut at today
-    and reports grouped by channel or the A axis read the daily table.
+class WeeklyRollup(CoarseRollup):
+    """The week tier: ISO weeks (Monday to Sunday). A change to a case's day, org or codes
+    recomputes the week it left and the week it is in; a purge rebuilds its days and their weeks.
+    The rising-issue model of a week view reads its 27 whole weeks from here (27 rows per series
+    instead of 189 daily ones), and a week cut at most three days before its end as its whole
+    week less those days; other cut weeks and reports grouped by channel or the A axis read the
+    daily table.
     """
 
+    BUCKET = "week"
     week = models.DateField()  # the Monday
-    org = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
-    code_b = models.CharField(max_length=12)
-    code_c = models.CharField(max_length=12)
-    total = models.PositiveIntegerField(default=0)
-    repeat = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("每周汇总")
         verbose_name_plural = _("每周汇总")
-        constraints = [
-            # Also the index for report reads: week range first, then the org set.
-            models.UniqueConstraint(fields=["week", "org", "code_b", "code_c"], name="rollup_week_bucket_unique")
-        ]
+        constraints = [_bucket_unique("week")]
 
     def __str__(self) -> str:
         return f"{self.week:%G-W%V} {self.org_id} {self.code_b}-{self.code_c}: {self.total}"

@@ -21,7 +21,7 @@ from accounts.services import audit_record, notification_send
 from complaints.models import Complaint
 from complaints.pii import mask_text
 
-from .models import DailyRollup, ImprovementItem, MonthlyRollup, RollupMember, WeeklyRollup
+from .models import CoarseRollup, DailyRollup, ImprovementItem, MonthlyRollup, RollupMember, WeeklyRollup
 from .rollup import bucket_aggregates, local_day
 from .selectors.base import GENERATION_KEY as CACHE_GENERATION_KEY
 
@@ -101,9 +101,8 @@ DAILY_KEY = ("day", "org_id", "code_a", "code_b", "code_c", "channel")
 DAILY_VALUES = tuple(
     f.attname for f in DailyRollup._meta.concrete_fields if f.attname not in DAILY_KEY and not f.primary_key
 )
-MONTHLY_KEY = ("month", "org_id", "code_b", "code_c")
-MONTHLY_VALUES = ("total", "repeat")
-WEEKLY_KEY = ("week", "org_id", "code_b", "code_c")
+COARSE_KEY = ("org_id", "code_b", "code_c")
+COARSE_VALUES = ("total", "repeat")
 
 
 def _recompute(day: date, org_ids: list[int]) -> int:
@@ -124,34 +123,33 @@ def _recompute(day: date, org_ids: list[int]) -> int:
     return _replace(DailyRollup.objects.filter(day=day, org_id__in=org_ids), rows, DAILY_KEY, DAILY_VALUES)
 
 
-def _recompute_month(month: date, org_ids: list[int]) -> int:
-    """Make the monthly rows of (month, each org) equal the sum of their daily rows."""
-    _lock_month(month)
+def _sum_days_into(model: type[CoarseRollup], first: date, last: date, org_ids: list[int]) -> int:
+    """Make the rows of one bucket of a coarse tier (``model.BUCKET`` = ``first``) for each org
+    equal the sum of their daily rows from ``first`` to ``last``. The caller holds the lock."""
+    bucket = model.BUCKET
     rows = [
-        MonthlyRollup(
-            month=month, org_id=r["org_id"], code_b=r["code_b"], code_c=r["code_c"], total=r["t"], repeat=r["r"]
+        model(
+            **{bucket: first}, org_id=r["org_id"], code_b=r["code_b"], code_c=r["code_c"], total=r["t"], repeat=r["r"]
         )
-        for r in DailyRollup.objects.filter(day__range=(month, _month_end(month)), org_id__in=org_ids)
-        .values("org_id", "code_b", "code_c")
+        for r in DailyRollup.objects.filter(day__range=(first, last), org_id__in=org_ids)
+        .values(*COARSE_KEY)
         .annotate(t=Sum("total"), r=Sum("repeat"))
         .order_by()
     ]
-    existing = MonthlyRollup.objects.filter(month=month, org_id__in=org_ids)
-    return _replace(existing, rows, MONTHLY_KEY, MONTHLY_VALUES)
+    existing = model.objects.filter(**{bucket: first, "org_id__in": org_ids})
+    return _replace(existing, rows, (bucket, *COARSE_KEY), COARSE_VALUES)
+
+
+def _recompute_month(month: date, org_ids: list[int]) -> int:
+    """Make the monthly rows of (month, each org) equal the sum of their daily rows."""
+    _lock_month(month)
+    return _sum_days_into(MonthlyRollup, month, _month_end(month), org_ids)
 
 
 def _recompute_week(week: date, org_ids: list[int]) -> int:
     """Make the weekly rows of (week, each org) equal the sum of their daily rows."""
     _lock_week(week)
-    rows = [
-        WeeklyRollup(week=week, org_id=r["org_id"], code_b=r["code_b"], code_c=r["code_c"], total=r["t"], repeat=r["r"])
-        for r in DailyRollup.objects.filter(day__range=(week, week + timedelta(days=6)), org_id__in=org_ids)
-        .values("org_id", "code_b", "code_c")
-        .annotate(t=Sum("total"), r=Sum("repeat"))
-        .order_by()
-    ]
-    existing = WeeklyRollup.objects.filter(week=week, org_id__in=org_ids)
-    return _replace(existing, rows, WEEKLY_KEY, MONTHLY_VALUES)
+    return _sum_days_into(WeeklyRollup, week, week + timedelta(days=6), org_ids)
 
 
 @transaction.atomic(durable=True)
