@@ -31,7 +31,7 @@ TOP_LEVEL = {
     },
     "recordings.services.review": {"recording_redaction_release", "recording_redaction_reject"},
     "recordings.services.transcription": {"recording_retry", "_claim"},
-    "recordings.services.upload": {"recording_upload", "recording_link"},
+    "recordings.services.upload": {"recording_upload", "recording_link", "recording_receive"},
 }
 CASES = [(module, name) for module, names in sorted(TOP_LEVEL.items()) for name in sorted(names)]
 
