@@ -66,16 +66,24 @@ def stereo_mode(value: str) -> str:
 
 
 def transcribe_call_audio(
-    decoded, *, language: str, speakers: Sequence[str], mode: str = "channels", **engine_kw
+    decoded,
+    *,
+    language: str,
+    speakers: Sequence[str],
+    mode: str = "channels",
+    transcribe: Callable[..., Transcript] | None = None,
+    **engine_kw,
 ) -> Transcript:
     """Transcribe a decoded call (``speech.audio.decode_call``): a mono call as one transcript whose
     speaker is unknown; a stereo call by ``mode`` (see the module docstring), its segments labelled
     with ``speakers`` (first and second channel) and interleaved by time. ``engine_kw``: what
     ``pipeline.transcribe_audio`` takes besides the file and the language. With language "auto"
     the second channel takes the language the first one was heard in (detection on a short channel
-    alone is unreliable)."""
-    from .pipeline import transcribe_audio
+    alone is unreliable). ``transcribe``: the recogniser of one WAV (default
+    ``pipeline.transcribe_audio``)."""
+    from .pipeline import transcribe_audio as recognise
 
+    transcribe_audio = transcribe or recognise
     mode = stereo_mode(mode)
     if not decoded.stereo:
         return transcribe_audio(decoded.mono, language=language, **engine_kw)

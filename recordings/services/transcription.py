@@ -32,7 +32,7 @@ from django.utils import timezone
 from .. import complaint_cues, stereo
 from ..deid import DeidPlan, plan_listening_copy
 from ..models import CallRecording, TranscriptSegment
-from ..pipeline import Transcript
+from ..pipeline import Transcript, transcribe_audio
 from ..signals import send_decoded, send_transcribed
 from .review import redaction_review_notify
 
@@ -213,6 +213,7 @@ def transcribe_call(decoded, *, language: str, mode: str | None = None) -> Trans
         language=language,
         speakers=settings.RECORDING_CHANNEL_SPEAKERS,
         mode=mode or settings.RECORDING_STEREO_TRANSCRIPTION,
+        transcribe=transcribe_audio,  # looked up here, so tests can stand in for the recogniser
         **engine_settings(),
     )
 
