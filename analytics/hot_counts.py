@@ -205,7 +205,9 @@ def on_recording_deleted(sender, instance, **kwargs) -> None:
         sync([instance.pk])
 
 
-def on_complaints_changed(sender, complaint_ids, **kwargs) -> None:
+def on_complaints_changed(sender, complaint_ids, created: bool = False, **kwargs) -> None:
+    if created:  # a case just registered has no counted call yet: a call linked to it syncs on its own save
+        return
     ids = list(
         CallRecording.objects.filter(complaint_id__in=list(complaint_ids), status=CallRecording.Status.DONE)
         .order_by()

@@ -12,14 +12,15 @@ from django.dispatch import Signal
 #: Sent *inside* the transaction that changes complaints' codes, org, channel, received time,
 #: status or workflow timestamps, with ``complaint_ids``. Receivers run in that transaction, so
 #: what they record commits or rolls back with the change; a receiver's error propagates (a
-#: broken subscriber fails loudly instead of silently losing the change).
+#: broken subscriber fails loudly instead of silently losing the change). ``created`` is True when
+#: the cases were just registered (nothing else refers to them yet).
 complaints_changed = Signal()
 
 
-def send_changed(complaint_ids: Iterable[int]) -> None:
+def send_changed(complaint_ids: Iterable[int], *, created: bool = False) -> None:
     ids = sorted({int(i) for i in complaint_ids})
     if ids:
-        complaints_changed.send(sender="complaints", complaint_ids=ids)
+        complaints_changed.send(sender="complaints", complaint_ids=ids, created=created)
 
 
 #: Sent by the retention job after it purged cases (outside its batch transactions), with ``days``:

@@ -261,7 +261,7 @@ def _register(
         involved_staff=list(involved_staff),
         late_reason=pii.mask_text((late_reason or "").strip())[:500],
     )
-    _changed([complaint.id])
+    send_changed([complaint.id], created=True)  # subscribers (analytics' rollup outbox) record it here
     complaint.intake_replayed = False
     return complaint
 
