@@ -217,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     # generated from the pages' forms, so the same choices arrive under several field names).
     "ENUM_NAME_OVERRIDES": {
         "CaseResultEnum": "complaints.models.Complaint.Result",
+        # Two choice sets are called "channel" (a complaint's intake channel, a recording's source):
+        # named here, or drf-spectacular warns and hashes one (check --deploy fails on the warning).
+        "ComplaintChannelEnum": "complaints.models.Complaint.Channel",
+        "RecordingChannelEnum": "recordings.models.CallRecording.Channel",
         "DeliveryChannelEnum": "workflow.models.DeliveryChannel",
     },
 }
