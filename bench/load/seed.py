@@ -50,10 +50,11 @@ def add_customers(rows: int) -> float:
         base = cur.fetchone()[0]
         cur.execute(
             """INSERT INTO complaints_customer (name, surname, title, mobile_hash, mobile_masked, id_number_hash,
-                   id_number_masked, mobile_encrypted, id_number_encrypted, home_org_id, created_at)
+                   id_number_masked, mobile_encrypted, id_number_encrypted, home_org_id, created_at,
+                   contact_channel, contact_time)
                SELECT '客户' || g, '王', CASE WHEN mod(g, 2) = 0 THEN 'mr' ELSE 'ms' END,
                    md5('m' || g) || md5('x' || g), '138****' || lpad(mod(g, 10000)::text, 4, '0'), '', '', '', '',
-                   NULL, now()
+                   NULL, now(), '', ''
                FROM generate_series(1, %s) g""",
             [n],
         )
