@@ -23,6 +23,7 @@ from complaints.intake_sources import SOURCES
 from complaints.list_actions import BULK
 from complaints.list_selectors import SEARCH
 from complaints.panels import CASE_PANELS, CUSTOMER_PANELS
+from complaints.services.keys import KEYED
 from complaints.services.retention import ANONYMISE_ROWS, COUNTS, KEPT_BY_TRAIL, OPEN_WORK, PURGE_ROWS, STORED_FILES
 from tests.complaints.factories import ComplaintFactory
 from tests.conftest import PINNED_TODAY
@@ -51,6 +52,7 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
         PURGE_ROWS,
         COUNTS,
         KEPT_BY_TRAIL,
+        KEYED,
     )
     found = {p.name: [c.app for c in p.contributions()] for p in points}
     assert found == {
@@ -77,6 +79,7 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
         "retention.purge": ["workflow", "recordings"],
         "retention.counts": ["workflow", "recordings"],
         "retention.kept_by_trail": ["workflow", "recordings"],
+        "pii_keys.keyed_fields": ["integrations", "wechat"],
     }
     import recordings.timeline
 

@@ -1,8 +1,16 @@
-"""Re-keying personal data after a key rotation (``manage.py pii_rekey``)."""
+"""Re-keying personal data after a key rotation (``manage.py pii_rekey``).
+
+complaints re-keys its own customers' numbers; any other app that stores Fernet ciphertext or a
+keyed hash under the PII keys contributes its fields through the extension point
+``pii_keys.keyed_fields() -> list[KeyedModel]`` (``<app>/pii_keys.py``), so complaints never names
+the apps above it. The point is strict: an app whose fields cannot be listed stops the run (a
+value left under a key that is then retired is lost).
+"""
 
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -10,6 +18,7 @@ from django.db import models, transaction
 
 from accounts.models import AuditAction, User
 from accounts.services import audit_record
+from voc.extensions import ExtensionPoint
 
 from .. import crypto
 from ..models import Customer
@@ -18,17 +27,36 @@ from ..models import Customer
 @dataclass(frozen=True)
 class KeyedField:
     """A field holding Fernet ciphertext and, optionally, the field with the keyed hash of
-    the same clear value (recomputed from the decrypted value)."""
+    the same clear value (recomputed from the decrypted value).
+
+    ``hash_of(row, clear)`` is the stored hash when it is not ``crypto.keyed_hash(clear)`` (a value
+    hashed with context, e.g. a WeChat id with its channel); it may read the row's ``reads``
+    columns."""
 
     encrypted: str
     hashed: str = ""
+    hash_of: Callable[[models.Model, str], str] | None = None
+    reads: tuple[str, ...] = ()
 
 
-# Every model field that stores ciphertext or a keyed hash. tests/complaints/test_keys.py
-# fails when a model gains a *_encrypted or *_hash field that is not listed here.
+@dataclass(frozen=True)
+class KeyedModel:
+    model: type[models.Model]
+    fields: tuple[KeyedField, ...]
+
+
+KEYED = ExtensionPoint("pii_keys.keyed_fields", owner="complaints", item=KeyedModel, strict=True)
+
+# complaints' own fields; other apps contribute theirs (``keyed_models``).
+# tests/complaints/test_keys.py fails when a model gains a *_encrypted or *_hash field that no one lists.
 KEYED_FIELDS: dict[type[models.Model], tuple[KeyedField, ...]] = {
     Customer: (KeyedField("mobile_encrypted", "mobile_hash"), KeyedField("id_number_encrypted", "id_number_hash")),
 }
+
+
+def keyed_models() -> list[KeyedModel]:
+    """Every model with fields under the PII keys: complaints' own, then each app's contribution."""
+    return [KeyedModel(model, fields) for model, fields in KEYED_FIELDS.items()] + KEYED.collect()
 
 
 @dataclass
@@ -60,7 +88,7 @@ def _rekey_row(row: models.Model, fields: tuple[KeyedField, ...], result: RekeyR
             result.values_reencrypted += 1
             changed = True
         if field.hashed:
-            digest = crypto.keyed_hash(clear)
+            digest = field.hash_of(row, clear) if field.hash_of else crypto.keyed_hash(clear)
             if getattr(row, field.hashed) != digest:
                 setattr(row, field.hashed, digest)
                 result.hashes_recomputed += 1
@@ -79,8 +107,10 @@ def pii_rekey(*, batch_size: int = 500, actor: User | None = None) -> RekeyResul
     fingerprints of the keys now in use.
     """
     result = RekeyResult()
-    for model, fields in KEYED_FIELDS.items():
+    for keyed in keyed_models():
+        model, fields = keyed.model, keyed.fields
         columns = [name for f in fields for name in (f.encrypted, f.hashed) if name]
+        reads = [name for f in fields for name in f.reads if name not in columns]
         last_pk = 0
         while True:
             with transaction.atomic(durable=True):
@@ -88,7 +118,7 @@ def pii_rekey(*, batch_size: int = 500, actor: User | None = None) -> RekeyResul
                     model.objects.select_for_update()
                     .filter(pk__gt=last_pk)
                     .order_by("pk")
-                    .only("pk", *columns)[:batch_size]
+                    .only("pk", *columns, *reads)[:batch_size]
                 )
                 if not rows:
                     break

@@ -15,7 +15,7 @@ from complaints import crypto, selectors
 from complaints.checks import pii_key_errors, refuse_unsafe_keys
 from complaints.models import Customer
 from complaints.services import CustomerInput, customer_reveal
-from complaints.services.keys import KEYED_FIELDS, pii_rekey
+from complaints.services.keys import keyed_models, pii_rekey
 from tests.complaints.conftest import ID_NUMBER, MOBILE
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,9 @@ def _customer_under_old_keys(register) -> Customer:
     return Customer.objects.get(pk=case.customer_id)
 
 
-PROJECT_APPS = {"accounts", "complaints", "workflow", "recordings", "analytics"}
+# Fields named like ciphertext or a keyed hash that are under no PII key: an API key's SHA-256
+# (a random key, unkeyed: integrations.services.clients.key_hash).
+NOT_PII_KEYED = {("integrations", "ApiKey", "key_hash")}
 
 
 def test_after_rotation_old_ciphertext_decrypts_and_new_values_use_the_new_key(old_keys):
@@ -127,18 +129,38 @@ def test_rekey_command_leaves_values_no_key_opens_and_fails_loudly(old_keys, reg
 
 
 def test_every_field_with_ciphertext_or_a_keyed_hash_is_re_keyed():
-    listed = {
-        (model, name) for model, fields in KEYED_FIELDS.items() for f in fields for name in (f.encrypted, f.hashed)
-    }
+    """Every project app's model (wechat's customer key, integrations' secrets included), listed by
+    complaints or contributed through the pii_keys extension point."""
+    from voc.extensions import project_apps
+
+    listed = {(k.model, name) for k in keyed_models() for f in k.fields for name in (f.encrypted, f.hashed) if name}
+    labels = {config.label for config in project_apps()}
+    assert {"wechat", "integrations", "mailintake", "callqa"} <= labels
     found = {
         (model, field.name)
         for model in apps.get_models()
         # the project's own apps: a library's hashes (django-axes' session_hash) are not PII keys
-        if model._meta.app_label in PROJECT_APPS
+        if model._meta.app_label in labels
         for field in model._meta.get_fields()
-        if isinstance(field, models.Field) and field.name.endswith(("_encrypted", "_hash", "_ciphertext", "_hmac"))
+        if isinstance(field, models.Field)
+        and field.name.endswith(("_encrypted", "_hash", "_ciphertext", "_hmac"))
+        and (model._meta.app_label, model.__name__, field.name) not in NOT_PII_KEYED
     }
     assert found <= listed, f"not re-keyed by pii_rekey: {sorted((m.__name__, n) for m, n in found - listed)}"
+
+
+def test_rekey_re_encrypts_the_apps_contributed_values(old_keys):
+    """integrations contributes its webhook secrets: after the run they open with the new key alone."""
+    from integrations.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        name="crm", url="https://crm.example/hook", secret_encrypted=crypto.encrypt("s3cret")
+    )
+    _rotate(old_keys)
+    result = pii_rekey()
+    assert result.values_reencrypted == 1 and result.unreadable == 0
+    _rotate(old_keys, keep_old=False)
+    assert crypto.decrypt(WebhookEndpoint.objects.get(pk=endpoint.pk).secret_encrypted) == "s3cret"
 
 
 # --- the production check ----------------------------------------------------------------
