@@ -17,3 +17,6 @@ class CallqaConfig(AppConfig):
 
         recording_transcribed.connect(on_recording_transcribed, dispatch_uid="callqa.score_after_transcription")
         recording_decoded.connect(on_recording_decoded, dispatch_uid="callqa.audio_facts_while_decoded")
+        # The tasks are registered in every process: the services send them by name
+        # (callqa.services.SCORE_TASK), which keeps services and tasks out of an import cycle.
+        from . import tasks  # noqa: F401

@@ -14,10 +14,10 @@ log = logging.getLogger(__name__)
 
 
 def _send(recording_id: int) -> None:
-    from .tasks import callqa_score_task
+    from .services import score_send
 
     try:
-        callqa_score_task.delay(recording_id)
+        score_send(recording_id)
     except Exception:
         log.exception("could not queue call QA of recording %s", recording_id)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -27,6 +28,17 @@ from .facts import AudioFacts, Turn, Word
 from .models import CallAudioFacts, CallScore, QaHit, QaRule, QaRuleVersion
 
 log = logging.getLogger(__name__)
+
+# The Celery task that scores one call, sent by name: this module does not import callqa.tasks
+# (which calls it), so services and tasks form no import cycle. CallqaConfig.ready imports the
+# tasks, so every process (the web's too) knows the name.
+SCORE_TASK = "callqa.score_recording"
+
+
+def score_send(recording_id: int) -> None:
+    """Queue the scoring of one call. Raises when the task cannot be sent (broker down, or a
+    process that does not know the task): each caller decides what a call not sent means."""
+    current_app.tasks[SCORE_TASK].delay(recording_id)
 
 
 # --- rules as data -------------------------------------------------------------------
@@ -343,15 +355,13 @@ def nightly_batch(*, now: dt.datetime | None = None) -> dict[str, int]:
     Calls of the last 24 hours still waiting for transcription are counted and logged: the
     transcription queue and ``recordings_sweep`` carry them, and each is scored as soon as its
     transcript is stored. A call whose task cannot be sent stays unscored for the next night."""
-    from .tasks import callqa_score_task
-
     now = now or timezone.now()
     S = CallRecording.Status
     ids = CallRecording.objects.filter(status=S.DONE, qa_score__isnull=True).order_by("pk").values_list("pk", flat=True)
     queued = not_sent = 0
     for pk in ids.iterator(chunk_size=2000):
         try:
-            callqa_score_task.delay(pk)
+            score_send(pk)
             queued += 1
         except Exception:
             not_sent += 1

@@ -7,7 +7,7 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="callqa.score_recording", acks_late=True, ignore_result=True)
+@shared_task(name=services.SCORE_TASK, acks_late=True, ignore_result=True)
 def callqa_score_task(recording_id: int) -> None:
     services.recording_score(recording_id=recording_id)
 

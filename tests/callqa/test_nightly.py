@@ -68,3 +68,55 @@ def test_a_call_the_broker_refuses_stays_unscored_for_the_next_night(org_tree, m
     monkeypatch.setattr(tasks.callqa_score_task, "delay", refuse)
     assert services.nightly_batch() == {"queued": 0, "not_sent": 1, "waiting_transcription": 0}
     assert not CallScore.objects.filter(recording=rec).exists()
+
+
+def test_the_service_sends_the_scoring_task_by_its_name():
+    """callqa.services finds its Celery task by name (it does not import callqa.tasks, which calls
+    it: no import cycle); the name is the registered task's."""
+    from celery import current_app
+
+    from callqa.services import SCORE_TASK
+    from callqa.tasks import callqa_score_task
+
+    # @shared_task hands out a proxy of the app's task object: compare the object behind it.
+    task = getattr(callqa_score_task, "_get_current_object", lambda: callqa_score_task)()
+    assert current_app.tasks[SCORE_TASK] is task
+
+
+def test_a_process_that_never_imported_the_tasks_knows_the_scoring_task():
+    """The web process imports no callqa.tasks itself: the app registers its tasks when ready, so
+    the hook's send by name finds the task there too."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, django; django.setup()\n"
+        "from celery import current_app\n"
+        "from callqa.services import SCORE_TASK\n"
+        "print(SCORE_TASK in current_app.tasks, 'callqa.tasks' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "voc.settings"},
+    )
+    assert out.stdout.split() == ["True", "True"]
+
+
+def test_a_transcribed_call_is_queued_for_scoring_by_name(monkeypatch, django_capture_on_commit_callbacks):
+    """The after-transcription hook sends the task the worker runs (by name, through the app)."""
+    from celery import current_app
+
+    from callqa import hooks
+    from callqa.services import SCORE_TASK
+
+    sent = []
+    monkeypatch.setattr(current_app.tasks[SCORE_TASK], "delay", lambda pk: sent.append(pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        hooks.on_recording_transcribed(sender=None, recording_id=41)
+    assert sent == [41]
