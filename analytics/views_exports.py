@@ -11,10 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from accounts.models import AuditAction
 from accounts.services import audit_record
+from voc.exports import FORMATS, Column, export_response
 
 from . import selectors
 from .dimensions import DimensionError
-from .exports import CASE_SCHEMA, FORMATS, Column, case_rows, export_response
+from .exports import CASE_SCHEMA, case_rows
 from .models import FIRST_RESPONSE_BOUNDS_H
 from .views import analytics_view, report_context
 

@@ -1,7 +1,7 @@
 """Files for the regulator: the blank transfer template, a batch's error report, and the results
 of regulator-referred cases in the regulator's template (docs/regulator-transfers.md).
 
-All three are written by analytics' export writers (``analytics.exports``): CSV with a BOM,
+All three are written by the shared export writer (``voc.exports``): CSV with a BOM,
 XLSX in write-only mode, and every cell through the formula-injection guard ``safe_cell``.
 """
 
@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from analytics.exports import Column, export_response
 from complaints.models import Complaint
 from complaints.states import OPEN_STATES, CaseState
+from voc.exports import Column, export_response
 
 from .models import RegulatorBatch, RegulatorRow
 from .regulator_file import COLUMNS

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import AuditAction
 from accounts.services import audit_record
-from analytics.exports import FORMATS
 from complaints import pii
+from voc.exports import FORMATS
 
 from . import regulator_export
 from .forms import ResultsPeriodForm, TransferUploadForm

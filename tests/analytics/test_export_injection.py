@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from analytics.exports import safe_cell
 from analytics.models import ImprovementItem
 from analytics.services import rollup_rebuild
 from analytics.views_exports import TABLES
 from tests.analytics.conftest import make_case
+from voc.exports import safe_cell
 
 pytestmark = pytest.mark.django_db
 
