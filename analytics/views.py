@@ -27,6 +27,7 @@ from .forms import (
     ReportParams,
     parse_report,
 )
+from .selectors.channels import channel_mix
 from .services import can_manage_improvements
 
 ANALYTICS_ROLES = (
@@ -90,6 +91,7 @@ def top(request: HttpRequest) -> HttpResponse:
     if params:
         result = selectors.top_issues(scope, params.period, params.dim, limit=50, compare=params.compare)
         context["result"] = result
+        context["channels"] = channel_mix(scope, params.period, compare=params.compare)
         assessed = selectors.rising_result(
             scope, params.period, params.dim, by_branch=scope.org is None or scope.org.kind == "head_office"
         )
