@@ -175,6 +175,7 @@ class Complaint(ConcurrentTransitionMixin, CaseWorkflowMixin, models.Model):
         COUNTER = "counter", _("网点柜面")
         MOBILE_APP = "app", _("手机银行")
         WECHAT = "wechat", _("微信")
+        WECOM = "wecom", _("企业微信")  # WeCom 1:1 with an account manager; A axis still A0304
         WEB = "web", _("网站表单")
         EMAIL = "email", _("电子邮件")
         LETTER = "letter", _("信函")

@@ -9,3 +9,8 @@ class WeChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "wechat"
     verbose_name = _("微信受理")
+
+    def ready(self) -> None:
+        # The Celery tasks are registered in every process, the web's too: the services send them
+        # by name (wechat.services.FETCH_VOICE_TASK).
+        from . import tasks  # noqa: F401

@@ -50,7 +50,9 @@ def source_for(request) -> list[IntakeSource]:
             template="wechat/_intake_source.html",
             context={"wechat": message, "words": words},
             initial={
-                "channel": Complaint.Channel.WECHAT,
+                "channel": Complaint.Channel.WECOM
+                if message.channel == WeChatMessage.Channel.WECOM
+                else Complaint.Channel.WECHAT,
                 "summary": " ".join(words.split())[:60],
                 "details": words[:5000],
                 "received_at": timezone.localtime(message.received_at).strftime("%Y-%m-%dT%H:%M"),

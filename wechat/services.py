@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -28,6 +29,19 @@ logger = logging.getLogger(__name__)
 
 NOT_COMPLAINT_REASON_MAX = 500
 TEXT_MAX = 5000
+# The Celery task (wechat/tasks.py) that calls ``voice_fetch``, sent by its name: the task calls
+# this module, so this module does not import it back (no import cycle; WeChatConfig.ready
+# registers the tasks in every process).
+FETCH_VOICE_TASK = "wechat.fetch_voice"
+
+
+def _send(task: str, message_id: int) -> None:
+    """Queue ``task`` for a message; a broker that is down is logged, never an error for the
+    platform or the agent (the message is stored; staff see what was not done)."""
+    try:
+        current_app.tasks[task].delay(message_id)
+    except Exception:  # the callback's reply, or the registration, must not fail on the queue
+        logger.exception("wechat message %s: could not queue %s", message_id, task)
 
 
 @dataclass(frozen=True)
@@ -101,9 +115,7 @@ def message_receive(*, channel: str, message: Message, agent_id: str = "", now: 
                 owner_org=org,
             )
             if kind == WeChatMessage.Kind.VOICE:
-                from .tasks import fetch_voice_later
-
-                transaction.on_commit(lambda: fetch_voice_later(row.pk))
+                transaction.on_commit(lambda: _send(FETCH_VOICE_TASK, row.pk))
     except IntegrityError:  # the same MsgId committed by a concurrent delivery
         existing = WeChatMessage.objects.filter(fingerprint=fingerprint).first()
         if existing is None:

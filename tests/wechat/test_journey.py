@@ -89,6 +89,19 @@ def test_a_branch_sees_only_its_apps_messages_and_can_dismiss_one_with_a_reason(
     assert client.get(reverse("wechat:queue")).status_code == 404
 
 
+def test_a_wecom_message_registers_a_case_with_the_wecom_channel(client, wecom, agent, org_tree):
+    """A WeCom 1:1 chat is its own intake channel (企业微信); its A code is still chosen by staff."""
+    text = "客户经理推荐的理财亏损，要求说明"
+    wecom.post(text_xml(to=WECOM["corp"], sender=EXTERNAL_ID, content=text, msg_id="30"), agent_id="1000002")
+    draft = WeChatMessage.objects.get()
+    client.force_login(agent)
+    html = client.get(reverse("complaints:intake"), {"wechat": draft.pk}).content.decode()
+    assert re.search(r'<option value="wecom" selected>', html)
+    data = _post_data(_form_token(html), wechat=str(draft.pk), channel="wecom", summary=text, details=text)
+    assert client.post(reverse("complaints:intake"), data).status_code == 302
+    assert Complaint.objects.get().channel == Complaint.Channel.WECOM == "wecom"
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not af.tools_available(), reason="espeak-ng and sox make the voice")
 def test_wecom_voice_is_transcribed_and_confirmed_into_a_case(
