@@ -191,18 +191,14 @@ class Decision(models.Model):
         return str(REDRESS_TYPES.get(self.redress_type, self.redress_type))
 
 
-class ExtensionRequest(models.Model):
-    """15 → 30 days (level 1, branch manager) or → 60 days (level 2, head-office approver)."""
+class ApprovalRequest(models.Model):
+    """What an extension request and a pause request share: asked by one user, decided by another."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待审批")
         APPROVED = "approved", _("已批准")
         REJECTED = "rejected", _("已驳回")
 
-    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="extension_requests")
-    level = models.PositiveSmallIntegerField(_("延期级别"))
-    reason = models.TextField(_("延期理由"), max_length=2000)
-    customer_informed = models.BooleanField(_("已告知客户"), default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
@@ -213,9 +209,21 @@ class ExtensionRequest(models.Model):
     decision_comment = models.TextField(blank=True)
 
     class Meta:
+        abstract = True
+        ordering = ["requested_at", "id"]
+
+
+class ExtensionRequest(ApprovalRequest):
+    """15 → 30 days (level 1, branch manager) or → 60 days (level 2, head-office approver)."""
+
+    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="extension_requests")
+    level = models.PositiveSmallIntegerField(_("延期级别"))
+    reason = models.TextField(_("延期理由"), max_length=2000)
+    customer_informed = models.BooleanField(_("已告知客户"), default=False)
+
+    class Meta(ApprovalRequest.Meta):
         verbose_name = _("延期申请")
         verbose_name_plural = _("延期申请")
-        ordering = ["requested_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["complaint"], condition=models.Q(status="pending"), name="wf_one_pending_extension"
@@ -234,17 +242,12 @@ class PauseReason(models.TextChoices):
     ASSESSMENT = "assessment", _("评估")
 
 
-class PauseRequest(models.Model):
+class PauseRequest(ApprovalRequest):
     """A handler asks to stop the clock for an appraisal: its type, a reference or file, an expected end.
 
     Approved by the branch manager (head office when the manager asked); only then is a
     ``Pause`` opened and the clock stopped.
     """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待审批")
-        APPROVED = "approved", _("已批准")
-        REJECTED = "rejected", _("已驳回")
 
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="pause_requests")
     reason = models.CharField(_("鉴定类型"), max_length=20, choices=PauseReason.choices)
@@ -252,19 +255,10 @@ class PauseRequest(models.Model):
     evidence = models.FileField(_("委托书或证明文件"), upload_to="pause_evidence/%Y/%m", blank=True)
     expected_end = models.DateField(_("预计结束日期"))
     note = models.CharField(_("说明"), max_length=500)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.TextField(blank=True)
 
-    class Meta:
+    class Meta(ApprovalRequest.Meta):
         verbose_name = _("暂停计时申请")
         verbose_name_plural = _("暂停计时申请")
-        ordering = ["requested_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["complaint"], condition=models.Q(status="pending"), name="wf_one_pending_pause_request"
