@@ -240,18 +240,19 @@ def can_unmask(user: User) -> bool:
 
 def can_reveal_mobile(user: User, complaint) -> bool:
     """May this user see the full phone number of ``complaint``'s customer (a case already in
-    their scope)? UNMASK_ROLES may on any case; a branch handler may on a case assigned to them,
-    to call the customer (the phone number only, never the ID number). Each reveal is audit-logged."""
+    their scope)? UNMASK_ROLES may on any case. At a branch, the people DOMAIN.md gives the
+    resolution to may, to call the customer (the phone number only, never the ID number): the
+    branch handler the case is assigned to, and a branch complaint manager over the case (its
+    responsible organisation in the manager's subtree, as ``workflow.permissions``' BRANCH: a
+    manager may do whatever a handler may). Read-only roles never. Each reveal is audit-logged.
+    No query: ``complaint.responsible_org`` is read with the case wherever this is asked."""
     if can_unmask(user):
         return True
-    return (
-        user.is_authenticated
-        and complaint is not None
-        and complaint.assigned_to_id == user.pk
-        and not user.at_head_office
-        and can_write(user)
-        and user.has_role(roles.BRANCH_HANDLER)
-    )
+    if not (user.is_authenticated and complaint is not None and not user.at_head_office and can_write(user)):
+        return False
+    if complaint.assigned_to_id == user.pk and user.has_role(roles.BRANCH_HANDLER, roles.BRANCH_MANAGER):
+        return True
+    return user.has_role(roles.BRANCH_MANAGER) and org_visible_to(user, complaint.responsible_org)
 
 
 def users_with_role_at(role: str, orgs: QuerySet[Organisation] | list[Organisation]) -> QuerySet[User]:

@@ -337,7 +337,7 @@ def link_repeat(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def reveal_customer(request: HttpRequest, reference: str) -> HttpResponse:
     """htmx: full numbers for UNMASK_ROLES, the phone number for the handler the case is assigned
-    to (``can_reveal_mobile``); each reveal is audit-logged by the service."""
+    to and the branch manager over it (``can_reveal_mobile``); each reveal is audit-logged by the service."""
     case = selectors.complaint_get_for(request.user, reference)
     if case.customer is None or not can_reveal_mobile(request.user, case):
         raise Http404

@@ -180,8 +180,8 @@ def customer_find_or_create(
 @transaction.atomic(durable=True)
 def customer_reveal(*, actor: User, customer: Customer, complaint: Complaint | None = None) -> dict[str, str]:
     """Full phone and ID number for UNMASK_ROLES; the full phone number only (the ID number
-    stays masked) for the branch handler a case is assigned to, asked from that case
-    (``accounts.selectors.can_reveal_mobile``). Every reveal is audit-logged with the fields
+    stays masked) for the branch handler a case is assigned to and the branch complaint manager
+    over it, asked from that case (``accounts.selectors.can_reveal_mobile``). Every reveal is audit-logged with the fields
     shown and the case it was asked from when there is one (``complaint``: its id, and its
     reference, which stays readable should the case be purged later)."""
     full = can_unmask(actor)

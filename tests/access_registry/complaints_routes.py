@@ -121,11 +121,12 @@ ROUTES: list[Route] = [
     ),
     Route(
         "complaints:reveal_customer",
-        UNMASK,
+        UNMASK | {MANAGER},
         obj="case",
         args=case_ref,
         method="POST",
-        note="also the branch handler a case is assigned to, phone only (tests/workflow/test_handling_flow.py)",
+        note="a branch manager over the case and the branch handler it is assigned to: phone only"
+        " (tests/workflow/test_handling_flow.py)",
     ),
     # --- complaints: API ---
     Route("complaints_api:complaint_list", ALL, rows=refs, lists="cases"),

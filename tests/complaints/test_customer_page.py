@@ -194,9 +194,14 @@ def test_the_number_is_revealed_only_through_the_audited_reveal_of_a_case(client
     assert MOBILE in shown and ID_NUMBER not in shown
     event = AuditEvent.objects.get(action="customer.unmask")
     assert event.detail["case_reference"] == case.reference and event.actor == people["bj_cy"]
-    # the branch manager over the same case has no reveal (as on the case page)
+    # the branch manager over the case (its sub-branch is in his subtree) reveals it too, audited;
+    # the other branch's manager, who sees only his own cases of the customer, not from this one
     html = _page(client, people["bj"], case.customer_id).content.decode()
-    assert "hx-post" not in html.split('id="customer-identity-card"')[1].split("</section>")[0]
+    card = html.split('id="customer-identity-card"')[1].split("</section>")[0]
+    assert f'hx-post="{url}"' in card and MOBILE not in card  # the newest case of his he may reveal from
+    client.force_login(people["sh"])
+    assert client.post(url).status_code == 404
+    assert AuditEvent.objects.filter(action="customer.unmask").count() == 1
 
 
 def test_reached_from_the_case_page_and_the_list(client, cases, people):

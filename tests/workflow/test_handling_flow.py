@@ -218,7 +218,7 @@ def test_assigned_handler_reveals_the_phone_number_and_calls_it(client, staff, c
     assert event.detail["fields"] == ["mobile"]
 
 
-@pytest.mark.parametrize("who", ["bj_handler2", "bj_manager", "agent", "auditor"])
+@pytest.mark.parametrize("who", ["bj_handler2", "bj_cy_handler", "sh_manager", "sh_handler", "agent", "auditor"])
 def test_others_still_see_the_mask_and_cannot_reveal(client, staff, called_case, who):
     user = getattr(staff, who)
     c = called_case
@@ -229,6 +229,39 @@ def test_others_still_see_the_mask_and_cannot_reveal(client, staff, called_case,
         assert MOBILE not in body and "查看手机号以致电客户" not in body and "tel:" not in body
     assert client.post(reverse("complaints:reveal_customer", args=[c.reference])).status_code == 404
     assert not AuditEvent.objects.filter(action="customer.unmask").exists()
+
+
+@pytest.mark.parametrize("org", ["bj", "bj_cy"])
+def test_the_branch_manager_over_the_case_reveals_the_phone_number(client, org_tree, staff, new_case, org):
+    """DOMAIN.md gives the resolution to branch handlers and branch complaint managers: the manager
+    over the case (its own branch or a sub-branch of it) may call the customer, assigned or not."""
+    customer, _ = customer_find_or_create(data=CustomerInput(name="李娜", mobile=MOBILE, id_number=ID_NUMBER))
+    c = put(new_case(getattr(org_tree, org), customer=customer), "investigating", assigned_to=staff.bj_handler)
+    html = _case_page(client, staff.bj_manager, c)
+    assert MOBILE not in html and "查看手机号以致电客户" in html
+    shown = client.post(reverse("complaints:reveal_customer", args=[c.reference])).content.decode()
+    assert f'href="tel:{MOBILE}"' in shown and ID_NUMBER not in shown  # the phone number only
+    event = AuditEvent.objects.get(action="customer.unmask", actor=staff.bj_manager)
+    assert event.detail["case_reference"] == c.reference and event.detail["fields"] == ["mobile"]
+
+
+def test_the_reveal_rule_itself_holds_the_manager_to_the_cases_below_him(org_tree, staff, new_case, make_user):
+    """Not only the scope's 404: the rule refuses a manager of another branch or of a sub-branch
+    below the case's branch, an unassigned handler, head office's agent and auditor, and a manager
+    no longer active."""
+    from accounts import roles
+    from accounts.selectors import can_reveal_mobile
+
+    bj_case = put(new_case(org_tree.bj), "investigating")
+    cy_case = put(new_case(org_tree.bj_cy), "investigating")
+    cy_manager = make_user(roles.BRANCH_MANAGER, org_tree.bj_cy)
+    assert can_reveal_mobile(staff.bj_manager, bj_case) and can_reveal_mobile(staff.bj_manager, cy_case)
+    assert can_reveal_mobile(cy_manager, cy_case) and not can_reveal_mobile(cy_manager, bj_case)
+    assert not can_reveal_mobile(staff.sh_manager, bj_case) and not can_reveal_mobile(staff.sh_manager, cy_case)
+    assert not can_reveal_mobile(staff.bj_handler, bj_case)  # a handler: only once it is assigned to them
+    assert not can_reveal_mobile(staff.agent, bj_case) and not can_reveal_mobile(staff.auditor, bj_case)
+    staff.bj_manager.is_active = False
+    assert not can_reveal_mobile(staff.bj_manager, bj_case)
 
 
 def test_reassigned_case_can_no_longer_be_revealed_by_the_former_handler(client, staff, called_case):
