@@ -25,6 +25,7 @@ from . import selectors, services
 from .forms import CommentForm, FlagForm, LinkForm, PlayFilterForm, UploadForm
 from .models import CallRecording, ListeningEvent
 from .streaming import play_response
+from .upload_notices import upload_notice
 
 
 def _messages_of(exc: ValidationError) -> list[str]:
@@ -116,7 +117,7 @@ def case_panel(request: HttpRequest, reference: str) -> HttpResponse:
                 form.add_error("file", msg)
         else:
             status = 201 if result.created else 200
-            notice = _("已上传，排队转写中。") if result.created else _("该录音此前已上传，未重复保存。")
+            notice = upload_notice(request.user, result, complaint)
             form = None
     if not request.htmx:
         if status >= 400:
@@ -206,9 +207,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             for msg in _messages_of(exc):
                 form.add_error("file", msg)
         else:
-            messages.success(
-                request, _("已上传，排队转写中。") if result.created else _("该录音此前已上传，未重复保存。")
-            )
+            messages.success(request, upload_notice(request.user, result))
             return redirect("recordings:detail", pk=result.recording.pk)
     page = Paginator(selectors.recordings_visible_to(request.user), 25).get_page(1)
     return render(

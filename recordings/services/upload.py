@@ -34,6 +34,8 @@ _CHUNK = 1024 * 1024
 class UploadResult:
     recording: CallRecording
     created: bool
+    # The same bytes were uploaded before, unlinked, and are now linked to the case asked for.
+    linked_now: bool = False
 
 
 def _spool(upload) -> tuple[Path, str, bool]:
@@ -79,7 +81,7 @@ def _validate_audio(path: Path):
 
 
 def _existing(sha: str, *, user: User, complaint) -> UploadResult:
-    rec = CallRecording.objects.select_related("complaint", "owner_org").get(sha256=sha)
+    rec = CallRecording.objects.select_related("complaint__responsible_org", "owner_org").get(sha256=sha)
     if not selectors.recordings_visible_to(user).filter(pk=rec.pk).exists():
         raise ValidationError(
             _("该录音文件已由其他机构上传，请联系总行投诉专员。"),
@@ -88,6 +90,7 @@ def _existing(sha: str, *, user: User, complaint) -> UploadResult:
     if complaint is not None and rec.complaint_id is None:
         _link(actor=user, recording=rec, complaint=complaint)
         rec.refresh_from_db()
+        return UploadResult(rec, created=False, linked_now=True)
     return UploadResult(rec, created=False)
 
 
