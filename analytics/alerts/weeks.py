@@ -79,14 +79,16 @@ def assess_sustained(
     spans: Sequence[int] = SUSTAINED_SPANS,
     min_periods: int = MIN_BASELINE_PERIODS,
     min_count: int = 10,
+    alpha: float | None = None,
 ) -> list[Assessment]:
     """Each series judged on the current period together with the periods right before it, for
     every span of ``spans``; returned per series: the span with the smallest p-value, its
     ``p_value`` replaced by the spans' Simes combination (not judged when no span could be).
     ``assessed`` (``assess_family`` of the same series) gives the family's dispersion. The
     expected count's interval is worked out only for a best span above its expected count
-    (no other can be rising)."""
-    alpha = pooled_alpha(assessed)
+    (no other can be rising). ``alpha`` (default: ``pooled_alpha(assessed)``) lets a caller judge
+    a few more series against a family already assessed (the hot-topic phrases)."""
+    alpha = pooled_alpha(assessed) if alpha is None else alpha
     longest = max(spans, default=1)
     # A series whose current period is not above its expected count, or whose longest window
     # holds fewer than min_count cases, cannot be rising by decide_sustained: it keeps its place

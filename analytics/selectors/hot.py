@@ -12,6 +12,8 @@ responsible org, an unlinked one to the uploading org) - the counts are kept per
 Only ``text_redacted`` is counted; on calls whose segments carry a speaker, the customer's
 segments only (a mono call says what it can). ``weeks_by_text_scan`` is the former read (every
 call's text, in Python), kept as the reference the tests and ``bench/hot_terms.py`` compare with.
+The terms are fitted once (``hot_terms.fit_family``); the merged phrases are judged against that
+fit (``hot_terms.with_terms``), not by fitting every term again.
 """
 
 from __future__ import annotations
@@ -129,13 +131,15 @@ def _phrase_calls(scope: Scope, phrase: str, week: date) -> list[tuple[int, date
 
 def _compute(scope: Scope, week: date) -> HotPanel:
     weeks = _weeks_from_table(scope, week)
-    result = hot_terms.judge(weeks, week)
+    family = hot_terms.fit_family(weeks, week)
+    result = hot_terms.decide(family)
     phrases = hot_terms.merge_candidates([r.term for r in result.rows])
     said: dict[str, list[tuple[int, date, int | None]]] = {}
     if phrases:
         said = {p: _phrase_calls(scope, p, week) for p in phrases}
         counts = {p: Counter(hot_terms.week_of(day) for _pk, day, _c in rows) for p, rows in said.items()}
-        result = hot_terms.judge(hot_terms.with_phrases(weeks, counts), week)
+        # the phrases judged against the terms' family (no second fit of every term)
+        result = hot_terms.decide(hot_terms.with_terms(family, hot_terms.with_phrases(weeks, counts), list(said)))
     shown = result.rows[:MAX_TERMS]
     by_term: dict[str, Counter] = defaultdict(Counter)
     plain = [r.term for r in shown if r.term not in said]
