@@ -9,3 +9,8 @@ class MailIntakeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "mailintake"
     verbose_name = _("邮件受理")
+
+    def ready(self) -> None:
+        # The Celery tasks are registered in every process, the web's too: the services send them
+        # by name (mailintake.services.ACK_TASK).
+        from . import tasks  # noqa: F401

@@ -6,12 +6,13 @@ retries: a message (by Message-ID, else by its bytes' hash) is stored once.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from complaints.intake_drafts import IntakeDraft
 
-class InboundMail(models.Model):
+
+class InboundMail(IntakeDraft):
     """One accepted message. A customer's new mail waits as a draft in the intake queue until
     staff register it (with codes) or mark it not a complaint; a reply to a case is filed on
     that case's timeline; a bounce or auto-reply is kept, out of the queue."""
@@ -34,13 +35,10 @@ class InboundMail(models.Model):
     body = models.TextField(_("正文"), blank=True)  # PII masked; HTML converted to text
     body_was_html = models.BooleanField(default=False)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
-    received_at = models.DateTimeField(_("收到时间"), db_index=True)
-    owner_org = models.ForeignKey(
-        "accounts.Organisation", verbose_name=_("受理机构"), on_delete=models.PROTECT, related_name="+"
-    )
+    # received_at, owner_org, handled_*, ack_*: IntakeDraft
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     ignored_reason = models.CharField(max_length=200, blank=True)
-    complaint = models.ForeignKey(
+    complaint = models.ForeignKey(  # a reply filed to a case has one too
         "complaints.Complaint",
         verbose_name=_("投诉"),
         null=True,
@@ -48,11 +46,8 @@ class InboundMail(models.Model):
         on_delete=models.SET_NULL,
         related_name="mails",
     )
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    handled_at = models.DateTimeField(null=True, blank=True)
-    handled_reason = models.CharField(_("说明"), max_length=500, blank=True)
+
+    already_handled = _("这封来信已处理：%(s)s")
 
     class Meta:
         verbose_name = _("来信")

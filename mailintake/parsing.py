@@ -272,6 +272,22 @@ def _auto_reason(msg, sender: str, subject: str, envelope_from: str | None) -> s
     return ""
 
 
+_NO_REPLY = re.compile(r"(no|do[-_.]?not)[-_.]?reply|bounces?|notifications?", re.I)
+
+
+def no_reply_reason(address: str) -> str:
+    """Why we must not write to ``address`` ("" when we may): a mail system's own mailbox or a
+    no-reply sender, which never reads an answer and may bounce or auto-reply to it (a loop)."""
+    local = address.partition("@")[0].lower()
+    if not local or "@" not in address:
+        return "no address to write to"
+    if local in _DAEMONS:
+        return f"{local} does not read mail"
+    if _NO_REPLY.search(local):
+        return "a no-reply sender"
+    return ""
+
+
 def _msgids(value) -> list[str]:
     return _MSGID_RE.findall(str(value or ""))
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import smtplib
 from dataclasses import dataclass
 
+from celery import current_app
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -17,19 +18,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, User
-from accounts.selectors import can_write
-from accounts.services import audit_record
 from complaints import pii
 from complaints.models import Complaint
+from complaints.services.drafts import (
+    AckRefused,
+    AckUnavailable,
+    draft_acknowledge,
+    draft_dismiss,
+    draft_register,
+)
 from workflow.services import case_customer_message
 
 from . import selectors
+from .ack_mail import ack_message
 from .models import InboundMail, MailAttachment
-from .parsing import MailRefused, ParsedMail, attachment_refusal, parse_message
+from .parsing import MailRefused, ParsedMail, attachment_refusal, no_reply_reason, parse_message
 
 logger = logging.getLogger(__name__)
 
-NOT_COMPLAINT_REASON_MAX = 500
+# The Celery task (mailintake/tasks.py) that calls ``mail_ack_send``, sent by its name (no import
+# cycle; MailIntakeConfig.ready registers the tasks in every process).
+ACK_TASK = "mailintake.send_ack"
 
 
 @dataclass(frozen=True)
@@ -145,41 +154,49 @@ def _mail_save(parsed, attachments, *, org, recipient, envelope_from, now) -> Re
     return Received(mail, outcome)
 
 
-def _draft_for_update(actor: User, mail: InboundMail) -> InboundMail:
-    if not selectors.can_handle_mail(actor) or not can_write(actor):
-        raise PermissionDenied
-    locked = selectors.mail_visible_to(actor).select_for_update(of=("self",)).filter(pk=mail.pk).first()
-    if locked is None:
-        raise PermissionDenied
-    if locked.status != InboundMail.Status.DRAFT:
-        raise ValidationError(_("这封来信已处理：%(s)s") % {"s": locked.get_status_display()}, code="handled")
-    return locked
+def _ack_send(mail: InboundMail) -> None:
+    """A mail to the sender with the case reference in the subject (a reply to it threads to the
+    case), answering their message (In-Reply-To/References), marked Auto-Submitted so that an
+    auto-responder does not answer it. Never to an address that does not read mail."""
+    # (bounces and auto-replies are never drafts: mail_receive keeps them aside as ignored)
+    refused = no_reply_reason(mail.sender_address)
+    if refused:
+        raise AckRefused(refused)
+    try:
+        ack_message(mail, mail.complaint.reference).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        raise AckUnavailable(f"mail not sent: {type(exc).__name__}") from exc
 
 
-@transaction.atomic
+def mail_ack_send(*, mail_id: int) -> str:
+    """Tell the sender the case reference registered from their mail, once (the task's body;
+    ``complaints.services.drafts.draft_acknowledge`` says what it returns)."""
+    return draft_acknowledge(model=InboundMail, pk=mail_id, send=_ack_send)
+
+
+def _send(task: str, mail_id: int) -> None:
+    """Queue ``task`` for a mail; a broker that is down is logged, never an error for the agent."""
+    try:
+        current_app.tasks[task].delay(mail_id)
+    except Exception:  # the registration must not fail on the queue
+        logger.exception("mail %s: could not queue %s", mail_id, task)
+
+
+def _handling(actor: User) -> dict:
+    return {"visible": selectors.mail_visible_to(actor), "may_handle": selectors.can_handle_mail(actor)}
+
+
 def mail_draft_register(*, actor: User, mail: InboundMail, complaint: Complaint) -> InboundMail:
     """Record that staff registered the complaint ``complaint`` from this draft (the intake
-    form registers it, keyed by the mail, so a second submit returns the same case)."""
-    locked = _draft_for_update(actor, mail)
-    locked.status = InboundMail.Status.REGISTERED
-    locked.complaint = complaint
-    locked.handled_by, locked.handled_at = actor, timezone.now()
-    locked.save(update_fields=["status", "complaint", "handled_by", "handled_at"])
-    return locked
+    form registers it, keyed by the mail, so a second submit returns the same case); after the
+    commit the sender is mailed the case reference (``ACK_TASK``)."""
+    return draft_register(
+        actor=actor, draft=mail, complaint=complaint, on_registered=lambda pk: _send(ACK_TASK, pk), **_handling(actor)
+    )
 
 
-@transaction.atomic
 def mail_draft_dismiss(*, actor: User, mail: InboundMail, reason: str) -> InboundMail:
     """Staff say a draft is not a complaint, with the reason (required, audited). The mail stays."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationError({"reason": _("请填写不属于投诉的原因")})
-    if len(reason) > NOT_COMPLAINT_REASON_MAX:
-        raise ValidationError({"reason": _("原因最多 %(n)d 字") % {"n": NOT_COMPLAINT_REASON_MAX}})
-    locked = _draft_for_update(actor, mail)
-    reason = pii.mask_text(reason)
-    locked.status = InboundMail.Status.NOT_COMPLAINT
-    locked.handled_by, locked.handled_at, locked.handled_reason = actor, timezone.now(), reason
-    locked.save(update_fields=["status", "handled_by", "handled_at", "handled_reason"])
-    audit_record(actor=actor, action=AuditAction.MAIL_NOT_COMPLAINT, obj=locked, reason=reason)
-    return locked
+    return draft_dismiss(
+        actor=actor, draft=mail, reason=reason, audit_action=AuditAction.MAIL_NOT_COMPLAINT, **_handling(actor)
+    )

@@ -317,6 +317,8 @@ WECOM_CORP_ID = env("VOC_WECOM_CORP_ID", default="")
 WECOM_AGENT_ORGS = env.dict("VOC_WECOM_AGENT_ORGS", default={})
 WECHAT_REPLAY_WINDOW_S = env.int("VOC_WECHAT_REPLAY_WINDOW_S", default=300)
 WECHAT_MEDIA_CLIENT = env("VOC_WECHAT_MEDIA_CLIENT", default="wechat.media.NoNetworkClient")
+# sends the customer the case reference (an active customer-service message; docs/wechat.md)
+WECHAT_MESSAGE_CLIENT = env("VOC_WECHAT_MESSAGE_CLIENT", default="wechat.media.NoNetworkSender")
 WECHAT_VOICE_LANGUAGE = env("VOC_WECHAT_VOICE_LANGUAGE", default="auto")  # zh, en or auto (recordings)
 
 # --- Recordings -----------------------------------------------------------
@@ -399,6 +401,11 @@ CELERY_BEAT_SCHEDULE["complaints-retention-weekly"] = {
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="voc@bank.example")
+# the relay outgoing mail (the acknowledgements to customers' mail) goes through, with
+# DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 
 # --- Logging --------------------------------------------------------------
 # Every handler masks card, phone and ID numbers in each record (voc.log_filters); a test

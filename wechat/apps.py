@@ -12,5 +12,5 @@ class WeChatConfig(AppConfig):
 
     def ready(self) -> None:
         # The Celery tasks are registered in every process, the web's too: the services send them
-        # by name (wechat.services.FETCH_VOICE_TASK).
+        # by name (wechat.services.FETCH_VOICE_TASK, ACK_TASK).
         from . import tasks  # noqa: F401

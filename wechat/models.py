@@ -8,12 +8,13 @@ masked display value, never in clear.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from complaints.intake_drafts import IntakeDraft
 
-class WeChatMessage(models.Model):
+
+class WeChatMessage(IntakeDraft):
     class Channel(models.TextChoices):
         OFFICIAL = "official", _("微信公众号")
         WECOM = "wecom", _("企业微信")
@@ -46,24 +47,10 @@ class WeChatMessage(models.Model):
         related_name="+",
     )
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
-    received_at = models.DateTimeField(_("收到时间"), db_index=True)
-    owner_org = models.ForeignKey(
-        "accounts.Organisation", verbose_name=_("受理机构"), on_delete=models.PROTECT, related_name="+"
-    )
+    # received_at, owner_org, complaint, handled_*, ack_*: IntakeDraft
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    complaint = models.ForeignKey(
-        "complaints.Complaint",
-        verbose_name=_("投诉"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    handled_at = models.DateTimeField(null=True, blank=True)
-    handled_reason = models.CharField(_("说明"), max_length=500, blank=True)
+
+    already_handled = _("这条消息已处理：%(s)s")
 
     class Meta:
         verbose_name = _("微信消息")

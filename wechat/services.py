@@ -9,30 +9,35 @@ from dataclasses import dataclass
 
 from celery import current_app
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, User
-from accounts.selectors import can_write
-from accounts.services import audit_record
 from complaints import crypto, pii
 from complaints.models import Complaint
+from complaints.services.drafts import (
+    AckRefused,
+    AckUnavailable,
+    draft_acknowledge,
+    draft_dismiss,
+    draft_register,
+)
 
 from . import selectors
-from .media import MediaUnavailable, media_client
+from .media import MediaUnavailable, SendUnavailable, media_client, message_client
 from .messages import Message
 from .models import WeChatMessage
 
 logger = logging.getLogger(__name__)
 
-NOT_COMPLAINT_REASON_MAX = 500
 TEXT_MAX = 5000
 # The Celery task (wechat/tasks.py) that calls ``voice_fetch``, sent by its name: the task calls
 # this module, so this module does not import it back (no import cycle; WeChatConfig.ready
 # registers the tasks in every process).
 FETCH_VOICE_TASK = "wechat.fetch_voice"
+ACK_TASK = "wechat.send_ack"
 
 
 def _send(task: str, message_id: int) -> None:
@@ -161,41 +166,49 @@ def voice_fetch(*, message_id: int) -> str:
     return "stored"
 
 
-def _draft_for_update(actor: User, message: WeChatMessage) -> WeChatMessage:
-    if not selectors.can_handle_wechat(actor) or not can_write(actor):
-        raise PermissionDenied
-    locked = selectors.messages_visible_to(actor).select_for_update(of=("self",)).filter(pk=message.pk).first()
-    if locked is None:
-        raise PermissionDenied
-    if locked.status != WeChatMessage.Status.DRAFT:
-        raise ValidationError(_("这条消息已处理：%(s)s") % {"s": locked.get_status_display()}, code="handled")
-    return locked
+def _ack_text(message: WeChatMessage) -> str:
+    return _("您的投诉已登记，投诉编号 %(ref)s。我们将在规定时限内处理并答复您。") % {
+        "ref": message.complaint.reference
+    }
 
 
-@transaction.atomic
+def _ack_send(message: WeChatMessage) -> None:
+    """An active customer-service message (客服消息) with the case reference, to the customer's
+    platform id (decrypted here only)."""
+    user = crypto.decrypt(message.user_encrypted)
+    if not user:  # encrypted under a key no longer configured
+        raise AckRefused("the customer id does not open with any configured key")
+    try:
+        message_client(message.channel).send_text(user, _ack_text(message))
+    except SendUnavailable as exc:
+        raise AckUnavailable(str(exc)) from exc
+
+
+def wechat_ack_send(*, message_id: int) -> str:
+    """Tell the customer the case reference registered from their message, once (the task's body;
+    ``complaints.services.drafts.draft_acknowledge`` says what it returns)."""
+    return draft_acknowledge(model=WeChatMessage, pk=message_id, send=_ack_send)
+
+
+def _handling(actor: User) -> dict:
+    return {"visible": selectors.messages_visible_to(actor), "may_handle": selectors.can_handle_wechat(actor)}
+
+
 def wechat_draft_register(*, actor: User, message: WeChatMessage, complaint: Complaint) -> WeChatMessage:
     """Record that staff registered ``complaint`` from this draft (the intake form registers it,
-    keyed by the message, so a second submit returns the same case)."""
-    locked = _draft_for_update(actor, message)
-    locked.status = WeChatMessage.Status.REGISTERED
-    locked.complaint = complaint
-    locked.handled_by, locked.handled_at = actor, timezone.now()
-    locked.save(update_fields=["status", "complaint", "handled_by", "handled_at"])
-    return locked
+    keyed by the message, so a second submit returns the same case); after the commit the
+    customer is sent the case reference (``ACK_TASK``)."""
+    return draft_register(
+        actor=actor,
+        draft=message,
+        complaint=complaint,
+        on_registered=lambda pk: _send(ACK_TASK, pk),
+        **_handling(actor),
+    )
 
 
-@transaction.atomic
 def wechat_draft_dismiss(*, actor: User, message: WeChatMessage, reason: str) -> WeChatMessage:
     """Staff say a draft is not a complaint, with the reason (required, masked, audited)."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationError({"reason": _("请填写不属于投诉的原因")})
-    if len(reason) > NOT_COMPLAINT_REASON_MAX:
-        raise ValidationError({"reason": _("原因最多 %(n)d 字") % {"n": NOT_COMPLAINT_REASON_MAX}})
-    locked = _draft_for_update(actor, message)
-    reason = pii.mask_text(reason)
-    locked.status = WeChatMessage.Status.NOT_COMPLAINT
-    locked.handled_by, locked.handled_at, locked.handled_reason = actor, timezone.now(), reason
-    locked.save(update_fields=["status", "handled_by", "handled_at", "handled_reason"])
-    audit_record(actor=actor, action=AuditAction.WECHAT_NOT_COMPLAINT, obj=locked, reason=reason)
-    return locked
+    return draft_dismiss(
+        actor=actor, draft=message, reason=reason, audit_action=AuditAction.WECHAT_NOT_COMPLAINT, **_handling(actor)
+    )

@@ -30,6 +30,26 @@ class FakeMediaClient:
         return FakeMediaClient.store[media_id]
 
 
+class RecordingSender:
+    """The platform's customer-service message API in a test: records what would be sent; a test
+    sets ``down`` to have it refuse as an unreachable platform does."""
+
+    sent: list[tuple[str, str, str]] = []
+    tried: int = 0
+    down: bool = False
+
+    def __init__(self, channel: str):
+        self.channel = channel
+
+    def send_text(self, user_id: str, text: str) -> None:
+        from wechat.media import SendUnavailable
+
+        RecordingSender.tried += 1
+        if RecordingSender.down:
+            raise SendUnavailable("platform answered errcode 45015")
+        RecordingSender.sent.append((self.channel, user_id, text))
+
+
 @pytest.fixture(autouse=True)
 def _wechat_settings(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -39,7 +59,9 @@ def _wechat_settings(settings, tmp_path):
     settings.WECOM_AGENT_ORGS = {"1000002": "BJ"}
     settings.WECHAT_REPLAY_WINDOW_S = 300
     settings.WECHAT_MEDIA_CLIENT = "tests.wechat.conftest.FakeMediaClient"
+    settings.WECHAT_MESSAGE_CLIENT = "tests.wechat.conftest.RecordingSender"
     FakeMediaClient.store, FakeMediaClient.asked = {}, []
+    RecordingSender.sent, RecordingSender.tried, RecordingSender.down = [], 0, False
     yield
 
 
