@@ -16,8 +16,8 @@ of terms (a call counts once per term, however often it says it):
   term); English number words are never terms. No term holds a number.
 - **Phrases** (``merge_candidates``): rising n-grams that overlap (手机银 / 机银行 / 行闪退) are
   chained into the phrase they come from (手机银行闪退); the caller recounts the phrase's own
-  calls per week (``with_phrases``) and judges it with the terms, and a rising phrase hides the
-  pieces most of whose calls it explains (``MERGE_SHARE``).
+  calls per week (``with_phrases``) and judges it against the terms' fit (``with_terms``), and a
+  rising phrase hides the pieces most of whose calls it explains (``MERGE_SHARE``).
 
 Judging (``judge``): one series per term, counted per ISO week (calls that contain it), with the
 rising-issue alerts' model and decision (``analytics.alerts``: expected count from 26 prior
@@ -26,7 +26,8 @@ week's *exposure* is the number of calls transcribed that week, so a busier week
 more calls mentioning anything, and a term is rising only when its share of calls rises. Weeks
 without calls are absent (exposure 0), not zero. The family is every term that reaches
 ``min_support`` calls over the whole half year plus the current week; a rising term must also
-be said in at least ``min_count`` calls of the current week.
+be said in at least ``min_count`` calls of the current week. What the judgement leaves out, and
+why the decision stays the full fit's, is noted above ``Family``.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from complaints.pii import mask_text
 
 from .models import CoarseRollup, DailyRollup, ImprovementItem, MonthlyRollup, RollupMember, WeeklyRollup
 from .rollup import bucket_aggregates, local_day
+from .selectors import hot
 from .selectors.base import GENERATION_KEY as CACHE_GENERATION_KEY
 
 log = logging.getLogger(__name__)
@@ -403,3 +404,9 @@ def rising_issues_notify(*, today: date | None = None) -> int:
             dedupe_key=f"analytics:rising:{period.label}:{where}:{row.code}",
         )
     return sent
+
+
+def hot_terms_refresh() -> int:
+    """Recompute the stored hot-topic panels read in the last days (the hourly beat job), so the
+    TOP page's panel is served from a stored result (``analytics.selectors.hot``); returns how many."""
+    return hot.refresh_stored()

@@ -45,3 +45,9 @@ def rollup_refresh_recent(days: int = 3) -> int:
     """Nightly safety net: rebuild the last few days of the rollup from the raw rows."""
     today = timezone.localdate()
     return services.rollup_rebuild(start=today - timedelta(days=days - 1), end=today)
+
+
+@shared_task(name="analytics.hot_terms_refresh")
+def hot_terms_refresh() -> int:
+    """Hourly: recompute the stored hot-topic panels read lately, before they get old."""
+    return services.hot_terms_refresh()

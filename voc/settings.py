@@ -130,6 +130,13 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=10)
     )
+    # PostgreSQL's JIT compiles any query whose estimated cost passes jit_above_cost (100,000): with
+    # 5 M open cases head office's overview spent 570 of its 1,580 ms compiling (issue 14), and every
+    # grouped count over the open cases crosses that line as they grow. The app's queries are short
+    # index walks and small aggregates, never long enough for compiled code to repay it: off for the
+    # app's connections unless DB_JIT=on (bench/results/daily-use-2026-12-08-a.md).
+    if not env.bool("DB_JIT", default=False):
+        DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -292,6 +299,10 @@ ANALYTICS_FLUSH_DEBOUNCE_S = env.float("VOC_ANALYTICS_FLUSH_DEBOUNCE_S", default
 # reports then lag registrations by at most this). 0: every change shows at the next page view.
 ANALYTICS_STALE_SECONDS = env.float("VOC_ANALYTICS_STALE_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE["analytics-rollup-flush"] = {"task": "analytics.rollup_flush", "schedule": 60.0}
+# Hot topics (issue 16): the panel is served from a stored result up to this age (seconds); the beat
+# job recomputes the panels read lately every hour, before they get that old.
+ANALYTICS_HOT_TERMS_MAX_AGE = env.float("VOC_ANALYTICS_HOT_TERMS_MAX_AGE", default=2 * 3600.0)
+CELERY_BEAT_SCHEDULE["analytics-hot-terms"] = {"task": "analytics.hot_terms_refresh", "schedule": crontab(minute=5)}
 
 # --- Mail intake (issue 15: docs/email-intake.md) ---------------------------
 # manage.py mail_intake_smtp listens here (behind the bank's mail gateway, which does TLS and spam).

@@ -18,14 +18,22 @@ fit (``hot_terms.with_terms``), not by fitting every term again.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
+from django.http import Http404
+from django.utils import timezone
 
-from accounts.selectors import org_ids_visible_to
+from accounts.models import User
+from accounts.selectors import org_ids_visible_to, visibility_key
 from complaints.models import ClassificationCode
 from recordings.models import CallRecording, TranscriptSegment
 from recordings.selectors import recordings_visible_to
@@ -33,7 +41,7 @@ from recordings.selectors import recordings_visible_to
 from .. import alerts, hot_counts, hot_terms
 from ..models import HotTermCall, HotTermCount
 from ..periods import Period
-from .base import Scope, cached
+from .base import Scope, resolve_scope
 
 MAX_TERMS = 15
 MAX_CODES = 5
@@ -60,6 +68,7 @@ class HotPanel:
     judged: int
     calls: int
     q: float
+    as_of: datetime | None = None  # when it was computed (a stored panel is served until it is too old)
 
 
 def _calls(scope: Scope, first: date, last: date):
@@ -167,9 +176,85 @@ def _compute(scope: Scope, week: date) -> HotPanel:
     return HotPanel(week, tuple(out), result.judged, result.calls, result.q)
 
 
+# --- The stored panel ---------------------------------------------------------------------
+#
+# The judgement of a head-office week (some 30,000 terms) takes seconds, too long for a page, and
+# hot topics are a weekly statistic: the panel is served from a stored result with its "as of"
+# time, in the shared cache (Redis in production; no table), for ``ANALYTICS_HOT_TERMS_MAX_AGE``
+# seconds. The beat job (``analytics.hot_terms_refresh``, ``refresh_stored``) recomputes every
+# panel read in the last ``WANTED_DAYS`` before it gets old, so readers do not wait; a panel
+# never computed (or past its age, when the job has not run) is computed by the read, once: the
+# others keep getting the stored one meanwhile (a short lock, as ``base.cached`` does).
+
+WANTED_KEY = "analytics:hot:wanted"
+WANTED_DAYS = 8
+REFRESH_LOCK_SECONDS = 120
+
+
+def _max_age() -> float:
+    return float(settings.ANALYTICS_HOT_TERMS_MAX_AGE)
+
+
+def _store_key(scope: Scope, week: date) -> str:
+    """What the panel depends on (as ``base.cached``): the orgs the user may see, the report's
+    orgs and the week - not the user."""
+    orgs = sorted(scope.org_ids) if scope.org_ids is not None else None
+    raw = repr(("hot_terms", visibility_key(scope.user), orgs, week.isoformat()))
+    return "analytics:hot:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _want(key: str, scope: Scope, week: date) -> None:
+    """Remember who read this panel (one reader per key), for the beat job to keep it fresh."""
+    wanted = cache.get(WANTED_KEY) or {}
+    wanted[key] = (scope.user.pk, scope.org.code if scope.org else None, week.isoformat(), time.time())
+    cache.set(WANTED_KEY, wanted, (WANTED_DAYS + 1) * 86400)
+
+
+def refresh(scope: Scope, week: date) -> HotPanel:
+    """The panel computed now and stored with its "as of" time."""
+    panel = dataclasses.replace(_compute(scope, week), as_of=timezone.now())
+    cache.set(_store_key(scope, week), panel, int(_max_age() * 12))
+    return panel
+
+
 def hot_terms_for(scope: Scope, period: Period) -> HotPanel:
-    """The terms rising in the ISO week of the period's last day, in the scope's calls (cached
-    like the other reports; transcripts do not bump the rollup generation, so a new call shows
-    after ``ANALYTICS_STALE_SECONDS``)."""
+    """The terms rising in the ISO week of the period's last day, in the scope's calls: the stored
+    panel while it is younger than ``ANALYTICS_HOT_TERMS_MAX_AGE`` (its ``as_of`` says when it was
+    computed), else computed now and stored."""
     week = hot_terms.week_of(period.end)
-    return cached("hot_terms", scope, (week,), lambda: _compute(scope, week))
+    key = _store_key(scope, week)
+    _want(key, scope, week)
+    stored = cache.get(key)
+    if not isinstance(stored, HotPanel) or stored.as_of is None:
+        return refresh(scope, week)
+    age = (timezone.now() - stored.as_of).total_seconds()
+    if age < _max_age() or not cache.add(key + ":refresh", 1, REFRESH_LOCK_SECONDS):
+        return stored
+    try:
+        return refresh(scope, week)
+    finally:
+        cache.delete(key + ":refresh")
+
+
+def refresh_stored() -> int:
+    """Recompute every stored panel read in the last ``WANTED_DAYS`` (the beat job); forget the
+    others. A reader who can no longer use the scope is skipped (and forgotten)."""
+    wanted = cache.get(WANTED_KEY) or {}
+    now, done, keep = time.time(), 0, {}
+    for key, (user_id, org_code, week, read_at) in wanted.items():
+        if now - read_at > WANTED_DAYS * 86400:
+            continue
+        user = User.objects.filter(pk=user_id, is_active=True).select_related("org").first()
+        if user is None:
+            continue
+        try:
+            scope = resolve_scope(user, org_code)
+        except Http404:  # the org is out of the user's scope now: forget it
+            continue
+        if _store_key(scope, date.fromisoformat(week)) != key:
+            continue  # the reader's visibility changed: the next read registers the new key
+        refresh(scope, date.fromisoformat(week))
+        keep[key] = (user_id, org_code, week, read_at)
+        done += 1
+    cache.set(WANTED_KEY, keep, (WANTED_DAYS + 1) * 86400)
+    return done
