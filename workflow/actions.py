@@ -38,6 +38,19 @@ def _reason(fn, **fixed):
     )
 
 
+def _review(approve: bool):
+    return lambda d, cid, user, v: services.case_review(
+        complaint_id=cid, actor=user, approve=approve, comment=d.get("comment", ""), expected_version=v
+    )
+
+
+def _decide(fn):
+    """A manager's or approver's yes/no on a pending request (``forms.DecideForm``)."""
+    return lambda d, cid, user, v: fn(
+        complaint_id=cid, actor=user, approve=d["decision"] == "approve", comment=d.get("comment", "")
+    )
+
+
 def _assign(d, cid, user, v):
     return services.case_assign(
         complaint_id=cid, actor=user, handler_id=d["handler"], reason=d.get("reason", ""), expected_version=v
@@ -92,24 +105,8 @@ SPECS: dict[str, ActionSpec] = {
             open=True,
         ),
         ActionSpec("submit_for_review", forms.ReasonForm, _reason(services.case_submit_for_review), style="primary"),
-        ActionSpec(
-            "approve_decision",
-            forms.ReviewForm,
-            lambda d, cid, user, v: services.case_review(
-                complaint_id=cid, actor=user, approve=True, comment=d.get("comment", ""), expected_version=v
-            ),
-            style="primary",
-            open=True,
-        ),
-        ActionSpec(
-            "return_to_branch",
-            forms.ReviewForm,
-            lambda d, cid, user, v: services.case_review(
-                complaint_id=cid, actor=user, approve=False, comment=d.get("comment", ""), expected_version=v
-            ),
-            style="danger",
-            open=True,
-        ),
+        ActionSpec("approve_decision", forms.ReviewForm, _review(True), style="primary", open=True),
+        ActionSpec("return_to_branch", forms.ReviewForm, _review(False), style="danger", open=True),
         ActionSpec(
             "respond",
             forms.RespondForm,
@@ -165,14 +162,7 @@ SPECS: dict[str, ActionSpec] = {
                 expected_version=v,
             ),
         ),
-        ActionSpec(
-            "decide_pause",
-            forms.DecideForm,
-            lambda d, cid, user, v: services.pause_decide(
-                complaint_id=cid, actor=user, approve=d["decision"] == "approve", comment=d.get("comment", "")
-            ),
-            open=True,
-        ),
+        ActionSpec("decide_pause", forms.DecideForm, _decide(services.pause_decide), open=True),
         ActionSpec("resume", forms.ReasonForm, _reason(services.case_resume), style="primary", open=True),
         ActionSpec(
             "request_extension",
@@ -229,21 +219,9 @@ SPECS: dict[str, ActionSpec] = {
             open=True,
         ),
         ActionSpec(
-            "approve_verification_change",
-            forms.DecideForm,
-            lambda d, cid, user, v: services.verification_change_review(
-                complaint_id=cid, actor=user, approve=d["decision"] == "approve", comment=d.get("comment", "")
-            ),
-            open=True,
+            "approve_verification_change", forms.DecideForm, _decide(services.verification_change_review), open=True
         ),
-        ActionSpec(
-            "withdraw_verification",
-            forms.ReasonForm,
-            lambda d, cid, user, v: services.verification_withdraw(
-                complaint_id=cid, actor=user, reason=d.get("reason", ""), expected_version=v
-            ),
-            style="danger",
-        ),
+        ActionSpec("withdraw_verification", forms.ReasonForm, _reason(services.verification_withdraw), style="danger"),
         ActionSpec(
             "merge",
             forms.MergeForm,
