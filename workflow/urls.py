@@ -5,11 +5,10 @@ from . import views, views_bulk
 app_name = "workflow"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
-    path("inbox/badge/", views.inbox_badge, name="inbox_badge"),
+    path("badges/", views.badges, name="badges"),
     path("mine/", views.my_cases, name="mine"),
     path("overview/", views.overview, name="overview"),
     path("approvals/", views.approvals, name="approvals"),
-    path("approvals/badge/", views.approvals_badge, name="approvals_badge"),
     path("case/<id:pk>/", views.case_detail, name="case"),
     path("case/<id:pk>/act/<slug:action>/", views.case_act, name="act"),
     path("bulk/", views_bulk.bulk, name="bulk"),

@@ -29,7 +29,7 @@ from complaints.worklist import BUCKET_LABELS, WORKLIST
 
 from . import actions, approval_selectors, selectors
 from .errors import CaseNotFound, WorkflowError
-from .navigation import has_approvals
+from .navigation import has_approvals, has_inbox
 from .selectors import BUCKETS
 from .services.seen import inbox_seen_mark
 
@@ -158,16 +158,6 @@ def _tiles(counters: dict[str, int], bucket: str) -> list[dict]:
 
 
 @login_required
-def inbox_badge(request: HttpRequest) -> HttpResponse:
-    """The top bar's count of new cases in the inbox (a fragment the page loads with htmx):
-    one capped count; nothing at all when there is nothing new."""
-    cap = selectors.NEW_BADGE_CAP
-    count = selectors.new_in_inbox_count(request.user, cap=cap)
-    shown = f"{cap - 1}+" if count >= cap else str(count)
-    return render(request, "workflow/_inbox_badge.html", {"count": count, "shown": shown})
-
-
-@login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
     sort = _sort(request)
     rows = selectors.my_cases_newest(request.user) if sort == "newest" else selectors.my_cases(request.user)
@@ -264,11 +254,21 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def approvals_badge(request: HttpRequest) -> HttpResponse:
-    """The top bar's count of new items in the approval queue (loaded with htmx after the page)."""
-    if not has_approvals(request.user):
-        return HttpResponse("")
+def badges(request: HttpRequest) -> HttpResponse:
+    """The top bar's counts of new work, both in one fragment the page loads with htmx (one
+    request, not one per badge): the inbox's new cases for inbox users, and the approval queue's
+    new items for approvers and managers. Each is one capped count, and a badge with nothing new
+    is left out (nothing at all when neither has anything)."""
     cap = selectors.NEW_BADGE_CAP
-    count = approval_selectors.new_count(request.user, cap=cap)
-    shown = f"{cap - 1}+" if count >= cap else str(count)
-    return render(request, "workflow/_approvals_badge.html", {"count": count, "shown": shown})
+
+    def shown(count: int) -> str:
+        return f"{cap - 1}+" if count >= cap else str(count)
+
+    user = request.user
+    inbox = selectors.new_in_inbox_count(user, cap=cap) if has_inbox(user) else 0
+    approvals = approval_selectors.new_count(user, cap=cap) if has_approvals(user) else 0
+    return render(
+        request,
+        "workflow/_badges.html",
+        {"inbox": inbox, "inbox_shown": shown(inbox), "approvals": approvals, "approvals_shown": shown(approvals)},
+    )

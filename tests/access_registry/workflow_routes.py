@@ -25,11 +25,10 @@ def workflow_actions() -> list[str]:
 ROUTES: list[Route] = [
     # --- workflow ---
     Route("workflow:inbox", ALL, rows=refs, lists="cases", exact=False),
-    Route("workflow:inbox_badge", ALL, note="the top bar's count of new inbox cases, loaded by htmx"),
+    Route("workflow:badges", ALL, note="the top bar's counts of new inbox cases and approvals (one fragment), htmx"),
     Route("workflow:mine", ALL, rows=refs, lists="cases", exact=False),
     Route("workflow:overview", ALL, head_office=True, note="deadline counts by branch"),
     Route("workflow:approvals", frozenset({OFFICER, APPROVER, MANAGER}), rows=refs, lists="cases", exact=False),
-    Route("workflow:approvals_badge", ALL, note="the top bar's count of new approvals (empty for others), htmx"),
     Route("workflow:case", ALL, obj="case", args=case_pk, note="the one case page: every app's panels"),
     Route(
         "workflow:bulk",

@@ -37,11 +37,16 @@ def _row_ids(html: str, section: str) -> list[int]:
     return [int(pk) for pk in re.findall(r'<li class="wf-case(?: new)?" data-case="(\d+)">', part)]
 
 
+def _badges(client) -> dict[str, str]:
+    """The top bar's badges as the page's one htmx request fetches them: {key: number shown}."""
+    html = client.get(reverse("workflow:badges")).content.decode()
+    found = dict(re.findall(r'data-badge="(wf_\w+)"[^>]*>[^<]*<b>([^<]+)</b>', html))
+    assert len(found) == html.count("<a ")  # every link in the fragment is a badge with its number
+    return found
+
+
 def _badge(client) -> str | None:
-    html = client.get(reverse("workflow:approvals_badge")).content.decode()
-    found = re.search(r'data-badge="wf_approvals_new"[^>]*>[^<]*<b>([^<]+)</b>', html)
-    assert found or not html.strip()
-    return found.group(1) if found else None
+    return _badges(client).get("wf_approvals_new")
 
 
 def _review(case: Complaint, when) -> Complaint:
@@ -127,8 +132,8 @@ def test_the_badge_is_capped_and_only_for_the_queues_users(client, staff, review
     client.force_login(staff.ho_approver)
     monkeypatch.setattr(selectors, "NEW_BADGE_CAP", 3)
     assert _badge(client) == "2+"
-    keys = {who: {b.key for b in collect_badges(getattr(staff, who))} for who in ("ho_approver", "bj_handler")}
-    assert keys == {"ho_approver": {"wf_inbox_new", "wf_approvals_new"}, "bj_handler": {"wf_inbox_new"}}
+    srcs = {who: [b.src for b in collect_badges(getattr(staff, who))] for who in ("ho_approver", "bj_handler")}
+    assert srcs == {"ho_approver": [reverse("workflow:badges")], "bj_handler": [reverse("workflow:badges")]}
     client.force_login(staff.bj_handler)
     assert _badge(client) is None  # a handler has no approval queue
 
@@ -143,3 +148,25 @@ def test_the_badge_counts_in_a_few_queries_whatever_the_queue(
         _review(new_case(org_tree.sh), DAY1)
     with django_assert_max_num_queries(len(one)):
         assert _badge(client) == "31"
+
+
+def test_one_request_serves_both_badges_and_each_only_to_its_users(client, staff, org_tree, reviews, new_case):
+    """Issue 12: the top bar fetches its badges in one request, not one per badge. The approver gets
+    both counts from it, a branch handler only the inbox's, a user without an inbox nothing, and
+    every page places a single slot for them."""
+    from workflow import selectors
+
+    with time_machine.travel(DAY1, tick=False):
+        put(new_case(org_tree.bj), "investigating", assigned_to=staff.bj_handler)
+    in_inbox = {who: selectors.new_in_inbox_count(getattr(staff, who)) for who in ("ho_approver", "bj_handler")}
+    assert min(in_inbox.values()) > 0  # never looked: all of each inbox is new
+    expected = {
+        "ho_approver": {"wf_inbox_new": str(in_inbox["ho_approver"]), "wf_approvals_new": "26"},  # every waiting draft
+        "bj_handler": {"wf_inbox_new": str(in_inbox["bj_handler"])},  # a handler has no approval queue
+        "agent": {},  # no inbox at all
+    }
+    for who, badges in expected.items():
+        client.force_login(getattr(staff, who))
+        assert _badges(client) == badges, who
+        home = client.get(reverse("home")).content.decode()
+        assert home.count("data-badge-slot") == (1 if badges else 0), who

@@ -38,10 +38,11 @@ def _row_ids(html: str) -> list[int]:
 
 
 def _badge(client) -> str | None:
-    """The top bar's badge as the page's htmx request fetches it (None: no badge)."""
-    html = client.get(reverse("workflow:inbox_badge")).content.decode()
+    """The top bar's inbox badge as the page's htmx request fetches it (None: no badge). The
+    fragment holds the approval queue's badge too (one request for both, issue 12)."""
+    html = client.get(reverse("workflow:badges")).content.decode()
     found = re.search(r'data-badge="wf_inbox_new"[^>]*>[^<]*<b>([^<]+)</b>', html)
-    assert found or not html.strip()
+    assert set(re.findall(r'data-badge="([^"]+)"', html)) <= {"wf_inbox_new", "wf_approvals_new"}
     return found.group(1) if found else None
 
 
@@ -140,7 +141,7 @@ def test_the_top_bar_places_the_badge_for_inbox_users_without_counting(
         assert bool(collect_badges(user)) is slot
     client.force_login(user)
     home = client.get(reverse("home")).content.decode()
-    assert (f'hx-get="{reverse("workflow:inbox_badge")}"' in home) is slot
+    assert home.count(f'hx-get="{reverse("workflow:badges")}"') == int(slot)  # one request for every badge
 
 
 @pytest.mark.parametrize("n", [1, 30])
@@ -150,8 +151,9 @@ def test_the_badge_costs_the_same_queries_for_1_or_30_new_cases(
     for _ in range(n):
         put(new_case(org_tree.bj), "routed")
     client.force_login(staff.bj_manager)
-    # session, user, the user's branch subtree (the scope), the capped count (last-seen time inside it)
-    with django_assert_num_queries(4):
+    # session, user, the user's branch subtree (the scope), the inbox's capped count (last-seen time
+    # inside it), and in the same request the manager's approval queue: extensions, verifications
+    with django_assert_num_queries(6):
         assert _badge(client) == str(n)
 
 
@@ -191,7 +193,7 @@ def test_sort_choices_and_markers_read_in_english(client, staff, routed_later):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the switch in the top bar
     html = client.get(reverse("workflow:inbox")).content.decode()
     assert "By deadline" in html and "Newest first" in html and ">New</span>" in html
-    badge = client.get(reverse("workflow:inbox_badge")).content.decode()
+    badge = client.get(reverse("workflow:badges")).content.decode()
     assert badge.strip() == ""  # seen just now: nothing new, no badge at all
 
 
