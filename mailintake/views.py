@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from complaints.draft_views import not_complaint_from_post
 
 from . import selectors
 from .models import InboundMail
@@ -67,17 +67,15 @@ def attachment(request: HttpRequest, pk: int, att: int) -> HttpResponse:
 @require_POST
 def not_complaint(request: HttpRequest, pk: int) -> HttpResponse:
     mail = _mail_or_404(request, pk)
-    try:
-        mail_draft_dismiss(actor=request.user, mail=mail, reason=request.POST.get("reason", ""))
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return render(
-            request,
-            "mailintake/detail.html",
-            {"mail": mail, "attachments": list(mail.attachments.all()), "reason": request.POST.get("reason", "")},
-            status=400,
-        )
-    messages.success(request, _("已认定为非投诉"))
-    return redirect("mailintake:queue")
+    error = not_complaint_from_post(
+        request, lambda reason: mail_draft_dismiss(actor=request.user, mail=mail, reason=reason)
+    )
+    if not error:
+        return redirect("mailintake:queue")
+    messages.error(request, error)
+    return render(
+        request,
+        "mailintake/detail.html",
+        {"mail": mail, "attachments": list(mail.attachments.all()), "reason": request.POST.get("reason", "")},
+        status=400,
+    )

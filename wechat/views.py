@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from complaints.draft_views import not_complaint_from_post
 
 from . import selectors
 from .models import WeChatMessage
@@ -41,12 +41,9 @@ def not_complaint(request: HttpRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
     if message is None:
         raise Http404
-    try:
-        wechat_draft_dismiss(actor=request.user, message=message, reason=request.POST.get("reason", ""))
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("wechat:queue")
-    messages.success(request, _("已认定为非投诉"))
+    error = not_complaint_from_post(
+        request, lambda reason: wechat_draft_dismiss(actor=request.user, message=message, reason=reason)
+    )
+    if error:
+        messages.error(request, error)
     return redirect("wechat:queue")

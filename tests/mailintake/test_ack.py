@@ -148,3 +148,13 @@ def test_a_dismissed_or_threaded_mail_gets_no_acknowledgement(client, agent, cas
     )
     assert reply.outcome == "threaded"
     assert mail_ack_send(mail_id=reply.mail.pk) == "missing" and outbox.outbox == []
+
+
+def test_the_name_the_service_sends_is_the_registered_task():
+    from celery import current_app
+
+    from mailintake.services import ACK_TASK
+    from mailintake.tasks import send_ack
+
+    # @shared_task hands out a proxy of the app's task object: compare the object behind it.
+    assert current_app.tasks[ACK_TASK] is send_ack._get_current_object()

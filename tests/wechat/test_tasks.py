@@ -15,8 +15,8 @@ from django.conf import settings
 from tests.wechat.conftest import FakeMediaClient
 from tests.wechat.wire import EXTERNAL_ID, WECOM, voice_xml
 from wechat.models import WeChatMessage
-from wechat.services import FETCH_VOICE_TASK
-from wechat.tasks import fetch_voice
+from wechat.services import ACK_TASK, FETCH_VOICE_TASK
+from wechat.tasks import fetch_voice, send_ack
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +27,7 @@ def _clock(pin_clock):
 def test_the_names_the_services_send_are_the_registered_tasks():
     # @shared_task hands out a proxy of the app's task object: compare the object behind it.
     assert current_app.tasks[FETCH_VOICE_TASK] is fetch_voice._get_current_object()
+    assert current_app.tasks[ACK_TASK] is send_ack._get_current_object()
 
 
 @pytest.mark.django_db
@@ -42,11 +43,14 @@ def test_the_fetch_queued_after_the_commit_runs_the_registered_task(
 
 
 def test_a_process_that_never_imported_the_tasks_knows_them_once_django_is_set_up():
+    """wechat's and mailintake's tasks both: their services send them by name."""
     code = (
         "import sys, django; django.setup()\n"
         "from celery import current_app\n"
-        "from wechat.services import FETCH_VOICE_TASK\n"
-        "print(FETCH_VOICE_TASK in current_app.tasks, 'wechat.tasks' in sys.modules)\n"
+        "from wechat.services import ACK_TASK, FETCH_VOICE_TASK\n"
+        "from mailintake.services import ACK_TASK as MAIL_ACK\n"
+        "print(FETCH_VOICE_TASK in current_app.tasks, ACK_TASK in current_app.tasks, MAIL_ACK in current_app.tasks,"
+        " 'wechat.tasks' in sys.modules, 'mailintake.tasks' in sys.modules)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -57,4 +61,4 @@ def test_a_process_that_never_imported_the_tasks_knows_them_once_django_is_set_u
         timeout=120,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "voc.settings"},
     )
-    assert out.stdout.split() == ["True", "True"]
+    assert out.stdout.split() == ["True"] * 5
