@@ -118,7 +118,7 @@ def run_layers(
     _distrust_near_loops(tokens)
     _number_runs(tokens)
     extents = _number_extents(tokens, speech or [])
-    windows = _cue_windows(tokens, duration_s, pad_s) + _repeat_windows(tokens, pad_s)
+    windows = _cue_windows(tokens, duration_s, pad_s, speech or []) + _repeat_windows(tokens, pad_s)
     uncovered = _uncovered(tokens, speech or [])
     spans: dict[str, list[tuple[float, float]]] = {r: [] for r in REASONS}
     for t in tokens:

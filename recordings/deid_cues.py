@@ -6,6 +6,8 @@ returns the windows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .deid_layers import _overlap
 from .deid_words import (
     _CJK,
@@ -38,7 +40,9 @@ def _window_start(cue: Token, lead_s: float, end: float) -> float:
     return min(cue.end + lead_s, end) if cue.confident else cue.end
 
 
-def _cue_windows(tokens: list[Token], duration_s: float, lead_s: float = 0.0) -> list[tuple[float, float]]:
+def _cue_windows(
+    tokens: list[Token], duration_s: float, lead_s: float = 0.0, speech: Sequence[tuple[float, float]] = ()
+) -> list[tuple[float, float]]:
     """Layer 2: after a cue, mute until confident plain words resume (or the horizon). Once a
     muted number has been heard after the cue, the first confident plain word (not a near-miss)
     after it ends the window; before that, it takes CUE_RESUME_WORDS / CUE_RESUME_CHARS.
@@ -47,7 +51,9 @@ def _cue_windows(tokens: list[Token], duration_s: float, lead_s: float = 0.0) ->
     of EMAIL_PAUSE_S does (see EMAIL_PAUSE_S). Only content words end it (fail closed): a word
     that restates the number or a single letter (``Token.hold``: "I mean", "a", 就是) counts for
     nothing, and a repeat word or a garbled token ("I repeat", "-I,") starts the count again
-    (``_restarts``). ``lead_s``: see ``_window_start``."""
+    (``_restarts``). ``lead_s``: see ``_window_start``. A window after a doubtful cue (it may be
+    the number's first digits, misheard) reaches at least to the end of the voice-activity region
+    (``speech``) it ends in: the words that ended it are as doubtful a vouch as the cue."""
     windows = []
     for i, cue in enumerate(tokens):
         if not cue.cue or _SENTENCE_END.search(cue.text):
@@ -111,6 +117,8 @@ def _cue_windows(tokens: list[Token], duration_s: float, lead_s: float = 0.0) ->
                 plain_words = plain_chars = 0
                 resume_at = None
                 heard = heard or "number" in t.reasons
+        if not cue.confident:
+            end = max([end] + [min(b, duration_s) for a, b in speech if a < end < b])
         # tokens are sorted by start: a word lies inside the window iff the next one starts in it
         word_inside = i + 1 < len(tokens) and tokens[i + 1].start < end
         if end > cue.end and (word_inside or end - cue.end >= UNCOVERED_MIN_S):

@@ -59,6 +59,7 @@ _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _HAS_DIGIT = re.compile(r"\d", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE_END = re.compile(r"[.!?。！？]\s*$")
+_CONTRACTION = re.compile(r"(?<=[a-z])['’](d|ll|ve|re|m)\b")
 
 
 @lru_cache(maxsize=1)
@@ -163,6 +164,9 @@ def classify(token: Token) -> Token:
     if acronym:
         token.weight += len(acronym.group(1))  # "HBO" for "eight three oh": each letter may be a digit
         return token
+    # a contraction is its first word: "I'd" is "I" (not the cue "ID"), "we'll" is "we"
+    raw = _CONTRACTION.sub("", raw)
+    core = _PUNCT.sub("", raw) or core
     token.hold = len(core) == 1 or core in lex["hold_en"]
     words = raw.replace("-", " ").split()
     token.email_cue = core in lex["email_cues_en"] or any(_PUNCT.sub("", w) in lex["email_cues_en"] for w in words)

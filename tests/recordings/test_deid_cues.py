@@ -48,3 +48,29 @@ def test_once_the_number_was_heard_a_restating_word_does_not_end_the_window():
     p = plan(s)
     assert muted(p, word_times(s, "six")[0], word_times(s, "fellow")[1])
     assert not touched(p, *word_times(s, "never"))
+
+
+def test_a_contraction_is_its_first_word_so_i_d_is_not_the_cue_id():
+    # call c014-en: "I'd" lost its apostrophe to the planner and was read as the cue "ID", so the
+    # sentence after it was muted as if an ID number followed
+    s = seg(" I'd", " like", " a", " refund", " for", " the", " fee", " today", ".")
+    p = plan(s)
+    assert not touched(p, *word_times(s, "refund")) and not touched(p, *word_times(s, "today"))
+    assert p.segments[0].redacted == "I'd like a refund for the fee today."
+    assert p.muted_s["cue"] == 0
+    # the cue itself still opens its window
+    assert plan(seg(" my", " id", " is", (" lurid", 0.3), " fine", ".")).muted_s["cue"] > 0
+
+
+def test_a_window_after_a_doubtful_cue_reaches_the_end_of_its_voice_activity_region():
+    # a doubtful cue may itself be misheard digits: the plain words that end its window vouch no
+    # better than it does, so the window holds to the end of the stretch of speech it ends in
+    words = (" six", " two", " three", " four", " the", " branch", " never", " called", " back")
+    doubtful = seg((" card", 0.3), *words)
+    region = [(0.0, doubtful.words[-1].end)]
+    p = plan(doubtful, speech=region)
+    assert muted(p, word_times(doubtful, "branch")[0], word_times(doubtful, "back")[1])
+    # after a confidently heard cue the window ends where plain words resume, as before
+    sure = seg(" card", *words)
+    p = plan(sure, speech=region)
+    assert not touched(p, word_times(sure, "never")[0], word_times(sure, "back")[1])
