@@ -130,6 +130,13 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=10)
     )
+    # PostgreSQL's JIT compiles any query whose estimated cost passes jit_above_cost (100,000): with
+    # 5 M open cases head office's overview spent 570 of its 1,580 ms compiling (issue 14), and every
+    # grouped count over the open cases crosses that line as they grow. The app's queries are short
+    # index walks and small aggregates, never long enough for compiled code to repay it: off for the
+    # app's connections unless DB_JIT=on (bench/results/daily-use-2026-12-08-a.md).
+    if not env.bool("DB_JIT", default=False):
+        DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
