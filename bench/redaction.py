@@ -16,7 +16,9 @@ new method does not re-transcribe the originals), and each METHOD plans the list
   pad_s=settings.RECORDING_MUTE_PAD_S)`` (issue 10; until it exists the method is skipped with
   the reason printed);
 - ``new@REV``: the same planner as committed at git revision REV (bench/redaction_planners.py), so
-  one run compares today's product with a planner change on the same transcripts.
+  one run compares today's product with a planner change on the same transcripts;
+- ``METHOD+recheck`` (e.g. ``new+recheck``): METHOD over the transcript after the uncovered-speech
+  recheck (``recordings.deid_recheck``; decodings cached under var/bench/deid/seed<N>/recheck/).
 
 The listening copy is rendered with ``render_redacted`` and measured against the original:
 
@@ -211,7 +213,7 @@ def main() -> None:
     args.model_cache = Path(args.model_cache or settings.TRANSCRIPTION_MODEL_CACHE)
     engines = [e.strip() for e in (args.engines or settings.TRANSCRIPTION_ENGINE).split(",") if e.strip()]
     wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
-    unknown = [m for m in wanted if m not in ALL_METHODS and not m.startswith("new@")]
+    unknown = [m for m in wanted if m.removesuffix("+recheck") not in ALL_METHODS and not m.startswith("new@")]
     if unknown:
         raise SystemExit(f"unknown method(s) {unknown}; known: {', '.join(ALL_METHODS)}, new@REV")
     skipped = {m: why for m in wanted if (why := method_available(m))}

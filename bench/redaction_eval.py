@@ -96,7 +96,9 @@ METHOD_FNS = {"baseline": method_baseline, "new": method_new}
 
 def method_fn(name: str):
     """The planning function of a method: baseline, new, or new@REV (the planner committed at
-    REV, bench/redaction_planners.py: today's product next to a change, in one run)."""
+    REV, bench/redaction_planners.py: today's product next to a change, in one run). A method
+    ``X+recheck`` plans with X the transcript after ``recordings.deid_recheck`` (see ``evaluate``)."""
+    name = name.removesuffix("+recheck")
     if name.startswith("new@"):
         return functools.partial(method_new, method=name)
     return METHOD_FNS[name]
@@ -104,6 +106,7 @@ def method_fn(name: str):
 
 def method_available(name: str) -> str:
     """ "" when the method can run here, else the reason."""
+    name = name.removesuffix("+recheck")
     if name == "new" or name.startswith("new@"):
         try:
             _new_plan_fn(name)
@@ -172,6 +175,78 @@ def transcribe_cached(
         pickle.dump({"key": key, "transcript": tr, "wall_s": wall, "cpu_s": cpu}, fh)
     os.replace(tmp, cache)
     return tr, wall, cpu, False
+
+
+def cached_decoder(path: Path, live):
+    """A ``decode(a, b) -> list[Word]`` for ``recordings.deid_recheck`` that replays the decodings
+    stored at ``path`` and decodes the rest with ``live()(a, b)``; ``save()`` stores new ones;
+    ``stats``: stretches decoded now and their wall seconds."""
+    memo: dict = {}
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                memo = pickle.load(fh)
+        except Exception:  # a partial cache entry: decode again
+            memo = {}
+    stats = {"new": 0, "wall": 0.0}
+    state: dict = {}
+
+    def decode(a: float, b: float):
+        key = (round(a, 3), round(b, 3))
+        if key not in memo:
+            if "fn" not in state:
+                state["fn"] = live()
+            t0 = time.perf_counter()
+            memo[key] = state["fn"](a, b)
+            stats["wall"] += time.perf_counter() - t0
+            stats["new"] += 1
+        return memo[key]
+
+    def save() -> None:
+        if stats["new"]:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(memo, fh)
+            os.replace(tmp, path)
+
+    return decode, save, stats
+
+
+def live_decoder(audio_path: Path, *, engine: str, model: str, model_cache: Path, language: str):
+    """``live`` for ``cached_decoder``: the engine's ``decode_crop`` over this file's audio."""
+
+    def make():
+        from faster_whisper import decode_audio
+
+        from recordings.redaction import Word
+        from recordings.speech import engines
+
+        eng = engines.get_engine(engine, model_spec=model, cache_dir=Path(model_cache), cpu_threads=1)
+        audio = decode_audio(str(audio_path), sampling_rate=engines.SAMPLE_RATE)
+
+        def dec(a: float, b: float):
+            return [
+                Word(w.start, w.end, w.text, round(w.probability, 4), w.near_loop)
+                for w in eng.decode_crop(audio, a, b, language)
+            ]
+
+        return dec
+
+    return make
+
+
+def rechecked(tr, call_id: str, corpus: Path, dtag: str, audio_path: Path, *, engine: str, model: str, model_cache):
+    """(transcript after the uncovered-speech recheck, decode wall seconds spent now, stretches tried)."""
+    from recordings.deid_recheck import recheck_uncovered
+
+    decode, save, stats = cached_decoder(
+        corpus / "recheck" / dtag / f"{call_id}.pkl",
+        live_decoder(audio_path, engine=engine, model=model, model_cache=model_cache, language=_lang(tr)),
+    )
+    res = recheck_uncovered(tr.segments, tr.speech, decode, duration_s=tr.duration_s)
+    save()
+    return type(tr)(**{**tr.__dict__, "segments": res.segments}), stats["wall"], len(res.tried)
 
 
 def _cpu() -> float:
@@ -279,8 +354,14 @@ def evaluate(task: dict) -> dict:
         res: dict = {}
         out["methods"][method] = res
         try:
+            tr_m = tr
+            if method.endswith("+recheck"):
+                tr_m, res["recheck_s"], res["recheck_stretches"] = rechecked(
+                    tr, call.call_id, corpus, dtag, orig_path, engine=engine, model=model,
+                    model_cache=Path(task["model_cache"]),
+                )  # fmt: skip
             t0 = time.perf_counter()
-            mo = method_fn(method)(tr, duration_s=duration, pad_s=task["pad_s"])
+            mo = method_fn(method)(tr_m, duration_s=duration, pad_s=task["pad_s"])
             res["plan_s"] = time.perf_counter() - t0
             res.update(status=mo.status, mute=mo.mute, reasons=mo.reasons, problems=mo.problems[:20])
             redacted_text = " ".join(mo.redacted)

@@ -83,3 +83,50 @@ def transcribe_audio(
         out.segments.append(SegmentText(start=seg.start, end=seg.end, text=seg.text, words=words))
         out.confidences.append(segment_confidence([w.probability for w in seg.words], seg.avg_logprob))
     return out
+
+
+def recheck_uncovered(
+    transcript: Transcript,
+    wav_path: Path,
+    *,
+    engine_name: str,
+    model_spec: str,
+    cache_dir: Path,
+    cpu_threads: int = 1,
+    decode: dict | None = None,
+):
+    """``transcript`` with the words of uncovered speech that a second, cropped decoding vouches
+    for (``recordings.deid_recheck``), and that check's result; ``(transcript, None)`` when it
+    cannot run (no VAD regions, or an engine without ``decode_crop``)."""
+    from .deid_recheck import recheck_uncovered as recheck
+    from .speech import engines
+
+    engine = engines.get_engine(engine_name, model_spec=model_spec, cache_dir=Path(cache_dir), cpu_threads=cpu_threads)
+    if transcript.speech is None or not hasattr(engine, "decode_crop") or not transcript.segments:
+        return transcript, None
+    from faster_whisper import decode_audio
+
+    audio = decode_audio(str(wav_path), sampling_rate=engines.SAMPLE_RATE)
+    language = transcript.language if transcript.language in ("zh", "en") else "auto"
+
+    def decode_words(a: float, b: float) -> list[Word]:
+        return [
+            Word(start=w.start, end=w.end, text=w.text, prob=round(w.probability, 4), near_loop=w.near_loop)
+            for w in engine.decode_crop(audio, a, b, language, decode=decode)
+        ]
+
+    result = recheck(transcript.segments, transcript.speech, decode_words, duration_s=transcript.duration_s)
+    conf = {id(s): c for s, c in zip(transcript.segments, transcript.confidences, strict=False)}
+    out = Transcript(
+        language=transcript.language,
+        duration_s=transcript.duration_s,
+        engine=transcript.engine,
+        model=transcript.model,
+        segments=result.segments,
+        confidences=[
+            conf[id(s)] if id(s) in conf else segment_confidence([w.prob for w in s.words], None)
+            for s in result.segments
+        ],
+        speech=transcript.speech,
+    )
+    return out, result

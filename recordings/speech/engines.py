@@ -56,6 +56,9 @@ SAMPLE_RATE = 16_000
 COVERAGE_VAD_THRESHOLD = 0.5
 COVERAGE_MIN_SILENCE_MS = 300
 COVERAGE_SPEECH_PAD_MS = 60
+# ``decode_crop``: at most this many tokens per second of audio (speech is ~3-5 words a second;
+# timestamp tokens count too)
+CROP_TOKENS_PER_S = 12
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,46 @@ class FasterWhisperEngine:
             model=self.model_spec,
             speech=speech,
         )
+
+    def decode_crop(
+        self, audio, start_s: float, end_s: float, language: str, *, decode: dict | None = None
+    ) -> list[Word]:
+        """The words heard in ``audio[start_s:end_s]`` (16 kHz float32) decoded on its own: the
+        decoder hears nothing around the crop. Same settings and post-processing as ``transcribe``
+        (hallucinations and loops dropped, simplified Chinese); times are absolute. Used to check
+        speech the transcript has no words for (``recordings.deid_recheck``)."""
+        _check_language(language)
+        lang = _language_for_model(language, self.multilingual, self.model_spec)
+        opts = decode_options(decode)
+        crop = audio[int(start_s * SAMPLE_RATE) : int(end_s * SAMPLE_RATE)]
+        if len(crop) < SAMPLE_RATE // 10:
+            return []
+        with self._lock:
+            raw, info = self._model.transcribe(
+                crop,
+                language=lang,
+                task="transcribe",
+                beam_size=opts["beam_size"],
+                patience=opts["patience"],
+                temperature=opts["temperature"],
+                word_timestamps=True,
+                condition_on_previous_text=False,
+                no_speech_threshold=opts["no_speech_threshold"],
+                log_prob_threshold=opts["log_prob_threshold"],
+                compression_ratio_threshold=opts["compression_ratio_threshold"],
+                repetition_penalty=opts["repetition_penalty"],
+                no_repeat_ngram_size=opts["no_repeat_ngram_size"],
+                hotwords=prompt_for(opts, lang),
+                vad_filter=False,
+                # a short crop is padded to a 30 s window, where a lost decoder can loop for 448
+                # tokens (a minute of CPU); real speech needs far fewer tokens per second
+                max_new_tokens=int(CROP_TOKENS_PER_S * (end_s - start_s)) + 8,
+            )
+            segments = [_fw_segment(s) for s in raw]
+        kept = postprocess(segments, language=info.language or lang or "en", duration_s=len(crop) / SAMPLE_RATE)
+        return [
+            Word(w.start + start_s, w.end + start_s, w.text, w.probability, w.near_loop) for s in kept for w in s.words
+        ]
 
 
 def _fw_segment(s) -> Segment:
