@@ -130,8 +130,7 @@ class FasterWhisperEngine:
                 # training. On LibriVox that alone cost 3 of 71 words (WER 0.070 vs 0.028; see
                 # bench/results/stt-2026-11-25.md). Clips keep short pauses in place and skip
                 # only long silences, which is what stops hallucinations on silence.
-                clips = _clips(audio, opts)
-                speech = speech_regions(audio)
+                clips, speech = clips_and_regions(audio, opts)  # one VAD run for both
                 if not clips:
                     return TranscriptionResult(
                         language=lang or "",
@@ -301,8 +300,7 @@ class OpenAIWhisperEngine:
         except RuntimeError as exc:
             raise TranscriptionError(f"openai-whisper could not read {path}: {exc}") from exc
         duration = len(audio) / SAMPLE_RATE
-        clips = _clips(audio, opts)
-        speech = speech_regions(audio)
+        clips, speech = clips_and_regions(audio, opts)  # one VAD run for both
         if not clips:
             return TranscriptionResult(
                 language=lang or "",
@@ -380,14 +378,74 @@ def _limit_threads(cpu_threads: int) -> None:
     torch.set_num_threads(cpu_threads)
 
 
-def _clips(audio, opts: dict) -> list[tuple[float, float]]:
-    return speech_clips(
-        audio,
-        merge_gap_s=opts["clip_merge_gap_s"],
-        threshold=opts["vad_threshold"],
-        min_silence_ms=opts["vad_min_silence_ms"],
-        speech_pad_ms=opts["vad_speech_pad_ms"],
+def _clip_options(threshold: float, min_silence_ms: int, speech_pad_ms: int):
+    from faster_whisper.vad import VadOptions
+
+    return VadOptions(threshold=threshold, min_silence_duration_ms=min_silence_ms, speech_pad_ms=speech_pad_ms)
+
+
+def _region_options():
+    from faster_whisper.vad import VadOptions
+
+    return VadOptions(
+        threshold=COVERAGE_VAD_THRESHOLD,
+        min_silence_duration_ms=COVERAGE_MIN_SILENCE_MS,
+        speech_pad_ms=COVERAGE_SPEECH_PAD_MS,
     )
+
+
+def speech_timestamps(audio, *option_sets) -> list[list[dict]]:
+    """faster-whisper's ``get_speech_timestamps`` for each ``VadOptions`` in ``option_sets``, from
+    ONE run of the Silero model over ``audio``: the model's speech probabilities (the whole cost:
+    an ONNX pass per 32 ms window) depend on the audio only, the options on what is read from
+    them. The library's function runs as it is, with a model that computes once and answers every
+    later call on the same padded audio from memory (its own copy of the function's globals, so
+    other threads calling the library see the library's model)."""
+    import types
+
+    import numpy as np
+    from faster_whisper import vad
+
+    library = vad.get_speech_timestamps
+    if len(option_sets) <= 1:
+        return [library(audio, o, sampling_rate=SAMPLE_RATE) for o in option_sets]
+    model = vad.get_vad_model()
+    memo: list = []
+
+    def once(padded):
+        if not memo:
+            memo.append((padded.copy(), model(padded)))  # a copy: the model writes into its input
+        elif not np.array_equal(memo[0][0], padded):
+            raise RuntimeError("speech_timestamps: the VAD model was asked about other audio")
+        return memo[0][1]
+
+    shared = types.FunctionType(
+        library.__code__, {**library.__globals__, "get_vad_model": lambda: once}, library.__name__, library.__defaults__
+    )
+    return [shared(audio, o, sampling_rate=SAMPLE_RATE) for o in option_sets]
+
+
+def _to_clips(chunks: list[dict], n_samples: int, merge_gap_s: float) -> list[tuple[float, float]]:
+    clips: list[tuple[float, float]] = []
+    for c in chunks:
+        start, end = c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE
+        if clips and start - clips[-1][1] <= merge_gap_s:
+            clips[-1] = (clips[-1][0], end)
+        else:
+            clips.append((start, end))
+    # openai-whisper seeks in 10 ms mel frames and loops forever on a clip that ends past the
+    # last whole frame (it keeps decoding an empty window without advancing): clamp to it.
+    last = (n_samples // 160) / 100
+    out = []
+    for s, e in clips:
+        s, e = math.floor(s * 100) / 100, min(math.ceil(e * 100) / 100, last)
+        if e - s >= 0.1:
+            out.append((s, e))
+    return out
+
+
+def _to_regions(chunks: list[dict]) -> list[tuple[float, float]]:
+    return [(round(c["start"] / SAMPLE_RATE, 3), round(c["end"] / SAMPLE_RATE, 3)) for c in chunks]
 
 
 def speech_clips(
@@ -399,45 +457,25 @@ def speech_clips(
     speech_pad_ms: int = VAD_SPEECH_PAD_MS,
 ) -> list[tuple[float, float]]:
     """Speech regions (seconds) of 16 kHz float32 audio found by Silero VAD, close ones merged."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    chunks = get_speech_timestamps(
-        audio,
-        VadOptions(threshold=threshold, min_silence_duration_ms=min_silence_ms, speech_pad_ms=speech_pad_ms),
-        sampling_rate=SAMPLE_RATE,
-    )
-    clips: list[tuple[float, float]] = []
-    for c in chunks:
-        start, end = c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE
-        if clips and start - clips[-1][1] <= merge_gap_s:
-            clips[-1] = (clips[-1][0], end)
-        else:
-            clips.append((start, end))
-    # openai-whisper seeks in 10 ms mel frames and loops forever on a clip that ends past the
-    # last whole frame (it keeps decoding an empty window without advancing): clamp to it.
-    last = (len(audio) // 160) / 100
-    out = []
-    for s, e in clips:
-        s, e = math.floor(s * 100) / 100, min(math.ceil(e * 100) / 100, last)
-        if e - s >= 0.1:
-            out.append((s, e))
-    return out
+    (chunks,) = speech_timestamps(audio, _clip_options(threshold, min_silence_ms, speech_pad_ms))
+    return _to_clips(chunks, len(audio), merge_gap_s)
 
 
 def speech_regions(audio) -> list[tuple[float, float]]:
     """Every stretch of speech (seconds), tightly: what a listening copy must account for."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    (chunks,) = speech_timestamps(audio, _region_options())
+    return _to_regions(chunks)
 
-    chunks = get_speech_timestamps(
+
+def clips_and_regions(audio, opts: dict) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(``speech_clips`` with the decoding settings ``opts``, ``speech_regions``) of one file from
+    one Silero VAD run (``speech_timestamps``): the same two lists as calling both, at half the cost."""
+    clip_chunks, region_chunks = speech_timestamps(
         audio,
-        VadOptions(
-            threshold=COVERAGE_VAD_THRESHOLD,
-            min_silence_duration_ms=COVERAGE_MIN_SILENCE_MS,
-            speech_pad_ms=COVERAGE_SPEECH_PAD_MS,
-        ),
-        sampling_rate=SAMPLE_RATE,
+        _clip_options(opts["vad_threshold"], opts["vad_min_silence_ms"], opts["vad_speech_pad_ms"]),
+        _region_options(),
     )
-    return [(round(c["start"] / SAMPLE_RATE, 3), round(c["end"] / SAMPLE_RATE, 3)) for c in chunks]
+    return _to_clips(clip_chunks, len(audio), opts["clip_merge_gap_s"]), _to_regions(region_chunks)
 
 
 def _language_for_model(language: str, multilingual: bool, model_spec: str) -> str | None:

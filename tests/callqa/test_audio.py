@@ -133,3 +133,14 @@ def test_bad_input_is_refused_with_a_clear_message():
         audio_facts([x, x, x], SR)
     silent = audio_facts([np.zeros(SR * 3), np.zeros(SR * 3)], SR)
     assert silent.speech == {"agent": (), "customer": ()} and silent.silences == () and silent.cues == ()
+
+
+def test_pitch_is_computed_only_on_the_frames_asked_for_and_equals_the_full_track_there():
+    x = np.concatenate([voice(1.0, f0=150.0), np.zeros(SR), voice(1.0, f0=240.0)])
+    full = yin_track(x, SR)
+    frames = np.arange(0, len(full), 3)[: len(full) // 6]  # every 3rd frame of the first half
+    part = yin_track(x, SR, frames=frames)
+    assert len(part) == len(full)
+    np.testing.assert_array_equal(part[frames], full[frames])
+    others = np.setdiff1d(np.arange(len(full)), frames)
+    assert np.all(np.isnan(part[others]))  # never computed
