@@ -73,12 +73,12 @@ def test_each_point_finds_every_app_that_contributes_in_installed_apps_order():
         "search.complaint_ids_matching": ["recordings"],
         "intake_sources.source_for": ["recordings", "mailintake", "wechat"],
         "list_actions.bulk_for": ["workflow"],
-        "retention.open_work": ["workflow", "recordings"],
-        "retention.stored_files": ["workflow", "recordings"],
-        "retention.anonymise": ["workflow", "recordings"],
-        "retention.purge": ["workflow", "recordings"],
-        "retention.counts": ["workflow", "recordings"],
-        "retention.kept_by_trail": ["workflow", "recordings"],
+        "retention.open_work": ["workflow", "recordings", "mailintake", "wechat"],
+        "retention.stored_files": ["workflow", "recordings", "mailintake", "wechat"],
+        "retention.anonymise": ["workflow", "recordings", "mailintake", "wechat"],
+        "retention.purge": ["workflow", "recordings", "mailintake", "wechat"],
+        "retention.counts": ["workflow", "recordings", "mailintake", "wechat"],
+        "retention.kept_by_trail": ["workflow", "recordings", "mailintake", "wechat"],
         "pii_keys.keyed_fields": ["integrations", "wechat"],
     }
     import recordings.timeline

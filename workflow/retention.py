@@ -49,9 +49,16 @@ def stored_files(ids: Iterable[int]) -> list[str]:
 
 def anonymise(ids: Iterable[int], *, removed: str) -> None:
     """Every free text on the cases' workflow rows replaced by ``removed`` or cleared; the timeline
-    keeps who, when, from, to and the action (only its reason goes)."""
+    keeps who, when, from, to and the action (only its reason goes, and a customer's message's sender
+    and subject)."""
     ids = list(ids)
     CaseTransition.objects.filter(complaint_id__in=ids).exclude(reason="").update(reason="")
+    # A customer's message filed to the case (a reply by e-mail) names its sender and subject.
+    for pk, data in CaseTransition.objects.filter(complaint_id__in=ids, action="customer_message").values_list(
+        "pk", "data"
+    ):
+        data = {**(data or {}), "subject": removed, "sender": ""}
+        CaseTransition.objects.filter(pk=pk).update(data=data)
     CaseComment.objects.filter(complaint_id__in=ids).update(body=removed)
     Assignment.objects.filter(complaint_id__in=ids).exclude(reason="").update(reason="")
     InvolvedStaff.objects.filter(complaint_id__in=ids).exclude(note="").update(note="")

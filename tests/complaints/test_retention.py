@@ -228,7 +228,9 @@ def test_a_case_not_yet_past_three_years_is_untouched(closed_case, pin_clock, cl
     assert snapshot(case) == before and all(before["files"])
     assert report.cases == 0 and report.held == {}  # not even a candidate
     # every count an app contributes is named in the audit, 0 too
-    assert report.counts == {"recordings": 0, "transcript_segments": 0}
+    assert report.counts == {
+        "recordings": 0, "transcript_segments": 0, "mails": 0, "mail_attachments": 0, "wechat_messages": 0
+    }  # fmt: skip
     assert AuditEvent.objects.get(action="retention_apply").detail["recordings"] == 0
 
 
