@@ -188,6 +188,21 @@ def rescore(result: dict, duration: float) -> list[dict] | None:
     return _evaluate(turns, facts)
 
 
+def truth_result(call: dict) -> dict:
+    """A result as if the recogniser had written exactly what was said (the reference text at the
+    truth times, each speaker on their own channel), with the product's audio facts read off those
+    times: the rules' precision/recall on it separates the matcher (and the bench's truth) from
+    recognition errors."""
+    from callqa import rules as R
+    from callqa.facts import Turn
+
+    turns = [Turn(t["speaker"], t["start"], t["end"], t["text"]) for t in call["turns"]]
+    facts = R.facts_from_turns(turns, duration=call["duration_s"], stereo=True)
+    segments = [{"speaker": t["speaker"], "start": t["start"], "end": t["end"], "text": t["text"], "words": []}
+                for t in call["turns"]]  # fmt: skip
+    return {"call_id": call["call_id"], "segments": segments, "rules": _evaluate(turns, facts)}
+
+
 def _facts_json(f) -> dict:
     return {
         "speech": {k: [(i.start, i.end) for i in v] for k, v in f.speech.items()},
@@ -326,12 +341,21 @@ def speaker_labels(calls: list[dict], results: dict[str, dict]) -> dict[str, lis
     return out
 
 
-def evaluate(calls: list[dict], results: dict[str, dict], summary: dict | None = None) -> list[str]:
-    import numpy as np
-
+def evaluate(
+    calls: list[dict], results: dict[str, dict], summary: dict | None = None, *, only_rules: bool = False
+) -> list[str]:
     summary = {} if summary is None else summary
     lines: list[str] = []
     ok = [c for c in calls if c["call_id"] in results and "error" not in results[c["call_id"]]]
+    if not only_rules:
+        lines += _accuracy(ok, results, summary)
+    return lines + _rule_lines(ok, results, summary)
+
+
+def _accuracy(ok: list[dict], results: dict[str, dict], summary: dict) -> list[str]:
+    import numpy as np
+
+    lines: list[str] = []
     labels = speaker_labels(ok, results)
     lines += ["### Speaker labels (each recognised word against the truth turns, ±0.15 s)", "",
               "| language | right | wrong | accuracy | words in over-talk | words outside any turn |",
@@ -402,7 +426,11 @@ def evaluate(calls: list[dict], results: dict[str, dict], summary: dict | None =
                                            int(c["planted_rise"] and not got)))  # fmt: skip
         for name, (tp, fp, fn) in agg.items():
             lines.append(f"| {name} | {det} | {_prf(tp, fp, fn)} |")
-    # rule hits
+    return lines
+
+
+def _rule_lines(ok: list[dict], results: dict[str, dict], summary: dict) -> list[str]:
+    lines: list[str] = []
     if any(results[c["call_id"]].get("rules") is not None for c in ok):
         lines += ["", "### Rules (callqa.rules.evaluate) against the planted truth", "",
                   "| rule | type | precision | recall | TP | FP | FN |", "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
@@ -486,6 +514,8 @@ def main() -> None:
         help="a 1-worker run takes only the first N calls (both languages alternate)",
     )
     p.add_argument("--reuse", action="store_true", help="evaluate the runs saved by an earlier invocation")
+    p.add_argument("--rescore", action="store_true", help="with --reuse: the rules of today's code on the saved turns")
+    p.add_argument("--truth-text", action="store_true", help="also the rules on the reference text (no recogniser)")
     p.add_argument("--out", type=Path)
     args = p.parse_args()
     _django()
@@ -527,7 +557,7 @@ def main() -> None:
         full = max(mine, key=lambda r: len(r["results"]))  # accuracy from the run over every call
         results = {x["call_id"]: x for x in full["results"]}
         for x in results.values():
-            if "error" not in x and x.get("rules") is None and rules_available():
+            if "error" not in x and (x.get("rules") is None or args.rescore) and rules_available():
                 x["rules"] = rescore(x, dur[x["call_id"]])
         errors = [x for x in full["results"] if "error" in x]
         summary: dict = {}
@@ -545,6 +575,10 @@ def main() -> None:
             f"{summary.get('err_en_customer', float('nan')):.3f} | {summary.get('err_zh_agent', float('nan')):.3f} / "
             f"{summary.get('err_zh_customer', float('nan')):.3f} | {pr('required_phrase')} | {pr('forbidden_phrase')} |"
         )
+    if args.truth_text:
+        truth = {c["call_id"]: truth_result(c) for c in calls}
+        rows = evaluate(calls, truth, {}, only_rules=True)
+        detail += ["## Rules on the reference text (what was said, at the truth times)", ""] + rows + [""]
     lines += [""] + compare + [""] + detail
     if not rules_available():
         lines += ["", "callqa.rules is not available here: rule precision/recall not measured."]

@@ -291,11 +291,19 @@ def find_phrase(utterance: _Utterance, phrase: str, language: str, min_similarit
     return PhraseMatch(phrase, round(al.score, 1), a.start, b.end, utterance.text[a.i0 : b.i1], a.i0, b.i1)
 
 
+_CLAUSE_END = re.compile(r"[，,。.！!？?；;：:]")
+
+
 def _negated(utterance: _Utterance, match: PhraseMatch) -> bool:
-    before = utterance.text[max(0, match.i0 - 8) : match.i0]
-    if before.endswith(("不", "没", "未", "别", "勿")) or any(n in before for n in NEGATIONS_ZH):
+    """A negation just before the phrase in the same clause: "不能保本保息", "we cannot guarantee
+    returns"; not one that ends before a comma or full stop ("Do not worry, this fund is a sure
+    win", "不用担心，保本保息" are promises)."""
+    before = utterance.text[max(0, match.i0 - 30) : match.i0]
+    before = _CLAUSE_END.split(before)[-1]
+    zh = before[-8:]
+    if zh.endswith(("不", "没", "未", "别", "勿")) or any(n in zh for n in NEGATIONS_ZH):
         return True
-    words = re.findall(r"[a-z']+", utterance.text[max(0, match.i0 - 30) : match.i0].lower())[-4:]
+    words = re.findall(r"[a-z']+", before.lower())[-4:]
     return any(w in NEGATIONS_EN or w.endswith("n't") for w in words)
 
 

@@ -81,6 +81,13 @@ UNRELATED = [
 ]
 
 
+# A negation in an earlier clause does not negate the promise (bench/qa corpus: q002-en).
+PLANTED += [
+    ("promise_returns", "don't worry, guaranteed returns on this fund"),
+    ("promise_returns", "你不会亏的，保本保息"),
+]
+
+
 @pytest.mark.parametrize(("rule", "text"), PLANTED)
 def test_a_planted_phrase_is_found_also_when_misrecognised(rule, text):
     turns = [Turn("agent", 5.0, 9.0, text)]
