@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import smtplib
 import subprocess
 import time
 from pathlib import Path
@@ -35,6 +36,14 @@ def _flush_redis() -> None:
 
 def _started(log: Path) -> list[tuple[str, int]]:
     return [(m["name"], int(m["pid"])) for m in STARTED.finditer(log.read_text(errors="replace"))]
+
+
+def _smtp_greets(port: int) -> bool:
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+            return smtp.noop()[0] == 250
+    except OSError:
+        return False
 
 
 def _group_alive(pgid: int) -> bool:
@@ -72,6 +81,7 @@ def test_serve_restarts_a_killed_worker_while_pages_keep_serving_and_sigterm_sto
     tmp_path,
 ):
     site = Site(_free_port())
+    mail_port = _free_port()
     env = prod_env | {
         "VOC_ENV_FILE": str(tmp_path / "absent.env"),  # no developer .env
         "CELERY_BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
@@ -82,6 +92,7 @@ def test_serve_restarts_a_killed_worker_while_pages_keep_serving_and_sigterm_sto
         "VOC_TRANSCRIPTION_CONCURRENCY": "1",
         "VOC_TRUSTED_PROXIES": "1",
         "VOC_HEALTH_WORKER_TIMEOUT_S": "2",
+        "VOC_MAIL_INTAKE_PORT": str(mail_port),
     }
     https = {"X-Forwarded-Proto": "https"}
     log = tmp_path / "serve.log"
@@ -101,7 +112,11 @@ def test_serve_restarts_a_killed_worker_while_pages_keep_serving_and_sigterm_sto
         _wait_for(all_up, 600, "the stack did not come up", log)
         first = dict(_started(log))
         host = next(name for name in first if name.startswith("worker default@")).split("@", 1)[1]
-        assert set(first) == {"gunicorn", f"worker default@{host}", f"worker transcription@{host}", "beat"}
+        assert set(first) == {
+            "gunicorn", f"worker default@{host}", f"worker transcription@{host}", "beat", "mail listener"
+        }  # fmt: skip
+        # The inbound mail listener answers SMTP in the same process group (issue 15).
+        _wait_for(lambda: _smtp_greets(mail_port), 60, "the mail listener did not answer", log)
         killed = first[f"worker default@{host}"]
 
         os.kill(killed, signal.SIGKILL)
@@ -137,7 +152,7 @@ def test_serve_restarts_a_killed_worker_while_pages_keep_serving_and_sigterm_sto
     text = log.read_text(errors="replace")
     assert "==> stopped" in text
     everything = _started(log)
-    assert len(everything) == 5  # the four, and the restarted worker
+    assert len(everything) == 6  # the five, and the restarted worker
     assert [pid for _, pid in everything if _group_alive(pid)] == []  # no orphans: every group is gone
     with pytest.raises(OSError):
         site.get("/login/")
