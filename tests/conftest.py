@@ -62,6 +62,25 @@ def _in_memory_broker():
 
 
 @pytest.fixture(autouse=True)
+def _celery_eager_from_settings():
+    """Each test starts with Celery's eager switches read from the Django settings again. A test
+    that sets ``app.conf.task_always_eager`` itself writes Celery's own override layer, which then
+    hides ``settings.CELERY_TASK_ALWAYS_EAGER`` from every later test: after the callqa tests set it
+    back to False, the wechat and mail acknowledgement tests' ``settings`` override no longer ran
+    their tasks (they passed alone and failed in the whole suite)."""
+    from voc.celery import app
+
+    keys = ("task_always_eager", "task_eager_propagates")
+    before = {key: app.conf.changes[key] for key in keys if key in app.conf.changes}
+    yield
+    for key in keys:
+        if key in before:
+            app.conf.changes[key] = before[key]
+        else:
+            app.conf.changes.pop(key, None)
+
+
+@pytest.fixture(autouse=True)
 def _default_ui_language():
     """Each test starts in the default UI language (Simplified Chinese): a request in English
     leaves English active in its thread (LocaleMiddleware activates, nothing deactivates), and
