@@ -353,24 +353,8 @@ def decide(
             continue
         if a is one:  # the one-week fit, now with its interval
             a = _assess_one(s, family.alpha)
-        rows.append(
-            HotTerm(
-                term=term,
-                current=a.current,
-                week_count=one.current,
-                expected=a.expected or 0.0,
-                lower=a.lower or 0,
-                upper=a.upper or 0,
-                ratio=a.ratio,
-                q_value=d.q_value if d.q_value is not None else 1.0,
-                span=a.span,
-                history=tuple(w.count for w in a.history),
-            )
-        )
-    rows = _drop_contained(rows)
-    rows.sort(key=lambda r: (r.q_value, -r.week_count, r.term))
-    judged = sum(1 for a in family.assessed if a.judged)
-    return HotResult(tuple(rows), judged, family.calls, q)
+        rows.append(_hot_term(term, a, d, one))
+    return _result(rows, family.assessed, family.calls, q)
 
 
 def judge(
@@ -442,24 +426,32 @@ def judge_full(
         a = d.assessment
         if not (d.rising and a.judged and one.current >= min_count):
             continue
-        rows.append(
-            HotTerm(
-                term=term,
-                current=a.current,
-                week_count=one.current,
-                expected=a.expected or 0.0,
-                lower=a.lower or 0,
-                upper=a.upper or 0,
-                ratio=a.ratio,
-                q_value=d.q_value if d.q_value is not None else 1.0,
-                span=a.span,
-                history=tuple(w.count for w in a.history),
-            )
-        )
+        rows.append(_hot_term(term, a, d, one))
+    return _result(rows, assessed, now.calls, q)
+
+
+def _hot_term(term: str, a: alerts.Assessment, d: alerts.Decision, one: alerts.Assessment) -> HotTerm:
+    """A rising term's row: ``a`` its assessment with the interval, ``d`` its decision, ``one`` the
+    one-week assessment whose count is the week's."""
+    return HotTerm(
+        term=term,
+        current=a.current,
+        week_count=one.current,
+        expected=a.expected or 0.0,
+        lower=a.lower or 0,
+        upper=a.upper or 0,
+        ratio=a.ratio,
+        q_value=d.q_value if d.q_value is not None else 1.0,
+        span=a.span,
+        history=tuple(w.count for w in a.history),
+    )
+
+
+def _result(rows: list[HotTerm], assessed: Sequence[alerts.Assessment], calls: int, q: float) -> HotResult:
+    """The panel: contained terms dropped, strongest first, with the number of terms judged."""
     rows = _drop_contained(rows)
     rows.sort(key=lambda r: (r.q_value, -r.week_count, r.term))
-    judged = sum(1 for a in assessed if a.judged)
-    return HotResult(tuple(rows), judged, now.calls, q)
+    return HotResult(tuple(rows), sum(1 for a in assessed if a.judged), calls, q)
 
 
 def _drop_contained(rows: Sequence[HotTerm]) -> list[HotTerm]:
