@@ -24,6 +24,26 @@ hypothesis_settings.register_profile("voc", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("voc")
 
 
+def run_in_fresh_django(code: str) -> str:
+    """Run ``code`` in a new Python process right after ``django.setup()`` (so nothing the test
+    process imported is there) and give back what it printed."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    return subprocess.run(
+        [sys.executable, "-c", "import sys, django; django.setup()\n" + code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "voc.settings"},
+    ).stdout
+
+
 @contextlib.contextmanager
 def use_broker(url: str, transport_options: dict | None = None):
     """The one way a test switches the Celery broker: for the block, the app sends to ``url``

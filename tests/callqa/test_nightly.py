@@ -12,6 +12,7 @@ from django.conf import settings
 from callqa.models import CallScore
 from recordings.models import CallRecording
 from tests.callqa.conftest import BAD_CALL, GOOD_CALL
+from tests.conftest import run_in_fresh_django
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 3)
@@ -86,26 +87,12 @@ def test_the_service_sends_the_scoring_task_by_its_name():
 def test_a_process_that_never_imported_the_tasks_knows_the_scoring_task():
     """The web process imports no callqa.tasks itself: the app registers its tasks when ready, so
     the hook's send by name finds the task there too."""
-    import os
-    import subprocess
-    import sys
-
     code = (
-        "import sys, django; django.setup()\n"
         "from celery import current_app\n"
         "from callqa.services import SCORE_TASK\n"
         "print(SCORE_TASK in current_app.tasks, 'callqa.tasks' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=settings.BASE_DIR,
-        timeout=120,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "voc.settings"},
-    )
-    assert out.stdout.split() == ["True", "True"]
+    assert run_in_fresh_django(code).split() == ["True", "True"]
 
 
 def test_a_transcribed_call_is_queued_for_scoring_by_name(monkeypatch, django_capture_on_commit_callbacks):

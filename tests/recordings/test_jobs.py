@@ -20,6 +20,7 @@ from recordings.pipeline import Transcript
 from recordings.redaction import SegmentText
 from recordings.services import recording_flag, recording_transcribe, recording_upload, recordings_sweep
 from tests.complaints.factories import ComplaintFactory
+from tests.conftest import run_in_fresh_django
 
 from .conftest import read_wav, silence, tts, upload_of
 
@@ -358,22 +359,9 @@ def test_the_service_sends_the_task_the_worker_runs_by_its_name():
 def test_a_process_that_never_imported_the_tasks_knows_them_once_django_is_set_up():
     """The web process imports no recordings.tasks itself: the app registers its tasks when ready,
     so the service's send by name finds the task (and honours task_always_eager) everywhere."""
-    import os
-    import sys
-
     code = (
-        "import sys, django; django.setup()\n"
         "from celery import current_app\n"
         "from recordings.services.transcription import TRANSCRIBE_TASK\n"
         "print(TRANSCRIBE_TASK in current_app.tasks, 'recordings.tasks' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=settings.BASE_DIR,
-        timeout=120,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "voc.settings"},
-    )
-    assert out.stdout.split() == ["True", "True"]
+    assert run_in_fresh_django(code).split() == ["True", "True"]

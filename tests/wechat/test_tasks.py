@@ -3,15 +3,12 @@ wechat.tasks, which calls it: no import cycle), and every process knows the task
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
 
 import pytest
 from celery import current_app
-from django.conf import settings
 
+from tests.conftest import run_in_fresh_django
 from tests.wechat.conftest import FakeMediaClient
 from tests.wechat.wire import EXTERNAL_ID, WECOM, voice_xml
 from wechat.models import WeChatMessage
@@ -45,20 +42,10 @@ def test_the_fetch_queued_after_the_commit_runs_the_registered_task(
 def test_a_process_that_never_imported_the_tasks_knows_them_once_django_is_set_up():
     """wechat's and mailintake's tasks both: their services send them by name."""
     code = (
-        "import sys, django; django.setup()\n"
         "from celery import current_app\n"
         "from wechat.services import ACK_TASK, FETCH_VOICE_TASK\n"
         "from mailintake.services import ACK_TASK as MAIL_ACK\n"
         "print(FETCH_VOICE_TASK in current_app.tasks, ACK_TASK in current_app.tasks, MAIL_ACK in current_app.tasks,"
         " 'wechat.tasks' in sys.modules, 'mailintake.tasks' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=settings.BASE_DIR,
-        timeout=120,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "voc.settings"},
-    )
-    assert out.stdout.split() == ["True"] * 5
+    assert run_in_fresh_django(code).split() == ["True"] * 5
